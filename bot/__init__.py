@@ -1,0 +1,1 @@
+"""reelbot core: commands, jobs and quotas, free of any chat platform."""

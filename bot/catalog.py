@@ -1,0 +1,252 @@
+"""The models reelbot offers, their options and their prices in credits.
+
+One credit is 0.1 PTC, so the documented prices (0.5 PTC for MiniMax video, 0.7 PTC for
+S2V-01) become 5 and 7 credits. Prices the docs do not give are estimates; operators
+override any price with REELBOT_PRICES.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from bot.errors import ValidationError
+
+__all__ = [
+    "Command",
+    "Endpoint",
+    "ImageRole",
+    "Model",
+    "Catalog",
+    "CAMERA_MOVES",
+    "MAX_CAMERA_MOVES",
+    "default_models",
+]
+
+
+class Command(StrEnum):
+    VIDEO = "video"
+    ANIMATE = "animate"
+    IMAGE = "image"
+
+
+class Endpoint(StrEnum):
+    MINIMAX_VIDEO = "minimax_video"
+    MINIMAX_IMAGE = "minimax_image"
+    UNIFIED_IMAGE = "unified_image"
+
+
+class ImageRole(StrEnum):
+    """What an attached image means to the model."""
+
+    NONE = "none"
+    FIRST_FRAME = "first_frame"
+    SUBJECT = "subject"
+
+
+# MiniMax's camera instructions, understood by the Director models and Hailuo-02.
+CAMERA_MOVES = (
+    "Truck left", "Truck right", "Pan left", "Pan right", "Push in", "Pull out",
+    "Pedestal up", "Pedestal down", "Tilt up", "Tilt down", "Zoom in", "Zoom out",
+    "Shake", "Tracking shot", "Static shot",
+)
+MAX_CAMERA_MOVES = 3
+
+_DURATIONS = ("6", "10")
+_HAILUO_RESOLUTIONS = ("512P", "768P", "1080P")
+_MINIMAX_IMAGE_RATIOS = ("1:1", "16:9", "4:3", "3:2", "2:3", "3:4", "9:16", "21:9")
+_STABILITY_RATIOS = ("16:9", "1:1", "21:9", "2:3", "3:2", "4:5", "5:4", "9:16", "9:21")
+_WIDE_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21")
+_IDEOGRAM_RATIOS = ("1:1", "10:16", "16:10", "9:16", "16:9", "3:2", "2:3", "4:3", "3:4", "1:3", "3:1")
+_FLUX_ULTRA_RATIOS = ("21:9", "16:9", "4:3", "1:1", "3:4", "9:16", "9:21")
+
+# Hailuo-02 costs more for longer and sharper clips; (resolution, duration) -> credits.
+_HAILUO_PRICES = {
+    ("512P", "6"): 3, ("512P", "10"): 5,
+    ("768P", "6"): 5, ("768P", "10"): 10,
+    ("1080P", "6"): 10,
+}
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    commands: frozenset[Command]
+    endpoint: Endpoint
+    price: int
+    description: str
+    typical_seconds: float
+    image_role: ImageRole = ImageRole.NONE
+    # option name -> allowed values; "camera" takes up to MAX_CAMERA_MOVES of its values
+    options: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    defaults: Mapping[str, str] = field(default_factory=dict)
+    accepts_webp: bool = False
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def output(self) -> str:
+        return "image" if self.endpoint is not Endpoint.MINIMAX_VIDEO else "video"
+
+    def price_for(self, options: Mapping[str, str]) -> int:
+        if self.name == "MiniMax-Hailuo-02":
+            key = (options.get("resolution", "768P"), options.get("duration", "6"))
+            base = _HAILUO_PRICES.get(key, self.price)
+            # an operator's override scales the whole table
+            return max(1, round(base * self.price / 5))
+        return self.price
+
+
+def _video_models() -> list[Model]:
+    camera = {"camera": CAMERA_MOVES}
+    return [
+        Model("T2V-01", frozenset({Command.VIDEO}), Endpoint.MINIMAX_VIDEO, 5,
+              "MiniMax text to video", 180),
+        Model("T2V-01-Director", frozenset({Command.VIDEO}), Endpoint.MINIMAX_VIDEO, 5,
+              "MiniMax text to video with camera control", 180, options=camera,
+              aliases=("director",)),
+        Model("S2V-01", frozenset({Command.VIDEO}), Endpoint.MINIMAX_VIDEO, 7,
+              "MiniMax video of a given character (needs a character image)", 180,
+              image_role=ImageRole.SUBJECT),
+        Model("I2V-01", frozenset({Command.ANIMATE}), Endpoint.MINIMAX_VIDEO, 5,
+              "MiniMax image to video", 180, image_role=ImageRole.FIRST_FRAME),
+        Model("I2V-01-live", frozenset({Command.ANIMATE}), Endpoint.MINIMAX_VIDEO, 5,
+              "MiniMax image to video for illustrations and anime", 180,
+              image_role=ImageRole.FIRST_FRAME, aliases=("live",)),
+        Model("I2V-01-Director", frozenset({Command.ANIMATE}), Endpoint.MINIMAX_VIDEO, 5,
+              "MiniMax image to video with camera control", 180,
+              image_role=ImageRole.FIRST_FRAME, options=camera),
+        Model("MiniMax-Hailuo-02", frozenset({Command.VIDEO, Command.ANIMATE}),
+              Endpoint.MINIMAX_VIDEO, 5, "MiniMax Hailuo-02, 6 or 10 s up to 1080P", 240,
+              image_role=ImageRole.FIRST_FRAME,
+              options={"duration": _DURATIONS, "resolution": _HAILUO_RESOLUTIONS, **camera},
+              defaults={"duration": "6", "resolution": "768P"},
+              accepts_webp=True, aliases=("hailuo-02", "hailuo")),
+    ]
+
+
+# Text-to-image models of the unified /302/image/generate interface, from its model table.
+_UNIFIED = {
+    "stable-v1-t2i": ("Stability.ai v1", ()),
+    "stable-sd2-t2i": ("Stability.ai SD2", _STABILITY_RATIOS),
+    "stable-sd3-ultra-t2i": ("Stability.ai SD3 Ultra", _STABILITY_RATIOS),
+    "stable-sd3-t2i": ("Stability.ai SD3", _STABILITY_RATIOS),
+    "stable-sd3.5-medium-t2i": ("Stability.ai SD3.5 Medium", _STABILITY_RATIOS),
+    "stable-sd3.5-large-t2i": ("Stability.ai SD3.5 Large", _STABILITY_RATIOS),
+    "stable-sd3-turbo-t2i": ("Stability.ai SD3 Turbo", _STABILITY_RATIOS),
+    "dall-e-3-t2i": ("OpenAI DALL-E 3", ()),
+    "dall-e-2-t2i": ("OpenAI DALL-E 2", ()),
+    "302ai-sdxl-t2i": ("SDXL (302.AI)", ()),
+    "302ai-sdxl-lora-t2i": ("SDXL LoRA (302.AI)", ()),
+    "302ai-sdxl-lighting-t2i": ("SDXL Lightning (302.AI)", ()),
+    "302ai-sdxl-lighting-v2-t2i": ("SDXL Lightning v2 (302.AI)", ()),
+    "302ai-sd3-t2i": ("SD3 (302.AI)", ()),
+    "302ai-aura-flow-t2i": ("AuraFlow (302.AI)", ()),
+    "302ai-kolors-t2i": ("Kolors (302.AI)", ()),
+    "302ai-sd35-large-t2i": ("SD3.5 Large (302.AI)", ()),
+    "302ai-sd35-large-turbo-t2i": ("SD3.5 Large Turbo (302.AI)", ()),
+    "302ai-sd35-medium-t2i": ("SD3.5 Medium (302.AI)", ()),
+    "302ai-lumina-t2i": ("Lumina (302.AI)", ()),
+    "302ai-omnigen-v1-t2i": ("OmniGen v1 (302.AI)", ()),
+    "302ai-playground-v25-t2i": ("Playground v2.5 (302.AI)", ()),
+    "302ai-lora-t2i": ("LoRA (302.AI)", ()),
+    "302ai-flux-v1.1-ultra-t2i": ("Flux 1.1 Ultra (302.AI)", _FLUX_ULTRA_RATIOS),
+    "302ai-flux-v1.1-pro-t2i": ("Flux 1.1 Pro (302.AI)", ()),
+    "302ai-flux-pro-t2i": ("Flux Pro (302.AI)", ()),
+    "302ai-flux-dev-t2i": ("Flux Dev (302.AI)", ()),
+    "302ai-flux-schnell-t2i": ("Flux Schnell (302.AI)", ()),
+    "302ai-flux-realism-t2i": ("Flux Realism (302.AI)", ()),
+    "flux-pro-1.1-ultra-t2i": ("Flux Pro 1.1 Ultra", ()),
+    "flux-pro-1.1-t2i": ("Flux Pro 1.1", ()),
+    "flux-pro-t2i": ("Flux Pro", ()),
+    "flux-dev-t2i": ("Flux Dev", ()),
+    "ideogram-v1-t2i": ("Ideogram v1", _IDEOGRAM_RATIOS),
+    "ideogram-v1-turbo-t2i": ("Ideogram v1 Turbo", _IDEOGRAM_RATIOS),
+    "ideogram-v2-t2i": ("Ideogram v2", _IDEOGRAM_RATIOS),
+    "ideogram-v2-turbo-t2i": ("Ideogram v2 Turbo", _IDEOGRAM_RATIOS),
+    "ideogram-v2a-t2i": ("Ideogram v2a", _IDEOGRAM_RATIOS),
+    "ideogram-v2a-turbo-t2i": ("Ideogram v2a Turbo", _IDEOGRAM_RATIOS),
+    "recraft-v3-t2i": ("Recraft v3", ()),
+    "recraft-20b-t2i": ("Recraft 20B", ()),
+    "luma-t2i": ("Luma Photon", _WIDE_RATIOS),
+    "luma-flash-t2i": ("Luma Photon Flash", _WIDE_RATIOS),
+    "doubao-v2-t2i": ("Doubao v2.0", ()),
+    "doubao-v2-l-t2i": ("Doubao v2.0 L", ()),
+    "doubao-v2.1-l-t2i": ("Doubao v2.1 L", ()),
+    "doubao-v3-t2i": ("Doubao v3.0", ()),
+    "google-v3-t2i": ("Google Imagen 3", _WIDE_RATIOS),
+    "google-v3-fast-t2i": ("Google Imagen 3 Fast", _WIDE_RATIOS),
+    "minimaxi-t2i": ("MiniMax image-01 (unified interface)", _WIDE_RATIOS),
+    "cogview-4-t2i": ("Zhipu CogView-4", ()),
+    "cogview-4-250304-t2i": ("Zhipu CogView-4 (250304)", ()),
+    "baidu-irag-t2i": ("Baidu iRAG", ()),
+    "hidream-i1-full-t2i": ("HiDream i1 Full", ()),
+    "hidream-i1-dev-t2i": ("HiDream i1 Dev", ()),
+    "hidream-i1-fast-t2i": ("HiDream i1 Fast", ()),
+}
+
+
+def _image_models() -> list[Model]:
+    models = [
+        Model("minimaxi-image-01", frozenset({Command.IMAGE}), Endpoint.MINIMAX_IMAGE, 1,
+              "MiniMax image-01", 20, options={"aspect_ratio": _MINIMAX_IMAGE_RATIOS},
+              defaults={"aspect_ratio": "1:1"}, aliases=("image-01",)),
+    ]
+    for name, (description, ratios) in _UNIFIED.items():
+        options = {"aspect_ratio": ratios} if ratios else {}
+        models.append(Model(name, frozenset({Command.IMAGE}), Endpoint.UNIFIED_IMAGE, 1,
+                            description, 20, options=options))
+    return models
+
+
+def default_models() -> list[Model]:
+    return _video_models() + _image_models()
+
+
+class Catalog:
+    """Looks models up by command and name, and prices them."""
+
+    def __init__(self, models: Iterable[Model], prices: Mapping[str, int] | None = None):
+        prices = {k.lower(): v for k, v in (prices or {}).items()}
+        self._models: dict[str, Model] = {}
+        self._names: dict[str, str] = {}
+        for model in models:
+            price = prices.get(model.name.lower(), model.price)
+            model = replace(model, price=price)
+            self._models[model.name] = model
+            for key in (model.name, *model.aliases):
+                self._names[key.lower()] = model.name
+        unknown = set(prices) - set(self._names)
+        if unknown:
+            raise ValueError(f"prices given for unknown models: {', '.join(sorted(unknown))}")
+
+    def __iter__(self):
+        return iter(self._models.values())
+
+    def get(self, name: str) -> Model:
+        return self._models[name]
+
+    def for_command(self, command: Command) -> list[Model]:
+        return [m for m in self._models.values() if command in m.commands]
+
+    def default(self, command: Command) -> Model:
+        return self.for_command(command)[0]
+
+    def resolve(self, command: Command, name: str | None) -> Model:
+        """The model `name` names for `command`, or a ValidationError listing the valid ones."""
+        if not name:
+            return self.default(command)
+        found = self._names.get(name.strip().lower())
+        model = self._models.get(found) if found else None
+        if model is None or command not in model.commands:
+            names = ", ".join(m.name for m in self.for_command(command))
+            raise ValidationError(f"Unknown model “{name}” for /{command}. Choose one of: {names}.")
+        return model
+
+    def search(self, command: Command, text: str, limit: int = 25) -> list[Model]:
+        """Models for `command` whose name or description contains `text` (for autocomplete)."""
+        needle = text.strip().lower()
+        hits = [m for m in self.for_command(command)
+                if needle in m.name.lower() or needle in m.description.lower()]
+        hits.sort(key=lambda m: (not m.name.lower().startswith(needle), m.name))
+        return hits[:limit]

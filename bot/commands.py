@@ -1,0 +1,75 @@
+"""What an adapter hands the core, and what it gets back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.catalog import Command
+
+__all__ = ["Requester", "GenerationRequest", "Ticket", "QuotaStatus", "Destination"]
+
+# Where to answer, as the adapter understands it: chat/channel id, message ids, and for
+# Discord the interaction token and its expiry. It must survive json.dumps, because it is
+# stored with the job and read back after a restart.
+Destination = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Requester:
+    platform: str  # "discord", "telegram", "console"
+    user_id: str
+    chat_id: str | None = None  # Telegram chat or Discord guild: the scope of per-chat limits
+    name: str = ""
+    is_admin: bool = False
+
+    @property
+    def user_key(self) -> str:
+        return f"{self.platform}:{self.user_id}"
+
+    @property
+    def chat_key(self) -> str | None:
+        return f"{self.platform}:{self.chat_id}" if self.chat_id else None
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """One /video, /animate or /image, as typed: nothing in it has been checked yet.
+
+    `options` holds raw option values by name ("duration", "resolution", "camera",
+    "aspect_ratio"); "camera" may list several moves separated by commas.
+    `image` is the first frame for /animate, or the character for /video.
+    """
+
+    requester: Requester
+    destination: Destination
+    command: Command
+    prompt: str = ""
+    model: str | None = None
+    options: Mapping[str, str] = field(default_factory=dict)
+    image: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """The answer to an accepted request: what the member is told at once."""
+
+    job_id: str
+    command: Command
+    model: str
+    cost: int
+    credits_left: int
+    jobs_in_flight: int
+
+
+@dataclass(frozen=True)
+class QuotaStatus:
+    daily_credits: int
+    used_today: int
+    credits_left: int
+    jobs_in_flight: int
+    max_in_flight: int
+    resets_at: datetime
+    chat_credits_left: int | None = None  # None where no per-chat limit is set

@@ -1,0 +1,94 @@
+"""Every error the core raises, as one tree.
+
+    ReelbotError
+    ├── UserError            the member did something we refuse; shown as-is, nothing spent
+    │   ├── ValidationError  bad prompt, option or image
+    │   └── QuotaExceeded    out of credits, too many jobs in flight, banned
+    └── Ai302Error           raised only by bot.ai302; never carries the API key
+        ├── RetryLater       429, 1002, 5xx, timeouts, connection errors, garbled replies
+        └── Rejected         the service said no; retrying will not help
+            ├── AuthFailed       401, 1004, 2049  (the operator's key)
+            ├── BalanceTooLow    1008             (the operator's account)
+            ├── ContentFlagged   1026, 1027
+            └── BadParameters    400, 403, 404, 413, 422, 2013, anything unknown
+
+The job runner decides retry versus refund from the type alone, never from a message.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ReelbotError",
+    "UserError",
+    "ValidationError",
+    "QuotaExceeded",
+    "Ai302Error",
+    "RetryLater",
+    "Rejected",
+    "AuthFailed",
+    "BalanceTooLow",
+    "ContentFlagged",
+    "BadParameters",
+    "DownloadFailed",
+]
+
+
+class ReelbotError(Exception):
+    """Root of every error the core raises."""
+
+
+class UserError(ReelbotError):
+    """A refusal worded for the chat member: `str(err)` is the reply."""
+
+
+class ValidationError(UserError):
+    pass
+
+
+class QuotaExceeded(UserError):
+    pass
+
+
+class Ai302Error(ReelbotError):
+    """An error talking to 302.AI. `detail` is for the operator's log, `user_message` for chat."""
+
+    user_message = "The video service had a problem."
+
+    def __init__(self, detail: str, *, status: int | None = None, code: int | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.status = status
+        self.code = code
+
+
+class RetryLater(Ai302Error):
+    user_message = "The video service was busy for too long. Please try again later."
+
+    def __init__(self, detail: str, *, retry_after: float | None = None, **kw):
+        super().__init__(detail, **kw)
+        self.retry_after = retry_after
+
+
+class Rejected(Ai302Error):
+    user_message = "The video service refused this request."
+
+
+class AuthFailed(Rejected):
+    # The member cannot fix this; the operator must (and is told in the log).
+    user_message = "The bot is not set up correctly (its 302.AI key was refused). The operator has been told."
+
+
+class BalanceTooLow(Rejected):
+    user_message = "The bot's 302.AI balance has run out. The operator has been told."
+
+
+class ContentFlagged(Rejected):
+    user_message = "302.AI flagged this as sensitive content. Please rephrase your prompt or use another image."
+
+
+class BadParameters(Rejected):
+    user_message = "302.AI rejected the request's parameters."
+
+
+class DownloadFailed(ReelbotError):
+    """The finished result could not be fetched."""

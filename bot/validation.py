@@ -1,0 +1,169 @@
+"""Checks a raw request before anything is spent, and says what to change when it fails."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+
+from bot.catalog import CAMERA_MOVES, MAX_CAMERA_MOVES, Catalog, Command, ImageRole, Model
+from bot.commands import GenerationRequest
+from bot.errors import ValidationError
+
+__all__ = ["Checked", "PreparedImage", "Validator", "MAX_PROMPT_CHARS", "MAX_PROMPT_WORDS",
+           "MAX_IMAGE_BYTES", "MIN_IMAGE_SIDE"]
+
+# 302.AI's pages say prompts must be "less than 200 words"; MiniMax caps characters at 2000.
+MAX_PROMPT_WORDS = 200
+MAX_PROMPT_CHARS = 2000
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+MIN_IMAGE_SIDE = 300  # the shorter side must be over this
+MIN_RATIO, MAX_RATIO = 2 / 5, 5 / 2
+# Far beyond any real photo; stops a tiny file that decompresses into gigabytes.
+MAX_IMAGE_PIXELS = 64_000_000
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    data: bytes
+    mime: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A request that passed every check, with its options filled in and its price."""
+
+    model: Model
+    prompt: str
+    options: dict[str, str]
+    image: PreparedImage | None
+    cost: int
+
+
+class Validator:
+    def __init__(self, catalog: Catalog):
+        self._catalog = catalog
+
+    async def check(self, request: GenerationRequest) -> Checked:
+        model = self._pick_model(request)
+        prompt = self._check_prompt(request.command, request.prompt, model)
+        options = _check_options(model, request.command, request.options)
+        image = None
+        if request.image is not None:
+            image = await asyncio.to_thread(_check_image, request.image, model)
+        return Checked(model, prompt, options, image, model.price_for(options))
+
+    def _pick_model(self, request: GenerationRequest) -> Model:
+        command, has_image = request.command, request.image is not None
+        if command is Command.VIDEO and has_image and not request.model:
+            model = self._catalog.get("S2V-01")
+        else:
+            model = self._catalog.resolve(command, request.model)
+        if model.image_role is ImageRole.SUBJECT and not has_image:
+            raise ValidationError(f"{model.name} makes a video of a character: attach a picture of the character.")
+        if command is Command.VIDEO and has_image and model.image_role is not ImageRole.SUBJECT:
+            raise ValidationError(
+                f"A character image works only with S2V-01, not {model.name}. "
+                "Leave the model out (or choose S2V-01), or to animate a picture use /animate.")
+        if command is Command.ANIMATE and not has_image:
+            raise ValidationError("Attach the image you want to animate (JPG, PNG or WebP).")
+        if command is Command.IMAGE and has_image:
+            raise ValidationError("/image makes a picture from text only; to animate a picture use /animate.")
+        return model
+
+    @staticmethod
+    def _check_prompt(command: Command, prompt: str, model: Model) -> str:
+        prompt = _CONTROL.sub(" ", prompt or "").strip()
+        if not prompt and command is not Command.ANIMATE:
+            raise ValidationError(f"Describe what you want after /{command}, e.g. /{command} a red fox in the snow.")
+        words = len(prompt.split())
+        if words >= MAX_PROMPT_WORDS:
+            raise ValidationError(f"Your prompt has {words} words; keep it under {MAX_PROMPT_WORDS}.")
+        if len(prompt) > MAX_PROMPT_CHARS:
+            raise ValidationError(
+                f"Your prompt has {len(prompt)} characters; keep it to {MAX_PROMPT_CHARS} at most.")
+        return prompt
+
+
+def _check_options(model: Model, command: Command, raw: Mapping[str, str]) -> dict[str, str]:
+    options = dict(model.defaults)
+    for name, value in raw.items():
+        if value is None or str(value).strip() == "":
+            continue
+        allowed = model.options.get(name)
+        if allowed is None:
+            takes = ", ".join(model.options) if model.options else "none besides the prompt"
+            raise ValidationError(f"{model.name} has no option “{name}”. Options it takes: {takes}.")
+        if name == "camera":
+            options[name] = _check_camera(model, str(value))
+            continue
+        match = next((a for a in allowed if a.lower() == str(value).strip().lower()), None)
+        if match is None:
+            raise ValidationError(f"{name} “{value}” is not available for {model.name}. Choose one of: "
+                                  f"{', '.join(allowed)}.")
+        options[name] = match
+    if options.get("resolution") == "512P" and command is not Command.ANIMATE:
+        raise ValidationError("512P needs a starting image: use /animate, or choose 768P or 1080P.")
+    if options.get("resolution") == "1080P" and options.get("duration") == "10":
+        raise ValidationError("1080P videos can only be 6 seconds long: choose duration 6 or resolution 768P.")
+    return options
+
+
+def _check_camera(model: Model, value: str) -> str:
+    moves = []
+    for part in value.replace("[", "").replace("]", "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        move = next((m for m in CAMERA_MOVES if m.lower() == part.lower()), None)
+        if move is None:
+            raise ValidationError(f"Unknown camera move “{part}”. Choose from: {', '.join(CAMERA_MOVES)}.")
+        if move not in moves:
+            moves.append(move)
+    if len(moves) > MAX_CAMERA_MOVES:
+        raise ValidationError(f"Combine at most {MAX_CAMERA_MOVES} camera moves; you gave {len(moves)}.")
+    return ",".join(moves)
+
+
+def _check_image(data: bytes, model: Model) -> PreparedImage:
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ValidationError(f"The image is {len(data) / 1048576:.1f} MB; send one of 20 MB or less.")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            fmt, (width, height) = img.format, img.size
+            if fmt not in _FORMATS:
+                raise ValidationError(f"That file is {fmt or 'not an image'}; send a JPG, PNG or WebP image.")
+            if width * height > MAX_IMAGE_PIXELS:
+                raise ValidationError(f"The image is {width}×{height} px, too large to process; "
+                                      "send a smaller one.")
+            img.load()  # decode it all: a truncated or corrupt file fails here, not at 302.AI
+            if fmt == "WEBP" and not model.accepts_webp:
+                data, fmt = _to_jpeg(img), "JPEG"
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+            Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError("That file could not be read as an image; send a JPG, PNG or WebP image.") from None
+    if min(width, height) <= MIN_IMAGE_SIDE:
+        raise ValidationError(f"The image is {width}×{height} px; its shorter side must be over "
+                              f"{MIN_IMAGE_SIDE} px. Send a larger image.")
+    if not MIN_RATIO <= width / height <= MAX_RATIO:
+        raise ValidationError(f"The image is {width}×{height} px; its shape must be between 2:5 (tall) and "
+                              "5:2 (wide). Crop it and try again.")
+    return PreparedImage(data, _FORMATS[fmt], width, height)
+
+
+def _to_jpeg(img: Image.Image) -> bytes:
+    # Only Hailuo-02 takes WebP; the others get the same picture as a JPEG.
+    out = io.BytesIO()
+    img.convert("RGB").save(out, "JPEG", quality=95)
+    return out.getvalue()
