@@ -1,0 +1,384 @@
+"""The simulator's HTTP server (aiohttp, which discord.py already brings).
+
+Faults — each is one word, optionally with a value:
+
+    fail      a video ends in `Fail`; an image request gets HTTP 500 ("generation failed")
+    flag      the prompt is refused as sensitive (base_resp 1026)
+    flag-video  the finished video is flagged (query answers 1027)
+    429       HTTP 429 with 302.AI's error envelope and Retry-After: 1
+    1002      MiniMax rate limit inside an HTTP 200
+    500, 503  a server error with 302.AI's envelope
+    garbage   HTTP 200 whose body is not JSON
+    balance   insufficient balance (base_resp 1008)
+    auth      the key is refused (HTTP 401)
+    code=N    MiniMax base_resp status_code N (e.g. 1004, 2049, 2013) inside an HTTP 200
+    slow=N    the reply (or, for a video, the generation) takes N seconds
+
+They can be set three ways: in a prompt as `[sim:FAULT]` (that request only), globally with
+`Simulator(fault=...)` / `reelbot simulate --fault ...` / `POST /_sim/config {"fault": ...}`,
+or for the next N API calls with `fail_next(FAULT, N)` / `POST /_sim/config {"next": [...]}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import io
+import itertools
+import re
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from PIL import Image
+
+from bot.ai302.simulator.media import png_for, sample_mp4, size_for_ratio
+
+__all__ = ["Simulator", "FAULTS"]
+
+FAULTS = ("fail", "flag", "flag-video", "429", "1002", "500", "503", "garbage", "balance", "auth", "code",
+          "slow")
+_TAG = re.compile(r"\[sim:([a-z0-9-]+(?:=[0-9.]+)?)\]")
+_VIDEO_MODELS = {"T2V-01", "T2V-01-Director", "I2V-01", "I2V-01-live", "I2V-01-Director", "S2V-01",
+                 "MiniMax-Hailuo-02"}
+_FIRST_FRAME_MODELS = {"I2V-01", "I2V-01-live", "I2V-01-Director"}
+_MINIMAX_RATIOS = {"1:1", "16:9", "4:3", "3:2", "2:3", "3:4", "9:16", "21:9"}
+
+
+def _envelope(status: int, code: int, message: str) -> web.Response:
+    body = {"error": {"err_code": code, "message": message, "message_cn": message, "message_jp": message,
+                      "type": "api_error"}}
+    headers = {"Retry-After": "1"} if status == 429 else None
+    return web.json_response(body, status=status, headers=headers)
+
+
+def _base_resp(code: int, message: str, **extra: Any) -> web.Response:
+    return web.json_response({**extra, "base_resp": {"status_code": code, "status_msg": message}})
+
+
+def _ok(**body: Any) -> web.Response:
+    return _base_resp(0, "success", **body)
+
+
+@dataclass
+class _Task:
+    task_id: str
+    model: str
+    started: float
+    seconds: float
+    fault: str | None
+
+
+@dataclass
+class SimConfig:
+    api_key: str | None = "sim-key"  # None accepts any key
+    video_seconds: float = 3.0
+    image_seconds: float = 0.0
+    fault: str | None = None
+    next_faults: deque[str] = field(default_factory=deque)
+
+
+class Simulator:
+    """Embeddable: `async with Simulator() as sim: sim.base_url`. Or `reelbot simulate`."""
+
+    def __init__(self, *, api_key: str | None = "sim-key", video_seconds: float = 3.0,
+                 image_seconds: float = 0.0, fault: str | None = None, keep_requests: int = 1000):
+        self.config = SimConfig(api_key, video_seconds, image_seconds, fault)
+        self.requests: deque[dict[str, Any]] = deque(maxlen=keep_requests)  # what clients sent, newest last
+        self._tasks: dict[str, _Task] = {}
+        self._files: dict[str, tuple[bytes, str]] = {}
+        self._ids = itertools.count(227311208538261)
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+        self.app = self._build_app()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        sock = site._server.sockets[0]  # the real port when port=0
+        self.base_url = f"http://{host}:{sock.getsockname()[1]}"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Simulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.stop()
+
+    def configure(self, **changes: Any) -> None:
+        for name, value in changes.items():
+            if name == "next":
+                self.config.next_faults.extend(value)
+            elif hasattr(self.config, name) and name != "next_faults":
+                setattr(self.config, name, value)
+            else:
+                raise ValueError(f"unknown simulator setting {name!r}")
+
+    def fail_next(self, fault: str, count: int = 1) -> None:
+        self.config.next_faults.extend([fault] * count)
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _build_app(self) -> web.Application:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_post("/minimaxi/v1/video_generation", self._video_generation)
+        app.router.add_get("/minimaxi/v1/query/video_generation", self._query)
+        app.router.add_get("/minimaxi/v1/files/retrieve", self._retrieve)
+        app.router.add_post("/minimaxi/v1/image_generation", self._minimax_image)
+        app.router.add_post("/302/image/generate", self._unified_image)
+        app.router.add_get("/files/{name}", self._download)
+        app.router.add_post("/_sim/config", self._set_config)
+        app.router.add_get("/_sim/requests", self._list_requests)
+        return app
+
+    def _authorized(self, request: web.Request) -> bool:
+        if self.config.api_key is None:
+            return request.headers.get("Authorization", "").startswith("Bearer ")
+        return request.headers.get("Authorization") == f"Bearer {self.config.api_key}"
+
+    def _fault_for(self, prompt: str | None) -> str | None:
+        """Which fault applies: the prompt's own tag, else the next queued one, else the global."""
+        if prompt and (tag := _TAG.search(prompt)):
+            return tag.group(1)
+        if self.config.next_faults:
+            return self.config.next_faults.popleft()
+        return self.config.fault
+
+    async def _common_fault(self, fault: str | None, *, minimax: bool) -> web.Response | None:
+        """Replies for the faults every endpoint shares; None when the request should go on."""
+        if fault is None:
+            return None
+        name, _, value = fault.partition("=")
+        if name == "slow":
+            await asyncio.sleep(float(value or 5))
+            return None
+        if name == "429":
+            return _envelope(429, -10005, "Too many requests, please retry later")
+        if name in ("500", "503"):
+            return _envelope(int(name), -10008 if name == "503" else -10000, "Service temporarily unavailable")
+        if name == "garbage":
+            return web.Response(text="<html><body>502 Bad Gateway</body></html>", content_type="text/html")
+        if name == "auth":
+            return _envelope(401, -10001, "Invalid API key")
+        if name == "code":
+            return _base_resp(int(value), "simulated error")
+        if minimax:
+            codes = {"1002": (1002, "rate limit exceeded"), "balance": (1008, "insufficient balance"),
+                     "flag": (1026, "input new_sensitive")}
+            if name in codes:
+                return _base_resp(*codes[name])
+        else:
+            codes = {"1002": (429, 1002, "rate limit exceeded"), "balance": (402, 1008, "insufficient balance"),
+                     "flag": (400, 1026, "input contains sensitive content")}
+            if name in codes:
+                return _envelope(*codes[name])
+        return None
+
+    async def _json(self, request: web.Request) -> dict[str, Any] | web.Response:
+        if not self._authorized(request):
+            return _envelope(401, -10001, "Invalid API key")
+        try:
+            if request.content_type == "multipart/form-data":
+                body = {k: (v if isinstance(v, str) else "<file>") for k, v in (await request.post()).items()}
+            else:
+                body = await request.json()
+        except ValueError:
+            return _envelope(400, -10002, "request body is not valid JSON")
+        if not isinstance(body, dict):
+            return _envelope(400, -10002, "request body must be a JSON object")
+        self._log(request, body)
+        return body
+
+    def _log(self, request: web.Request, body: dict[str, Any] | None = None) -> None:
+        def shorten(value: Any) -> Any:
+            if isinstance(value, str) and value.startswith("data:"):
+                return value[:40] + "…"
+            if isinstance(value, list):
+                return [shorten(v) for v in value]
+            if isinstance(value, dict):
+                return {k: shorten(v) for k, v in value.items()}
+            return value
+
+        self.requests.append({"method": request.method, "path": request.path,
+                              "query": dict(request.query), "body": shorten(body) if body else None,
+                              "at": time.time()})
+
+    def _serve(self, request: web.Request, name: str, data: bytes, mime: str) -> str:
+        self._files[name] = (data, mime)
+        return f"{request.url.origin()}/files/{name}"
+
+    # -- video ---------------------------------------------------------------------------------
+
+    async def _video_generation(self, request: web.Request) -> web.Response:
+        body = await self._json(request)
+        if isinstance(body, web.Response):
+            return body
+        fault = self._fault_for(body.get("prompt"))
+        slow = fault is not None and fault.startswith("slow=")  # for a video: a slow generation
+        if not slow and (reply := await self._common_fault(fault, minimax=True)) is not None:
+            return reply
+        if (problem := _video_problem(body)) is not None:
+            return _base_resp(2013, f"invalid params, {problem}")
+        seconds = float(fault.partition("=")[2]) if slow else self.config.video_seconds
+        task_id = str(next(self._ids))
+        self._tasks[task_id] = _Task(task_id, body["model"], time.monotonic(), seconds, fault)
+        return _ok(task_id=task_id)
+
+    async def _query(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _envelope(401, -10001, "Invalid API key")
+        self._log(request)
+        if (reply := await self._common_fault(self._fault_for(None), minimax=True)) is not None:
+            return reply
+        task = self._tasks.get(request.query.get("task_id", ""))
+        if task is None:
+            return _base_resp(2013, "invalid params, task_id not found")
+        progress = (time.monotonic() - task.started) / task.seconds if task.seconds > 0 else 1.0
+        if progress < 1.0:
+            status = "Queueing" if progress < 0.15 else "Preparing" if progress < 0.3 else "Processing"
+            return _ok(task_id=task.task_id, status=status, file_id="")
+        if task.fault == "fail":
+            return _ok(task_id=task.task_id, status="Fail", file_id="")
+        if task.fault == "flag-video":
+            return _base_resp(1027, "output video new_sensitive", task_id=task.task_id, status="Fail")
+        return _ok(task_id=task.task_id, status="Success", file_id=f"file-{task.task_id}",
+                   video_width=256, video_height=144)
+
+    async def _retrieve(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _envelope(401, -10001, "Invalid API key")
+        self._log(request)
+        if (reply := await self._common_fault(self._fault_for(None), minimax=True)) is not None:
+            return reply
+        file_id = request.query.get("file_id", "")
+        task = self._tasks.get(file_id.removeprefix("file-"))
+        if task is None or not file_id.startswith("file-"):
+            return _base_resp(2013, "invalid params, file_id not found")
+        name = f"{file_id}.mp4"
+        url = f"{request.url.origin()}/files/{name}"  # served from the shared sample, not stored per file
+        return _ok(file={"file_id": file_id, "bytes": 0, "created_at": int(time.time()),
+                         "filename": "output.mp4", "purpose": "video_generation", "download_url": url})
+
+    # -- images --------------------------------------------------------------------------------
+
+    async def _minimax_image(self, request: web.Request) -> web.Response:
+        body = await self._json(request)
+        if isinstance(body, web.Response):
+            return body
+        fault = self._fault_for(body.get("prompt"))
+        if (reply := await self._common_fault(fault, minimax=True)) is not None:
+            return reply
+        if fault == "fail":
+            return _base_resp(1000, "unknown error")
+        prompt, ratio = body.get("prompt"), body.get("aspect_ratio", "1:1")
+        if body.get("model") != "minimaxi-image-01" or not isinstance(prompt, str) or not prompt.strip():
+            return _base_resp(2013, "invalid params, model and prompt are required")
+        if ratio not in _MINIMAX_RATIOS:
+            return _base_resp(2013, f"invalid params, aspect_ratio {ratio}")
+        await asyncio.sleep(self.config.image_seconds)
+        image_id = f"{next(self._ids):x}"
+        url = self._serve(request, f"{image_id}.png", png_for(prompt, size_for_ratio(ratio)), "image/png")
+        return _ok(id=image_id, data={"image_urls": [url]}, metadata={"failed_count": "0", "success_count": "1"})
+
+    async def _unified_image(self, request: web.Request) -> web.Response:
+        body = await self._json(request)
+        if isinstance(body, web.Response):
+            return body
+        fault = self._fault_for(body.get("prompt"))
+        if (reply := await self._common_fault(fault, minimax=False)) is not None:
+            return reply
+        if fault == "fail":
+            return _envelope(500, -10000, "generation failed")
+        prompt, model = body.get("prompt"), body.get("model")
+        if not isinstance(prompt, str) or not prompt.strip() or not isinstance(model, str) or not model:
+            return _envelope(422, -10002, "prompt and model are required")
+        if not model.endswith("-t2i"):
+            return _envelope(422, -10002, f"model {model} is not supported")
+        await asyncio.sleep(self.config.image_seconds)
+        image_id = f"{next(self._ids):x}"
+        png = png_for(prompt, size_for_ratio(body.get("aspect_ratio")))
+        url = self._serve(request, f"{image_id}.png", png, "image/png")
+        return web.json_response({"image_url": url, "data": {"id": image_id, "model": model,
+                                                             "status": "succeeded", "output": [url]}})
+
+    # -- files and control ---------------------------------------------------------------------
+
+    async def _download(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        if name.startswith("file-") and name.endswith(".mp4") and name[5:-4] in self._tasks:
+            return web.Response(body=sample_mp4(), content_type="video/mp4")
+        if name not in self._files:
+            return web.Response(status=404, text="not found")
+        data, mime = self._files[name]
+        return web.Response(body=data, content_type=mime)
+
+    async def _set_config(self, request: web.Request) -> web.Response:
+        try:
+            self.configure(**await request.json())
+        except (ValueError, TypeError) as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        return web.json_response({"ok": True})
+
+    async def _list_requests(self, request: web.Request) -> web.Response:
+        return web.json_response(list(self.requests))
+
+
+def _video_problem(body: dict[str, Any]) -> str | None:
+    """What the real service would refuse with 2013, or None."""
+    model, prompt = body.get("model"), body.get("prompt", "")
+    if model not in _VIDEO_MODELS:
+        return f"unknown model {model!r}"
+    if not isinstance(prompt, str) or len(prompt) > 2000:
+        return "prompt must be a string of at most 2000 characters"
+    first = body.get("first_frame_image")
+    if model in _FIRST_FRAME_MODELS and not first:
+        return "first_frame_image is required"
+    if model.startswith("T2V") and not prompt.strip():
+        return "prompt is required"
+    if first and not _valid_image_ref(first):
+        return "first_frame_image is not a URL or a decodable image"
+    if model == "S2V-01":
+        refs = body.get("subject_reference")
+        if (not isinstance(refs, list) or len(refs) != 1 or refs[0].get("type") != "character"
+                or len(refs[0].get("image") or []) != 1 or not _valid_image_ref(refs[0]["image"][0])):
+            return "subject_reference must hold exactly one character image"
+    if model == "MiniMax-Hailuo-02":
+        duration, resolution = body.get("duration", 6), body.get("resolution", "768P")
+        if duration not in (6, 10) or resolution not in ("512P", "768P", "1080P"):
+            return "duration must be 6 or 10 and resolution 512P, 768P or 1080P"
+        if resolution == "512P" and not first:
+            return "512P needs a first_frame_image"
+        if resolution == "1080P" and duration != 6:
+            return "1080P supports 6 s only"
+        if not first and not prompt.strip():
+            return "prompt is required"
+    return None
+
+
+def _valid_image_ref(ref: Any) -> bool:
+    if not isinstance(ref, str):
+        return False
+    if ref.startswith(("http://", "https://")):
+        return True
+    match = re.match(r"data:image/(jpeg|jpg|png|webp);base64,", ref)
+    if not match:
+        return False
+    try:
+        with Image.open(io.BytesIO(base64.b64decode(ref[match.end():], validate=True))) as img:
+            img.verify()
+    except (binascii.Error, ValueError, OSError):
+        return False
+    return True
