@@ -1,0 +1,52 @@
+"""A job and the states it moves through; every move is stored before the next step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from bot.catalog import Command
+from bot.commands import Destination, Requester
+
+__all__ = ["JobState", "Job", "IN_FLIGHT"]
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"  # credits reserved; not yet sent to 302.AI
+    RUNNING = "running"  # 302.AI has it (task_id stored); being polled
+    READY = "ready"  # result URL known; not yet delivered
+    DELIVERED = "delivered"  # posted to the chat; credits committed (final)
+    FAILED = "failed"  # credits refunded; `notified` says whether the member has been told
+
+
+IN_FLIGHT = (JobState.QUEUED, JobState.RUNNING, JobState.READY)
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    requester: Requester
+    command: Command
+    model: str
+    prompt: str
+    options: dict[str, Any]
+    destination: Destination
+    cost: int
+    state: JobState
+    created_at: float
+    deadline_at: float
+    quota_day: str
+    has_image: bool = False
+    task_id: str | None = None
+    file_id: str | None = None
+    result_url: str | None = None
+    failure: str | None = None
+    notified: bool = False
+    submitted_at: float | None = None
+    ready_at: float | None = None  # when 302.AI reported the result done
+    finished_at: float | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state is JobState.DELIVERED or (self.state is JobState.FAILED and self.notified)

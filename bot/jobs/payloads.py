@@ -1,0 +1,53 @@
+"""The JSON bodies 302.AI expects for a job."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from bot.catalog import Endpoint, ImageRole, Model
+from bot.jobs.model import Job
+
+__all__ = ["video_payload", "image_payload", "data_url"]
+
+
+def data_url(mime: str, data: bytes) -> str:
+    # Chat platforms' file links are signed and expire; 302.AI gets the bytes themselves.
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _prompt_with_camera(prompt: str, camera: str | None) -> str:
+    # MiniMax reads camera instructions as a bracketed prefix: "[Pan left,Zoom in] a cat".
+    if not camera:
+        return prompt
+    return f"[{camera}] {prompt}".strip()
+
+
+def video_payload(job: Job, model: Model, image: tuple[str, bytes] | None) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "model": model.name,
+        "prompt": _prompt_with_camera(job.prompt, job.options.get("camera")),
+        "prompt_optimizer": True,
+    }
+    if image is not None:
+        url = data_url(*image)
+        if model.image_role is ImageRole.SUBJECT:
+            payload["subject_reference"] = [{"type": "character", "image": [url]}]
+        else:
+            payload["first_frame_image"] = url
+    if "duration" in job.options:
+        payload["duration"] = int(job.options["duration"])
+    if "resolution" in job.options:
+        payload["resolution"] = job.options["resolution"]
+    return payload
+
+
+def image_payload(job: Job, model: Model) -> dict[str, Any]:
+    if model.endpoint is Endpoint.MINIMAX_IMAGE:
+        return {"model": model.name, "prompt": job.prompt,
+                "aspect_ratio": job.options.get("aspect_ratio", "1:1"),
+                "response_format": "url", "prompt_optimizer": True}
+    payload = {"model": model.name, "prompt": job.prompt}
+    if "aspect_ratio" in job.options:
+        payload["aspect_ratio"] = job.options["aspect_ratio"]
+    return payload

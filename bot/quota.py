@@ -1,0 +1,65 @@
+"""Quota policy: the limits, the day they are counted over, and the refusals members read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bot.errors import QuotaExceeded
+
+__all__ = ["Limits", "Usage", "quota_day", "next_reset", "until"]
+
+
+def quota_day(now: float) -> str:
+    """Quota days run midnight to midnight UTC, the same for every member wherever they are."""
+    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
+
+
+def next_reset(now: float) -> datetime:
+    today = datetime.fromtimestamp(now, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today + timedelta(days=1)
+
+
+def until(moment: datetime, now: float) -> str:
+    """`3h 5m`, `12m`, `40s`: how long from now until `moment`."""
+    seconds = max(0, int(moment.timestamp() - now))
+    hours, rest = divmod(seconds, 3600)
+    minutes = rest // 60
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m" if minutes else f"{seconds}s"
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one requester, their chat and the whole bot have spent today."""
+
+    user_spent: int
+    in_flight: int
+    chat_spent: int
+    bot_spent: int
+
+
+@dataclass(frozen=True)
+class Limits:
+    daily_credits: int
+    max_in_flight: int
+    chat_daily_credits: int = 0  # 0: no per-chat limit
+    bot_daily_credits: int = 0  # 0: no bot-wide ceiling
+
+    def check(self, usage: Usage, cost: int, now: float) -> None:
+        """Raise QuotaExceeded with the member-facing reason when `cost` does not fit."""
+        reset = until(next_reset(now), now)
+        if usage.in_flight >= self.max_in_flight:
+            running = "job" if usage.in_flight == 1 else "jobs"
+            raise QuotaExceeded(f"You already have {usage.in_flight} {running} running (the limit is "
+                                f"{self.max_in_flight} at a time). Wait for one to finish, then try again.")
+        left = self.daily_credits - usage.user_spent
+        if cost > left:
+            raise QuotaExceeded(f"This costs {cost} credits and you have {max(left, 0)} left today. "
+                                f"Your credits reset in {reset}.")
+        if self.chat_daily_credits and cost > self.chat_daily_credits - usage.chat_spent:
+            raise QuotaExceeded(f"This chat has used its {self.chat_daily_credits} credits for today. "
+                                f"They reset in {reset}.")
+        if self.bot_daily_credits and cost > self.bot_daily_credits - usage.bot_spent:
+            raise QuotaExceeded(f"The bot has reached its spending limit for today. Try again in {reset}.")

@@ -1,0 +1,72 @@
+"""Schema migrations: entry N brings a database from version N to N+1 (PRAGMA user_version).
+Never edit a released entry; append a new one."""
+
+__all__ = ["MIGRATIONS"]
+
+MIGRATIONS: list[str] = [
+    # 1: jobs, their input images, the quota ledger, per-scope daily usage, users
+    """
+    CREATE TABLE users (
+        user_key   TEXT PRIMARY KEY,
+        platform   TEXT NOT NULL,
+        user_id    TEXT NOT NULL,
+        name       TEXT NOT NULL DEFAULT '',
+        first_seen REAL NOT NULL,
+        last_seen  REAL NOT NULL
+    );
+    CREATE TABLE jobs (
+        id           TEXT PRIMARY KEY,
+        user_key     TEXT NOT NULL REFERENCES users(user_key),
+        platform     TEXT NOT NULL,
+        user_id      TEXT NOT NULL,
+        chat_id      TEXT,
+        user_name    TEXT NOT NULL DEFAULT '',
+        command      TEXT NOT NULL,
+        model        TEXT NOT NULL,
+        prompt       TEXT NOT NULL,
+        options      TEXT NOT NULL,
+        destination  TEXT NOT NULL,
+        cost         INTEGER NOT NULL,
+        quota_day    TEXT NOT NULL,
+        state        TEXT NOT NULL,
+        has_image    INTEGER NOT NULL DEFAULT 0,
+        task_id      TEXT,
+        file_id      TEXT,
+        result_url   TEXT,
+        failure      TEXT,
+        notified     INTEGER NOT NULL DEFAULT 0,
+        created_at   REAL NOT NULL,
+        deadline_at  REAL NOT NULL,
+        submitted_at REAL,
+        ready_at     REAL,
+        finished_at  REAL
+    );
+    CREATE INDEX jobs_in_flight ON jobs(user_key) WHERE state IN ('queued', 'running', 'ready');
+    CREATE INDEX jobs_unfinished ON jobs(state, notified) WHERE state != 'delivered';
+    CREATE INDEX jobs_finished_by_model ON jobs(model, finished_at) WHERE state = 'delivered';
+    CREATE TABLE job_images (
+        job_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+        mime   TEXT NOT NULL,
+        data   BLOB NOT NULL
+    );
+    -- Every credit movement. reserved = committed + refunded + still in flight, always.
+    CREATE TABLE ledger (
+        id       INTEGER PRIMARY KEY,
+        job_id   TEXT REFERENCES jobs(id),
+        user_key TEXT NOT NULL,
+        chat_key TEXT,
+        entry    TEXT NOT NULL,
+        amount   INTEGER NOT NULL,
+        at       REAL NOT NULL
+    );
+    CREATE INDEX ledger_by_job ON ledger(job_id);
+    -- Credits spent per scope and day ('user:…', 'chat:…', 'bot'), kept in step with the
+    -- ledger in the same transactions, so a quota check is a key lookup, not a scan.
+    CREATE TABLE usage (
+        scope TEXT NOT NULL,
+        day   TEXT NOT NULL,
+        spent INTEGER NOT NULL,
+        PRIMARY KEY (scope, day)
+    ) WITHOUT ROWID
+    """,
+]

@@ -1,0 +1,89 @@
+"""Plain-text replies shared by every adapter. Adapters escape them for their markup and
+neutralise mentions; nothing here is platform-specific."""
+
+from __future__ import annotations
+
+from bot.catalog import CAMERA_MOVES, Catalog, Command
+from bot.commands import QuotaStatus, Ticket
+from bot.jobs.model import Job
+from bot.ports import Progress
+from bot.quota import until
+
+__all__ = ["ticket_text", "quota_text", "progress_text", "help_text", "STAGES"]
+
+STAGES = {
+    "queued": "Queued",
+    "submitted": "Sent to 302.AI",
+    "Queueing": "Waiting in 302.AI's queue",
+    "Preparing": "Preparing",
+    "Processing": "Generating",
+    "downloading": "Fetching the result",
+}
+
+
+def _credits(n: int) -> str:
+    return f"{n} credit" if n == 1 else f"{n} credits"
+
+
+def ticket_text(ticket: Ticket) -> str:
+    what = "image" if ticket.command is Command.IMAGE else "video"
+    return (f"Queued your {what} with {ticket.model}: it costs {_credits(ticket.cost)}, "
+            f"you have {_credits(ticket.credits_left)} left today.")
+
+
+def progress_text(job: Job, progress: Progress) -> str:
+    stage = STAGES.get(progress.stage, progress.stage)
+    return (f"{stage}… {int(progress.elapsed)}s so far (usually about {int(progress.expected)}s). "
+            f"Model {job.model}, {_credits(job.cost)}.")
+
+
+def quota_text(status: QuotaStatus, now: float) -> str:
+    lines = [
+        f"You have {_credits(status.credits_left)} left today "
+        f"(used {status.used_today} of {status.daily_credits}).",
+        f"Jobs running: {status.jobs_in_flight} of {status.max_in_flight} allowed at a time.",
+        f"Credits reset in {until(status.resets_at, now)} (midnight UTC).",
+    ]
+    if status.chat_credits_left is not None:
+        lines.insert(1, f"This chat has {_credits(status.chat_credits_left)} left today.")
+    return "\n".join(lines)
+
+
+def help_text(catalog: Catalog, style: str = "text") -> str:
+    """`style` "text" documents the `--option=value` syntax; "slash" the slash-command options."""
+    video = ", ".join(m.name for m in catalog.for_command(Command.VIDEO))
+    animate = ", ".join(m.name for m in catalog.for_command(Command.ANIMATE))
+    image_default = catalog.default(Command.IMAGE)
+    price = {c: min(m.price for m in catalog.for_command(c)) for c in Command}
+    if style == "slash":
+        return "\n".join([
+            "reelbot makes AI videos and images with 302.AI.",
+            f"/video prompt [model] [duration] [resolution] [camera] [character] — text to video "
+            f"(from {_credits(price[Command.VIDEO])}). Models: {video}. A character image uses S2V-01.",
+            f"/animate image [prompt] [model] — bring a picture to life (from {_credits(price[Command.ANIMATE])}). "
+            f"Models: {animate}.",
+            f"/image prompt [model] [aspect_ratio] — text to image ({_credits(price[Command.IMAGE])}; "
+            f"default {image_default.name}).",
+            "Right-click a message with an image → Apps → Animate image.",
+            "/quota — your credits left today. /help — this message.",
+            f"Camera moves (Director models and Hailuo-02, up to 3): {', '.join(CAMERA_MOVES)}.",
+            "Images for /animate: JPG, PNG or WebP, up to 20 MB, shorter side over 300 px, between 2:5 and 5:2.",
+        ])
+    return "\n".join([
+        "reelbot makes AI videos and images with 302.AI.",
+        f"/video a cat surfing — text to video (from {_credits(price[Command.VIDEO])}). "
+        "Send it as the caption of a photo to make a video of that character (S2V-01).",
+        f"/animate make it move — as the caption of a photo, or as a reply to one: image to video "
+        f"(from {_credits(price[Command.ANIMATE])}).",
+        f"/image a red fox in the snow — text to image ({_credits(price[Command.IMAGE])}).",
+        "/quota — your credits left today. /help — this message.",
+        "",
+        "Options go anywhere in the command as --name=value (quote values with spaces):",
+        f"  --model=NAME  video: {video}; animate: {animate}; image: {image_default.name} and more "
+        "(an unknown name lists them all)",
+        "  --duration=6|10 and --resolution=512P|768P|1080P  (MiniMax-Hailuo-02)",
+        f'  --camera="Pan left,Zoom in"  up to 3 moves (Director models, Hailuo-02): {", ".join(CAMERA_MOVES)}',
+        "  --ar=16:9  aspect ratio for /image",
+        'Example: /video --model=hailuo --duration=10 --camera="Tracking shot" a fox running through snow',
+        "Images for /animate: JPG, PNG or WebP, up to 20 MB, shorter side over 300 px, between 2:5 and 5:2.",
+    ])
