@@ -1,0 +1,156 @@
+"""`reelbot run | demo | console | simulate`: the program's entry points."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import secrets
+import signal
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from bot.ai302.simulator import Simulator
+from bot.config import Settings, SettingsError, load_env
+from bot.jobs.runner import Timing
+from bot.logs import setup_logging
+from bot.wiring import build_core
+
+__all__ = ["main"]
+
+log = logging.getLogger("reelbot")
+
+NO_ADAPTER = """\
+reelbot run needs at least one chat platform. Set one or both of:
+  DISCORD_TOKEN    a Discord bot token (https://discord.com/developers/applications)
+  TELEGRAM_TOKEN   a Telegram bot token (from @BotFather)
+and AI302_API_KEY, your 302.AI key. They can go in a .env file in this directory.
+To try reelbot without any of them: reelbot demo"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="reelbot", description="AI video and image bot for Discord and "
+                                     "Telegram, powered by 302.AI.")
+    parser.add_argument("--env-file", default=".env", help="read settings from this file too (default .env)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot for every platform whose token is set")
+    demo = sub.add_parser("demo", help="try it offline: the console against a built-in simulator")
+    demo.add_argument("--video-seconds", type=float, default=2.0, help="how long simulated videos take")
+    sub.add_parser("console", help="the console chat against the real 302.AI (needs AI302_API_KEY)")
+    sim = sub.add_parser("simulate", help="run the 302.AI simulator as a server")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8302)
+    sim.add_argument("--video-seconds", type=float, default=30.0)
+    sim.add_argument("--image-seconds", type=float, default=0.0)
+    sim.add_argument("--api-key", default=None, help="the only key accepted (default: any Bearer key)")
+    sim.add_argument("--fault", default=None, help="fail every request this way (see the README)")
+    args = parser.parse_args(argv)
+
+    env = load_env(args.env_file)
+    try:
+        settings = Settings.from_env(env)
+    except SettingsError as err:
+        print(f"reelbot: {err}", file=sys.stderr)
+        return 2
+    handlers = {"run": _run, "demo": _demo, "console": _console, "simulate": _simulate}
+    try:
+        return asyncio.run(handlers[args.command](args, settings, env))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _demo(args, settings: Settings, env) -> int:
+    setup_logging("WARNING", [])
+    key = "demo-" + secrets.token_hex(8)
+    async with Simulator(api_key=key, video_seconds=args.video_seconds) as sim:
+        demo = replace(settings, api_key=key, base_url=sim.base_url, db_path=settings.data_dir / "demo.db")
+        timing = Timing(min_poll_interval=0.25, max_poll_interval=2.0, retry_base=0.5,
+                        expected_seconds=args.video_seconds)
+        return await _chat(demo, timing, settings.data_dir / "demo-results")
+
+
+async def _console(args, settings: Settings, env) -> int:
+    if not settings.api_key:
+        print("reelbot console talks to the real 302.AI: set AI302_API_KEY (or try: reelbot demo)",
+              file=sys.stderr)
+        return 2
+    setup_logging("WARNING", [settings.api_key])
+    return await _chat(settings, None, settings.data_dir / "results")
+
+
+async def _chat(settings: Settings, timing: Timing | None, out_dir: Path) -> int:
+    from adapters.console import ConsoleAdapter
+
+    core = await build_core(settings, timing=timing)
+    try:
+        console = ConsoleAdapter(core, out_dir)
+        await core.start()
+        await console.run()
+    finally:
+        await core.stop()
+    return 0
+
+
+async def _simulate(args, settings: Settings, env) -> int:
+    setup_logging(settings.log_level, [])
+    sim = Simulator(api_key=args.api_key, video_seconds=args.video_seconds,
+                    image_seconds=args.image_seconds, fault=args.fault)
+    url = await sim.start(args.host, args.port)
+    print(f"302.AI simulator listening on {url} (Ctrl-C to stop)", flush=True)
+    try:
+        await _until_signalled()
+    finally:
+        await sim.stop()
+    return 0
+
+
+async def _run(args, settings: Settings, env) -> int:
+    from adapters.discord import DiscordConfig
+    from adapters.telegram import TelegramConfig
+
+    telegram = TelegramConfig.from_env(env)
+    discord = DiscordConfig.from_env(env, settings.data_dir)
+    if telegram is None and discord is None:
+        print(NO_ADAPTER, file=sys.stderr)
+        return 2
+    if not settings.api_key:
+        print("reelbot: set AI302_API_KEY to your 302.AI API key.", file=sys.stderr)
+        return 2
+    tokens = [settings.api_key] + [c.token for c in (telegram, discord) if c is not None]
+    setup_logging(settings.log_level, tokens)
+
+    core = await build_core(settings)
+    adapters = []
+    if telegram is not None:
+        from adapters.telegram import TelegramAdapter
+        adapters.append(TelegramAdapter(core, telegram))
+    if discord is not None:
+        from adapters.discord import DiscordAdapter
+        adapters.append(DiscordAdapter(core, discord))
+    try:
+        for adapter in adapters:
+            await adapter.start()
+        await core.start()
+        log.info("reelbot is running (%s); Ctrl-C to stop", ", ".join(type(a).__name__ for a in adapters))
+        await _until_signalled()
+    finally:
+        for adapter in reversed(adapters):
+            with contextlib.suppress(Exception):
+                await adapter.stop()
+        await core.stop()
+    return 0
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""The console adapter: one line is one command; results are saved as files."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from bot.catalog import Command
+from bot.commands import GenerationRequest, Requester
+from bot.core import Core
+from bot.errors import UserError
+from bot.jobs.model import Job
+from bot.ports import Progress, Result
+from bot.texts import STAGES, quota_text, ticket_text
+from bot.textsyntax import parse
+from bot.validation import MAX_IMAGE_BYTES
+
+__all__ = ["ConsoleAdapter", "ConsoleMessenger"]
+
+PLATFORM = "console"
+
+
+class ConsoleMessenger:
+    """Prints what happens; saves each result under `out_dir` and prints its path."""
+
+    def __init__(self, out_dir: Path, out: TextIO):
+        self._out_dir, self._out = out_dir, out
+        self._last_stage: dict[str, str] = {}
+
+    def say(self, text: str) -> None:
+        print(text, file=self._out, flush=True)
+
+    async def acknowledge(self, job: Job, ticket) -> None:
+        self.say(f"[{job.id}] {ticket_text(ticket)}")
+
+    async def progress(self, job: Job, progress: Progress) -> None:
+        if self._last_stage.get(job.id) != progress.stage:  # one line per stage, not per poll
+            self._last_stage[job.id] = progress.stage
+            self.say(f"[{job.id}] {STAGES.get(progress.stage, progress.stage)}… ({progress.elapsed:.0f}s)")
+
+    async def deliver(self, job: Job, result: Result) -> None:
+        self._last_stage.pop(job.id, None)
+        if result.data is None:
+            self.say(f"[{job.id}] Your {result.kind} is ready (too large to save here): {result.url}")
+            return
+        self._out_dir.mkdir(parents=True, exist_ok=True)
+        path = (self._out_dir / result.filename).resolve()
+        await asyncio.to_thread(path.write_bytes, result.data)
+        self.say(f"[{job.id}] Your {result.kind} is ready: {path}")
+
+    async def fail(self, job: Job, reason: str) -> None:
+        self._last_stage.pop(job.id, None)
+        self.say(f"[{job.id}] Failed: {reason}")
+
+    def upload_limit(self, job: Job) -> int:
+        return 1024 * 1024 * 1024
+
+
+class ConsoleAdapter:
+    def __init__(self, core: Core, out_dir: Path, *, out: TextIO = sys.stdout, user: str | None = None):
+        self._core = core
+        self._user = Requester(PLATFORM, user or getpass.getuser(), name=user or getpass.getuser(),
+                               is_admin=True)
+        self.messenger = ConsoleMessenger(out_dir, out)
+        core.register(PLATFORM, self.messenger)
+
+    async def handle(self, line: str) -> bool:
+        """Run one command line; False when the user asked to quit."""
+        line = line.strip()
+        if not line:
+            return True
+        head, _, rest = line.partition(" ")
+        name = head.lstrip("/").lower()
+        say = self.messenger.say
+        try:
+            if name in ("quit", "exit"):
+                return False
+            if name == "help":
+                say(self._core.help_text("text") + "\nIn the console: /animate PATH [prompt], "
+                    "/video --character=PATH prompt, /quit.")
+            elif name == "quota":
+                say(quota_text(await self._core.quota(self._user), time.time()))
+            elif name in ("image", "video", "animate"):
+                await self._generate(Command(name), rest)
+            else:
+                say(f"Unknown command {head!r}. Type /help.")
+        except UserError as err:
+            say(f"Sorry: {err}")
+        return True
+
+    async def _generate(self, command: Command, text: str) -> None:
+        image = None
+        if command is Command.ANIMATE:
+            path, _, text = _split_path(text)
+            if not path:
+                raise UserError("Give the image's path: /animate PATH [prompt]")
+            image = await _read(path)
+        parsed = parse(text)
+        options = dict(parsed.options)
+        if (character := options.pop("character", None)) is not None:
+            image = await _read(character)
+        await self._core.submit(GenerationRequest(self._user, {}, command, parsed.prompt, parsed.model,
+                                                  options, image))
+
+    async def run(self, stream: TextIO = sys.stdin) -> None:
+        """Read commands until end of input or /quit, then wait for every job to finish."""
+        interactive = stream.isatty()
+        if interactive:
+            self.messenger.say("reelbot console. Type /help for commands, /quit to leave.")
+        loop = asyncio.get_running_loop()
+        while True:
+            line = await loop.run_in_executor(None, _read_line, stream, interactive)
+            if line is None or not await self.handle(line):
+                break
+        if self._core.busy:
+            self.messenger.say("Waiting for running jobs to finish…")
+        await self._core.wait_idle()
+
+
+def _read_line(stream: TextIO, interactive: bool) -> str | None:
+    if interactive:
+        try:
+            return input("reelbot> ")
+        except EOFError:
+            return None
+    line = stream.readline()
+    return line if line else None
+
+
+def _split_path(text: str) -> tuple[str, str, str]:
+    """`"my pic.png" make it move` -> path, " ", prompt (quotes allow spaces in the path)."""
+    text = text.strip()
+    if text[:1] in "\"'":
+        try:
+            first = shlex.split(text)[0]
+        except ValueError:
+            return "", "", text
+        return first, " ", text[len(first) + 2:]
+    return text.partition(" ")
+
+
+async def _read(path: str) -> bytes:
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise UserError(f"No image file at {path}.")
+
+    def head() -> bytes:
+        # one byte past the limit is enough for validation to refuse it by size
+        with file.open("rb") as f:
+            return f.read(MAX_IMAGE_BYTES + 1)
+
+    return await asyncio.to_thread(head)
