@@ -1,0 +1,158 @@
+"""The 302.AI client against the simulator over loopback: every endpoint, every error family."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+
+import httpx
+import pytest
+
+from bot.ai302.client import Ai302Client
+from bot.ai302.translate import read_json
+from bot.errors import AuthFailed, BadParameters, BalanceTooLow, ContentFlagged, RetryLater
+from tests.conftest import SIM_KEY
+from tests.media import image_bytes, is_mp4, is_png
+
+FRAME = "data:image/png;base64," + base64.b64encode(image_bytes()).decode()
+
+
+async def until_finished(client: Ai302Client, task_id: str, timeout: float = 10.0):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while (status := await client.query_video(task_id)).status not in ("Success", "Fail"):
+        assert loop.time() < deadline, "the video never finished"
+        await asyncio.sleep(0.02)
+    return status
+
+
+@pytest.fixture
+async def client(simulator):
+    async with Ai302Client(simulator.base_url, SIM_KEY, timeout=5) as c:
+        yield c
+
+
+@pytest.mark.parametrize("payload", [
+    {"model": "T2V-01", "prompt": "a cat surfing"},
+    {"model": "T2V-01-Director", "prompt": "[Pan left] a cat surfing"},
+    {"model": "I2V-01", "prompt": "", "first_frame_image": FRAME},
+    {"model": "I2V-01-live", "prompt": "wave", "first_frame_image": FRAME},
+    {"model": "I2V-01-Director", "prompt": "[Zoom in]", "first_frame_image": FRAME},
+    {"model": "S2V-01", "prompt": "she dances",
+     "subject_reference": [{"type": "character", "image": [FRAME]}]},
+    {"model": "MiniMax-Hailuo-02", "prompt": "a fox", "duration": 10, "resolution": "768P"},
+    {"model": "MiniMax-Hailuo-02", "prompt": "", "duration": 6, "resolution": "512P", "first_frame_image": FRAME},
+], ids=lambda p: p["model"] + "-" + str(p.get("resolution", "")))
+async def test_every_video_model_is_accepted_and_finishes_as_a_downloadable_mp4(client, simulator, payload):
+    task_id = await client.submit_video(payload)
+    status = await until_finished(client, task_id)
+    info = await client.retrieve_file(status.file_id)
+    assert is_mp4(await client.download(info.download_url, 10_000_000))
+
+
+async def test_a_new_video_reports_queueing_then_finishes_with_success(client, simulator):
+    simulator.configure(video_seconds=0.6)
+    task_id = await client.submit_video({"model": "T2V-01", "prompt": "x"})
+    seen = [(await client.query_video(task_id)).status]
+    await until_finished(client, task_id)
+    seen.append("Success")
+    assert seen[0] == "Queueing"
+
+
+async def test_minimax_image_returns_a_png_url(client):
+    urls = await client.minimax_image({"model": "minimaxi-image-01", "prompt": "a red fox",
+                                       "aspect_ratio": "16:9", "response_format": "url"})
+    assert is_png(await client.download(urls[0], 10_000_000))
+
+
+async def test_unified_image_returns_a_png_url(client):
+    url = await client.unified_image({"model": "flux-dev-t2i", "prompt": "sky city"})
+    assert is_png(await client.download(url, 10_000_000))
+
+
+async def test_download_over_the_limit_returns_none(client):
+    url = await client.unified_image({"model": "flux-dev-t2i", "prompt": "sky city"})
+    assert await client.download(url, 100) is None
+
+
+@pytest.mark.parametrize(("fault", "error"), [
+    ("auth", AuthFailed), ("code=1004", AuthFailed), ("code=2049", AuthFailed),
+    ("balance", BalanceTooLow), ("flag", ContentFlagged), ("code=2013", BadParameters),
+    ("429", RetryLater), ("1002", RetryLater), ("500", RetryLater), ("503", RetryLater),
+    ("garbage", RetryLater),
+])
+async def test_video_submission_errors_map_to_their_family(client, fault, error):
+    with pytest.raises(error) as info:
+        await client.submit_video({"model": "T2V-01", "prompt": f"a cat [sim:{fault}]"})
+    assert SIM_KEY not in str(info.value)
+
+
+@pytest.mark.parametrize(("fault", "error"), [
+    ("auth", AuthFailed), ("balance", BalanceTooLow), ("flag", ContentFlagged),
+    ("429", RetryLater), ("500", RetryLater), ("garbage", RetryLater),
+])
+async def test_unified_image_errors_map_to_their_family(client, fault, error):
+    with pytest.raises(error):
+        await client.unified_image({"model": "flux-dev-t2i", "prompt": f"sky [sim:{fault}]"})
+
+
+async def test_unknown_unified_model_is_bad_parameters(client):
+    with pytest.raises(BadParameters) as info:
+        await client.unified_image({"model": "no-such-model", "prompt": "sky"})
+    assert info.value.status == 422
+
+
+async def test_rate_limit_carries_retry_after(client):
+    with pytest.raises(RetryLater) as info:
+        await client.submit_video({"model": "T2V-01", "prompt": "a cat [sim:429]"})
+    assert info.value.retry_after == 1.0 and info.value.status == 429
+
+
+async def test_flagged_video_is_reported_by_the_query(client):
+    task_id = await client.submit_video({"model": "T2V-01", "prompt": "a cat [sim:flag-video]"})
+    with pytest.raises(ContentFlagged) as info:
+        while True:
+            await client.query_video(task_id)
+    assert info.value.code == 1027
+
+
+async def test_invalid_parameters_are_refused_by_the_simulator(client):
+    with pytest.raises(BadParameters):
+        await client.submit_video({"model": "MiniMax-Hailuo-02", "prompt": "x", "duration": 10,
+                                   "resolution": "1080P"})
+
+
+async def test_a_wrong_key_is_refused(simulator):
+    async with Ai302Client(simulator.base_url, "sk-wrong-key-123456") as wrong:
+        with pytest.raises(AuthFailed) as info:
+            await wrong.submit_video({"model": "T2V-01", "prompt": "x"})
+    assert "sk-wrong-key-123456" not in str(info.value)
+
+
+async def test_a_timeout_is_retry_later(simulator):
+    async with Ai302Client(simulator.base_url, SIM_KEY, timeout=0.2) as slow:
+        with pytest.raises(RetryLater):
+            await slow.minimax_image({"model": "minimaxi-image-01", "prompt": "x [sim:slow=1]"})
+
+
+async def test_a_refused_connection_is_retry_later(unused_tcp_port):
+    async with Ai302Client(f"http://127.0.0.1:{unused_tcp_port}", SIM_KEY) as nowhere:
+        with pytest.raises(RetryLater):
+            await nowhere.query_video("1")
+
+
+def test_an_echoed_key_is_redacted_from_the_error():
+    request = httpx.Request("POST", "http://127.0.0.1/minimaxi/v1/video_generation")
+    response = httpx.Response(401, json={"error": {"err_code": -1, "message": f"bad key {SIM_KEY}"}},
+                              request=request)
+    with pytest.raises(AuthFailed) as info:
+        read_json(response, SIM_KEY)
+    assert SIM_KEY not in str(info.value) and "***" in str(info.value)
+
+
+async def test_queued_faults_apply_to_the_next_calls_only(client, simulator):
+    simulator.fail_next("500", 2)
+    for _ in range(2):
+        with pytest.raises(RetryLater):
+            await client.submit_video({"model": "T2V-01", "prompt": "x"})
+    assert await client.submit_video({"model": "T2V-01", "prompt": "x"})

@@ -1,0 +1,36 @@
+"""`reelbot demo` as a new user runs it: piped commands, offline, files on disk."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.media import is_mp4, is_png
+
+
+def test_piped_demo_saves_a_png_and_an_mp4_and_charges_both(tmp_path):
+    commands = "/image a red fox\n/video a cat surfing\n/quota\n"
+    proc = subprocess.run([sys.executable, "-m", "adapters.cli", "demo"], input=commands, text=True,
+                          capture_output=True, cwd=tmp_path, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[1])})
+    assert proc.returncode == 0, proc.stderr
+    paths = [Path(p) for p in re.findall(r"is ready: (\S+)", proc.stdout)]
+    assert sorted(p.suffix for p in paths) == [".mp4", ".png"]
+    assert is_png(next(p for p in paths if p.suffix == ".png").read_bytes())
+    assert is_mp4(next(p for p in paths if p.suffix == ".mp4").read_bytes())
+    assert "used 6 of 50" in proc.stdout
+    assert all(tmp_path in p.parents for p in paths)
+
+
+def test_console_refuses_bad_input_without_charging(tmp_path):
+    commands = "/video\n/animate /no/such/file.png\n/bogus\n/quota\n"
+    proc = subprocess.run([sys.executable, "-m", "adapters.cli", "demo"], input=commands, text=True,
+                          capture_output=True, cwd=tmp_path, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[1])})
+    assert proc.returncode == 0, proc.stderr
+    assert "Describe what you want after /video" in proc.stdout
+    assert "No image file at /no/such/file.png" in proc.stdout
+    assert "Unknown command '/bogus'" in proc.stdout
+    assert "used 0 of 50" in proc.stdout
