@@ -55,9 +55,13 @@ class Core:
         await self._runner.wait_idle()
 
     @property
+    def busy_jobs(self) -> int:
+        """How many jobs are running in this process now."""
+        return self._runner.active
+
+    @property
     def busy(self) -> bool:
-        """Whether any job is still running in this process."""
-        return self._runner.active > 0
+        return self.busy_jobs > 0
 
     def help_text(self, style: str = "text") -> str:
         return help_text(self.catalog, style)

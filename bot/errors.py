@@ -42,11 +42,11 @@ class UserError(ReelbotError):
 
 
 class ValidationError(UserError):
-    pass
+    """The prompt, an option or the image is not acceptable; the message says what to change."""
 
 
 class QuotaExceeded(UserError):
-    pass
+    """The request does not fit the member's, the chat's or the bot's limits."""
 
 
 class Ai302Error(ReelbotError):

@@ -200,7 +200,8 @@ class JobRunner:
         attempt = 0
         while True:
             try:
-                data = await self._client.download(job.result_url, limit)
+                async with self._slots:
+                    data = await self._client.download(job.result_url, limit)
                 result = _result(job, model, data)
                 return await self._settle(self._post(job, messenger, result))
             except asyncio.CancelledError:

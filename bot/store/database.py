@@ -66,13 +66,11 @@ class Database:
 
     async def fetchall(self, sql: str, params=()) -> list[aiosqlite.Row]:
         async with self._lock:
-            async with self._conn.execute(sql, params) as cur:
-                return list(await cur.fetchall())
+            return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params=()) -> aiosqlite.Row | None:
-        async with self._lock:
-            async with self._conn.execute(sql, params) as cur:
-                return await cur.fetchone()
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def execute(self, sql: str, params=()) -> None:
         async with self._lock:

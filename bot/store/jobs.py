@@ -13,6 +13,8 @@ from bot.jobs.model import IN_FLIGHT, Job, JobState
 from bot.quota import Limits, Usage
 from bot.store import ledger
 from bot.store.database import Database
+from bot.store.reservations import ReservationQueue
+from bot.store.writer import BatchWriter
 
 __all__ = ["JobStore"]
 
@@ -49,26 +51,17 @@ def _job(row: aiosqlite.Row) -> Job:
 class JobStore:
     def __init__(self, db: Database):
         self._db = db
+        self._reservations = ReservationQueue(db, self._insert)
+        self._writer = BatchWriter(db)
 
     async def reserve(self, job: Job, image: tuple[str, bytes] | None, limits: Limits, now: float) -> Usage:
         """Check the quota and, in the same transaction, record the job and reserve its cost.
         Returns the usage after the reservation. Raises QuotaExceeded and records nothing."""
-        r = job.requester
-        async with self._db.transaction() as conn:
-            before = await ledger.usage(conn, r.user_key, r.chat_key, job.quota_day)
-            limits.check(before, job.cost, now)
-            await conn.execute(
-                "INSERT INTO users (user_key, platform, user_id, name, first_seen, last_seen) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_key) DO UPDATE SET "
-                "name = excluded.name, last_seen = excluded.last_seen",
-                (r.user_key, r.platform, r.user_id, r.name, now, now))
-            await conn.execute(_INSERT, _row(job))
-            if image is not None:
-                await conn.execute("INSERT INTO job_images (job_id, mime, data) VALUES (?, ?, ?)",
-                                   (job.id, *image))
-            await ledger.record(conn, job, ledger.RESERVE, now)
-        return Usage(before.user_spent + job.cost, before.in_flight + 1,
-                     before.chat_spent + job.cost, before.bot_spent + job.cost)
+        return await self._reservations.reserve(job, image, limits, now)
+
+    @staticmethod
+    async def _insert(conn: aiosqlite.Connection, jobs: list[Job]) -> None:
+        await conn.executemany(_INSERT, [_row(job) for job in jobs])
 
     async def update(self, job: Job, **changes) -> Job:
         sets, params = [], []
@@ -76,15 +69,17 @@ class JobStore:
             encode = _MUTABLE[name]
             sets.append(f"{name} = ?")
             params.append(encode(value) if encode and value is not None else value)
-        await self._db.execute(f"UPDATE jobs SET {', '.join(sets)} WHERE id = ?", (*params, job.id))
+        await self._writer.write((f"UPDATE jobs SET {', '.join(sets)} WHERE id = ?", (*params, job.id)))
         return replace(job, **changes)
 
     async def deliver(self, job: Job, now: float) -> Job:
-        """The result is in the chat: commit the reservation and close the job."""
-        async with self._db.transaction() as conn:
-            await ledger.record(conn, job, ledger.COMMIT, now)
-            await conn.execute("UPDATE jobs SET state = ?, finished_at = ?, notified = 1 WHERE id = ?",
-                               (str(JobState.DELIVERED), now, job.id))
+        """The result is in the chat: commit the reservation and close the job, together."""
+        r = job.requester
+        await self._writer.write(
+            ("INSERT INTO ledger (job_id, user_key, chat_key, entry, amount, at) VALUES (?, ?, ?, ?, ?, ?)",
+             (job.id, r.user_key, r.chat_key, ledger.COMMIT, job.cost, now)),
+            ("UPDATE jobs SET state = ?, finished_at = ?, notified = 1 WHERE id = ?",
+             (str(JobState.DELIVERED), now, job.id)))
         return replace(job, state=JobState.DELIVERED, finished_at=now, notified=True)
 
     async def refund(self, job: Job, reason: str, now: float) -> Job:
@@ -95,7 +90,7 @@ class JobStore:
             if stored.state not in IN_FLIGHT:
                 # Already settled, possibly by another runner: never refund twice.
                 return stored
-            await ledger.record(conn, job, ledger.REFUND, now)
+            await ledger.record(conn, [job], ledger.REFUND, now)
             await conn.execute("UPDATE jobs SET state = ?, failure = ?, finished_at = ? WHERE id = ?",
                                (str(JobState.FAILED), reason, now, job.id))
         return replace(job, state=JobState.FAILED, failure=reason, finished_at=now)

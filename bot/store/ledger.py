@@ -1,47 +1,74 @@
-"""Credit movements. Each function runs inside the caller's transaction, so the ledger row,
-the usage counters and the job's state always change together."""
+"""Credit movements. Each function runs inside the caller's transaction, so the ledger rows,
+the usage counters and the jobs' states always change together."""
 
 from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
 
 import aiosqlite
 
 from bot.jobs.model import Job
 from bot.quota import Usage
 
-__all__ = ["RESERVE", "COMMIT", "REFUND", "record", "usage"]
+__all__ = ["RESERVE", "COMMIT", "REFUND", "record", "usage", "spent", "in_flight", "scopes"]
 
 RESERVE, COMMIT, REFUND = "reserve", "commit", "refund"
+_IN_FLIGHT_STATES = "('queued', 'running', 'ready')"
 
 
-def _scopes(job: Job) -> list[str]:
-    scopes = [f"user:{job.requester.user_key}", "bot"]
+def scopes(job: Job) -> list[str]:
+    """The usage counters a job's cost counts against."""
+    names = [f"user:{job.requester.user_key}", "bot"]
     if job.requester.chat_key:
-        scopes.append(f"chat:{job.requester.chat_key}")
-    return scopes
+        names.append(f"chat:{job.requester.chat_key}")
+    return names
 
 
-async def record(conn: aiosqlite.Connection, job: Job, entry: str, now: float) -> None:
-    """Write one ledger row; a reserve spends the job's day's credits and a refund returns them."""
-    await conn.execute(
+async def record(conn: aiosqlite.Connection, jobs: Sequence[Job], entry: str, now: float) -> None:
+    """Ledger rows for `jobs`; a reserve spends each job's day's credits and a refund returns them."""
+    await conn.executemany(
         "INSERT INTO ledger (job_id, user_key, chat_key, entry, amount, at) VALUES (?, ?, ?, ?, ?, ?)",
-        (job.id, job.requester.user_key, job.requester.chat_key, entry, job.cost, now))
-    delta = {RESERVE: job.cost, REFUND: -job.cost}.get(entry)
-    if delta:
-        await conn.executemany(
-            "INSERT INTO usage (scope, day, spent) VALUES (?, ?, ?) "
-            "ON CONFLICT (scope, day) DO UPDATE SET spent = spent + excluded.spent",
-            [(scope, job.quota_day, delta) for scope in _scopes(job)])
+        [(j.id, j.requester.user_key, j.requester.chat_key, entry, j.cost, now) for j in jobs])
+    sign = {RESERVE: 1, REFUND: -1}.get(entry)
+    if not sign:
+        return
+    deltas: Counter[tuple[str, str]] = Counter()
+    for job in jobs:
+        for scope in scopes(job):
+            deltas[(scope, job.quota_day)] += sign * job.cost
+    await conn.executemany(
+        "INSERT INTO usage (scope, day, spent) VALUES (?, ?, ?) "
+        "ON CONFLICT (scope, day) DO UPDATE SET spent = spent + excluded.spent",
+        [(scope, day, delta) for (scope, day), delta in deltas.items()])
+
+
+async def spent(conn: aiosqlite.Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Credits spent per (scope, day), for every pair asked about (0 where nothing was spent)."""
+    keys = list(dict.fromkeys(keys))
+    found = {key: 0 for key in keys}
+    for start in range(0, len(keys), 400):  # stay far below SQLite's bound-parameter limit
+        chunk = keys[start:start + 400]
+        sql = ("SELECT scope, day, spent FROM usage WHERE (scope, day) IN (VALUES "
+               + ", ".join(["(?, ?)"] * len(chunk)) + ")")
+        for scope, day, amount in await conn.execute_fetchall(sql, [value for key in chunk for value in key]):
+            found[(scope, day)] = amount
+    return found
+
+
+async def in_flight(conn: aiosqlite.Connection, user_keys: Iterable[str]) -> Counter[str]:
+    keys = list(dict.fromkeys(user_keys))
+    counts: Counter[str] = Counter()
+    for start in range(0, len(keys), 800):
+        chunk = keys[start:start + 800]
+        sql = (f"SELECT user_key, COUNT(*) FROM jobs WHERE state IN {_IN_FLIGHT_STATES} "
+               f"AND user_key IN ({', '.join('?' * len(chunk))}) GROUP BY user_key")
+        counts.update(dict(await conn.execute_fetchall(sql, chunk)))
+    return counts
 
 
 async def usage(conn: aiosqlite.Connection, user_key: str, chat_key: str | None, day: str) -> Usage:
-    sql = """
-        SELECT
-          (SELECT spent FROM usage WHERE scope = ? AND day = ?),
-          (SELECT COUNT(*) FROM jobs WHERE user_key = ? AND state IN ('queued', 'running', 'ready')),
-          (SELECT spent FROM usage WHERE scope = ? AND day = ?),
-          (SELECT spent FROM usage WHERE scope = 'bot' AND day = ?)
-    """
-    params = (f"user:{user_key}", day, user_key, f"chat:{chat_key}", day, day)
-    async with conn.execute(sql, params) as cur:
-        user_spent, in_flight, chat_spent, bot_spent = await cur.fetchone()
-    return Usage(user_spent or 0, in_flight, chat_spent or 0, bot_spent or 0)
+    keys = [(f"user:{user_key}", day), (f"chat:{chat_key}", day), ("bot", day)]
+    amounts = await spent(conn, keys)
+    flying = await in_flight(conn, [user_key])
+    return Usage(amounts[keys[0]], flying[user_key], amounts[keys[1]] if chat_key else 0, amounts[keys[2]])
