@@ -1,0 +1,171 @@
+"""Core benchmarks against the 302.AI simulator running in its own process.
+
+    python bench/core_bench.py                 # both figures
+    python bench/core_bench.py --only accept   # accepted jobs per second
+    python bench/core_bench.py --only inflight # peak RSS with 10,000 videos in flight
+
+Targets (issue #2): >= 1,000 accepted jobs/s; <= 300 MB peak RSS with 10,000 video jobs in
+flight at once, every one of them delivered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.catalog import Command  # noqa: E402
+from bot.commands import GenerationRequest, Requester  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.jobs.runner import Timing  # noqa: E402
+from bot.wiring import build_core  # noqa: E402
+
+KEY = "bench-key-0123456789"
+
+
+class CountingMessenger:
+    """Counts outcomes and keeps nothing, like a platform that has posted the file."""
+
+    def __init__(self):
+        self.delivered = 0
+        self.failed = 0
+        self.done = asyncio.Event()
+        self.expected = 0
+
+    async def acknowledge(self, job, ticket):
+        return None
+
+    async def progress(self, job, progress):
+        return None
+
+    async def deliver(self, job, result):
+        assert result.data, "an empty result"
+        self.delivered += 1
+        self._check()
+
+    async def fail(self, job, reason):
+        self.failed += 1
+        self._check()
+
+    def _check(self):
+        if self.delivered + self.failed >= self.expected:
+            self.done.set()
+
+    def upload_limit(self, job):
+        return 25 * 1024 * 1024
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_simulator(video_seconds: float) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "adapters.cli", "simulate", "--port", str(port), "--api-key", KEY,
+         "--video-seconds", str(video_seconds)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "REELBOT_LOG_LEVEL": "WARNING"})
+    line = proc.stdout.readline()  # "…listening on http://127.0.0.1:PORT…"
+    if "listening" not in line:
+        proc.kill()
+        raise RuntimeError(f"simulator did not start: {line!r}")
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def make_core(base_url: str, data_dir: Path, jobs: int, video_seconds: float):
+    settings = Settings(api_key=KEY, base_url=base_url, data_dir=data_dir, daily_credits=10**9,
+                        max_in_flight=10**9, bot_daily_credits=0, max_concurrent_requests=16,
+                        video_deadline=3600)
+    timing = Timing(min_poll_interval=1.0, max_poll_interval=10.0, retry_base=0.5,
+                    expected_seconds=video_seconds)
+    core = await build_core(settings, timing=timing)
+    messenger = CountingMessenger()
+    messenger.expected = jobs
+    core.register("bench", messenger)
+    await core.start()
+    return core, messenger
+
+
+async def accept_rate(base_url: str, jobs: int, users: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        core, messenger = await make_core(base_url, Path(tmp), jobs, video_seconds=5)
+        requests = [GenerationRequest(Requester("bench", str(i % users), chat_id=str(i % 50)), {"n": i},
+                                      Command.VIDEO, f"a cat surfing, take {i}") for i in range(jobs)]
+        started = time.perf_counter()
+        await asyncio.gather(*(core.submit(r) for r in requests))
+        took = time.perf_counter() - started
+        print(f"accepted {jobs} video jobs from {users} users in {took:.2f} s: "
+              f"{jobs / took:,.0f} accepted jobs/s (target >= 1,000)")
+        await asyncio.wait_for(messenger.done.wait(), 600)
+        print(f"  then delivered {messenger.delivered}, failed {messenger.failed}")
+        await core.stop()
+
+
+async def in_flight(base_url: str, jobs: int, video_seconds: float) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        core, messenger = await make_core(base_url, Path(tmp), jobs, video_seconds)
+        baseline = rss_mb()
+        peak = baseline
+        started = time.perf_counter()
+        await asyncio.gather(*(core.submit(GenerationRequest(Requester("bench", str(i)), {"n": i},
+                                                             Command.VIDEO, f"a cat surfing, take {i}"))
+                               for i in range(jobs)))
+        most_in_flight = core.busy_jobs
+        while not messenger.done.is_set():
+            peak = max(peak, rss_mb())
+            most_in_flight = max(most_in_flight, core.busy_jobs)
+            try:
+                await asyncio.wait_for(messenger.done.wait(), 0.5)
+            except TimeoutError:
+                pass
+        took = time.perf_counter() - started
+        peak_ever = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"{jobs} video jobs in flight at once (most seen: {most_in_flight}); "
+              f"delivered {messenger.delivered}, failed {messenger.failed} in {took:.1f} s")
+        print(f"  RSS: {baseline:.0f} MB before, peak {max(peak, peak_ever):.0f} MB (target <= 300 MB)")
+        await core.stop()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--only", choices=("accept", "inflight"))
+    parser.add_argument("--accept-jobs", type=int, default=5000)
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--inflight-jobs", type=int, default=10_000)
+    parser.add_argument("--video-seconds", type=float, default=30.0)
+    args = parser.parse_args()
+    sim, base_url = start_simulator(args.video_seconds)
+    try:
+        print(f"simulator in its own process (pid {sim.pid}) at {base_url}; {os.cpu_count()} CPUs")
+        if args.only in (None, "accept"):
+            await accept_rate(base_url, args.accept_jobs, args.users)
+        if args.only in (None, "inflight"):
+            await in_flight(base_url, args.inflight_jobs, args.video_seconds)
+    finally:
+        sim.terminate()
+        sim.wait(10)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
