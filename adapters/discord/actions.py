@@ -1,0 +1,128 @@
+"""What a member's command, click or context menu does: defer, ask the core, answer.
+
+Every path defers first (Discord waits only three seconds for that) as an ephemeral
+"thinking" message. That message becomes the job's status display, and any refusal or
+error is written into it, so only the member who asked ever sees either. The finished
+result is the public follow-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+
+import discord
+
+from adapters.discord.attachments import first_image, read_image
+from adapters.discord.destination import Target
+from adapters.discord.render import problem_embed
+from bot.catalog import Command
+from bot.commands import GenerationRequest, Requester
+from bot.core import Core
+from bot.errors import UserError
+from bot.texts import quota_text
+
+__all__ = ["Actions", "APOLOGY"]
+
+log = logging.getLogger(__name__)
+
+APOLOGY = ("Something went wrong on our side. Please try again in a minute; "
+           "if it keeps happening, tell the server's admins.")
+
+
+class Actions:
+    def __init__(self, core: Core, *, admin_ids: frozenset[int] = frozenset(),
+                 clock: Callable[[], float] = time.time):
+        self._core, self._admins, self._clock = core, admin_ids, clock
+
+    def requester(self, interaction: discord.Interaction) -> Requester:
+        user = interaction.user
+        return Requester(platform="discord", user_id=str(user.id),
+                         chat_id=str(interaction.guild_id) if interaction.guild_id else None,
+                         name=user.display_name, is_admin=user.id in self._admins)
+
+    # -- generation ------------------------------------------------------------------------
+
+    async def generate(self, interaction: discord.Interaction, command: Command, *, prompt: str = "",
+                       model: str | None = None, options: Mapping[str, str | None] | None = None,
+                       image: discord.Attachment | None = None) -> None:
+        async with self._answering(interaction) as target:
+            data = await read_image(image) if image is not None else None
+            chosen = {k: v for k, v in (options or {}).items() if v is not None and v != ""}
+            await self._core.submit(GenerationRequest(
+                requester=self.requester(interaction), destination=target.dump(), command=command,
+                prompt=prompt or "", model=model, options=chosen, image=data))
+
+    async def animate_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """The "Animate image" context menu."""
+        async with self._answering(interaction) as target:
+            attachment = first_image(message.attachments)
+            if attachment is None:
+                raise UserError("That message has no picture attached. Use “Animate image” on a message with a "
+                                "JPG, PNG or WebP image, or use /animate and attach one.")
+            await self._animate(interaction, target, attachment, prompt="")
+
+    async def reroll(self, interaction: discord.Interaction, job_id: str) -> None:
+        async with self._answering(interaction) as target:
+            await self._core.rerun(job_id, self.requester(interaction), target.dump())
+
+    async def animate_result(self, interaction: discord.Interaction, job_id: str) -> None:
+        """The "Animate" button under an image result: that image becomes the first frame."""
+        async with self._answering(interaction) as target:
+            message = interaction.message
+            attachment = first_image(message.attachments) if message is not None else None
+            if attachment is None:
+                raise UserError("This image was posted as a link, so it cannot be animated from here. "
+                                "Download it and use /animate with it.")
+            job = await self._core.job(job_id)
+            await self._animate(interaction, target, attachment, prompt=job.prompt if job else "")
+
+    async def _animate(self, interaction: discord.Interaction, target: Target, attachment: discord.Attachment,
+                       prompt: str) -> None:
+        data = await read_image(attachment)
+        await self._core.submit(GenerationRequest(
+            requester=self.requester(interaction), destination=target.dump(), command=Command.ANIMATE,
+            prompt=prompt, image=data))
+
+    # -- information -----------------------------------------------------------------------
+
+    async def quota(self, interaction: discord.Interaction) -> None:
+        status = await self._core.quota(self.requester(interaction))
+        embed = discord.Embed(title="Your credits", description=quota_text(status, self._clock()),
+                              colour=discord.Colour.blurple())
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    async def help(self, interaction: discord.Interaction) -> None:
+        embed = discord.Embed(title="reelbot", description=self._core.help_text("slash"),
+                              colour=discord.Colour.blurple())
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    # -- the shared answer path ------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _answering(self, interaction: discord.Interaction) -> AsyncIterator[Target]:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        target = Target.from_interaction(interaction, self._clock)
+        try:
+            yield target
+        except UserError as err:
+            await self._answer(interaction, problem_embed(str(err)))
+        except Exception:
+            log.exception("discord: %s by user %s failed", _describe(interaction), interaction.user.id)
+            await self._answer(interaction, problem_embed(APOLOGY, title="Sorry"))
+
+    @staticmethod
+    async def _answer(interaction: discord.Interaction, embed: discord.Embed) -> None:
+        try:
+            await interaction.edit_original_response(embed=embed)
+        except discord.HTTPException as exc:
+            log.warning("discord: could not show a refusal to user %s: %s", interaction.user.id, exc)
+
+
+def _describe(interaction: discord.Interaction) -> str:
+    command = interaction.command
+    if command is not None:
+        return f"/{command.qualified_name}"
+    return f"component {interaction.data.get('custom_id') if interaction.data else '?'}"

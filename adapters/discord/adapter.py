@@ -1,0 +1,104 @@
+"""The Discord adapter's lifecycle: log in, connect, sync commands; close cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+
+import discord
+
+from adapters.discord.actions import Actions
+from adapters.discord.client import ReelbotClient
+from adapters.discord.commands import install_commands
+from adapters.discord.config import DiscordConfig
+from adapters.discord.endpoints import point_at, use_gateway
+from adapters.discord.messenger import DiscordMessenger
+from adapters.discord.outbox import Outbox
+from adapters.discord.sync import sync_commands
+from bot.config import SettingsError
+from bot.core import Core
+
+__all__ = ["DiscordAdapter"]
+
+log = logging.getLogger(__name__)
+
+
+class DiscordAdapter:
+    """`start()` before `core.start()`, so resumed jobs find this messenger; `stop()` closes."""
+
+    def __init__(self, core: Core, config: DiscordConfig, *, clock: Callable[[], float] = time.time):
+        self._config = config
+        self.actions = Actions(core, admin_ids=config.admin_ids, clock=clock)
+        self.client = ReelbotClient(self.actions, guild_ready_timeout=config.guild_ready_timeout)
+        install_commands(self.client.tree, core.catalog, self.actions)
+        self.messenger = DiscordMessenger(Outbox(self.client), progress_interval=config.progress_interval,
+                                          clock=clock)
+        core.register("discord", self.messenger)
+        self._restore_endpoints: Callable[[], None] | None = None
+        self._connection: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    async def start(self) -> None:
+        self._restore_endpoints = point_at(self._config.api_base, self._config.gateway_url)
+        try:
+            await self.client.login(self._config.token)
+        except discord.LoginFailure:
+            raise SettingsError("Discord refused DISCORD_TOKEN. Copy the bot's token again from the Developer "
+                                "Portal (Bot → Reset Token) into your .env.") from None
+        if not self._config.gateway_url:
+            _, url, _ = await self.client.http.get_bot_gateway()
+            use_gateway(url)
+        self._connection = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
+        self._connection.add_done_callback(self._connection_ended)
+        await self._until_ready(self._connection)
+        assert self.client.application_id is not None  # set by login()
+        await sync_commands(self.client.tree, self.client.application_id, self._config.guild_ids,
+                            self._config.data_dir)
+        log.info("discord: connected as %s (%s)", self.client.user, self.client.application_id)
+
+    async def _until_ready(self, connection: asyncio.Task[None]) -> None:
+        ready = asyncio.create_task(self.client.wait_until_ready())
+        try:
+            done, _ = await asyncio.wait({ready, connection}, timeout=self._config.connect_timeout,
+                                         return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ready.cancel()
+        if connection in done:  # the gateway refused us (bad token, disallowed intents…)
+            error = connection.exception()
+            raise error if error is not None else ConnectionError("the Discord gateway closed at start-up")
+        if ready not in done:
+            raise TimeoutError(f"Discord's gateway was not ready within {self._config.connect_timeout:.0f}s")
+
+    def _connection_ended(self, task: asyncio.Task[None]) -> None:
+        # discord.py reconnects by itself after network trouble; it gives up only when Discord
+        # refuses the session (token reset, bot deleted…), which the operator must hear about
+        if self._stopping or task.cancelled():
+            return
+        error = task.exception()
+        log.error("discord: the gateway connection ended for good (%s); the bot is offline on Discord "
+                  "until reelbot is restarted", error or "closed")
+
+    async def wait_closed(self) -> None:
+        """Return when the gateway connection has ended for good, raising its error if it had one.
+
+        A supervisor (the CLI) can await this beside its stop signal, so that a Discord bot that
+        can no longer connect stops the process instead of running on silently offline.
+        """
+        if self._connection is None:
+            raise RuntimeError("the Discord adapter was not started")
+        await asyncio.shield(self._connection)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        try:
+            await self.client.close()
+            if self._connection is not None:
+                with contextlib.suppress(asyncio.CancelledError, discord.DiscordException, OSError):
+                    await self._connection
+        finally:
+            if self._restore_endpoints is not None:
+                self._restore_endpoints()
+                self._restore_endpoints = None

@@ -1,0 +1,47 @@
+"""Images members attach: checked by what Discord reports before a byte is downloaded."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import PurePosixPath
+
+import aiohttp
+import discord
+
+from bot.errors import UserError, ValidationError
+from bot.validation import MAX_IMAGE_BYTES
+
+__all__ = ["first_image", "read_image"]
+
+log = logging.getLogger(__name__)
+
+_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
+
+
+def _is_image(attachment: discord.Attachment) -> bool:
+    # Either clue will do: uploads from other bots often arrive as application/octet-stream
+    kind = (attachment.content_type or "").split(";")[0].strip()
+    return kind.startswith("image/") or PurePosixPath(attachment.filename).suffix.lower() in _SUFFIXES
+
+
+def first_image(attachments: Iterable[discord.Attachment]) -> discord.Attachment | None:
+    return next((a for a in attachments if _is_image(a)), None)
+
+
+async def read_image(attachment: discord.Attachment) -> bytes:
+    """The attachment's bytes, refused up front when it is no picture or too large."""
+    name = attachment.filename
+    if not _is_image(attachment):
+        raise ValidationError(f"“{name}” is not a picture: attach a JPG, PNG or WebP image.")
+    if attachment.size > MAX_IMAGE_BYTES:
+        raise ValidationError(f"“{name}” is {attachment.size / 1048576:.1f} MB: attach an image of "
+                              f"{MAX_IMAGE_BYTES // 1048576} MB or less.")
+    try:
+        data = await attachment.read()
+    except (discord.HTTPException, aiohttp.ClientError) as exc:
+        log.warning("could not download attachment %s: %s", attachment.id, exc)
+        raise UserError(f"Discord would not let me download “{name}”. Attach it again and retry.") from None
+    if len(data) > MAX_IMAGE_BYTES:  # Discord's size was wrong; the core would refuse it anyway
+        raise ValidationError(f"“{name}” is over {MAX_IMAGE_BYTES // 1048576} MB: attach a smaller image.")
+    return data

@@ -1,0 +1,95 @@
+"""The slash commands and the "Animate image" context menu, with typed options.
+
+Choices come from the core's catalog when the tree is built, so the commands Discord shows
+always match the models the core accepts (and a changed catalog re-syncs the commands).
+"""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from adapters.discord.actions import Actions
+from adapters.discord.suggest import MAX_CHOICES, camera_choices, model_choices, ratio_choices
+from bot.catalog import MAX_CAMERA_MOVES, Catalog, Command
+from bot.validation import MAX_PROMPT_CHARS
+
+__all__ = ["install_commands"]
+
+Prompt = app_commands.Range[str, 1, MAX_PROMPT_CHARS]
+
+
+def _models(catalog: Catalog, command: Command) -> list[app_commands.Choice[str]]:
+    return model_choices(catalog, command, "")[:MAX_CHOICES]
+
+
+def _values(catalog: Catalog, command: Command, option: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for model in catalog.for_command(command):
+        seen.update(dict.fromkeys(model.options.get(option, ())))
+    return list(seen)
+
+
+def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: Actions) -> None:
+    durations = [app_commands.Choice(name=f"{d} seconds", value=d)
+                 for d in _values(catalog, Command.VIDEO, "duration")]
+    resolutions = [app_commands.Choice(name=r, value=r) for r in _values(catalog, Command.VIDEO, "resolution")]
+
+    @app_commands.command(name="video", description="Make a video from a text prompt")
+    @app_commands.describe(
+        prompt="What happens in the video",
+        model="Which model makes it (default: the first listed)",
+        duration="Length in seconds (MiniMax-Hailuo-02)",
+        resolution="Resolution (MiniMax-Hailuo-02)",
+        camera=f"Up to {MAX_CAMERA_MOVES} camera moves, comma-separated (Director models, Hailuo-02)",
+        character="A picture of a character to star in the video (uses S2V-01)",
+    )
+    @app_commands.choices(model=_models(catalog, Command.VIDEO), duration=durations, resolution=resolutions)
+    async def video(interaction: discord.Interaction, prompt: Prompt, model: str | None = None,
+                    duration: str | None = None, resolution: str | None = None, camera: str | None = None,
+                    character: discord.Attachment | None = None) -> None:
+        await actions.generate(interaction, Command.VIDEO, prompt=prompt, model=model, image=character,
+                               options={"duration": duration, "resolution": resolution, "camera": camera})
+
+    @video.autocomplete("camera")
+    async def _camera(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return camera_choices(current)
+
+    @app_commands.command(name="animate", description="Bring a picture to life as a video")
+    @app_commands.describe(image="The picture to animate (JPG, PNG or WebP, up to 20 MB)",
+                           prompt="What should happen (optional)", model="Which model animates it")
+    @app_commands.choices(model=_models(catalog, Command.ANIMATE))
+    async def animate(interaction: discord.Interaction, image: discord.Attachment,
+                      prompt: Prompt | None = None, model: str | None = None) -> None:
+        await actions.generate(interaction, Command.ANIMATE, prompt=prompt or "", model=model, image=image)
+
+    @app_commands.command(name="image", description="Make an image from a text prompt")
+    @app_commands.describe(prompt="What the image shows", model="Which model draws it (type to search)",
+                           aspect_ratio="Shape of the image, e.g. 16:9 (depends on the model)")
+    async def image(interaction: discord.Interaction, prompt: Prompt, model: str | None = None,
+                    aspect_ratio: str | None = None) -> None:
+        await actions.generate(interaction, Command.IMAGE, prompt=prompt, model=model,
+                               options={"aspect_ratio": aspect_ratio})
+
+    @image.autocomplete("model")
+    async def _image_model(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return model_choices(catalog, Command.IMAGE, current)
+
+    @image.autocomplete("aspect_ratio")
+    async def _ratio(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return ratio_choices(catalog, interaction.namespace.model, current)
+
+    @app_commands.command(name="quota", description="How many credits you have left today")
+    async def quota(interaction: discord.Interaction) -> None:
+        await actions.quota(interaction)
+
+    @app_commands.command(name="help", description="What reelbot can do and how to ask")
+    async def help_(interaction: discord.Interaction) -> None:
+        await actions.help(interaction)
+
+    async def animate_message(interaction: discord.Interaction, message: discord.Message) -> None:
+        await actions.animate_message(interaction, message)
+
+    for command in (video, animate, image, quota, help_):
+        tree.add_command(command)
+    tree.add_command(app_commands.ContextMenu(name="Animate image", callback=animate_message))
