@@ -1,0 +1,87 @@
+"""The Telegram adapter's settings, read from the environment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from bot.config import SettingsError
+
+__all__ = ["TelegramConfig", "MB"]
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    token: str = field(repr=False)
+    api_base: str = "https://api.telegram.org/bot"
+    file_api_base: str = "https://api.telegram.org/file/bot"
+    webhook_url: str | None = None  # set: receive updates by webhook instead of long polling
+    webhook_listen: str = "0.0.0.0:8443"
+    webhook_secret: str | None = field(default=None, repr=False)
+    admin_ids: frozenset[int] = frozenset()
+    # Telegram's cloud Bot API takes uploads up to 50 MB; a self-hosted one up to 2000 MB.
+    upload_limit: int = 50 * MB
+    # Telegram throttles edits of one message; a few seconds apart is what it tolerates.
+    edit_interval: float = 5.0
+    poll_timeout: float = 10.0  # seconds a long poll (getUpdates) waits for news
+
+    @property
+    def listen_host(self) -> str:
+        return self.webhook_listen.rpartition(":")[0].strip("[]") or "0.0.0.0"
+
+    @property
+    def listen_port(self) -> int:
+        return int(self.webhook_listen.rpartition(":")[2])
+
+    @property
+    def webhook_path(self) -> str:
+        return urlsplit(self.webhook_url or "").path.lstrip("/")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> TelegramConfig | None:
+        """The settings, or None when TELEGRAM_TOKEN is unset (Telegram stays off)."""
+
+        def get(name: str) -> str | None:
+            value = (env.get(name) or "").strip()
+            return value or None
+
+        token = get("TELEGRAM_TOKEN")
+        if token is None:
+            return None
+        listen = get("TELEGRAM_WEBHOOK_LISTEN") or cls.webhook_listen
+        if not listen.rpartition(":")[2].isdigit():
+            raise SettingsError(f"TELEGRAM_WEBHOOK_LISTEN={listen!r} is not host:port")
+        webhook_url = get("TELEGRAM_WEBHOOK_URL")
+        if webhook_url and urlsplit(webhook_url).scheme not in ("http", "https"):
+            raise SettingsError(f"TELEGRAM_WEBHOOK_URL={webhook_url!r} is not an http(s) URL")
+        return cls(
+            token=token,
+            api_base=(get("TELEGRAM_API_BASE") or cls.api_base).rstrip("/"),
+            file_api_base=(get("TELEGRAM_FILE_API_BASE") or cls.file_api_base).rstrip("/"),
+            webhook_url=webhook_url,
+            webhook_listen=listen,
+            webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
+            admin_ids=_ids(get("TELEGRAM_ADMIN_IDS") or ""),
+            upload_limit=_megabytes("TELEGRAM_UPLOAD_LIMIT_MB", get("TELEGRAM_UPLOAD_LIMIT_MB") or "50"),
+        )
+
+
+def _ids(raw: str) -> frozenset[int]:
+    parts = [p.strip() for p in raw.replace(";", ",").split(",") if p.strip()]
+    bad = [p for p in parts if not p.lstrip("-").isdigit()]
+    if bad:
+        raise SettingsError(f"TELEGRAM_ADMIN_IDS must list numeric user ids; not {', '.join(bad)}")
+    return frozenset(int(p) for p in parts)
+
+
+def _megabytes(name: str, raw: str) -> int:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number of megabytes") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be above 0")
+    return int(value * MB)

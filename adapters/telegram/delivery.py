@@ -1,0 +1,86 @@
+"""Posting a finished video or image, whatever its size.
+
+In order of preference: upload the bytes; else let Telegram fetch the file from its URL
+itself (it does so up to 20 MB, 5 MB for photos); else post the link with a short note.
+A photo Telegram will not take as a photo (over 10 MB, odd dimensions) goes as a file.
+Only errors worth retrying escape from here: the core then retries the delivery.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, InputFile, Message
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, NetworkError, TelegramError
+
+from adapters.telegram import render
+from adapters.telegram.destination import Where
+from adapters.telegram.flood import patiently
+from bot.jobs.model import Job
+from bot.ports import Result
+
+__all__ = ["send_result", "URL_FETCH_LIMIT", "PHOTO_LIMIT"]
+
+log = logging.getLogger(__name__)
+
+MB = 1024 * 1024
+PHOTO_LIMIT = 10 * MB  # sendPhoto uploads
+URL_FETCH_LIMIT = {"image": 5 * MB, "video": 20 * MB}
+
+
+async def send_result(bot: Bot, job: Job, result: Result, *, upload_limit: int) -> Message:
+    where = Where.of(job)
+    common = {**where.reply(), "caption": render.caption(job), "parse_mode": ParseMode.HTML,
+              "reply_markup": render.buttons(job, animate=result.kind == "image")}
+    await _chat_action(bot, where, result.kind)
+    if result.data is not None:
+        try:
+            return await patiently(lambda: _upload(bot, result, common))
+        except (BadRequest, NetworkError) as err:
+            if not _too_large(err):
+                raise
+            log.warning("job %s: Telegram refused the %d-byte upload (%s); trying the URL",
+                        job.id, len(result.data), err.message)
+    # data is None only when the file is larger than the upload limit
+    smallest = result.size or (upload_limit + 1 if result.data is None else 0)
+    if result.url and smallest <= URL_FETCH_LIMIT[result.kind]:
+        try:
+            return await patiently(lambda: _by_url(bot, result, common))
+        except BadRequest as err:
+            log.info("job %s: Telegram could not fetch the result from its URL (%s)", job.id, err.message)
+    return await patiently(lambda: bot.send_message(
+        text=render.link_note(job, result, upload_limit), parse_mode=ParseMode.HTML,
+        reply_markup=render.buttons(job, animate=False), **where.reply()))
+
+
+async def _upload(bot: Bot, result: Result, common: dict) -> Message:
+    file = InputFile(result.data, filename=result.filename)
+    if result.kind == "video":
+        return await bot.send_video(video=file, supports_streaming=True, **common)
+    if len(result.data) <= PHOTO_LIMIT:
+        try:
+            return await bot.send_photo(photo=file, **common)
+        except BadRequest as err:  # PHOTO_INVALID_DIMENSIONS and the like: a file still works
+            log.info("Telegram refused the image as a photo (%s); sending it as a file", err.message)
+            file = InputFile(result.data, filename=result.filename)
+    return await bot.send_document(document=file, **common)
+
+
+async def _by_url(bot: Bot, result: Result, common: dict) -> Message:
+    if result.kind == "video":
+        return await bot.send_video(video=result.url, supports_streaming=True, **common)
+    return await bot.send_photo(photo=result.url, **common)
+
+
+async def _chat_action(bot: Bot, where: Where, kind: str) -> None:
+    action = ChatAction.UPLOAD_VIDEO if kind == "video" else ChatAction.UPLOAD_PHOTO
+    try:
+        await bot.send_chat_action(where.chat_id, action, message_thread_id=where.thread_id)
+    except TelegramError as err:  # a courtesy; the upload itself will report real trouble
+        log.debug("sendChatAction failed: %s", err)
+
+
+def _too_large(err: TelegramError) -> bool:
+    text = err.message.lower()
+    return "too large" in text or "too big" in text

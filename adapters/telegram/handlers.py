@@ -1,0 +1,163 @@
+"""Telegram updates in, core requests out.
+
+One handler reads every new message and picks out commands, from the text or from the
+caption of a photo or file, so `/animate` works as a caption, as a reply, and as
+`/animate@ThisBot` in groups. One handler takes the inline buttons under results. Both
+turn a refusal from the core (UserError) into a reply and log anything else.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import BotCommand, CallbackQuery, Chat, Message, Update, User
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from adapters.telegram import render
+from adapters.telegram.config import TelegramConfig
+from adapters.telegram.destination import Where
+from adapters.telegram.flood import patiently
+from adapters.telegram.media import download_image, image_for, image_in
+from bot.catalog import Command
+from bot.commands import GenerationRequest, Requester
+from bot.core import Core
+from bot.errors import UserError
+from bot.textsyntax import parse
+
+__all__ = ["Handlers", "BOT_COMMANDS", "parse_command"]
+
+log = logging.getLogger(__name__)
+
+BOT_COMMANDS = [
+    BotCommand("video", "Text to video: /video a cat surfing"),
+    BotCommand("image", "Text to image: /image a red fox in the snow"),
+    BotCommand("animate", "Photo to video: caption a photo, or reply to one"),
+    BotCommand("quota", "Your credits left today"),
+    BotCommand("help", "Commands and options"),
+    BotCommand("start", "What this bot does"),
+]
+
+_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+|$)(.*)", re.DOTALL)
+_GENERATE = {"video": Command.VIDEO, "image": Command.IMAGE, "animate": Command.ANIMATE}
+ANIMATE_HOW = ("Send /animate as the caption of a photo, or reply with /animate to a message that has "
+               "a photo or an image file.")
+OOPS = "Sorry, something went wrong on our side. Please try again."
+ANSWER_LIMIT = 200  # characters in a callback query's answer
+
+
+def parse_command(text: str, bot_username: str) -> tuple[str, str] | None:
+    """(command, the rest) when `text` is a command for this bot; None otherwise,
+    including `/cmd@OtherBot`."""
+    match = _COMMAND.fullmatch(text.strip())
+    if match is None:
+        return None
+    name, target, rest = match.groups()
+    if target and target.lower() != bot_username.lower():
+        return None
+    return name.lower(), rest.strip()
+
+
+class Handlers:
+    def __init__(self, core: Core, config: TelegramConfig):
+        self._core, self._config = core, config
+
+    def install(self, app: Application) -> None:
+        app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & (filters.TEXT | filters.CAPTION),
+                                       self.on_message))
+        app.add_handler(CallbackQueryHandler(self.on_button))
+        app.add_error_handler(self.on_error)
+
+    # ---- commands ----------------------------------------------------------------------
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        parsed = parse_command(message.text or message.caption or "", context.bot.username)
+        if parsed is None or message.from_user is None:
+            return
+        name, rest = parsed
+        requester = self._requester(message.from_user, message.chat)
+        try:
+            if name in _GENERATE:
+                await self._generate(message, _GENERATE[name], rest, requester)
+            elif name in ("start", "help"):
+                await _reply(message, render.help_message(self._core.help_text("text"), context.bot.username))
+            elif name == "quota":
+                await _reply(message, render.quota(await self._core.quota(requester)))
+            elif message.chat.type == Chat.PRIVATE:
+                await _reply(message, render.refusal(f"I don't know /{name}. Send /help for what I can do."))
+        except UserError as err:
+            await _reply(message, render.refusal(str(err)))
+        except TelegramError:
+            raise  # the error handler logs it; replying would likely fail the same way
+        except Exception:
+            log.exception("/%s from user %s failed", name, requester.user_id)
+            await _reply(message, render.refusal(OOPS))
+
+    async def _generate(self, message: Message, command: Command, text: str, requester: Requester) -> None:
+        parsed = parse(text)
+        # /image takes no picture; the others take the one attached or replied to
+        source = image_for(message) if command is not Command.IMAGE else None
+        if command is Command.ANIMATE and source is None:
+            raise UserError(ANIMATE_HOW)
+        image = await download_image(source) if source is not None else None
+        await self._core.submit(GenerationRequest(
+            requester=requester, destination=Where.answering(message).stored(), command=command,
+            prompt=parsed.prompt, model=parsed.model, options=parsed.options, image=image))
+
+    # ---- buttons under results ---------------------------------------------------------
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        action, _, job_id = (query.data or "").partition(":")
+        message = query.message if isinstance(query.message, Message) else None
+        if message is None:
+            await _answer(query, "This message is too old for its buttons; send the command again.", alert=True)
+            return
+        requester = self._requester(query.from_user, message.chat)
+        where = Where.answering(message).stored()  # status and result reply to the result clicked
+        try:
+            if action == render.AGAIN:
+                await self._core.rerun(job_id, requester, where)
+                await _answer(query, "Making it again…")
+            elif action == render.ANIMATE:
+                source = image_in(message)
+                if source is None:
+                    raise UserError("There is no picture in that message to animate.")
+                image = await download_image(source)
+                await self._core.submit(GenerationRequest(
+                    requester=requester, destination=where, command=Command.ANIMATE, image=image))
+                await _answer(query, "Animating it…")
+            else:
+                await _answer(query, "That button no longer does anything.")
+        except UserError as err:
+            await _answer(query, str(err), alert=True)
+        except TelegramError:
+            raise
+        except Exception:
+            log.exception("button %r from user %s failed", action, requester.user_id)
+            await _answer(query, OOPS, alert=True)
+
+    # ---- shared ------------------------------------------------------------------------
+
+    def _requester(self, user: User, chat: Chat) -> Requester:
+        return Requester(platform="telegram", user_id=str(user.id), chat_id=str(chat.id),
+                         name=user.full_name, is_admin=user.id in self._config.admin_ids)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("Telegram update %s failed", update_id, exc_info=context.error)
+
+
+async def _reply(message: Message, html: str) -> None:
+    await patiently(lambda: message.get_bot().send_message(
+        text=html, parse_mode=ParseMode.HTML, **Where.answering(message).reply()))
+
+
+async def _answer(query: CallbackQuery, text: str, *, alert: bool = False) -> None:
+    try:
+        await query.answer(render.clip(text, ANSWER_LIMIT), show_alert=alert)
+    except TelegramError as err:  # answered too late (over ~15 s): the member saw a spinner, nothing worse
+        log.info("answerCallbackQuery failed: %s", err)

@@ -1,0 +1,76 @@
+"""The core's messenger port, spoken in Telegram.
+
+Each job gets one status message, a reply to the member's command: it says at once what
+happens, then shows progress (through the StatusBoard, which keeps to Telegram's edit
+rate), and finally that the result is below or why it failed. The result itself is a new
+message replying to the command. Everything works from `job.destination` alone.
+"""
+
+from __future__ import annotations
+
+from telegram import Bot
+from telegram.constants import ParseMode
+
+from adapters.telegram import render
+from adapters.telegram.config import TelegramConfig
+from adapters.telegram.delivery import send_result
+from adapters.telegram.destination import Where
+from adapters.telegram.flood import patiently
+from adapters.telegram.status import StatusBoard
+from bot.commands import Destination, Ticket
+from bot.jobs.model import Job
+from bot.ports import Progress, Result
+
+__all__ = ["TelegramMessenger", "AdapterStopped"]
+
+
+class AdapterStopped(RuntimeError):
+    """Raised instead of posting once the adapter stopped; the core retries after a restart."""
+
+
+class TelegramMessenger:
+    def __init__(self, bot: Bot, board: StatusBoard, config: TelegramConfig):
+        self._bot, self._board, self._config = bot, board, config
+        self._closed = False
+
+    def close(self) -> None:
+        """From now on refuse to post: the core keeps the job and retries after a restart."""
+        self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise AdapterStopped("the Telegram adapter is stopped")
+
+    async def acknowledge(self, job: Job, ticket: Ticket) -> Destination | None:
+        self._check_open()
+        where = Where.of(job)
+        message = await patiently(lambda: self._bot.send_message(
+            text=render.ticket(ticket), parse_mode=ParseMode.HTML, **where.reply()))
+        return {"status_id": message.message_id}
+
+    async def progress(self, job: Job, progress: Progress) -> None:
+        where = Where.of(job)
+        if where.status_id is not None:
+            await self._board.show(where.chat_id, where.status_id, render.progress(job, progress))
+
+    async def deliver(self, job: Job, result: Result) -> None:
+        self._check_open()
+        await send_result(self._bot, job, result, upload_limit=self.upload_limit(job))
+        where = Where.of(job)
+        if where.status_id is not None:
+            # Without wait=True this only queues the edit: once the result is posted, the job
+            # must be recorded as delivered at once, or a restart in between would post it twice.
+            await self._board.show(where.chat_id, where.status_id, render.done(job, result), final=True)
+
+    async def fail(self, job: Job, reason: str) -> None:
+        self._check_open()
+        where = Where.of(job)
+        text = render.failed(reason)
+        if where.status_id is not None and await self._board.show(
+                where.chat_id, where.status_id, text, final=True, wait=True):
+            return
+        # no status message to edit (or it is gone): say it in a new reply
+        await patiently(lambda: self._bot.send_message(text=text, parse_mode=ParseMode.HTML, **where.reply()))
+
+    def upload_limit(self, job: Job) -> int:
+        return self._config.upload_limit

@@ -1,0 +1,629 @@
+"""A fake Telegram Bot API server for end-to-end tests of the real python-telegram-bot.
+
+It speaks the Bot API's HTTP protocol on 127.0.0.1 (point PTB at it with `base_url` and
+`base_file_url`) and keeps the state a chat member would see: the messages of each chat,
+their current text after edits, the files behind every file_id. Tests play the member
+with `send_text`, `send_photo`, `send_document` and `press`, and read what the bot did
+from `calls` and `chat`.
+
+Like the real service it is strict: HTML that Telegram would refuse, an edit that changes
+nothing, a caption over 1024 characters and an upload over the limit get the same 400/413
+answers. A method it does not know fails loudly: it answers 404 and lands in `unknown`,
+and every error a test did not ask for lands in `errors`, which the fixture checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import itertools
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from PIL import Image
+
+__all__ = ["FakeBotApi", "Call", "ApiError"]
+
+MB = 1024 * 1024
+JSON_FIELDS = {"reply_markup", "reply_parameters", "commands", "scope", "allowed_updates",
+               "entities", "caption_entities", "link_preview_options"}
+INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "message_thread_id", "cache_time"}
+_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span",
+         "tg-spoiler", "tg-emoji", "blockquote"}
+_TAG = re.compile(r"</?([a-z-]+)(\s[^<>]*)?>")
+_ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+_COMMAND = re.compile(r"^/[A-Za-z0-9_]+(@\w+)?")
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, parameters: dict | None = None):
+        super().__init__(description)
+        self.code, self.description, self.parameters = code, description, parameters
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    files: dict[str, bytes]
+    at: float  # time.monotonic() when the request arrived
+    result: Any = None
+    error: ApiError | None = None
+
+
+@dataclass
+class StoredFile:
+    data: bytes
+    path: str
+    unique_id: str
+
+
+@dataclass
+class _Fault:
+    method: str
+    error: ApiError
+    times: int
+
+
+@dataclass
+class FakeBotApi:
+    token: str
+    username: str = "ReelTestBot"
+    bot_id: int = 7000001
+    upload_limit: int = 50 * MB  # multipart uploads (a self-hosted server allows 2000 MB)
+    url_fetch_limit: int = 20 * MB  # files Telegram fetches itself from a URL
+    download_limit: int = 20 * MB  # getFile refuses bigger files
+    calls: list[Call] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (method, description) not injected
+    commands: list[dict] = field(default_factory=list)
+    webhook: dict | None = None
+
+    def __post_init__(self) -> None:
+        self._updates: list[dict] = []
+        self._update_ids = itertools.count(1)
+        self._file_ids = itertools.count(1)
+        self._message_ids: dict[int, itertools.count] = {}
+        self._messages: dict[tuple[int, int], dict] = {}
+        self._versions: dict[tuple[int, int], list[str]] = {}
+        self._files: dict[str, StoredFile] = {}
+        self._faults: list[_Fault] = []
+        self._callback_ids = itertools.count(1)
+        self._open_callbacks: set[str] = set()
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self._client: aiohttp.ClientSession | None = None
+        self._closing = False
+        self.port = 0
+
+    # ---- lifecycle -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=self.upload_limit + MB)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+        self._client = aiohttp.ClientSession()
+
+    async def close(self) -> None:
+        # Release pending long polls at once, or the server's shutdown waits for them.
+        async with self._changed:
+            self._closing = True
+            self._changed.notify_all()
+        if self._client:
+            await self._client.close()
+        if self._runner:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    @property
+    def bot_user(self) -> dict:
+        return {"id": self.bot_id, "is_bot": True, "first_name": "Reel", "username": self.username}
+
+    # ---- the member's side -----------------------------------------------------------
+
+    @staticmethod
+    def user(user_id: int, first_name: str = "Ann", username: str | None = None) -> dict:
+        return {"id": user_id, "is_bot": False, "first_name": first_name,
+                **({"username": username} if username else {})}
+
+    @staticmethod
+    def private_chat(user: dict) -> dict:
+        return {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+
+    @staticmethod
+    def group_chat(chat_id: int = -1001234567890, title: str = "Film club") -> dict:
+        return {"id": chat_id, "type": "supergroup", "title": title}
+
+    async def send_text(self, user: dict, chat: dict, text: str, *, reply_to: dict | None = None) -> dict:
+        message = self._user_message(user, chat, reply_to)
+        message["text"] = text
+        if entity := self._command_entity(text):
+            message["entities"] = [entity]
+        await self._push({"message": message})
+        return message
+
+    async def send_photo(self, user: dict, chat: dict, data: bytes, *, caption: str | None = None,
+                         reply_to: dict | None = None) -> dict:
+        message = self._user_message(user, chat, reply_to)
+        message["photo"] = self._photo_sizes(data)
+        if caption is not None:
+            message["caption"] = caption
+            if entity := self._command_entity(caption):
+                message["caption_entities"] = [entity]
+        await self._push({"message": message})
+        return message
+
+    async def send_document(self, user: dict, chat: dict, data: bytes, *, file_name: str, mime_type: str,
+                            caption: str | None = None, declared_size: int | None = None) -> dict:
+        """A file sent "as a file"; `declared_size` pretends it is bigger than `data`."""
+        message = self._user_message(user, chat, None)
+        file_id, unique = self.store_file(data, f"documents/{file_name}")
+        message["document"] = {"file_id": file_id, "file_unique_id": unique, "file_name": file_name,
+                               "mime_type": mime_type, "file_size": declared_size or len(data)}
+        if caption is not None:
+            message["caption"] = caption
+            if entity := self._command_entity(caption):
+                message["caption_entities"] = [entity]
+        await self._push({"message": message})
+        return message
+
+    async def press(self, user: dict, message: dict, data: str) -> str:
+        """Press the inline button with callback `data` under `message`; returns the query id."""
+        buttons = [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
+        assert any(b.get("callback_data") == data for b in buttons), f"no button {data!r} under the message"
+        query_id = str(next(self._callback_ids))
+        self._open_callbacks.add(query_id)
+        query = {"id": query_id, "from": user, "chat_instance": "42", "data": data, "message": message}
+        await self._push({"callback_query": query})
+        return query_id
+
+    def delete(self, message: dict) -> None:
+        """A member (or an admin) deletes a message."""
+        del self._messages[(message["chat"]["id"], message["message_id"])]
+
+    def store_file(self, data: bytes, path: str) -> tuple[str, str]:
+        n = next(self._file_ids)
+        file_id = f"FILE{n:04d}-{len(data)}"
+        self._files[file_id] = StoredFile(data, f"{path}-{n}", f"U{n:04d}")
+        return file_id, f"U{n:04d}"
+
+    def file_bytes(self, file_id: str) -> bytes:
+        return self._files[file_id].data
+
+    # ---- what the bot did ------------------------------------------------------------
+
+    def sent(self, method: str, chat_id: int | None = None) -> list[Call]:
+        return [c for c in self.calls if c.method == method and c.error is None
+                and (chat_id is None or c.params.get("chat_id") == chat_id)]
+
+    def chat(self, chat_id: int) -> list[dict]:
+        """Every message in the chat as members see it now, oldest first."""
+        return [m for (c, _), m in sorted(self._messages.items(), key=lambda kv: kv[0][1]) if c == chat_id]
+
+    def message(self, chat_id: int, message_id: int) -> dict:
+        return self._messages[(chat_id, message_id)]
+
+    def versions(self, message: dict) -> list[str]:
+        """Every text the message has shown, first to current."""
+        return list(self._versions.get((message["chat"]["id"], message["message_id"]), []))
+
+    def replies_to(self, message: dict) -> list[dict]:
+        chat_id, mid = message["chat"]["id"], message["message_id"]
+        return [m for m in self.chat(chat_id) if m.get("reply_to_message", {}).get("message_id") == mid
+                and m["from"]["id"] == self.bot_id]
+
+    def reply_with(self, message: dict, key: str) -> dict | None:
+        """The bot's first reply to `message` that has `key` ("photo", "video", "text"...)."""
+        return next((m for m in self.replies_to(message) if key in m), None)
+
+    def take_errors(self) -> list[tuple[str, str]]:
+        errors, self.errors = self.errors, []
+        return errors
+
+    @property
+    def open_callbacks(self) -> set[str]:
+        return set(self._open_callbacks)
+
+    async def wait_until(self, predicate: Callable[[], Any], timeout: float = 15) -> Any:
+        """Wait until `predicate()` is truthy, re-checking after every request; returns its value."""
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
+            except TimeoutError:
+                raise AssertionError(f"condition not met within {timeout} s; calls: "
+                                     f"{[c.method for c in self.calls]}") from None
+            return predicate()
+
+    def fail_next(self, method: str, code: int = 400, description: str = "Bad Request: injected",
+                  *, retry_after: float | None = None, times: int = 1) -> None:
+        if retry_after is not None:
+            code, description = 429, f"Too Many Requests: retry after {retry_after}"
+        params = {"retry_after": retry_after} if retry_after is not None else None
+        self._faults.append(_Fault(method, ApiError(code, description, params), times))
+
+    # ---- HTTP ------------------------------------------------------------------------
+
+    async def _handle_method(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.match_info["token"] != self.token:
+            return _error(ApiError(401, "Unauthorized"))
+        params, files = await _read_params(request)
+        call = Call(method, params, files, time.monotonic())
+        handler = getattr(self, f"_api_{method}", None)
+        try:
+            if handler is None:
+                self.unknown.append(method)
+                raise ApiError(404, f"Not Found: method {method} is not faked")
+            if fault := self._take_fault(method):
+                call.error = fault
+                raise fault
+            call.result = await handler(params, files)
+        except ApiError as err:
+            if call.error is None:
+                call.error = err
+                self.errors.append((method, err.description))
+            await self._record(call)
+            return _error(err)
+        await self._record(call)
+        return web.json_response({"ok": True, "result": call.result})
+
+    async def _handle_file(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        path = request.match_info["path"]
+        stored = next((f for f in self._files.values() if f.path == path), None)
+        if stored is None:
+            return web.Response(status=404)
+        return web.Response(body=stored.data, content_type="application/octet-stream")
+
+    def _take_fault(self, method: str) -> ApiError | None:
+        for fault in self._faults:
+            if fault.method == method:
+                fault.times -= 1
+                if fault.times == 0:
+                    self._faults.remove(fault)
+                return fault.error
+        return None
+
+    async def _record(self, call: Call) -> None:
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    async def _push(self, update: dict) -> None:
+        update["update_id"] = next(self._update_ids)
+        async with self._changed:
+            if "message" in update:
+                self._store(update["message"])
+            self._updates.append(update)
+            self._changed.notify_all()
+        if self.webhook:
+            await self._post_webhook(update)
+
+    async def _post_webhook(self, update: dict) -> None:
+        headers = {}
+        if secret := self.webhook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        async with self._client.post(self.webhook["url"], json=update, headers=headers) as response:
+            assert response.status == 200, f"webhook answered {response.status}"
+        self._updates.remove(update)
+
+    # ---- methods ---------------------------------------------------------------------
+
+    async def _api_getMe(self, params, files):
+        return {**self.bot_user, "can_join_groups": True, "can_read_all_group_messages": False,
+                "supports_inline_queries": False}
+
+    async def _api_deleteWebhook(self, params, files):
+        self.webhook = None
+        if params.get("drop_pending_updates") in (True, "true", "True"):
+            self._updates.clear()
+        return True
+
+    async def _api_setWebhook(self, params, files):
+        self.webhook = {"url": params["url"], "secret_token": params.get("secret_token")}
+        return True
+
+    async def _api_getUpdates(self, params, files):
+        if self.webhook:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
+        offset = params.get("offset") or 0
+        # Asking from `offset` confirms every update before it: Telegram forgets them.
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        timeout = float(params.get("timeout") or 0)
+        if not self._updates and timeout > 0:
+            async with self._changed:
+                try:
+                    await asyncio.wait_for(self._changed.wait_for(lambda: self._updates or self._closing), timeout)
+                except TimeoutError:
+                    pass
+        return self._updates[: int(params.get("limit") or 100)]
+
+    async def _api_setMyCommands(self, params, files):
+        commands = params["commands"]
+        for command in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", command["command"]) or not 1 <= len(
+                    command["description"]) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+        self.commands = commands
+        return True
+
+    async def _api_sendChatAction(self, params, files):
+        self._chat_id(params)
+        return True
+
+    async def _api_answerCallbackQuery(self, params, files):
+        query_id = params["callback_query_id"]
+        if query_id not in self._open_callbacks:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        if len(params.get("text") or "") > 200:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        self._open_callbacks.discard(query_id)
+        return True
+
+    async def _api_sendMessage(self, params, files):
+        text, entities = _parse(params["text"], params.get("parse_mode"))
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if _utf16_len(text) > 4096:
+            raise ApiError(400, "Bad Request: message is too long")
+        message = self._bot_message(params)
+        message["text"] = text
+        if entities:
+            message["entities"] = entities
+        return self._store(message)
+
+    async def _api_editMessageText(self, params, files):
+        chat_id = self._chat_id(params)
+        message = self._messages.get((chat_id, params["message_id"]))
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        if message["from"]["id"] != self.bot_id:
+            raise ApiError(400, "Bad Request: message can't be edited")
+        if "text" not in message:
+            raise ApiError(400, "Bad Request: there is no text in the message to edit")
+        text = _render(params["text"], params.get("parse_mode"))
+        if _utf16_len(text) > 4096:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        markup = params.get("reply_markup")
+        if text == message["text"] and markup == message.get("reply_markup"):
+            raise ApiError(400, "Bad Request: message is not modified: specified new message content and "
+                                "reply markup are exactly the same as a current content and reply markup "
+                                "of the message")
+        message["text"] = text
+        message["edit_date"] = int(time.time())
+        self._versions[(chat_id, message["message_id"])].append(text)
+        if markup:
+            message["reply_markup"] = markup
+        else:
+            message.pop("reply_markup", None)
+        return message
+
+    async def _api_sendPhoto(self, params, files):
+        data = await self._media(params, files, "photo", limit=10 * MB, url_limit=5 * MB)
+        message = self._bot_message(params, params.get("caption"))
+        message["photo"] = self._photo_sizes(data)
+        return self._store(message)
+
+    async def _api_sendVideo(self, params, files):
+        data = await self._media(params, files, "video", limit=self.upload_limit, url_limit=self.url_fetch_limit)
+        message = self._bot_message(params, params.get("caption"))
+        file_id, unique = self.store_file(data, "videos/video.mp4")
+        message["video"] = {"file_id": file_id, "file_unique_id": unique, "width": 1280, "height": 720,
+                            "duration": 6, "mime_type": "video/mp4", "file_size": len(data)}
+        return self._store(message)
+
+    async def _api_sendDocument(self, params, files):
+        data = await self._media(params, files, "document", limit=self.upload_limit,
+                                 url_limit=self.url_fetch_limit)
+        message = self._bot_message(params, params.get("caption"))
+        file_id, unique = self.store_file(data, "documents/file")
+        message["document"] = {"file_id": file_id, "file_unique_id": unique, "file_size": len(data)}
+        return self._store(message)
+
+    async def _api_getFile(self, params, files):
+        stored = self._files.get(params["file_id"])
+        if stored is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        if len(stored.data) > self.download_limit:
+            raise ApiError(400, "Bad Request: file is too big")
+        return {"file_id": params["file_id"], "file_unique_id": stored.unique_id,
+                "file_size": len(stored.data), "file_path": stored.path}
+
+    # ---- helpers ---------------------------------------------------------------------
+
+    async def _media(self, params, files, name: str, *, limit: int, url_limit: int) -> bytes:
+        self._chat_id(params)
+        if name in files:
+            data = files[name]
+            if len(data) > limit:
+                raise ApiError(413, "Request Entity Too Large")
+            return data
+        value = params.get(name)
+        if isinstance(value, str) and value.startswith(("http://", "https://")):
+            return await self._fetch(value, url_limit)
+        if isinstance(value, str) and value in self._files:
+            return self._files[value].data
+        raise ApiError(400, f"Bad Request: wrong file identifier/HTTP URL specified")
+
+    async def _fetch(self, url: str, limit: int) -> bytes:
+        # Telegram's servers download the file themselves; here only loopback is reachable.
+        assert url.startswith("http://127.0.0.1"), f"the fake only fetches from loopback, not {url}"
+        async with self._client.get(url) as response:
+            data = await response.read()
+        if response.status != 200 or len(data) > limit:
+            raise ApiError(400, "Bad Request: failed to get HTTP URL content")
+        return data
+
+    def _chat_id(self, params) -> int:
+        chat_id = params.get("chat_id")
+        if not isinstance(chat_id, int):
+            raise ApiError(400, "Bad Request: chat not found")
+        return chat_id
+
+    def _next_message_id(self, chat_id: int) -> int:
+        return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
+
+    def _user_message(self, user: dict, chat: dict, reply_to: dict | None) -> dict:
+        message = {"message_id": self._next_message_id(chat["id"]), "date": int(time.time()),
+                   "chat": chat, "from": user}
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        return message
+
+    def _bot_message(self, params: dict, caption: str | None = None) -> dict:
+        chat_id = self._chat_id(params)
+        chat = self._chat_of(chat_id)
+        message = {"message_id": self._next_message_id(chat_id), "date": int(time.time()),
+                   "chat": chat, "from": self.bot_user}
+        if caption is not None:
+            rendered = _render(caption, params.get("parse_mode"))
+            if _utf16_len(rendered) > 1024:
+                raise ApiError(400, "Bad Request: message caption is too long")
+            message["caption"] = rendered
+        if reply := params.get("reply_parameters"):
+            target = self._messages.get((chat_id, reply["message_id"]))
+            if target is not None:
+                message["reply_to_message"] = {k: v for k, v in target.items() if k != "reply_to_message"}
+            elif not reply.get("allow_sending_without_reply"):
+                raise ApiError(400, "Bad Request: message to be replied not found")
+        if thread := params.get("message_thread_id"):
+            message["message_thread_id"] = thread
+        if markup := params.get("reply_markup"):
+            for row in markup.get("inline_keyboard", []):
+                for button in row:
+                    if len(button.get("callback_data", "").encode()) > 64:
+                        raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+            message["reply_markup"] = markup
+        return message
+
+    def _chat_of(self, chat_id: int) -> dict:
+        for (c, _), message in self._messages.items():
+            if c == chat_id:
+                return message["chat"]
+        raise ApiError(400, "Bad Request: chat not found")
+
+    def _store(self, message: dict) -> dict:
+        key = (message["chat"]["id"], message["message_id"])
+        self._messages[key] = message
+        self._versions[key] = [message.get("text") or message.get("caption") or ""]
+        return message
+
+    def _photo_sizes(self, data: bytes) -> list[dict]:
+        """Telegram's sizes of a photo: a real thumbnail first, the original last."""
+        with Image.open(io.BytesIO(data)) as img:
+            width, height = img.size
+            thumb = img.convert("RGB")
+            thumb.thumbnail((90, 90))
+            out = io.BytesIO()
+            thumb.save(out, "JPEG")
+        sizes = []
+        for blob, (w, h) in ((out.getvalue(), thumb.size), (data, (width, height))):
+            file_id, unique = self.store_file(blob, "photos/photo.jpg")
+            sizes.append({"file_id": file_id, "file_unique_id": unique, "width": w, "height": h,
+                          "file_size": len(blob)})
+        return sizes
+
+    def _command_entity(self, text: str) -> dict | None:
+        match = _COMMAND.match(text)
+        return {"type": "bot_command", "offset": 0, "length": len(match[0])} if match else None
+
+
+async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
+    params: dict[str, Any] = {}
+    files: dict[str, bytes] = {}
+    if request.content_type == "application/json":
+        params = await request.json()
+    elif request.can_read_body:
+        for key, value in (await request.post()).items():
+            if isinstance(value, web.FileField):
+                files[key] = value.file.read()
+            else:
+                params[key] = value
+    params.update(request.query)
+    for key, value in params.items():
+        if key in JSON_FIELDS and isinstance(value, str):
+            params[key] = json.loads(value)
+        elif key in INT_FIELDS and isinstance(value, str):
+            params[key] = int(value) if re.fullmatch(r"-?\d+", value) else value
+    return params, files
+
+
+class _Stripper(HTMLParser):
+    """Turns Telegram HTML into the plain text members see, keeping links as text_link entities."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.entities: list[dict] = []
+        self._link: tuple[str, int] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._link = (dict(attrs).get("href") or "", _utf16_len("".join(self.parts)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._link:
+            url, start = self._link
+            self.entities.append({"type": "text_link", "offset": start, "url": url,
+                                  "length": _utf16_len("".join(self.parts)) - start})
+            self._link = None
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def _render(text: str, parse_mode: str | None) -> str:
+    """The text as members see it; raises like Telegram on HTML it cannot parse."""
+    return _parse(text, parse_mode)[0]
+
+
+def _parse(text: str, parse_mode: str | None) -> tuple[str, list[dict]]:
+    if parse_mode is None:
+        return text, []
+    if parse_mode != "HTML":
+        raise ApiError(400, f"Bad Request: the fake only speaks HTML, not {parse_mode}")
+    for i, char in enumerate(text):
+        if char == "<":
+            tag = _TAG.match(text, i)
+            if tag is None or tag[1] not in _TAGS:
+                name = tag[1] if tag else text[i + 1: i + 8]
+                raise ApiError(400, f'Bad Request: can\'t parse entities: Unsupported start tag "{name}" '
+                                    f"at byte offset {len(text[:i].encode())}")
+        elif char == "&" and not _ENTITY.match(text, i):
+            raise ApiError(400, "Bad Request: can't parse entities: Character '&' is reserved "
+                                "and must be escaped with the \"&amp;\" entity")
+    stripper = _Stripper()
+    stripper.feed(text)
+    stripper.close()
+    return "".join(stripper.parts), stripper.entities
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _error(err: ApiError) -> web.Response:
+    body = {"ok": False, "error_code": err.code, "description": err.description}
+    if err.parameters:
+        body["parameters"] = err.parameters
+    return web.json_response(body, status=err.code)
