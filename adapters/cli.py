@@ -108,10 +108,14 @@ async def _simulate(args, settings: Settings, env) -> int:
 
 async def _run(args, settings: Settings, env) -> int:
     from adapters.discord import DiscordConfig
-    from adapters.telegram import TelegramConfig
+    from adapters.telegram import TelegramConfig, TelegramStartError
 
-    telegram = TelegramConfig.from_env(env)
-    discord = DiscordConfig.from_env(env, settings.data_dir)
+    try:
+        telegram = TelegramConfig.from_env(env)
+        discord = DiscordConfig.from_env(env, settings.data_dir)
+    except SettingsError as err:
+        print(f"reelbot: {err}", file=sys.stderr)
+        return 2
     if telegram is None and discord is None:
         print(NO_ADAPTER, file=sys.stderr)
         return 2
@@ -134,13 +138,33 @@ async def _run(args, settings: Settings, env) -> int:
             await adapter.start()
         await core.start()
         log.info("reelbot is running (%s); Ctrl-C to stop", ", ".join(type(a).__name__ for a in adapters))
-        await _until_signalled()
+        return await _serve(adapters)
+    except (SettingsError, TelegramStartError) as err:
+        # both name the setting to fix and never carry the token itself
+        print(f"reelbot: {err}", file=sys.stderr)
+        return 2
     finally:
         for adapter in reversed(adapters):
             with contextlib.suppress(Exception):
                 await adapter.stop()
         await core.stop()
-    return 0
+
+
+async def _serve(adapters) -> int:
+    """Until a signal (exit 0) or a platform closing the connection for good (exit 1, so that
+    systemd or Docker restarts the bot instead of leaving it silently offline)."""
+    signalled = asyncio.create_task(_until_signalled())
+    closed = [asyncio.create_task(a.wait_closed()) for a in adapters if hasattr(a, "wait_closed")]
+    done, pending = await asyncio.wait([signalled, *closed], return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    if signalled in done:
+        return 0
+    for task in done:
+        if task.exception() is not None:
+            log.error("a platform connection ended: %s", task.exception())
+    return 1
 
 
 async def _until_signalled() -> None:
