@@ -1,7 +1,8 @@
 """Core benchmarks against the 302.AI simulator running in its own process.
 
     python bench/core_bench.py                 # both figures
-    python bench/core_bench.py --only accept   # accepted jobs per second
+    python bench/core_bench.py --only accept   # a burst: how fast 5,000 requests are accepted
+    python bench/core_bench.py --only steady   # 1,000 requests/s for 10 s while jobs run
     python bench/core_bench.py --only inflight # peak RSS with 10,000 videos in flight
 
 Targets (issue #2): >= 1,000 accepted jobs/s; <= 300 MB peak RSS with 10,000 video jobs in
@@ -93,9 +94,14 @@ def rss_mb() -> float:
     return 0.0
 
 
+# 302.AI requests under way at once (AI302_MAX_CONCURRENT). Against a simulator on loopback a
+# few connections are fastest: httpcore's pool scans every connection on each request.
+CONCURRENCY = 4
+
+
 async def make_core(base_url: str, data_dir: Path, jobs: int, video_seconds: float):
     settings = Settings(api_key=KEY, base_url=base_url, data_dir=data_dir, daily_credits=10**9,
-                        max_in_flight=10**9, bot_daily_credits=0, max_concurrent_requests=16,
+                        max_in_flight=10**9, bot_daily_credits=0, max_concurrent_requests=CONCURRENCY,
                         video_deadline=3600)
     timing = Timing(min_poll_interval=1.0, max_poll_interval=10.0, retry_base=0.5,
                     expected_seconds=video_seconds)
@@ -119,6 +125,42 @@ async def accept_rate(base_url: str, jobs: int, users: int) -> None:
               f"{jobs / took:,.0f} accepted jobs/s (target >= 1,000)")
         await asyncio.wait_for(messenger.done.wait(), 600)
         print(f"  then delivered {messenger.delivered}, failed {messenger.failed}")
+        await core.stop()
+
+
+async def steady_rate(base_url: str, rate: int, seconds: float, users: int) -> None:
+    """Requests arrive at `rate` per second, as from many chats at once, while the runner
+    submits, polls and delivers the jobs already accepted: can acceptance keep up?"""
+    jobs = int(rate * seconds)
+    with tempfile.TemporaryDirectory() as tmp:
+        core, messenger = await make_core(base_url, Path(tmp), jobs, video_seconds=5)
+        latencies: list[float] = []
+
+        async def one(i: int) -> None:
+            sent = time.perf_counter()
+            await core.submit(GenerationRequest(Requester("bench", str(i % users), chat_id=str(i % 50)),
+                                                {"n": i}, Command.VIDEO, f"a cat surfing, take {i}"))
+            latencies.append(time.perf_counter() - sent)
+
+        started = time.perf_counter()
+        tasks = []
+        tick = 0.01
+        for step in range(int(seconds / tick)):
+            due = started + step * tick
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            tasks += [asyncio.create_task(one(i)) for i in range(len(tasks), int(rate * (step + 1) * tick))]
+        await asyncio.gather(*tasks)
+        took = time.perf_counter() - started
+        latencies.sort()
+        p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
+        print(f"offered {rate}/s for {seconds:.0f} s: accepted {len(latencies)} in {took:.2f} s = "
+              f"{len(latencies) / took:,.0f} accepted jobs/s; time to accept p50 {p50 * 1000:.0f} ms, "
+              f"p99 {p99 * 1000:.0f} ms")
+        await asyncio.wait_for(messenger.done.wait(), 900)
+        drained = time.perf_counter() - started
+        print(f"  all {messenger.delivered} delivered ({messenger.failed} failed) {drained:.1f} s after the "
+              f"first request: {messenger.delivered / drained:,.0f} jobs/s end to end (each job makes ~8 "
+              "requests to 302.AI)")
         await core.stop()
 
 
@@ -149,17 +191,24 @@ async def in_flight(base_url: str, jobs: int, video_seconds: float) -> None:
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", choices=("accept", "inflight"))
+    parser.add_argument("--only", choices=("accept", "steady", "inflight"))
+    parser.add_argument("--rate", type=int, default=1000, help="requests per second offered (steady)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="how long they are offered (steady)")
     parser.add_argument("--accept-jobs", type=int, default=5000)
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--inflight-jobs", type=int, default=10_000)
     parser.add_argument("--video-seconds", type=float, default=30.0)
+    parser.add_argument("--concurrency", type=int, default=CONCURRENCY, help="AI302_MAX_CONCURRENT")
     args = parser.parse_args()
+    globals()["CONCURRENCY"] = args.concurrency
     sim, base_url = start_simulator(args.video_seconds)
     try:
-        print(f"simulator in its own process (pid {sim.pid}) at {base_url}; {os.cpu_count()} CPUs")
+        print(f"simulator in its own process (pid {sim.pid}) at {base_url}; {os.cpu_count()} CPUs; "
+              f"{CONCURRENCY} concurrent 302.AI requests")
         if args.only in (None, "accept"):
             await accept_rate(base_url, args.accept_jobs, args.users)
+        if args.only in (None, "steady"):
+            await steady_rate(base_url, args.rate, args.seconds, args.users)
         if args.only in (None, "inflight"):
             await in_flight(base_url, args.inflight_jobs, args.video_seconds)
     finally:

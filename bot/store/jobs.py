@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import replace
 
@@ -14,6 +15,7 @@ from bot.quota import Limits, Usage
 from bot.store import ledger
 from bot.store.database import Database
 from bot.store.reservations import ReservationQueue
+from bot.store.rows import Rows, update_from_values, write_rows
 from bot.store.writer import BatchWriter
 
 __all__ = ["JobStore"]
@@ -21,10 +23,15 @@ __all__ = ["JobStore"]
 _COLUMNS = ("id", "user_key", "platform", "user_id", "chat_id", "user_name", "command", "model", "prompt",
             "options", "destination", "cost", "quota_day", "state", "has_image", "task_id", "file_id",
             "result_url", "failure", "notified", "created_at", "deadline_at", "submitted_at", "ready_at", "finished_at")
-_INSERT = f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_JOB_ROW = Rows(f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES", f"({', '.join('?' * len(_COLUMNS))})")
 # fields a running job may change, and how each is stored
 _MUTABLE = {"state": str, "task_id": None, "file_id": None, "result_url": None, "failure": None,
             "notified": int, "submitted_at": None, "ready_at": None, "finished_at": None, "destination": json.dumps}
+
+
+@functools.cache
+def _update_shape(columns: tuple[str, ...]) -> Rows:
+    return update_from_values("jobs", "id", columns)
 
 
 def _row(job: Job) -> tuple:
@@ -61,25 +68,19 @@ class JobStore:
 
     @staticmethod
     async def _insert(conn: aiosqlite.Connection, jobs: list[Job]) -> None:
-        await conn.executemany(_INSERT, [_row(job) for job in jobs])
+        await write_rows(conn, _JOB_ROW, [_row(job) for job in jobs])
 
     async def update(self, job: Job, **changes) -> Job:
-        sets, params = [], []
-        for name, value in changes.items():
-            encode = _MUTABLE[name]
-            sets.append(f"{name} = ?")
-            params.append(encode(value) if encode and value is not None else value)
-        await self._writer.write((f"UPDATE jobs SET {', '.join(sets)} WHERE id = ?", (*params, job.id)))
+        values = [_MUTABLE[name](value) if _MUTABLE[name] and value is not None else value
+                  for name, value in changes.items()]
+        await self._writer.write((_update_shape(tuple(changes)), (job.id, *values)))
         return replace(job, **changes)
 
     async def deliver(self, job: Job, now: float) -> Job:
         """The result is in the chat: commit the reservation and close the job, together."""
-        r = job.requester
         await self._writer.write(
-            ("INSERT INTO ledger (job_id, user_key, chat_key, entry, amount, at) VALUES (?, ?, ?, ?, ?, ?)",
-             (job.id, r.user_key, r.chat_key, ledger.COMMIT, job.cost, now)),
-            ("UPDATE jobs SET state = ?, finished_at = ?, notified = 1 WHERE id = ?",
-             (str(JobState.DELIVERED), now, job.id)))
+            (ledger.LEDGER_ROW, ledger.ledger_row(job, ledger.COMMIT, now)),
+            (_update_shape(("state", "finished_at", "notified")), (job.id, str(JobState.DELIVERED), now, 1)))
         return replace(job, state=JobState.DELIVERED, finished_at=now, notified=True)
 
     async def refund(self, job: Job, reason: str, now: float) -> Job:

@@ -10,11 +10,20 @@ import aiosqlite
 
 from bot.jobs.model import Job
 from bot.quota import Usage
+from bot.store.rows import Rows, write_rows
 
-__all__ = ["RESERVE", "COMMIT", "REFUND", "record", "usage", "spent", "in_flight", "scopes"]
+__all__ = ["RESERVE", "COMMIT", "REFUND", "LEDGER_ROW", "ledger_row", "record", "usage", "spent", "in_flight",
+           "scopes"]
 
 RESERVE, COMMIT, REFUND = "reserve", "commit", "refund"
+LEDGER_ROW = Rows("INSERT INTO ledger (job_id, user_key, chat_key, entry, amount, at) VALUES", "(?, ?, ?, ?, ?, ?)")
+_USAGE_ROW = Rows("INSERT INTO usage (scope, day, spent) VALUES", "(?, ?, ?)",
+                  " ON CONFLICT (scope, day) DO UPDATE SET spent = spent + excluded.spent")
 _IN_FLIGHT_STATES = "('queued', 'running', 'ready')"
+
+
+def ledger_row(job: Job, entry: str, now: float) -> tuple:
+    return (job.id, job.requester.user_key, job.requester.chat_key, entry, job.cost, now)
 
 
 def scopes(job: Job) -> list[str]:
@@ -27,9 +36,7 @@ def scopes(job: Job) -> list[str]:
 
 async def record(conn: aiosqlite.Connection, jobs: Sequence[Job], entry: str, now: float) -> None:
     """Ledger rows for `jobs`; a reserve spends each job's day's credits and a refund returns them."""
-    await conn.executemany(
-        "INSERT INTO ledger (job_id, user_key, chat_key, entry, amount, at) VALUES (?, ?, ?, ?, ?, ?)",
-        [(j.id, j.requester.user_key, j.requester.chat_key, entry, j.cost, now) for j in jobs])
+    await write_rows(conn, LEDGER_ROW, [ledger_row(j, entry, now) for j in jobs])
     sign = {RESERVE: 1, REFUND: -1}.get(entry)
     if not sign:
         return
@@ -37,10 +44,7 @@ async def record(conn: aiosqlite.Connection, jobs: Sequence[Job], entry: str, no
     for job in jobs:
         for scope in scopes(job):
             deltas[(scope, job.quota_day)] += sign * job.cost
-    await conn.executemany(
-        "INSERT INTO usage (scope, day, spent) VALUES (?, ?, ?) "
-        "ON CONFLICT (scope, day) DO UPDATE SET spent = spent + excluded.spent",
-        [(scope, day, delta) for (scope, day), delta in deltas.items()])
+    await write_rows(conn, _USAGE_ROW, [(scope, day, delta) for (scope, day), delta in deltas.items()])
 
 
 async def spent(conn: aiosqlite.Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:

@@ -19,10 +19,15 @@ from bot.jobs.model import Job
 from bot.quota import Limits, Usage
 from bot.store import ledger
 from bot.store.database import Database
+from bot.store.rows import Rows, write_rows
 
 __all__ = ["ReservationQueue"]
 
-MAX_BATCH = 500
+MAX_BATCH = 5000
+_USER_ROW = Rows("INSERT INTO users (user_key, platform, user_id, name, first_seen, last_seen) VALUES",
+                 "(?, ?, ?, ?, ?, ?)",
+                 " ON CONFLICT (user_key) DO UPDATE SET name = excluded.name, last_seen = excluded.last_seen")
+_IMAGE_ROW = Rows("INSERT INTO job_images (job_id, mime, data) VALUES", "(?, ?, ?)")
 
 
 @dataclass
@@ -99,13 +104,10 @@ class ReservationQueue:
         for item in accepted:
             r = item.job.requester
             latest[r.user_key] = (r.user_key, r.platform, r.user_id, r.name, item.now, item.now)
-        await conn.executemany(
-            "INSERT INTO users (user_key, platform, user_id, name, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (user_key) DO UPDATE SET name = excluded.name, last_seen = excluded.last_seen",
-            list(latest.values()))
+        await write_rows(conn, _USER_ROW, list(latest.values()))
         jobs = [item.job for item in accepted]
         await self._insert_jobs(conn, jobs)
         images = [(item.job.id, *item.image) for item in accepted if item.image is not None]
         if images:
-            await conn.executemany("INSERT INTO job_images (job_id, mime, data) VALUES (?, ?, ?)", images)
+            await write_rows(conn, _IMAGE_ROW, images)
         await ledger.record(conn, jobs, ledger.RESERVE, accepted[0].now)

@@ -3,9 +3,10 @@
 Each job's state change must be on disk before its next step, and every statement on the
 shared connection costs a trip to aiosqlite's thread and back through the event loop. With
 thousands of jobs in flight, one trip per write made the database the bottleneck. Writes
-that arrive while a transaction runs wait for the next one and go together, one
-`executemany` per statement text. Every writer awaits its own write, so no job ever has two
-writes outstanding and grouping by statement cannot reorder one job's changes.
+that arrive while a transaction runs wait for the next one and go together, as one
+multi-row statement per statement shape (bot.store.rows). Every writer awaits its own write,
+so no job ever has two writes outstanding and grouping by shape cannot reorder one job's
+changes.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.store.database import Database
+from bot.store.rows import Rows, write_rows
 
 __all__ = ["BatchWriter", "Statement"]
 
-Statement = tuple[str, Sequence]
+Statement = tuple[Rows, Sequence]  # a statement shape and one row of values
 MAX_BATCH = 2000
 
 
@@ -45,14 +47,14 @@ class BatchWriter:
     async def _flush(self) -> None:
         while self._pending:
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-            grouped: dict[str, list[Sequence]] = {}
+            grouped: dict[Rows, list[Sequence]] = {}
             for item in batch:
-                for sql, params in item.statements:
-                    grouped.setdefault(sql, []).append(params)
+                for shape, params in item.statements:
+                    grouped.setdefault(shape, []).append(params)
             try:
                 async with self._db.transaction() as conn:
-                    for sql, rows in grouped.items():
-                        await conn.executemany(sql, rows)
+                    for shape, rows in grouped.items():
+                        await write_rows(conn, shape, rows)
             except Exception as exc:
                 for item in batch:
                     if not item.done.done():
