@@ -27,7 +27,7 @@ MAX_BATCH = 5000
 _USER_ROW = Rows("INSERT INTO users (user_key, platform, user_id, name, first_seen, last_seen) VALUES",
                  "(?, ?, ?, ?, ?, ?)",
                  " ON CONFLICT (user_key) DO UPDATE SET name = excluded.name, last_seen = excluded.last_seen")
-_IMAGE_ROW = Rows("INSERT INTO job_images (job_id, mime, data) VALUES", "(?, ?, ?)")
+_IMAGE_SQL = "INSERT INTO job_images (job_id, mime, data) VALUES (?, ?, ?)"
 
 
 @dataclass
@@ -109,5 +109,6 @@ class ReservationQueue:
         await self._insert_jobs(conn, jobs)
         images = [(item.job.id, *item.image) for item in accepted if item.image is not None]
         if images:
-            await write_rows(conn, _IMAGE_ROW, images)
+            # one statement each: a multi-row statement of 20 MB images would be gigabytes
+            await conn.executemany(_IMAGE_SQL, images)
         await ledger.record(conn, jobs, ledger.RESERVE, accepted[0].now)
