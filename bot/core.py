@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -79,8 +80,14 @@ class Core:
             created_at=now, quota_day=quota_day(now), has_image=checked.image is not None,
             deadline_at=now + (self.settings.video_deadline if video else self.settings.image_deadline))
         image = (checked.image.mime, checked.image.data) if checked.image else None
+        # Once credits may be reserved, the job must start even if our caller is cancelled
+        # meanwhile: a reserved job that nobody runs would wait for the next restart.
+        return await asyncio.shield(self._accept(job, image, messenger, now))
+
+    async def _accept(self, job: Job, image: tuple[str, bytes] | None, messenger: Messenger,
+                      now: float) -> Ticket:
         usage = await self._store.reserve(job, image, self.limits, now)
-        ticket = Ticket(job.id, request.command, job.model, job.cost,
+        ticket = Ticket(job.id, job.command, job.model, job.cost,
                         credits_left=self.settings.daily_credits - usage.user_spent,
                         jobs_in_flight=usage.in_flight)
         try:

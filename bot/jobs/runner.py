@@ -177,10 +177,9 @@ class JobRunner:
         while True:
             elapsed = self._clock() - submitted
             delay = schedule.next_delay(elapsed, overdue_polls)
-            if self._clock() + delay > job.deadline_at:
-                delay = max(0.0, job.deadline_at - self._clock())
-            await asyncio.sleep(delay)
-            self._check_deadline(job)
+            await asyncio.sleep(min(delay, max(0.0, job.deadline_at - self._clock())))
+            # Ask before judging the deadline: a job resumed after a long stop has usually
+            # finished at 302.AI, and its video is paid for and waiting.
             status = await self._api(job, lambda: self._client.query_video(job.task_id))
             if self._clock() - submitted >= expected:
                 overdue_polls += 1
@@ -191,6 +190,7 @@ class JobRunner:
             if status.status == "Fail":
                 log.info("job %s: 302.AI reports Fail for task %s", job.id, job.task_id)
                 return await self._settle(self._store.refund(job, GEN_FAILED, self._clock()))
+            self._check_deadline(job)
             await self._progress(job, status.status, expected)
 
     async def _deliver(self, job: Job, model: Model) -> Job:
@@ -236,10 +236,11 @@ class JobRunner:
         if job.state is not JobState.FAILED or job.notified:
             return
         messenger = self._messengers.get(job.requester.platform)
+        if messenger is None:
+            return  # told when that platform's adapter runs again
         for attempt in range(1, self._timing.max_retries + 1):
             try:
-                if messenger is not None:
-                    await messenger.fail(job, job.failure or UNEXPECTED)
+                await messenger.fail(job, job.failure or UNEXPECTED)
                 await self._store.update(job, notified=True)
                 return
             except asyncio.CancelledError:

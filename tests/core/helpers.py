@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from bot.ai302.client import Ai302Client, VideoStatus
 from bot.catalog import Command
 from bot.commands import GenerationRequest, Requester
 
@@ -36,3 +39,13 @@ async def ledger_balances(core) -> bool:
     net = await db.fetchone("SELECT COALESCE(SUM(CASE entry WHEN 'reserve' THEN amount "
                             "WHEN 'refund' THEN -amount ELSE 0 END), 0) AS n FROM ledger")
     return spent["s"] == net["n"]
+
+
+async def until_finished(client: Ai302Client, task_id: str, timeout: float = 10.0) -> VideoStatus:
+    """Query a simulated video until it succeeds or fails."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while (status := await client.query_video(task_id)).status not in ("Success", "Fail"):
+        assert loop.time() < deadline, "the video never finished"
+        await asyncio.sleep(0.02)
+    return status

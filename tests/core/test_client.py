@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 
 import httpx
@@ -12,18 +11,10 @@ from bot.ai302.client import Ai302Client
 from bot.ai302.translate import read_json
 from bot.errors import AuthFailed, BadParameters, BalanceTooLow, ContentFlagged, RetryLater
 from tests.conftest import SIM_KEY
+from tests.core.helpers import until_finished
 from tests.media import image_bytes, is_mp4, is_png
 
 FRAME = "data:image/png;base64," + base64.b64encode(image_bytes()).decode()
-
-
-async def until_finished(client: Ai302Client, task_id: str, timeout: float = 10.0):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while (status := await client.query_video(task_id)).status not in ("Success", "Fail"):
-        assert loop.time() < deadline, "the video never finished"
-        await asyncio.sleep(0.02)
-    return status
 
 
 @pytest.fixture

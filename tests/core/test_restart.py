@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
-from tests.conftest import RecordingMessenger, wait_for
+from bot.ai302.client import Ai302Client
+from tests.conftest import SIM_KEY, RecordingMessenger, wait_for
+from tests.core.helpers import until_finished
 from tests.core.helpers import ALICE, ledger_balances, request
 
 
@@ -42,7 +45,7 @@ async def test_job_stopped_before_submission_is_submitted_after_restart(make_cor
     ticket = await first.submit(request("image", "a fox"))
     await wait_for(lambda: len(simulator.requests) == 1, what="the request")
     await first.stop()
-    assert (await first_job_state(tmp_path, db, make_core, ticket.job_id)) == "queued"
+    assert (await peek_job(make_core, db, ticket.job_id)).state == "queued"
 
     simulator.configure(fault=None)
     messenger = RecordingMessenger()
@@ -54,9 +57,9 @@ async def test_job_stopped_before_submission_is_submitted_after_restart(make_cor
     assert await ledger_balances(second)
 
 
-async def first_job_state(tmp_path, db, make_core, job_id):
-    peek = await make_core(db_path=db)
-    return (await peek.job(job_id)).state
+async def peek_job(make_core, db, job_id):
+    return await (await make_core(db_path=db)).job(job_id)
+
 
 
 async def test_failure_not_yet_told_is_told_after_restart(make_core, tmp_path):
@@ -99,3 +102,38 @@ async def test_many_jobs_survive_a_restart_each_ending_exactly_once(make_core, s
     assert all(messenger.outcomes(t.job_id) == 1 for t in tickets)
     assert len(messenger.failures) == 5
     assert await ledger_balances(second)
+
+
+async def test_video_resumed_after_its_deadline_is_still_delivered_when_it_finished(make_core, simulator,
+                                                                                    tmp_path):
+    now = [time.time()]
+    db = tmp_path / "shared.db"
+    first_messenger = RecordingMessenger()
+    first = await make_core(db_path=db, clock=lambda: now[0], video_deadline=60)
+    first.register("test", first_messenger)
+    ticket = await first.submit(request("video", "a cat surfing"))
+    await wait_for(lambda: any(p.stage == "submitted" for _, p in first_messenger.progress_updates),
+                   what="submission")
+    await first.stop()
+    job = await peek_job(make_core, db, ticket.job_id)
+    async with Ai302Client(simulator.base_url, SIM_KEY) as client:
+        await until_finished(client, job.task_id)  # 302.AI finished while the bot was down
+
+    now[0] += 3600  # … for an hour
+    messenger = RecordingMessenger()
+    second = await make_core(db_path=db, clock=lambda: now[0], video_deadline=60)
+    second.register("test", messenger)
+    await second.start()
+    await second.wait_idle()
+    assert [j for j, _ in messenger.delivered] == [ticket.job_id] and not messenger.failures
+
+
+async def test_cancelled_submitter_still_gets_its_job_run(make_core):
+    messenger = RecordingMessenger()
+    core = await make_core()
+    core.register("test", messenger)
+    submitting = asyncio.create_task(core.submit(request("image", "a fox")))
+    await asyncio.sleep(0)  # the request is queued for reservation
+    submitting.cancel()
+    await wait_for(lambda: messenger.delivered, what="the delivery")
+    assert (await core.quota(ALICE)).used_today == 1
