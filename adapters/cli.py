@@ -144,6 +144,8 @@ async def _run(args, settings: Settings, env) -> int:
         print(f"reelbot: {err}", file=sys.stderr)
         return 2
     finally:
+        # jobs first, while the platforms are still connected, so that no upload is cut off
+        await core.stop_jobs()
         for adapter in reversed(adapters):
             with contextlib.suppress(Exception):
                 await adapter.stop()

@@ -47,6 +47,11 @@ class Core:
         if resumed:
             log.info("resumed %d unfinished job(s)", resumed)
 
+    async def stop_jobs(self) -> None:
+        """Stop running jobs, letting deliveries under way finish; the adapters must still
+        be connected for that. Requests accepted after this wait for the next start."""
+        await self._runner.stop()
+
     async def stop(self) -> None:
         await self._runner.stop()
         for close in self._closers:

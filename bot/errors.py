@@ -4,6 +4,7 @@
     ├── UserError            the member did something we refuse; shown as-is, nothing spent
     │   ├── ValidationError  bad prompt, option or image
     │   └── QuotaExceeded    out of credits, too many jobs in flight, banned
+    ├── DestinationGone      raised by messengers: that chat can never be reached again
     └── Ai302Error           raised only by bot.ai302; never carries the API key
         ├── RetryLater       429, 1002, 5xx, timeouts, connection errors, garbled replies
         └── Rejected         the service said no; retrying will not help
@@ -30,6 +31,7 @@ __all__ = [
     "ContentFlagged",
     "BadParameters",
     "DownloadFailed",
+    "DestinationGone",
 ]
 
 
@@ -92,3 +94,9 @@ class BadParameters(Rejected):
 
 class DownloadFailed(ReelbotError):
     """The finished result could not be fetched."""
+
+
+class DestinationGone(ReelbotError):
+    """The job's chat can never receive messages again (the bot was removed or blocked, the
+    channel deleted). Messengers raise it instead of a transient error, so the runner stops
+    retrying: an undeliverable result is refunded at once, an undeliverable notice dropped."""

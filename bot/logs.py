@@ -7,9 +7,18 @@ also log headers or echo a refused key. A filter on the handler rewrites every r
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 
 __all__ = ["setup_logging", "RedactSecrets"]
+
+
+# Credentials no setting names: Discord interaction tokens in webhook URLs (discord.py logs
+# them at DEBUG), and anything shaped like a Telegram bot token.
+_PATTERNS = (
+    (re.compile(r"(webhooks/\d+/)[\w.-]{20,}"), r"\1***"),
+    (re.compile(r"(?<!\d)\d{5,}:[\w-]{30,}"), "***"),
+)
 
 
 class RedactSecrets(logging.Filter):
@@ -19,20 +28,22 @@ class RedactSecrets(logging.Filter):
         self._secrets = sorted({s for s in secrets if s and len(s) >= 8}, key=len, reverse=True)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
-            return True
         message = record.getMessage()
-        redacted = message
-        for secret in self._secrets:
-            redacted = redacted.replace(secret, "***")
+        redacted = self.redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            for secret in self._secrets:
-                record.exc_text = record.exc_text.replace(secret, "***")
+            record.exc_text = self.redact(record.exc_text)
         return True
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        for pattern, replacement in _PATTERNS:
+            text = pattern.sub(replacement, text)
+        return text
 
 
 def setup_logging(level: str, secrets: Iterable[str]) -> None:

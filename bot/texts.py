@@ -9,7 +9,7 @@ from bot.jobs.model import Job
 from bot.ports import Progress
 from bot.quota import until
 
-__all__ = ["ticket_text", "quota_text", "progress_text", "help_text", "STAGES"]
+__all__ = ["ticket_text", "quota_text", "progress_text", "help_text", "credits_text", "STAGES"]
 
 STAGES = {
     "queued": "Queued",
@@ -21,31 +21,32 @@ STAGES = {
 }
 
 
-def _credits(n: int) -> str:
+def credits_text(n: int) -> str:
+    """`1 credit`, `5 credits`."""
     return f"{n} credit" if n == 1 else f"{n} credits"
 
 
 def ticket_text(ticket: Ticket) -> str:
     what = "image" if ticket.command is Command.IMAGE else "video"
-    return (f"Queued your {what} with {ticket.model}: it costs {_credits(ticket.cost)}, "
-            f"you have {_credits(ticket.credits_left)} left today.")
+    return (f"Queued your {what} with {ticket.model}: it costs {credits_text(ticket.cost)}, "
+            f"you have {credits_text(ticket.credits_left)} left today.")
 
 
 def progress_text(job: Job, progress: Progress) -> str:
     stage = STAGES.get(progress.stage, progress.stage)
     return (f"{stage}… {int(progress.elapsed)}s so far (usually about {int(progress.expected)}s). "
-            f"Model {job.model}, {_credits(job.cost)}.")
+            f"Model {job.model}, {credits_text(job.cost)}.")
 
 
 def quota_text(status: QuotaStatus, now: float) -> str:
     lines = [
-        f"You have {_credits(status.credits_left)} left today "
+        f"You have {credits_text(status.credits_left)} left today "
         f"(used {status.used_today} of {status.daily_credits}).",
         f"Jobs running: {status.jobs_in_flight} of {status.max_in_flight} allowed at a time.",
         f"Credits reset in {until(status.resets_at, now)} (midnight UTC).",
     ]
     if status.chat_credits_left is not None:
-        lines.insert(1, f"This chat has {_credits(status.chat_credits_left)} left today.")
+        lines.insert(1, f"This chat has {credits_text(status.chat_credits_left)} left today.")
     return "\n".join(lines)
 
 
@@ -59,10 +60,10 @@ def help_text(catalog: Catalog, style: str = "text") -> str:
         return "\n".join([
             "reelbot makes AI videos and images with 302.AI.",
             f"/video prompt [model] [duration] [resolution] [camera] [character] — text to video "
-            f"(from {_credits(price[Command.VIDEO])}). Models: {video}. A character image uses S2V-01.",
-            f"/animate image [prompt] [model] — bring a picture to life (from {_credits(price[Command.ANIMATE])}). "
+            f"(from {credits_text(price[Command.VIDEO])}). Models: {video}. A character image uses S2V-01.",
+            f"/animate image [prompt] [model] — bring a picture to life (from {credits_text(price[Command.ANIMATE])}). "
             f"Models: {animate}.",
-            f"/image prompt [model] [aspect_ratio] — text to image ({_credits(price[Command.IMAGE])}; "
+            f"/image prompt [model] [aspect_ratio] — text to image ({credits_text(price[Command.IMAGE])}; "
             f"default {image_default.name}).",
             "Right-click a message with an image → Apps → Animate image.",
             "/quota — your credits left today. /help — this message.",
@@ -71,11 +72,11 @@ def help_text(catalog: Catalog, style: str = "text") -> str:
         ])
     return "\n".join([
         "reelbot makes AI videos and images with 302.AI.",
-        f"/video a cat surfing — text to video (from {_credits(price[Command.VIDEO])}). "
+        f"/video a cat surfing — text to video (from {credits_text(price[Command.VIDEO])}). "
         "Send it as the caption of a photo to make a video of that character (S2V-01).",
         f"/animate make it move — as the caption of a photo, or as a reply to one: image to video "
-        f"(from {_credits(price[Command.ANIMATE])}).",
-        f"/image a red fox in the snow — text to image ({_credits(price[Command.IMAGE])}).",
+        f"(from {credits_text(price[Command.ANIMATE])}).",
+        f"/image a red fox in the snow — text to image ({credits_text(price[Command.IMAGE])}).",
         "/quota — your credits left today. /help — this message.",
         "",
         "Options go anywhere in the command as --name=value (quote values with spaces):",

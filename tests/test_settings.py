@@ -57,3 +57,12 @@ def test_secrets_are_redacted_from_tracebacks():
         record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
     RedactSecrets(["sk-abcdefgh12345"]).filter(record)
     assert "sk-abcdefgh12345" not in record.exc_text and "***" in record.exc_text
+
+
+def test_interaction_tokens_and_bot_token_shapes_are_redacted_without_being_named():
+    message = ("POST https://discord.com/api/v10/webhooks/1234567/aW50ZXJhY3Rpb246MTIzNDU2Nzg5OnRva2Vu/messages "
+               "and https://api.telegram.org/bot7000001:AAHsomethingSecret_0123456789abcdef/getMe")
+    record = logging.LogRecord("discord.webhook", logging.DEBUG, __file__, 1, message, (), None)
+    RedactSecrets([]).filter(record)
+    assert record.getMessage() == ("POST https://discord.com/api/v10/webhooks/1234567/***/messages "
+                                   "and https://api.telegram.org/bot***/getMe")

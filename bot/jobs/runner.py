@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 from bot.ai302.client import Ai302Client
 from bot.catalog import Catalog, Endpoint, Model
 from bot.errors import (
-    Ai302Error, AuthFailed, BalanceTooLow, ContentFlagged, DownloadFailed, RetryLater,
+    Ai302Error, AuthFailed, BalanceTooLow, ContentFlagged, DestinationGone, DownloadFailed, RetryLater,
 )
 from bot.jobs.model import IN_FLIGHT, Job, JobState
 from bot.jobs.payloads import image_payload, video_payload
@@ -89,6 +89,8 @@ class JobRunner:
         return picked
 
     def launch(self, job: Job) -> None:
+        if self._stopping:
+            return  # accepted while shutting down: it is stored, and the next start runs it
         task = asyncio.create_task(self._run(job), name=f"job-{job.id}")
         self._tasks[job.id] = task
         task.add_done_callback(lambda _t, job_id=job.id: self._tasks.pop(job_id, None))
@@ -98,7 +100,8 @@ class JobRunner:
             await asyncio.gather(*self._tasks.values(), *self._settling, return_exceptions=True)
 
     async def stop(self) -> None:
-        """Stop working; every job keeps its stored state and resumes on the next start."""
+        """Stop working; every job keeps its stored state and resumes on the next start.
+        Deliveries and refunds already under way finish first."""
         self._stopping = True
         tasks = list(self._tasks.values())
         for task in tasks:
@@ -206,6 +209,9 @@ class JobRunner:
                 return await self._settle(self._post(job, messenger, result))
             except asyncio.CancelledError:
                 raise
+            except DestinationGone as gone:
+                log.warning("job %s: its chat is gone (%s); refunding", job.id, gone)
+                return await self._settle(self._store.refund(job, NOT_POSTED, self._clock()))
             except Exception as exc:  # the platform or the file host failed: both are worth retrying
                 attempt += 1
                 if attempt > self._timing.max_retries:
@@ -245,6 +251,10 @@ class JobRunner:
                 return
             except asyncio.CancelledError:
                 raise
+            except DestinationGone as gone:
+                log.warning("job %s: cannot tell the member it failed, their chat is gone (%s)", job.id, gone)
+                await self._store.update(job, notified=True)
+                return
             except Exception as exc:
                 log.warning("job %s: could not tell the member it failed (%s)", job.id, exc)
                 await asyncio.sleep(self._backoff(attempt))

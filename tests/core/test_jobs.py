@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.errors import DestinationGone
 from bot.jobs.runner import GEN_FAILED, NOT_POSTED, TOO_SLOW
 from tests.conftest import FAST, RecordingMessenger
 from tests.core.helpers import ALICE, BOB, ledger_balances, request
@@ -162,3 +163,24 @@ async def test_rerun_repeats_the_job_for_whoever_asks(core, messenger, simulator
     rerun = await core.job(again.job_id)
     assert rerun.requester == BOB and rerun.prompt == "wave" and rerun.has_image
     assert len(messenger.delivered) == 2 and (await core.quota(BOB)).used_today == 5
+
+
+async def test_a_chat_that_is_gone_gets_its_delivery_refunded_at_once(core, messenger):
+    class Gone(RecordingMessenger):
+        delivery_attempts = 0
+
+        async def deliver(self, job, result):
+            self.delivery_attempts += 1
+            raise DestinationGone("bot was removed from the chat")
+
+        async def fail(self, job, reason):
+            raise DestinationGone("bot was removed from the chat")
+
+    gone = Gone()
+    core.register("test", gone)
+    ticket = await core.submit(request("image", "a fox"))
+    await core.wait_idle()
+    job = await core.job(ticket.job_id)
+    assert gone.delivery_attempts == 1
+    assert (job.state, job.notified) == ("failed", True)
+    assert (await core.quota(ALICE)).used_today == 0
