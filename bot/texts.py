@@ -61,7 +61,7 @@ def help_text(catalog: Catalog, style: str = "text") -> str:
             "reelbot makes AI videos and images with 302.AI.",
             f"/video prompt [model] [duration] [resolution] [camera] [character] — text to video "
             f"(from {credits_text(price[Command.VIDEO])}). Models: {video}. A character image uses S2V-01.",
-            f"/animate image [prompt] [model] — bring a picture to life (from {credits_text(price[Command.ANIMATE])}). "
+            f"/animate image [prompt] [model] [duration] [resolution] [camera] — bring a picture to life (from {credits_text(price[Command.ANIMATE])}). "
             f"Models: {animate}.",
             f"/image prompt [model] [aspect_ratio] — text to image ({credits_text(price[Command.IMAGE])}; "
             f"default {image_default.name}).",

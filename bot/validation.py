@@ -14,7 +14,7 @@ from bot.catalog import CAMERA_MOVES, MAX_CAMERA_MOVES, Catalog, Command, ImageR
 from bot.commands import GenerationRequest
 from bot.errors import ValidationError
 
-__all__ = ["Checked", "PreparedImage", "Validator", "MAX_PROMPT_CHARS", "MAX_PROMPT_WORDS",
+__all__ = ["Checked", "PreparedImage", "Validator", "check_options", "MAX_PROMPT_CHARS", "MAX_PROMPT_WORDS",
            "MAX_IMAGE_BYTES", "MIN_IMAGE_SIDE"]
 
 # 302.AI's pages say prompts must be "less than 200 words"; MiniMax caps characters at 2000.
@@ -56,7 +56,7 @@ class Validator:
     async def check(self, request: GenerationRequest) -> Checked:
         model = self._pick_model(request)
         prompt = self._check_prompt(request.command, request.prompt, model)
-        options = _check_options(model, request.command, request.options)
+        options = check_options(model, request.command, request.options)
         image = None
         if request.image is not None:
             image = await asyncio.to_thread(_check_image, request.image, model)
@@ -94,7 +94,7 @@ class Validator:
         return prompt
 
 
-def _check_options(model: Model, command: Command, raw: Mapping[str, str]) -> dict[str, str]:
+def check_options(model: Model, command: Command, raw: Mapping[str, str]) -> dict[str, str]:
     options = dict(model.defaults)
     for name, value in raw.items():
         if value is None or str(value).strip() == "":
