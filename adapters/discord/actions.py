@@ -89,15 +89,16 @@ class Actions:
     # -- information -----------------------------------------------------------------------
 
     async def quota(self, interaction: discord.Interaction) -> None:
-        status = await self._core.quota(self.requester(interaction))
-        embed = discord.Embed(title="Your credits", description=quota_text(status, self._clock()),
-                              colour=discord.Colour.blurple())
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        async with self._answering(interaction):  # deferred before the database is read
+            status = await self._core.quota(self.requester(interaction))
+            await self._answer(interaction, discord.Embed(
+                title="Your credits", description=quota_text(status, self._clock()),
+                colour=discord.Colour.blurple()))
 
     async def help(self, interaction: discord.Interaction) -> None:
-        embed = discord.Embed(title="reelbot", description=self._core.help_text("slash"),
-                              colour=discord.Colour.blurple())
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        async with self._answering(interaction):
+            await self._answer(interaction, discord.Embed(
+                title="reelbot", description=self._core.help_text("slash"), colour=discord.Colour.blurple()))
 
     # -- the shared answer path ------------------------------------------------------------
 
@@ -115,10 +116,11 @@ class Actions:
 
     @staticmethod
     async def _answer(interaction: discord.Interaction, embed: discord.Embed) -> None:
+        """Fill in the deferred (private) response."""
         try:
             await interaction.edit_original_response(embed=embed)
         except discord.HTTPException as exc:
-            log.warning("discord: could not show a refusal to user %s: %s", interaction.user.id, exc)
+            log.warning("discord: could not answer user %s: %s", interaction.user.id, exc)
 
 
 def _describe(interaction: discord.Interaction) -> str:

@@ -6,13 +6,16 @@ always match the models the core accepts (and a changed catalog re-syncs the com
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import discord
 from discord import app_commands
 
 from adapters.discord.actions import Actions
 from adapters.discord.suggest import MAX_CHOICES, camera_choices, model_choices, ratio_choices
-from bot.catalog import MAX_CAMERA_MOVES, Catalog, Command
-from bot.validation import MAX_PROMPT_CHARS
+from bot.catalog import MAX_CAMERA_MOVES, Catalog, Command, Model
+from bot.errors import ValidationError
+from bot.validation import MAX_PROMPT_CHARS, check_options
 
 __all__ = ["install_commands"]
 
@@ -23,18 +26,33 @@ def _models(catalog: Catalog, command: Command) -> list[app_commands.Choice[str]
     return model_choices(catalog, command, "")[:MAX_CHOICES]
 
 
-def _values(catalog: Catalog, command: Command, option: str) -> list[str]:
+def _choices(catalog: Catalog, command: Command, option: str,
+             label: Callable[[str], str] = str) -> list[app_commands.Choice[str]]:
+    """The values some model of `command` takes for `option`, as the core would accept them there
+    (512P, say, only where a first frame comes with the request)."""
     seen: dict[str, None] = {}
     for model in catalog.for_command(command):
-        seen.update(dict.fromkeys(model.options.get(option, ())))
-    return list(seen)
+        seen.update(dict.fromkeys(v for v in model.options.get(option, ()) if _accepted(model, command, option, v)))
+    return [app_commands.Choice(name=label(v), value=v) for v in seen][:MAX_CHOICES]
+
+
+def _accepted(model: Model, command: Command, option: str, value: str) -> bool:
+    try:
+        check_options(model, command, {option: value})
+    except ValidationError:
+        return False
+    return True
+
+
+def _seconds(value: str) -> str:
+    return f"{value} seconds"
+
+
+async def _camera(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    return camera_choices(current)
 
 
 def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: Actions) -> None:
-    durations = [app_commands.Choice(name=f"{d} seconds", value=d)
-                 for d in _values(catalog, Command.VIDEO, "duration")]
-    resolutions = [app_commands.Choice(name=r, value=r) for r in _values(catalog, Command.VIDEO, "resolution")]
-
     @app_commands.command(name="video", description="Make a video from a text prompt")
     @app_commands.describe(
         prompt="What happens in the video",
@@ -44,24 +62,35 @@ def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: 
         camera=f"Up to {MAX_CAMERA_MOVES} camera moves, comma-separated (Director models, Hailuo-02)",
         character="A picture of a character to star in the video (uses S2V-01)",
     )
-    @app_commands.choices(model=_models(catalog, Command.VIDEO), duration=durations, resolution=resolutions)
+    @app_commands.choices(model=_models(catalog, Command.VIDEO),
+                          duration=_choices(catalog, Command.VIDEO, "duration", _seconds),
+                          resolution=_choices(catalog, Command.VIDEO, "resolution"))
     async def video(interaction: discord.Interaction, prompt: Prompt, model: str | None = None,
                     duration: str | None = None, resolution: str | None = None, camera: str | None = None,
                     character: discord.Attachment | None = None) -> None:
         await actions.generate(interaction, Command.VIDEO, prompt=prompt, model=model, image=character,
                                options={"duration": duration, "resolution": resolution, "camera": camera})
 
-    @video.autocomplete("camera")
-    async def _camera(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return camera_choices(current)
-
     @app_commands.command(name="animate", description="Bring a picture to life as a video")
-    @app_commands.describe(image="The picture to animate (JPG, PNG or WebP, up to 20 MB)",
-                           prompt="What should happen (optional)", model="Which model animates it")
-    @app_commands.choices(model=_models(catalog, Command.ANIMATE))
-    async def animate(interaction: discord.Interaction, image: discord.Attachment,
-                      prompt: Prompt | None = None, model: str | None = None) -> None:
-        await actions.generate(interaction, Command.ANIMATE, prompt=prompt or "", model=model, image=image)
+    @app_commands.describe(
+        image="The picture to animate (JPG, PNG or WebP, up to 20 MB)",
+        prompt="What should happen (optional)",
+        model="Which model animates it",
+        duration="Length in seconds (MiniMax-Hailuo-02)",
+        resolution="Resolution (MiniMax-Hailuo-02; 512P only here)",
+        camera=f"Up to {MAX_CAMERA_MOVES} camera moves, comma-separated (I2V-01-Director, Hailuo-02)",
+    )
+    @app_commands.choices(model=_models(catalog, Command.ANIMATE),
+                          duration=_choices(catalog, Command.ANIMATE, "duration", _seconds),
+                          resolution=_choices(catalog, Command.ANIMATE, "resolution"))
+    async def animate(interaction: discord.Interaction, image: discord.Attachment, prompt: Prompt | None = None,
+                      model: str | None = None, duration: str | None = None, resolution: str | None = None,
+                      camera: str | None = None) -> None:
+        await actions.generate(interaction, Command.ANIMATE, prompt=prompt or "", model=model, image=image,
+                               options={"duration": duration, "resolution": resolution, "camera": camera})
+
+    for command in (video, animate):
+        command.autocomplete("camera")(_camera)
 
     @app_commands.command(name="image", description="Make an image from a text prompt")
     @app_commands.describe(prompt="What the image shows", model="Which model draws it (type to search)",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import discord
@@ -14,9 +16,11 @@ from adapters.discord.buttons import result_view
 from adapters.discord.destination import Target
 from adapters.discord.outbox import Outbox
 from adapters.discord.render import (
-    done_embed, failed_embed, failure_notice, only_requester, result_caption, status_embed,
+    NO_ATTACHING, done_embed, failed_embed, failure_notice, link_caption, only_requester, result_caption,
+    status_embed, too_big,
 )
 from bot.commands import Destination, Ticket
+from bot.errors import DestinationGone
 from bot.jobs.model import Job
 from bot.ports import Progress, Result
 
@@ -27,6 +31,11 @@ log = logging.getLogger(__name__)
 # 401 Invalid Webhook Token (expired), 404 Unknown Webhook/Message (e.g. the member
 # dismissed the ephemeral status message): the interaction cannot carry this answer.
 _TOKEN_REFUSED = (401, 404)
+# The channel refuses for good: 403 (no Send Messages permission, the member's DMs closed,
+# the bot no longer in the server), 404 Unknown Channel (deleted). Once the token has
+# expired nothing else can carry the answer, so retrying would only download it again.
+_CHANNEL_GONE = (403, 404)
+_FORBIDDEN = 403
 _TOO_LARGE = 413
 
 Send = Callable[..., Awaitable[Any]]
@@ -36,35 +45,35 @@ class DiscordMessenger:
     def __init__(self, outbox: Outbox, *, progress_interval: float = 5.0,
                  clock: Callable[[], float] = time.time):
         self._outbox, self._interval, self._clock = outbox, progress_interval, clock
-        # job id -> monotonic time of its last status edit. Discord rate-limits edits, and
-        # discord.py waits out a limit inside the call, which would hold up the job's polling.
+        # job id -> time of its last status edit. Discord rate-limits edits, and discord.py
+        # waits out a limit inside the call, which would hold up the job's polling.
         self._last_edit: dict[str, float] = {}
 
     async def acknowledge(self, job: Job, ticket: Ticket) -> Destination:
         target = Target.load(job.destination)
-        self._last_edit[job.id] = time.monotonic()
-        try:
-            await self._outbox.edit_original(
-                target, embed=status_embed(job, "queued", 0.0, None, ticket.credits_left))
-        except discord.HTTPException as exc:
-            log.warning("job %s: could not show its status: %s", job.id, exc)
+        self._last_edit[job.id] = self._clock()
+        embed = status_embed(job, "queued", 0.0, None, ticket.credits_left)
+        await self._quietly(job, self._outbox.edit_original(target, embed=embed))
         # kept with the job so that later status edits (even after a restart) can show it
         return {"credits_left": ticket.credits_left}
 
     async def progress(self, job: Job, progress: Progress) -> None:
         target = Target.load(job.destination)
-        if not target.token_alive(self._clock()):
-            return  # the status message can no longer be edited
-        now, last = time.monotonic(), self._last_edit.get(job.id)
-        if last is not None and now - last < self._interval:
+        now = self._clock()
+        # past the token's life the status message can no longer be edited
+        if not target.token_alive(now) or not self._edit_due(job.id, now):
             return
-        self._last_edit[job.id] = now
         embed = status_embed(job, progress.stage, progress.elapsed, progress.expected,
                              job.destination.get("credits_left"))
-        try:
-            await self._outbox.edit_original(target, embed=embed)
-        except discord.HTTPException as exc:  # a courtesy: the job goes on without it
-            log.info("job %s: status edit failed: %s", job.id, exc)
+        await self._quietly(job, self._outbox.edit_original(target, embed=embed))
+
+    def _edit_due(self, job_id: str, now: float) -> bool:
+        last = self._last_edit.get(job_id)
+        # `now < last`: the wall clock was set back, which must not silence the job until it catches up
+        if last is not None and last <= now < last + self._interval:
+            return False
+        self._last_edit[job_id] = now
+        return True
 
     async def deliver(self, job: Job, result: Result) -> None:
         target = Target.load(job.destination)
@@ -74,18 +83,21 @@ class DiscordMessenger:
             # turns the next follow-up into that (private) response instead of a public message.
             await self._quietly(job, self._outbox.edit_original(target, embed=done_embed(job)))
             try:
-                await self._send_result(job, result, target.upload_limit,
-                                        lambda **f: self._outbox.follow_up(target, **f))
+                await self._send_result(job, result, self._limit(target, via_token=True),
+                                        partial(self._outbox.follow_up, target))
                 return
             except discord.HTTPException as exc:
                 if exc.status not in _TOKEN_REFUSED:
                     raise
                 log.info("job %s: interaction refused the result (%s); posting in the channel", job.id, exc)
-        limit = min(target.upload_limit, self._outbox.channel_upload_limit(target))
-        await self._send_result(job, result, limit, lambda **f: self._outbox.post(target, **f))
+        with _gone_if_refused(target):
+            await self._send_result(job, result, self._limit(target, via_token=False),
+                                    partial(self._outbox.post, target))
 
     async def _send_result(self, job: Job, result: Result, limit: int, send: Send) -> None:
         mentions = only_requester(int(job.requester.user_id))
+        size = result.size if result.size is not None else (len(result.data) if result.data else None)
+        why = too_big(size, limit)
         if result.data is not None and len(result.data) <= limit:
             try:
                 file = discord.File(io.BytesIO(result.data), filename=result.filename)
@@ -93,21 +105,24 @@ class DiscordMessenger:
                            allowed_mentions=mentions)
                 return
             except discord.HTTPException as exc:
-                if exc.status != _TOO_LARGE:
+                if exc.status not in (_TOO_LARGE, _FORBIDDEN):
                     raise
-                log.info("job %s: Discord refused the %d-byte upload; sending a link", job.id, len(result.data))
-        size = result.size if result.size is not None else (len(result.data) if result.data else None)
-        await send(content=result_caption(job, link=result.url, size=size, limit=limit),
-                   view=result_view(job, attached=False), allowed_mentions=mentions)
+                # 403: the bot may lack only Attach Files there; a link still reaches the member
+                why = NO_ATTACHING if exc.status == _FORBIDDEN else why
+                log.info("job %s: Discord refused the %d-byte upload (%s); sending a link",
+                         job.id, len(result.data), exc.status)
+        await send(content=link_caption(job, result.url, why), view=result_view(job, attached=False),
+                   allowed_mentions=mentions)
 
     async def fail(self, job: Job, reason: str) -> None:
         target = Target.load(job.destination)
         self._last_edit.pop(job.id, None)
+        embed = failed_embed(job, reason)
         if target.token_alive(self._clock()):
             # privately: the status message turns into the reason, or a new ephemeral note
             # when the member has dismissed it
-            for send in (lambda: self._outbox.edit_original(target, embed=failed_embed(job, reason)),
-                         lambda: self._outbox.follow_up(target, embed=failed_embed(job, reason), ephemeral=True)):
+            for send in (partial(self._outbox.edit_original, target, embed=embed),
+                         partial(self._outbox.follow_up, target, embed=embed, ephemeral=True)):
                 try:
                     await send()
                     return
@@ -115,18 +130,38 @@ class DiscordMessenger:
                     if exc.status not in _TOKEN_REFUSED:
                         raise
                     log.info("job %s: interaction refused the failure notice (%s)", job.id, exc)
-        await self._outbox.post(target, content=failure_notice(job, reason),
-                                allowed_mentions=only_requester(target.user_id))
+        with _gone_if_refused(target):
+            await self._outbox.post(target, content=failure_notice(job, reason),
+                                    allowed_mentions=only_requester(target.user_id))
 
     def upload_limit(self, job: Job) -> int:
         target = Target.load(job.destination)
-        if target.token_alive(self._clock()):
+        return self._limit(target, via_token=target.token_alive(self._clock()))
+
+    def _limit(self, target: Target, *, via_token: bool) -> int:
+        # the interaction reported its channel's limit; a plain post also obeys the guild's
+        # current one (its boost level may have dropped since)
+        if via_token:
             return target.upload_limit
         return min(target.upload_limit, self._outbox.channel_upload_limit(target))
 
     @staticmethod
     async def _quietly(job: Job, edit: Awaitable[Any]) -> None:
+        """A status edit is a courtesy: the job goes on without it."""
         try:
             await edit
         except discord.HTTPException as exc:
             log.info("job %s: status edit failed: %s", job.id, exc)
+
+
+@contextmanager
+def _gone_if_refused(target: Target) -> Iterator[None]:
+    """Posting in the channel, the last way to reach the member: a refusal for good becomes
+    DestinationGone; anything else (5xx, a rate limit discord.py gave up on, a dropped
+    connection) stays an ordinary error, which the core retries."""
+    try:
+        yield
+    except discord.HTTPException as exc:
+        if exc.status in _CHANNEL_GONE:
+            raise DestinationGone(f"channel {target.channel_id} refused the bot: {exc.status} {exc.text}") from exc
+        raise

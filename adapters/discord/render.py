@@ -6,11 +6,13 @@ default lets nothing ping, and the only exception any message makes is its reque
 
 from __future__ import annotations
 
+import re
+
 import discord
 
 from bot.catalog import Command
 from bot.jobs.model import Job
-from bot.texts import STAGES
+from bot.texts import STAGES, credits_text
 
 __all__ = [
     "status_embed",
@@ -18,6 +20,9 @@ __all__ = [
     "failed_embed",
     "problem_embed",
     "result_caption",
+    "link_caption",
+    "too_big",
+    "NO_ATTACHING",
     "failure_notice",
     "only_requester",
     "NO_PINGS",
@@ -41,18 +46,24 @@ def clip(text: str, limit: int) -> str:
 
 
 def _prompt(job: Job, limit: int = 400) -> str:
-    # one line (a caption quotes it) and escaped, so a prompt cannot format or link anything;
+    # one line (a caption quotes it) and escaped, so a prompt cannot format anything;
     # mentions in it stay as typed and are made inert by allowed_mentions
     text = " ".join(job.prompt.split())
     return discord.utils.escape_markdown(clip(text, limit)) if text else "*(no prompt)*"
 
 
+# Discord previews every bare http(s) link in a message's content, but not one written <like this>
+_BARE_URL = re.compile(r"(?<!<)https?://[^\s<>]+")
+
+
+def _quoted(job: Job, limit: int) -> str:
+    """The prompt as a caption quotes it: links in it get no preview, which would make a
+    public result show (and fetch) whatever site the member typed."""
+    return _BARE_URL.sub(lambda m: f"<{m.group()}>", _prompt(job, limit))
+
+
 def _what(job: Job) -> str:
     return "image" if job.command is Command.IMAGE else "video"
-
-
-def _credits(n: int) -> str:
-    return f"{n} credit" if n == 1 else f"{n} credits"
 
 
 def _duration(seconds: float) -> str:
@@ -73,7 +84,7 @@ def status_embed(job: Job, stage: str, elapsed: float, expected: float | None,
     embed.add_field(name="Model", value=job.model)
     usually = f" (usually ~{_duration(expected)})" if expected else ""
     embed.add_field(name="Elapsed", value=_duration(elapsed) + usually)
-    embed.add_field(name="Cost", value=_credits(job.cost))
+    embed.add_field(name="Cost", value=credits_text(job.cost))
     if credits_left is not None:
         embed.add_field(name="Credits left today", value=str(credits_left))
     return embed
@@ -82,7 +93,7 @@ def status_embed(job: Job, stage: str, elapsed: float, expected: float | None,
 def done_embed(job: Job) -> discord.Embed:
     embed = discord.Embed(title=f"Your {_what(job)} is ready", description=_prompt(job), colour=_DONE)
     embed.add_field(name="Model", value=job.model)
-    embed.add_field(name="Cost", value=_credits(job.cost))
+    embed.add_field(name="Cost", value=credits_text(job.cost))
     embed.set_footer(text="The result is posted below.")
     return embed
 
@@ -100,15 +111,27 @@ def problem_embed(reason: str, *, title: str = "Nothing was charged") -> discord
     return discord.Embed(title=title, description=clip(reason, 4000), colour=_FAILED)
 
 
-def result_caption(job: Job, *, link: str | None = None, size: int | None = None, limit: int = 0) -> str:
-    """The message carrying a result. Its mention of the requester is the bot's only ping."""
-    head = f"<@{job.requester.user_id}> your {_what(job)} is ready · {job.model}"
-    if link is None:
-        return clip(f"{head}\n> {_prompt(job, 1500)}", 2000)
+NO_ATTACHING = "I may not attach files in this channel"  # a reason for link_caption
+
+
+def _head(job: Job) -> str:
+    return f"<@{job.requester.user_id}> your {_what(job)} is ready · {job.model}"
+
+
+def result_caption(job: Job) -> str:
+    """The message carrying a result file. Its mention of the requester is the bot's only ping."""
+    return clip(f"{_head(job)}\n> {_quoted(job, 1500)}", 2000)
+
+
+def link_caption(job: Job, link: str, why: str) -> str:
+    """A result posted as a link, saying `why`; unlike the prompt's links, this one is previewed."""
+    note = f"{why}, so here is a link instead (it stays valid for a few hours): {link}"
+    return clip(f"{_head(job)}\n> {_quoted(job, 800)}", 2000 - len(note) - 1) + "\n" + note
+
+
+def too_big(size: int | None, limit: int) -> str:
     size_text = f" ({_bytes(size)})" if size else ""
-    note = (f"The file{size_text} is over the {_bytes(limit)} Discord accepts here, so here is a link "
-            f"instead (it stays valid for a few hours): {link}")
-    return clip(f"{head}\n> {_prompt(job, 800)}", 2000 - len(note) - 1) + "\n" + note
+    return f"The file{size_text} is over the {_bytes(limit)} Discord accepts here"
 
 
 def failure_notice(job: Job, reason: str) -> str:

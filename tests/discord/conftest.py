@@ -51,7 +51,9 @@ class RunningBot:
     config: DiscordConfig
 
     async def stop(self) -> None:
-        """What `reelbot run` does on a signal: the adapter first, then the core."""
+        """What `reelbot run` does on a signal: the jobs first, so that deliveries under way
+        finish while Discord is still connected; then the adapter; then the core."""
+        await self.core.stop_jobs()
         await self.adapter.stop()
         await self.core.stop()
 
@@ -107,5 +109,5 @@ async def start_bot(make_core, discord_config, clock, tmp_path):
 
     yield start
     for bot in reversed(bots):
-        await bot.adapter.stop()
+        await bot.stop()
 

@@ -3,9 +3,10 @@
 It implements what a slash-command bot touches, with Discord's rules where they matter to
 reelbot: interaction tokens that expire after 15 minutes (on the test's clock), the 3-second
 deadline for the first response, the first follow-up after a defer resolving the "thinking"
-message with the defer's visibility, upload limits answered with 413, allowed_mentions,
-command schemas that the test's invocations must match. Any other route answers 404 and is
-recorded in `problems`, which the fixture turns into a failed test.
+message with the defer's visibility, upload limits answered with 413, channel permissions
+answered with 403, allowed_mentions, link previews, command schemas that the test's
+invocations must match. Any other route answers 404 and is recorded in `problems`, which
+the fixture turns into a failed test.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from tests.discord.fake_discord_gateway import FakeGateway
 from tests.discord.fake_discord_payloads import (
     EPHEMERAL,
     LOADING,
+    SUPPRESS_EMBEDS,
     FakeFile,
     FakeMessage,
     Snowflakes,
     channel_payload,
     member_payload,
     pings,
+    previews,
     user_payload,
 )
 from tests.discord.fake_discord_rules import (
@@ -93,6 +96,10 @@ class FakeDiscord:
         self.upload_limit = DEFAULT_UPLOAD_LIMIT  # attachment_size_limit of new interactions
         self.channel_upload_limit = DEFAULT_UPLOAD_LIMIT  # a guild without boosts
         self.refuse_uploads_over: int | None = None  # answer 413 beyond this, whatever was reported
+        # channel id -> permissions the bot lacks there: "SEND_MESSAGES" (for a DM: the member
+        # closed their DMs), "ATTACH_FILES"
+        self.missing_permissions: dict[int, set[str]] = {}
+        self.post_faults: list[DiscordError] = []  # the next channel posts answer these, in order
         # What the tests inspect:
         self.problems: list[str] = []  # unknown routes and protocol violations
         self.requests: list[tuple[str, str, Any]] = []  # (method, path, json body)
@@ -244,6 +251,14 @@ class FakeDiscord:
 
     def pings(self, message: FakeMessage) -> set[str]:
         return pings(message.content, message.allowed_mentions)
+
+    def previews(self, message: FakeMessage) -> set[str]:
+        return previews(message.content, message.flags)
+
+    def channel_posts(self, channel_id: int | None = None) -> int:
+        """How many times the bot tried to post in a channel itself, refused or not."""
+        path = f"/channels/{channel_id or self.channel_id}/messages"
+        return sum(1 for method, p, _ in self.requests if (method, p) == ("POST", path))
 
     # ---- interactions ------------------------------------------------------------------
 
@@ -501,6 +516,14 @@ class FakeDiscord:
                                **_: Any) -> dict[str, Any]:
         if int(channel_id) not in self.channels:
             raise DiscordError(404, 10003, "Unknown Channel")
+        missing = self.missing_permissions.get(int(channel_id), set())
+        if "SEND_MESSAGES" in missing:
+            raise DiscordError(403, 50013, "Missing Permissions") if self.channels[int(channel_id)] else \
+                DiscordError(403, 50007, "Cannot send messages to this user")
+        if files and "ATTACH_FILES" in missing:
+            raise DiscordError(403, 50013, "Missing Permissions")
+        if self.post_faults:
+            raise self.post_faults.pop(0)
         if body.get("flags", 0) & EPHEMERAL:
             self.problems.append("ephemeral flag on a channel message")
         message = FakeMessage(self.ids.next(), int(channel_id), self.channels[int(channel_id)], self.bot_user)
@@ -524,6 +547,8 @@ class FakeDiscord:
             raise DiscordError(413, 40005, "Request entity too large")
         check_message(body)
         message.history.append(dict(body))
+        if "flags" in body:  # of the flags a body sets, only this one can change after creation
+            message.flags = (message.flags & ~SUPPRESS_EMBEDS) | (body["flags"] & SUPPRESS_EMBEDS)
         for key, empty in (("content", ""), ("embeds", []), ("components", []), ("allowed_mentions", None)):
             if key in body:
                 setattr(message, key, empty if body[key] is None else body[key])

@@ -24,10 +24,13 @@ __all__ = [
     "EPHEMERAL",
     "LOADING",
     "pings",
+    "previews",
+    "SUPPRESS_EMBEDS",
 ]
 
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
+SUPPRESS_EMBEDS = 1 << 2
 ALL_PERMISSIONS = str((1 << 50) - 1)
 
 _DISCORD_EPOCH_MS = 1_420_070_400_000
@@ -260,4 +263,21 @@ def pings(content: str, allowed: Mapping[str, Any] | None) -> set[str]:
     for role_id in _ROLE.findall(content):
         if "roles" in parse or role_id in roles:
             found.add(f"role:{role_id}")
+    return found
+
+
+_LINK = re.compile(r"https?://\S+")
+
+
+def previews(content: str, flags: int) -> set[str]:
+    """The links Discord would preview in a message: every bare http(s) link, unless it is
+    written <like this> or the message suppresses embeds."""
+    if flags & SUPPRESS_EMBEDS:
+        return set()
+    found = set()
+    for match in _LINK.finditer(content):
+        url = match.group()
+        if content[match.start() - 1: match.start()] == "<" and ">" in url:
+            continue
+        found.add(url)
     return found

@@ -11,7 +11,12 @@ from discord.http import Route
 
 from adapters.discord import DiscordAdapter
 from adapters.discord.sync import STATE_FILE
+from bot.catalog import Command
+from bot.commands import GenerationRequest, Requester
 from bot.config import SettingsError
+from bot.errors import ValidationError
+from bot.validation import Validator
+from tests.media import image_bytes
 
 COMMANDS = {"1:video", "1:animate", "1:image", "1:quota", "1:help", "3:Animate image"}
 
@@ -37,9 +42,34 @@ async def test_slash_commands_have_the_typed_options_of_the_issue(start_bot, fak
     assert options("video") == {"prompt": (string, True), "model": (string, False), "duration": (string, False),
                                 "resolution": (string, False), "camera": (string, False),
                                 "character": (attachment, False)}
-    assert options("animate") == {"image": (attachment, True), "prompt": (string, False), "model": (string, False)}
+    assert options("animate") == {"image": (attachment, True), "prompt": (string, False), "model": (string, False),
+                                  "duration": (string, False), "resolution": (string, False),
+                                  "camera": (string, False)}
     assert options("image") == {"prompt": (string, True), "model": (string, False), "aspect_ratio": (string, False)}
     assert options("quota") == options("help") == {}
+
+
+async def test_every_choice_video_and_animate_offer_is_one_the_core_accepts_there(start_bot, fake_discord):
+    bot = await start_bot()
+    catalog, validator = bot.core.catalog, Validator(bot.core.catalog)
+    refused = []
+
+    for command in (Command.VIDEO, Command.ANIMATE):
+        for option in fake_discord.commands["global"][f"1:{command}"]["options"]:
+            if option["name"] == "model":
+                continue
+            for choice in option.get("choices", []):
+                model = next(m for m in catalog.for_command(command) if option["name"] in m.options)
+                request = GenerationRequest(
+                    Requester("discord", "1"), {}, command, prompt="a test", model=model.name,
+                    options={option["name"]: choice["value"]},
+                    image=image_bytes(640, 480) if command is Command.ANIMATE else None)
+                try:
+                    await validator.check(request)
+                except ValidationError as err:
+                    refused.append(f"/{command} {option['name']}={choice['value']}: {err}")
+
+    assert refused == []
 
 
 async def test_guild_ids_sync_the_commands_to_those_guilds_instead_of_globally(start_bot, fake_discord):
@@ -85,6 +115,36 @@ async def test_a_changed_command_set_is_synced_again(start_bot, fake_discord):
     await start_bot()
 
     assert len(fake_discord.sync_calls) == 2
+
+
+async def test_switching_from_guild_commands_to_global_ones_empties_the_guild(start_bot, fake_discord):
+    first = await start_bot(guild_ids=(fake_discord.guild_id,))
+    await first.stop()
+
+    await start_bot()
+
+    assert fake_discord.commands[str(fake_discord.guild_id)] == {}
+    assert set(fake_discord.commands["global"]) == COMMANDS
+
+
+async def test_switching_from_global_commands_to_guild_ones_empties_the_global_scope(start_bot, fake_discord):
+    first = await start_bot()
+    await first.stop()
+
+    await start_bot(guild_ids=(fake_discord.guild_id,))
+
+    assert fake_discord.commands["global"] == {}
+    assert set(fake_discord.commands[str(fake_discord.guild_id)]) == COMMANDS
+
+
+async def test_a_scope_emptied_once_is_not_emptied_again_at_the_next_start(start_bot, fake_discord):
+    guild = str(fake_discord.guild_id)
+    for config in ({"guild_ids": (fake_discord.guild_id,)}, {}, {}):
+        bot = await start_bot(**config)
+        await bot.stop()
+
+    assert [(scope, len(commands)) for scope, commands in fake_discord.sync_calls] == [
+        (guild, len(COMMANDS)), ("global", len(COMMANDS)), (guild, 0)]
 
 
 async def test_the_gateway_address_is_asked_from_the_api_when_not_configured(start_bot, fake_discord):

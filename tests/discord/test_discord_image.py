@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.catalog import Command
 from tests.discord.discord_helpers import embeds_sent, fields, member
 from tests.discord.fake_discord_payloads import EPHEMERAL, pings
@@ -73,6 +75,27 @@ async def test_an_upload_discord_refuses_as_too_large_is_sent_again_as_a_link(st
     assert f"{simulator.base_url}/files/" in result.content
 
 
+async def test_links_in_the_prompt_get_no_preview_under_the_result(start_bot, fake_discord):
+    await start_bot()
+
+    result = await fake_discord.result_of(await fake_discord.invoke(
+        "image", prompt="a cat like https://example.com/cat_1.png and http://example.org"))
+
+    assert "https://example.com/cat_1.png" in result.content
+    assert fake_discord.previews(result) == set()
+
+
+async def test_a_result_posted_as_a_link_previews_that_link_only(start_bot, fake_discord, simulator):
+    await start_bot()
+
+    interaction = await fake_discord.invoke("image", prompt="a dog like https://example.com/dog.png",
+                                            upload_limit=1024)
+    result = await fake_discord.result_of(interaction)
+
+    [preview] = fake_discord.previews(result)
+    assert preview.startswith(f"{simulator.base_url}/files/")
+
+
 async def test_model_autocomplete_offers_the_catalogs_image_models_matching_the_text(start_bot, fake_discord):
     bot = await start_bot()
 
@@ -91,10 +114,11 @@ async def test_aspect_ratio_autocomplete_offers_the_ratios_of_the_chosen_model(s
     assert [c["value"] for c in choices] == list(bot.core.catalog.get("ideogram-v2-t2i").options["aspect_ratio"])
 
 
-async def test_camera_autocomplete_completes_the_last_of_several_moves(start_bot, fake_discord):
+@pytest.mark.parametrize("command", ["video", "animate"])
+async def test_camera_autocomplete_completes_the_last_of_several_moves(start_bot, fake_discord, command):
     await start_bot()
 
-    choices = await fake_discord.autocomplete("video", "camera", prompt="a cat", camera="Pan left, zoo")
+    choices = await fake_discord.autocomplete(command, "camera", prompt="a cat", camera="Pan left, zoo")
 
     assert [c["value"] for c in choices] == ["Pan left, Zoom in", "Pan left, Zoom out"]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from tests.discord.discord_helpers import embeds_sent, member
 from tests.media import is_mp4, is_png
 
@@ -50,7 +52,7 @@ async def test_a_failure_after_the_token_expired_is_told_in_the_channel_to_the_r
 
 
 async def test_a_bot_stopped_mid_job_delivers_the_result_once_after_it_starts_again(start_bot, fake_discord):
-    first = await start_bot()
+    first = await start_bot(progress_interval=0.0)
     interaction = await fake_discord.invoke("video", prompt="a slow sunrise [sim:slow=1]")
     # a status edit after the acknowledgement comes from polling: 302.AI is working on it
     await fake_discord.wait_for(lambda: interaction.original and len(embeds_sent(interaction.original)) >= 2,
@@ -102,6 +104,19 @@ async def test_status_edits_come_no_more_often_than_the_configured_interval(star
     polls = [r for r in simulator.requests if r["path"] == "/minimaxi/v1/query/video_generation"]
     assert len(polls) > 3
     assert [e["title"] for e in embeds_sent(interaction.original)] == ["Making your video…", "Your video is ready"]
+
+
+async def test_a_status_edit_comes_once_the_interval_has_passed_on_the_adapters_clock(
+        start_bot, fake_discord, clock):
+    await start_bot(progress_interval=60.0)
+    interaction = await fake_discord.invoke("video", prompt="a slow tide [sim:slow=5]")
+    await fake_discord.status_of(interaction, "Queued")
+
+    clock.advance(61)
+
+    def progress_edits() -> int:
+        return sum(e["title"] == "Making your video…" for e in embeds_sent(interaction.original)[1:])
+    await fake_discord.wait_for(progress_edits, what="a progress edit")
 
 
 async def test_the_reroll_button_makes_the_same_image_again_for_whoever_clicks(start_bot, fake_discord, simulator):
@@ -163,6 +178,18 @@ async def test_the_reroll_button_of_an_unknown_job_says_so_privately(start_bot, 
     status = await fake_discord.status_of(interaction, "no longer known")
 
     assert status.ephemeral
+
+
+@pytest.mark.parametrize("command", ["quota", "help"])
+async def test_quota_and_help_defer_privately_before_answering(start_bot, fake_discord, command):
+    await start_bot()
+
+    interaction = await fake_discord.invoke(command)
+    await fake_discord.wait_for(lambda: interaction.original and not interaction.original.loading,
+                                what="the answer")
+
+    assert interaction.response_type == 5  # deferred: the 3-second window cannot be missed
+    assert interaction.original.ephemeral
 
 
 async def test_quota_answers_privately_with_the_members_credits(start_bot, fake_discord):

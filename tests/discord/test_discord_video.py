@@ -72,6 +72,30 @@ async def test_video_options_reach_the_model(start_bot, fake_discord, simulator)
     assert sent["prompt"] == "[Tracking shot,Zoom in] a fox runs"
 
 
+async def test_animate_options_reach_the_model(start_bot, fake_discord, simulator):
+    await start_bot()
+    picture = fake_discord.upload("cat.png", image_bytes(640, 480))
+
+    interaction = await fake_discord.invoke("animate", image=picture, prompt="the cat waves",
+                                            model="MiniMax-Hailuo-02", duration="10", resolution="512P")
+    await fake_discord.result_of(interaction)
+
+    [sent] = video_requests(simulator)
+    assert (sent["model"], sent["duration"], sent["resolution"]) == ("MiniMax-Hailuo-02", 10, "512P")
+
+
+async def test_animate_camera_moves_reach_the_director_model(start_bot, fake_discord, simulator):
+    await start_bot()
+    picture = fake_discord.upload("cat.png", image_bytes(640, 480))
+
+    interaction = await fake_discord.invoke("animate", image=picture, prompt="the cat waves",
+                                            model="I2V-01-Director", camera="Pan left, Zoom in")
+    await fake_discord.result_of(interaction)
+
+    [sent] = video_requests(simulator)
+    assert (sent["model"], sent["prompt"]) == ("I2V-01-Director", "[Pan left,Zoom in] the cat waves")
+
+
 async def test_a_failed_generation_shows_the_reason_privately_and_refunds(start_bot, fake_discord):
     bot = await start_bot()
 
