@@ -18,6 +18,7 @@ from telegram.error import InvalidToken
 from telegram.ext import Application, ApplicationBuilder
 
 from adapters.telegram.config import TelegramConfig
+from adapters.telegram.flood import patiently
 from adapters.telegram.handlers import BOT_COMMANDS, Handlers
 from adapters.telegram.messenger import TelegramMessenger
 from adapters.telegram.redact import TokenRedaction
@@ -38,9 +39,11 @@ class TelegramStartError(RuntimeError):
 class TelegramAdapter:
     def __init__(self, core: Core, config: TelegramConfig, *, clock: Callable[[], float] = time.monotonic):
         self._config = config
-        # PTB 22 is moving time periods (RetryAfter.retry_after, ...) from int seconds to
-        # timedelta and warns on every read until a process opts in; RetryAfter even reads
-        # its own value while being built. Opt in: flood.retry_after_seconds takes both.
+        # Process-wide on purpose: PTB 22 warns (PTBDeprecationWarning) every time it builds a
+        # RetryAfter unless PTB_TIMEDELTA is set, as it moves time periods from int seconds to
+        # timedelta. Those warnings would flood the log (and fail tests that turn warnings into
+        # errors). setdefault leaves an operator's own choice alone; flood.retry_after_seconds
+        # reads either form.
         os.environ.setdefault("PTB_TIMEDELTA", "true")
         self._redactor = TokenRedaction(config.token)
         self._redactor.install()  # before PTB logs its first URL
@@ -61,7 +64,8 @@ class TelegramAdapter:
 
     async def _start(self) -> None:
         await self._app.initialize()  # getMe: checks the token, learns the bot's @username
-        await self._app.bot.set_my_commands(BOT_COMMANDS)
+        # Restarts in a row can hit flood control here; waiting beats failing the start.
+        await patiently(lambda: self._app.bot.set_my_commands(BOT_COMMANDS))
         await self._app.start()
         updater = self._app.updater
         if self._config.webhook_url:

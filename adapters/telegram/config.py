@@ -27,6 +27,11 @@ class TelegramConfig:
     # Telegram throttles edits of one message; a few seconds apart is what it tolerates.
     edit_interval: float = 5.0
     poll_timeout: float = 10.0  # seconds a long poll (getUpdates) waits for news
+    # Seconds to wait for Telegram's answer to a photo or video send. Telegram answers only
+    # once it has processed the file (or fetched it from a URL), often well past PTB's 5 s
+    # default for a large video; giving up earlier makes a posted result look failed, and
+    # the core's retry would post it twice.
+    media_read_timeout: float = 120.0
 
     @property
     def listen_host(self) -> str:

@@ -3,7 +3,8 @@
 In order of preference: upload the bytes; else let Telegram fetch the file from its URL
 itself (it does so up to 20 MB, 5 MB for photos); else post the link with a short note.
 A photo Telegram will not take as a photo (over 10 MB, odd dimensions) goes as a file.
-Only errors worth retrying escape from here: the core then retries the delivery.
+Only errors no other way of sending avoids escape from here: the caller tells a chat
+that is gone from one worth retrying (the core then retries the delivery).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, NetworkError, TelegramError
 
 from adapters.telegram import render
+from adapters.telegram.config import MB
 from adapters.telegram.destination import Where
 from adapters.telegram.flood import patiently
 from bot.jobs.model import Job
@@ -24,15 +26,17 @@ __all__ = ["send_result", "URL_FETCH_LIMIT", "PHOTO_LIMIT"]
 
 log = logging.getLogger(__name__)
 
-MB = 1024 * 1024
 PHOTO_LIMIT = 10 * MB  # sendPhoto uploads
 URL_FETCH_LIMIT = {"image": 5 * MB, "video": 20 * MB}
 
 
-async def send_result(bot: Bot, job: Job, result: Result, *, upload_limit: int) -> Message:
-    where = Where.of(job)
+async def send_result(bot: Bot, job: Job, result: Result, *, where: Where, upload_limit: int,
+                      read_timeout: float) -> Message:
+    """Post `result` at `where`. `read_timeout` applies to the media sends: Telegram answers
+    them only once the file is processed, and a timeout there would re-post a posted file."""
     common = {**where.reply(), "caption": render.caption(job), "parse_mode": ParseMode.HTML,
-              "reply_markup": render.buttons(job, animate=result.kind == "image")}
+              "reply_markup": render.buttons(job, animate=result.kind == "image"),
+              "read_timeout": read_timeout}
     await _chat_action(bot, where, result.kind)
     if result.data is not None:
         try:

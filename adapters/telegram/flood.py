@@ -22,8 +22,9 @@ MAX_FLOOD_WAIT = 120.0
 
 
 def retry_after_seconds(err: RetryAfter) -> float:
-    # PTB 22 is moving `retry_after` from int to timedelta and warns on every read until
-    # PTB_TIMEDELTA is set; accept both without touching the environment.
+    # PTB 22 is moving `retry_after` from int to timedelta: it is an int unless PTB_TIMEDELTA
+    # is set (the adapter sets it, see adapter.py), and reading the int warns. Take both, and
+    # silence that warning where it is not set (a StatusBoard used without the adapter).
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         value = err.retry_after

@@ -45,6 +45,7 @@ _GENERATE = {"video": Command.VIDEO, "image": Command.IMAGE, "animate": Command.
 ANIMATE_HOW = ("Send /animate as the caption of a photo, or reply with /animate to a message that has "
                "a photo or an image file.")
 OOPS = "Sorry, something went wrong on our side. Please try again."
+WORKING = "Working on it…"
 ANSWER_LIMIT = 200  # characters in a callback query's answer
 
 
@@ -98,8 +99,11 @@ class Handlers:
 
     async def _generate(self, message: Message, command: Command, text: str, requester: Requester) -> None:
         parsed = parse(text)
-        # /image takes no picture; the others take the one attached or replied to
-        source = image_for(message) if command is not Command.IMAGE else None
+        # /image takes no picture; the others take the one attached or replied to. Only
+        # /animate needs one: for /video any other file is just not a character image.
+        source = None
+        if command is not Command.IMAGE:
+            source = image_for(message, strict=command is Command.ANIMATE)
         if command is Command.ANIMATE and source is None:
             raise UserError(ANIMATE_HOW)
         image = await download_image(source) if source is not None else None
@@ -116,29 +120,32 @@ class Handlers:
         if message is None:
             await _answer(query, "This message is too old for its buttons; send the command again.", alert=True)
             return
+        if action not in (render.AGAIN, render.ANIMATE):
+            await _answer(query, "That button no longer does anything.")
+            return
+        # Answer at once: until then the member sees a spinner, and a member who clicks again
+        # because nothing seems to happen is charged twice. What follows (downloading the
+        # photo, queueing) can take seconds; its outcome arrives as messages.
+        await _answer(query, WORKING)
         requester = self._requester(query.from_user, message.chat)
         where = Where.answering(message).stored()  # status and result reply to the result clicked
         try:
             if action == render.AGAIN:
                 await self._core.rerun(job_id, requester, where)
-                await _answer(query, "Making it again…")
-            elif action == render.ANIMATE:
+            else:
                 source = image_in(message)
                 if source is None:
                     raise UserError("There is no picture in that message to animate.")
                 image = await download_image(source)
                 await self._core.submit(GenerationRequest(
                     requester=requester, destination=where, command=Command.ANIMATE, image=image))
-                await _answer(query, "Animating it…")
-            else:
-                await _answer(query, "That button no longer does anything.")
         except UserError as err:
-            await _answer(query, str(err), alert=True)
+            await _reply(message, render.refusal(_addressed(str(err), query.from_user, message.chat)))
         except TelegramError:
             raise
         except Exception:
             log.exception("button %r from user %s failed", action, requester.user_id)
-            await _answer(query, OOPS, alert=True)
+            await _reply(message, render.refusal(_addressed(OOPS, query.from_user, message.chat)))
 
     # ---- shared ------------------------------------------------------------------------
 
@@ -156,8 +163,13 @@ async def _reply(message: Message, html: str) -> None:
         text=html, parse_mode=ParseMode.HTML, **Where.answering(message).reply()))
 
 
+def _addressed(text: str, user: User, chat: Chat) -> str:
+    # In a group the reply lands under a result anyone may have pressed: say whose it is.
+    return text if chat.type == Chat.PRIVATE else f"{user.first_name}: {text}"
+
+
 async def _answer(query: CallbackQuery, text: str, *, alert: bool = False) -> None:
     try:
-        await query.answer(render.clip(text, ANSWER_LIMIT), show_alert=alert)
+        await query.answer(render.clip_utf16(text, ANSWER_LIMIT), show_alert=alert)
     except TelegramError as err:  # answered too late (over ~15 s): the member saw a spinner, nothing worse
         log.info("answerCallbackQuery failed: %s", err)

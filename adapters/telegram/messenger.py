@@ -16,6 +16,7 @@ from adapters.telegram.config import TelegramConfig
 from adapters.telegram.delivery import send_result
 from adapters.telegram.destination import Where
 from adapters.telegram.flood import patiently
+from adapters.telegram.reach import reaching
 from adapters.telegram.status import StatusBoard
 from bot.commands import Destination, Ticket
 from bot.jobs.model import Job
@@ -25,7 +26,13 @@ __all__ = ["TelegramMessenger", "AdapterStopped"]
 
 
 class AdapterStopped(RuntimeError):
-    """Raised instead of posting once the adapter stopped; the core retries after a restart."""
+    """Raised instead of posting once the adapter stopped.
+
+    The runner takes it like any failed post: it retries with backoff (a delivery is
+    refunded after its last try). `reelbot run` calls core.stop_jobs() before stopping the
+    adapter, so after that no new delivery starts and this only guards against a caller
+    that stops the adapter while its jobs still run.
+    """
 
 
 class TelegramMessenger:
@@ -34,7 +41,7 @@ class TelegramMessenger:
         self._closed = False
 
     def close(self) -> None:
-        """From now on refuse to post: the core keeps the job and retries after a restart."""
+        """From now on refuse to post (AdapterStopped)."""
         self._closed = True
 
     def _check_open(self) -> None:
@@ -55,8 +62,10 @@ class TelegramMessenger:
 
     async def deliver(self, job: Job, result: Result) -> None:
         self._check_open()
-        await send_result(self._bot, job, result, upload_limit=self.upload_limit(job))
         where = Where.of(job)
+        await reaching(where, lambda there: send_result(
+            self._bot, job, result, where=there, upload_limit=self.upload_limit(job),
+            read_timeout=self._config.media_read_timeout))
         if where.status_id is not None:
             # Without wait=True this only queues the edit: once the result is posted, the job
             # must be recorded as delivered at once, or a restart in between would post it twice.
@@ -69,8 +78,9 @@ class TelegramMessenger:
         if where.status_id is not None and await self._board.show(
                 where.chat_id, where.status_id, text, final=True, wait=True):
             return
-        # no status message to edit (or it is gone): say it in a new reply
-        await patiently(lambda: self._bot.send_message(text=text, parse_mode=ParseMode.HTML, **where.reply()))
+        # no status message to edit (or it is gone, or cannot be edited): say it in a new reply
+        await reaching(where, lambda there: patiently(lambda: self._bot.send_message(
+            text=text, parse_mode=ParseMode.HTML, **there.reply())))
 
     def upload_limit(self, job: Job) -> int:
         return self._config.upload_limit

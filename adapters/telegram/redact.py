@@ -15,8 +15,9 @@ from bot.logs import RedactSecrets
 __all__ = ["TokenRedaction"]
 
 # A filter on a logger does not apply to its children's records, so every logger of these
-# libraries gets it (PTB creates its loggers at import time, before install()).
-_PREFIXES = ("httpx", "httpcore", "telegram")
+# libraries gets it (PTB creates its loggers at import time, before install()). The
+# adapter's own loggers too: a PTB or httpx error it logs can quote a URL.
+_PREFIXES = ("httpx", "httpcore", "telegram", "adapters.telegram")
 _KNOWN = ("httpx", "telegram", "telegram.Bot", "telegram.ext", "telegram.ext.ExtBot",
           "telegram.ext.Application", "telegram.ext.Updater", "telegram.request.BaseRequest",
           "telegram.request.HTTPXRequest")

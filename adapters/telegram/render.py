@@ -12,13 +12,14 @@ import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from adapters.telegram.config import MB
 from bot.commands import QuotaStatus, Ticket
 from bot.jobs.model import Job
 from bot.ports import Progress, Result
 from bot.texts import progress_text, quota_text, ticket_text
 
 __all__ = [
-    "esc", "clip", "ticket", "progress", "done", "failed", "refusal", "caption", "buttons",
+    "esc", "clip_utf16", "ticket", "progress", "done", "failed", "refusal", "caption", "buttons",
     "link_note", "quota", "help_message", "AGAIN", "ANIMATE", "CAPTION_LIMIT", "TEXT_LIMIT",
 ]
 
@@ -32,20 +33,20 @@ def esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def clip(text: str, limit: int) -> str:
-    """`text` cut to `limit` UTF-16 code units, with an ellipsis when it was cut."""
-    if _utf16(text) <= limit:
+def clip_utf16(text: str, limit: int) -> str:
+    """`text` cut to `limit` UTF-16 code units (Telegram's measure), with an ellipsis when it was cut."""
+    if _utf16_units(text) <= limit:
         return text
     out, used = [], 1  # room for the ellipsis
     for char in text:
-        used += _utf16(char)
+        used += _utf16_units(char)
         if used > limit:
             break
         out.append(char)
     return "".join(out).rstrip() + "…"
 
 
-def _utf16(text: str) -> int:
+def _utf16_units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
@@ -63,18 +64,18 @@ def done(job: Job, result: Result) -> str:
 
 
 def failed(reason: str) -> str:
-    return f"❌ {esc(clip(reason, TEXT_LIMIT - 10))}"
+    return f"❌ {esc(clip_utf16(reason, TEXT_LIMIT - 10))}"
 
 
 def refusal(text: str) -> str:
     """A UserError's text, which the core words for the member."""
-    return f"⚠️ {esc(clip(text, TEXT_LIMIT - 10))}"
+    return f"⚠️ {esc(clip_utf16(text, TEXT_LIMIT - 10))}"
 
 
 def caption(job: Job) -> str:
     model = f"\n<i>{esc(job.model)}</i>"
-    room = CAPTION_LIMIT - _utf16(job.model) - 4
-    return f"{esc(clip(job.prompt, room))}{model}" if job.prompt else model.lstrip()
+    room = CAPTION_LIMIT - _utf16_units(job.model) - 4
+    return f"{esc(clip_utf16(job.prompt, room))}{model}" if job.prompt else model.lstrip()
 
 
 def buttons(job: Job, *, animate: bool) -> InlineKeyboardMarkup:
@@ -87,7 +88,7 @@ def buttons(job: Job, *, animate: bool) -> InlineKeyboardMarkup:
 
 def link_note(job: Job, result: Result, limit: int) -> str:
     what = "image" if result.kind == "image" else "video"
-    return (f"{caption(job)}\n\nThe {what} is too big to upload here (the limit is {limit // (1024 * 1024)} MB), "
+    return (f"{caption(job)}\n\nThe {what} is too big to upload here (the limit is {limit // MB} MB), "
             f'so here is a link: <a href="{esc(result.url)}">download the {what}</a>. '
             "It expires in a few hours.")
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from adapters.telegram.flood import MAX_FLOOD_WAIT, retry_after_seconds
 
@@ -24,7 +24,7 @@ __all__ = ["StatusBoard"]
 
 log = logging.getLogger(__name__)
 
-_GIVE_UP_AFTER = 3  # consecutive network failures before a text is left unshown
+_GIVE_UP_AFTER = 3  # failed edits in a row (network, unknown errors) before a text is left unshown
 
 
 @dataclass
@@ -102,10 +102,10 @@ class StatusBoard:
                     else:  # deleted, too old, or otherwise out of reach
                         log.warning("Cannot edit status message %s: %s", key, err.message)
                         slot.dead = True
-                except Forbidden as err:  # bot removed from the chat
+                except (Forbidden, ChatMigrated) as err:  # bot removed; group moved to a new chat id
                     log.warning("Cannot edit status message %s: %s", key, err.message)
                     slot.dead = True
-                except NetworkError as err:
+                except TelegramError as err:  # network trouble, or an answer we do not know
                     failures += 1
                     log.warning("Editing status message %s failed (%s); will retry", key, err)
                 slot.not_before = self._clock() + self._interval

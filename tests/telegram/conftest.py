@@ -38,7 +38,9 @@ class RunningBot:
     core: Core
 
     async def stop(self) -> None:
-        """As `reelbot run` does on a signal: the adapter first, then the core."""
+        """As `reelbot run` does on a signal: the jobs (deliveries under way finish while
+        Telegram is still connected), then the adapter, then the rest of the core."""
+        await self.core.stop_jobs()
         await self.adapter.stop()
         await self.core.stop()
 
@@ -46,20 +48,20 @@ class RunningBot:
 @pytest.fixture
 async def start_bot(make_core, tg_config):
     """`bot = await start_bot(**core_settings)`: started the way `reelbot run` starts it."""
-    adapters: list[TelegramAdapter] = []
+    bots: list[RunningBot] = []
 
     async def start(*, config: TelegramConfig | None = None, core: Core | None = None,
                     **core_settings) -> RunningBot:
         core = core or await make_core(**core_settings)
-        adapter = TelegramAdapter(core, config or tg_config)
-        adapters.append(adapter)
-        await adapter.start()
+        bot = RunningBot(TelegramAdapter(core, config or tg_config), core)
+        bots.append(bot)
+        await bot.adapter.start()
         await core.start()
-        return RunningBot(adapter, core)
+        return bot
 
     yield start
-    for adapter in adapters:
-        await adapter.stop()
+    for bot in bots:  # stopping twice is harmless, as in `reelbot run`
+        await bot.stop()
 
 
 @pytest.fixture

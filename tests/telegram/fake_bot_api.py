@@ -4,7 +4,9 @@ It speaks the Bot API's HTTP protocol on 127.0.0.1 (point PTB at it with `base_u
 `base_file_url`) and keeps the state a chat member would see: the messages of each chat,
 their current text after edits, the files behind every file_id. Tests play the member
 with `send_text`, `send_photo`, `send_document` and `press`, and read what the bot did
-from `calls` and `chat`.
+from `calls` and `chat`. Tests also play Telegram's bad days: `fail_next` (any method, or
+"download" for the file server), `answer_slowly`, a bot kicked from a chat, a deleted chat,
+a group upgraded to a supergroup, a file of unknown size.
 
 Like the real service it is strict: HTML that Telegram would refuse, an edit that changes
 nothing, a caption over 1024 characters and an upload over the limit get the same 400/413
@@ -63,6 +65,7 @@ class StoredFile:
     data: bytes
     path: str
     unique_id: str
+    stream_size: int | None = None  # set: a file of unknown size, served as this many zero bytes
 
 
 @dataclass
@@ -97,6 +100,9 @@ class FakeBotApi:
         self._faults: list[_Fault] = []
         self._callback_ids = itertools.count(1)
         self._open_callbacks: set[str] = set()
+        self._slow: dict[str, float] = {}
+        self._chat_errors: dict[int, ApiError] = {}
+        self.served: dict[str, int] = {}  # file_id -> bytes the file server sent
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
@@ -150,8 +156,9 @@ class FakeBotApi:
         return {"id": user["id"], "type": "private", "first_name": user["first_name"]}
 
     @staticmethod
-    def group_chat(chat_id: int = -1001234567890, title: str = "Film club") -> dict:
-        return {"id": chat_id, "type": "supergroup", "title": title}
+    def group_chat(chat_id: int = -1001234567890, title: str = "Film club", kind: str = "supergroup") -> dict:
+        """A supergroup; `kind="group"` for a basic group (they have short ids, e.g. -4001)."""
+        return {"id": chat_id, "type": kind, "title": title}
 
     async def send_text(self, user: dict, chat: dict, text: str, *, reply_to: dict | None = None) -> dict:
         message = self._user_message(user, chat, reply_to)
@@ -186,6 +193,22 @@ class FakeBotApi:
         await self._push({"message": message})
         return message
 
+    async def send_unsized_document(self, user: dict, chat: dict, size: int, *, file_name: str,
+                                    mime_type: str, caption: str | None = None) -> dict:
+        """A file whose size Telegram does not report (the Bot API marks `file_size` optional,
+        and a self-hosted server serves files of any size); downloading it yields `size` bytes."""
+        message = self._user_message(user, chat, None)
+        file_id, unique = self.store_file(b"", f"documents/{file_name}")
+        self._files[file_id].stream_size = size
+        message["document"] = {"file_id": file_id, "file_unique_id": unique, "file_name": file_name,
+                               "mime_type": mime_type}
+        if caption is not None:
+            message["caption"] = caption
+            if entity := self._command_entity(caption):
+                message["caption_entities"] = [entity]
+        await self._push({"message": message})
+        return message
+
     async def press(self, user: dict, message: dict, data: str) -> str:
         """Press the inline button with callback `data` under `message`; returns the query id."""
         buttons = [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
@@ -195,6 +218,28 @@ class FakeBotApi:
         query = {"id": query_id, "from": user, "chat_instance": "42", "data": data, "message": message}
         await self._push({"callback_query": query})
         return query_id
+
+    def kick_bot(self, chat: dict) -> None:
+        """Someone removes the bot from the group (or, in a private chat, blocks it)."""
+        self._chat_errors[chat["id"]] = ApiError(403, "Forbidden: bot was kicked from the group chat")
+
+    def delete_chat(self, chat: dict) -> None:
+        self._chat_errors[chat["id"]] = ApiError(400, "Bad Request: chat not found")
+
+    def migrate(self, group: dict, by: dict, new_id: int = -1009876543210) -> dict:
+        """An admin upgrades a basic group to a supergroup: it gets a new chat id, and Telegram
+        refuses everything sent to the old one, naming the new id. Returns the new chat."""
+        supergroup = {**group, "id": new_id, "type": "supergroup"}
+        self._chat_errors[group["id"]] = ApiError(
+            400, "Bad Request: group chat was upgraded to a supergroup chat", {"migrate_to_chat_id": new_id})
+        service = self._user_message(by, supergroup, None)
+        service["migrate_from_chat_id"] = group["id"]
+        self._store(service)
+        return supergroup
+
+    def answer_slowly(self, method: str, seconds: float) -> None:
+        """Telegram does the work of `method` at once but answers only `seconds` later."""
+        self._slow[method] = seconds
 
     def delete(self, message: dict) -> None:
         """A member (or an admin) deletes a message."""
@@ -273,7 +318,7 @@ class FakeBotApi:
             if handler is None:
                 self.unknown.append(method)
                 raise ApiError(404, f"Not Found: method {method} is not faked")
-            if fault := self._take_fault(method):
+            if fault := self._take_fault(method) or self._chat_errors.get(params.get("chat_id")):
                 call.error = fault
                 raise fault
             call.result = await handler(params, files)
@@ -284,16 +329,39 @@ class FakeBotApi:
             await self._record(call)
             return _error(err)
         await self._record(call)
+        if delay := self._slow.get(method):
+            await asyncio.sleep(delay)  # the server's latency, not a test waiting for work
         return web.json_response({"ok": True, "result": call.result})
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return web.Response(status=401)
         path = request.match_info["path"]
-        stored = next((f for f in self._files.values() if f.path == path), None)
+        file_id, stored = next(((i, f) for i, f in self._files.items() if f.path == path), (None, None))
         if stored is None:
             return web.Response(status=404)
-        return web.Response(body=stored.data, content_type="application/octet-stream")
+        if fault := self._take_fault("download"):
+            return web.Response(status=fault.code, text=fault.description)
+        if stored.stream_size is None:
+            self.served[file_id] = len(stored.data)
+            return web.Response(body=stored.data, content_type="application/octet-stream")
+        return await self._stream(request, file_id, stored.stream_size)
+
+    async def _stream(self, request: web.Request, file_id: str, size: int) -> web.StreamResponse:
+        """Zero bytes without a Content-Length, until `size` or until the client hangs up."""
+        response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+        await response.prepare(request)
+        chunk = bytes(256 * 1024)
+        self.served[file_id] = 0
+        try:
+            while self.served[file_id] < size and not self._closing:
+                piece = chunk[: size - self.served[file_id]]
+                await response.write(piece)
+                self.served[file_id] += len(piece)
+            await response.write_eof()
+        except ConnectionError:
+            pass  # the client stopped reading: what a careful client does with an oversized file
+        return response
 
     def _take_fault(self, method: str) -> ApiError | None:
         for fault in self._faults:
@@ -444,6 +512,8 @@ class FakeBotApi:
         stored = self._files.get(params["file_id"])
         if stored is None:
             raise ApiError(400, "Bad Request: invalid file_id")
+        if stored.stream_size is not None:  # size unknown: no file_size, no limit checked
+            return {"file_id": params["file_id"], "file_unique_id": stored.unique_id, "file_path": stored.path}
         if len(stored.data) > self.download_limit:
             raise ApiError(400, "Bad Request: file is too big")
         return {"file_id": params["file_id"], "file_unique_id": stored.unique_id,

@@ -9,6 +9,13 @@ def button_data(message) -> list[str]:
     return [b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
 
 
+def call_index(fake_api, predicate) -> int:
+    """Where the first Bot API call matching `predicate` came, in the order they arrived."""
+    found = [i for i, c in enumerate(fake_api.calls) if predicate(c)]
+    assert found, f"no such call among {[c.method for c in fake_api.calls]}"
+    return found[0]
+
+
 async def test_an_image_result_has_again_and_animate_buttons_within_64_bytes(start_bot, fake_api, ann, ann_chat):
     await start_bot()
     command = await fake_api.send_text(ann, ann_chat, "/image a cat")
@@ -61,14 +68,53 @@ async def test_animate_button_turns_the_image_into_a_video(start_bot, simulator,
     assert "video" in video
 
 
-async def test_again_for_a_forgotten_job_answers_with_an_alert(start_bot, fake_api, ann, ann_chat):
+async def test_again_for_a_forgotten_job_is_refused_in_a_reply(start_bot, fake_api, ann, ann_chat):
     await start_bot()
     command = await fake_api.send_text(ann, ann_chat, "/image a cat")
     photo = await fake_api.wait_until(lambda: fake_api.reply_with(command, "photo"))
     photo["reply_markup"]["inline_keyboard"][0][0]["callback_data"] = "again:000000000000"
 
-    query = await fake_api.press(ann, photo, "again:000000000000")
+    await fake_api.press(ann, photo, "again:000000000000")
 
-    answer = await fake_api.wait_until(lambda: next(
-        (c for c in fake_api.sent("answerCallbackQuery") if c.params["callback_query_id"] == query), None))
-    assert answer.params["show_alert"] in (True, "true") and "no longer known" in answer.params["text"]
+    refusal = await fake_api.wait_until(lambda: fake_api.reply_with(photo, "text"))
+    assert refusal["text"].startswith("⚠️") and "no longer known" in refusal["text"]
+
+
+async def test_again_is_answered_before_the_job_is_queued(start_bot, fake_api, ann, ann_chat):
+    await start_bot()
+    command = await fake_api.send_text(ann, ann_chat, "/image a cat")
+    photo = await fake_api.wait_until(lambda: fake_api.reply_with(command, "photo"))
+
+    query = await fake_api.press(ann, photo, button_data(photo)[0])
+    status = await fake_api.wait_until(lambda: fake_api.reply_with(photo, "text"))
+
+    answered = call_index(fake_api, lambda c: c.method == "answerCallbackQuery"
+                          and c.params["callback_query_id"] == query)
+    queued = call_index(fake_api, lambda c: c.method == "sendMessage" and c.result
+                        and c.result["message_id"] == status["message_id"])
+    assert answered < queued
+
+
+async def test_animate_is_answered_before_the_photo_is_downloaded(start_bot, fake_api, ann, ann_chat):
+    await start_bot()
+    command = await fake_api.send_text(ann, ann_chat, "/image a lighthouse")
+    photo = await fake_api.wait_until(lambda: fake_api.reply_with(command, "photo"))
+
+    query = await fake_api.press(ann, photo, button_data(photo)[1])
+    await fake_api.wait_until(lambda: fake_api.reply_with(photo, "text"))
+
+    answered = call_index(fake_api, lambda c: c.method == "answerCallbackQuery"
+                          and c.params["callback_query_id"] == query)
+    assert answered < call_index(fake_api, lambda c: c.method == "getFile")
+
+
+async def test_a_refused_button_press_in_a_group_names_who_pressed_it(start_bot, fake_api, ann):
+    await start_bot(daily_credits=1)
+    group = fake_api.group_chat()
+    command = await fake_api.send_text(ann, group, "/image a red fox")
+    photo = await fake_api.wait_until(lambda: fake_api.reply_with(command, "photo"))
+
+    await fake_api.press(ann, photo, button_data(photo)[0])
+
+    refusal = await fake_api.wait_until(lambda: fake_api.reply_with(photo, "text"))
+    assert refusal["text"].startswith("⚠️ Ann: ")

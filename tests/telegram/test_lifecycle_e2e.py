@@ -36,6 +36,14 @@ async def test_a_video_still_arrives_once_when_the_bot_restarts_mid_job(
     assert len(video_submissions(simulator)) == 1
 
 
+async def test_start_waits_out_flood_control_on_the_command_menu(start_bot, fake_api):
+    fake_api.fail_next("setMyCommands", retry_after=0.2)
+
+    await start_bot()
+
+    assert len(fake_api.sent("setMyCommands")) == 1
+
+
 async def test_webhook_mode_takes_updates_posted_by_telegram(start_bot, tg_config, fake_api, ann, ann_chat):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -10,10 +10,10 @@ def test_markup_in_a_prompt_is_escaped():
 
 
 def test_clip_counts_utf16_units_like_telegram():
-    clipped = render.clip("🎬" * 10, 9)  # each emoji is two UTF-16 units
+    clipped = render.clip_utf16("🎬" * 10, 9)  # each emoji is two UTF-16 units
 
     assert clipped == "🎬" * 4 + "…"
 
 
 def test_clip_leaves_short_text_alone():
-    assert render.clip("a cat", 1024) == "a cat"
+    assert render.clip_utf16("a cat", 1024) == "a cat"

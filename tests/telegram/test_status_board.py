@@ -61,3 +61,15 @@ async def test_a_deleted_status_message_is_given_up_without_raising(fake_api, bo
     assert len(edits(fake_api)) == 1  # the second show did not try again
     assert fake_api.take_errors() == [("editMessageText", "Bad Request: message to edit not found")]
     await board.close()
+
+
+async def test_an_edit_in_a_group_upgraded_to_a_supergroup_is_given_up_without_raising(fake_api, bot, ann):
+    group = fake_api.group_chat(-4001, kind="group")
+    await fake_api.send_text(ann, group, "/video a cat")
+    sent = await bot.send_message(group["id"], "⏳ Queued")
+    fake_api.migrate(group, by=ann)
+    board = StatusBoard(bot, interval=0.05, clock=time.monotonic)
+
+    assert not await board.show(group["id"], sent.message_id, "❌ It failed.", final=True, wait=True)
+
+    await board.close()

@@ -61,3 +61,15 @@ async def test_retry_after_on_an_edit_is_waited_out_and_the_video_still_arrives(
     assert calls[refused].error.code == 429
     assert calls[refused + 1].at - calls[refused].at >= 0.6
     assert calls[refused + 1].error is None
+
+
+async def test_a_video_telegram_answers_for_late_is_posted_once(start_bot, fake_api, ann, ann_chat):
+    # Past PTB's default 5 s read timeout, as Telegram often is after a 50 MB upload.
+    fake_api.answer_slowly("sendVideo", 5.5)
+    bot = await start_bot()
+    command = await fake_api.send_text(ann, ann_chat, "/video a slow river")
+
+    await fake_api.wait_until(lambda: video_reply(fake_api, command))
+    await bot.core.wait_idle()
+
+    assert len([m for m in fake_api.replies_to(command) if "video" in m]) == 1
