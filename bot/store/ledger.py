@@ -3,8 +3,10 @@ the usage counters and the jobs' states always change together."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import aiosqlite
 
@@ -20,6 +22,9 @@ LEDGER_ROW = Rows("INSERT INTO ledger (job_id, user_key, chat_key, entry, amount
 _USAGE_ROW = Rows("INSERT INTO usage (scope, day, spent) VALUES", "(?, ?, ?)",
                   " ON CONFLICT (scope, day) DO UPDATE SET spent = spent + excluded.spent")
 _IN_FLIGHT_STATES = "('queued', 'running', 'ready')"
+# Each query is a round trip to the database thread: ask about many keys at once, staying
+# well below SQLite's limit of 32766 bound parameters.
+_KEYS_PER_QUERY = 5000
 
 
 def ledger_row(job: Job, entry: str, now: float) -> tuple:
@@ -51,11 +56,11 @@ async def spent(conn: aiosqlite.Connection, keys: Iterable[tuple[str, str]]) -> 
     """Credits spent per (scope, day), for every pair asked about (0 where nothing was spent)."""
     keys = list(dict.fromkeys(keys))
     found = {key: 0 for key in keys}
-    for start in range(0, len(keys), 400):  # stay far below SQLite's bound-parameter limit
-        chunk = keys[start:start + 400]
-        sql = ("SELECT scope, day, spent FROM usage WHERE (scope, day) IN (VALUES "
-               + ", ".join(["(?, ?)"] * len(chunk)) + ")")
-        for scope, day, amount in await conn.execute_fetchall(sql, [value for key in chunk for value in key]):
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = keys[start:start + _KEYS_PER_QUERY]
+        sql = ("SELECT json_group_array(json_array(scope, day, spent)) FROM usage WHERE (scope, day) IN "
+               "(VALUES " + ", ".join(["(?, ?)"] * len(chunk)) + ")")
+        for scope, day, amount in await _one_json(conn, sql, [value for key in chunk for value in key]):
             found[(scope, day)] = amount
     return found
 
@@ -63,12 +68,20 @@ async def spent(conn: aiosqlite.Connection, keys: Iterable[tuple[str, str]]) -> 
 async def in_flight(conn: aiosqlite.Connection, user_keys: Iterable[str]) -> Counter[str]:
     keys = list(dict.fromkeys(user_keys))
     counts: Counter[str] = Counter()
-    for start in range(0, len(keys), 800):
-        chunk = keys[start:start + 800]
-        sql = (f"SELECT user_key, COUNT(*) FROM jobs WHERE state IN {_IN_FLIGHT_STATES} "
-               f"AND user_key IN ({', '.join('?' * len(chunk))}) GROUP BY user_key")
-        counts.update(dict(await conn.execute_fetchall(sql, chunk)))
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = keys[start:start + _KEYS_PER_QUERY]
+        sql = (f"SELECT json_group_object(user_key, n) FROM (SELECT user_key, COUNT(*) AS n FROM jobs "
+               f"WHERE state IN {_IN_FLIGHT_STATES} AND user_key IN ({', '.join('?' * len(chunk))}) "
+               "GROUP BY user_key)")
+        counts.update(await _one_json(conn, sql, chunk))
     return counts
+
+
+async def _one_json(conn: aiosqlite.Connection, sql: str, params: Sequence) -> Any:
+    # One row of JSON, not one row per key: sqlite3 re-takes the GIL for every row it steps,
+    # which costs up to a switch interval per row while the event loop is busy.
+    [(payload,)] = await conn.execute_fetchall(sql, params)
+    return json.loads(payload)
 
 
 async def usage(conn: aiosqlite.Connection, user_key: str, chat_key: str | None, day: str) -> Usage:
