@@ -159,8 +159,8 @@ async def steady_rate(base_url: str, rate: int, seconds: float, users: int) -> N
         await asyncio.wait_for(messenger.done.wait(), 900)
         drained = time.perf_counter() - started
         print(f"  all {messenger.delivered} delivered ({messenger.failed} failed) {drained:.1f} s after the "
-              f"first request: {messenger.delivered / drained:,.0f} jobs/s end to end (each job makes ~8 "
-              "requests to 302.AI)")
+              f"first request: {messenger.delivered / drained:,.0f} jobs/s end to end (each job makes 6 "
+              "calls to 302.AI and one download)")
         await core.stop()
 
 
