@@ -46,7 +46,3 @@ class Job:
     submitted_at: float | None = None
     ready_at: float | None = None  # when 302.AI reported the result done
     finished_at: float | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.state is JobState.DELIVERED or (self.state is JobState.FAILED and self.notified)

@@ -72,10 +72,6 @@ class Database:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
 
-    async def execute(self, sql: str, params=()) -> None:
-        async with self._lock:
-            await self._conn.execute(sql, params)
-
     async def _migrate(self) -> None:
         async with self.transaction() as conn:
             async with conn.execute("PRAGMA user_version") as cur:

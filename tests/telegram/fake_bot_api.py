@@ -172,12 +172,7 @@ class FakeBotApi:
                          reply_to: dict | None = None) -> dict:
         message = self._user_message(user, chat, reply_to)
         message["photo"] = self._photo_sizes(data)
-        if caption is not None:
-            message["caption"] = caption
-            if entity := self._command_entity(caption):
-                message["caption_entities"] = [entity]
-        await self._push({"message": message})
-        return message
+        return await self._post_with_caption(message, caption)
 
     async def send_document(self, user: dict, chat: dict, data: bytes, *, file_name: str, mime_type: str,
                             caption: str | None = None, declared_size: int | None = None) -> dict:
@@ -186,12 +181,7 @@ class FakeBotApi:
         file_id, unique = self.store_file(data, f"documents/{file_name}")
         message["document"] = {"file_id": file_id, "file_unique_id": unique, "file_name": file_name,
                                "mime_type": mime_type, "file_size": declared_size or len(data)}
-        if caption is not None:
-            message["caption"] = caption
-            if entity := self._command_entity(caption):
-                message["caption_entities"] = [entity]
-        await self._push({"message": message})
-        return message
+        return await self._post_with_caption(message, caption)
 
     async def send_unsized_document(self, user: dict, chat: dict, size: int, *, file_name: str,
                                     mime_type: str, caption: str | None = None) -> dict:
@@ -202,6 +192,9 @@ class FakeBotApi:
         self._files[file_id].stream_size = size
         message["document"] = {"file_id": file_id, "file_unique_id": unique, "file_name": file_name,
                                "mime_type": mime_type}
+        return await self._post_with_caption(message, caption)
+
+    async def _post_with_caption(self, message: dict, caption: str | None) -> dict:
         if caption is not None:
             message["caption"] = caption
             if entity := self._command_entity(caption):

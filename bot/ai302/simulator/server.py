@@ -237,11 +237,15 @@ class Simulator:
         self._tasks[task_id] = _Task(task_id, body["model"], time.monotonic(), seconds, fault)
         return _ok(task_id=task_id)
 
-    async def _query(self, request: web.Request) -> web.Response:
+    async def _lookup(self, request: web.Request) -> web.Response | None:
+        """What the free GET endpoints share: the key check, the log, and a queued fault."""
         if not self._authorized(request):
             return _envelope(401, -10001, "Invalid API key")
         self._log(request)
-        if (reply := await self._common_fault(self._fault_for(None), minimax=True)) is not None:
+        return await self._common_fault(self._fault_for(None), minimax=True)
+
+    async def _query(self, request: web.Request) -> web.Response:
+        if (reply := await self._lookup(request)) is not None:
             return reply
         task = self._tasks.get(request.query.get("task_id", ""))
         if task is None:
@@ -258,17 +262,13 @@ class Simulator:
                    video_width=256, video_height=144)
 
     async def _retrieve(self, request: web.Request) -> web.Response:
-        if not self._authorized(request):
-            return _envelope(401, -10001, "Invalid API key")
-        self._log(request)
-        if (reply := await self._common_fault(self._fault_for(None), minimax=True)) is not None:
+        if (reply := await self._lookup(request)) is not None:
             return reply
         file_id = request.query.get("file_id", "")
         task = self._tasks.get(file_id.removeprefix("file-"))
         if task is None or not file_id.startswith("file-"):
             return _base_resp(2013, "invalid params, file_id not found")
-        name = f"{file_id}.mp4"
-        url = f"{request.url.origin()}/files/{name}"  # served from the shared sample, not stored per file
+        url = f"{request.url.origin()}/files/{file_id}.mp4"  # served from the shared sample, not stored
         return _ok(file={"file_id": file_id, "bytes": 0, "created_at": int(time.time()),
                          "filename": "output.mp4", "purpose": "video_generation", "download_url": url})
 
