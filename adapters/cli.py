@@ -16,6 +16,7 @@ from bot.ai302.simulator import Simulator
 from bot.config import Settings, SettingsError, load_env
 from bot.jobs.runner import Timing
 from bot.logs import setup_logging
+from bot.store.lock import AlreadyRunning
 from bot.wiring import build_core
 
 __all__ = ["main"]
@@ -59,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(handlers[args.command](args, settings, env))
     except KeyboardInterrupt:
         return 130
+    except (AlreadyRunning, ValueError) as err:  # another process on the data; a price for no model
+        print(f"reelbot: {err}", file=sys.stderr)
+        return 2
 
 
 async def _demo(args, settings: Settings, env) -> int:

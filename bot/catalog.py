@@ -24,6 +24,8 @@ __all__ = [
     "default_models",
 ]
 
+PTC_PER_CREDIT = 0.1  # one credit is 0.1 PTC, 302.AI's unit of account
+
 
 class Command(StrEnum):
     VIDEO = "video"
@@ -207,18 +209,27 @@ class Catalog:
     """Looks models up by command and name, and prices them."""
 
     def __init__(self, models: Iterable[Model], prices: Mapping[str, int] | None = None):
-        prices = {k.lower(): v for k, v in (prices or {}).items()}
         self._models: dict[str, Model] = {}
         self._names: dict[str, str] = {}
         for model in models:
-            price = prices.get(model.name.lower(), model.price)
-            model = replace(model, price=price)
             self._models[model.name] = model
             for key in (model.name, *model.aliases):
                 self._names[key.lower()] = model.name
-        unknown = set(prices) - set(self._names)
+        # An override may name a model by any of its names ("hailuo=20"); each model once.
+        overrides: dict[str, tuple[str, int]] = {}
+        unknown = []
+        for key, price in (prices or {}).items():
+            name = self._names.get(key.strip().lower())
+            if name is None:
+                unknown.append(key)
+            elif name in overrides:
+                raise ValueError(f"prices given twice for {name}: as {overrides[name][0]} and as {key}")
+            else:
+                overrides[name] = (key, price)
         if unknown:
             raise ValueError(f"prices given for unknown models: {', '.join(sorted(unknown))}")
+        for name, (_, price) in overrides.items():
+            self._models[name] = replace(self._models[name], price=price)
 
     def __iter__(self):
         return iter(self._models.values())

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.catalog import Command
 
-__all__ = ["Requester", "GenerationRequest", "Ticket", "QuotaStatus", "Destination"]
+__all__ = ["Requester", "GenerationRequest", "Ticket", "QuotaStatus", "Destination", "OperatorSpend"]
 
 # Where to answer, as the adapter understands it: chat/channel id, message ids, and for
 # Discord the interaction token and its expiry. It must survive json.dumps, because it is
@@ -73,3 +73,16 @@ class QuotaStatus:
     max_in_flight: int
     resets_at: datetime
     chat_credits_left: int | None = None  # None where no per-chat limit is set
+
+
+@dataclass(frozen=True)
+class OperatorSpend:
+    """What 302.AI billed today (or may have: unconfirmed calls count), for the operator."""
+
+    credits: int
+    ptc: float  # at the catalog's rate of one credit per 0.1 PTC
+    ceiling: int  # the bot-wide daily ceiling in credits; 0: none
+
+    def __str__(self) -> str:
+        limit = f" of the bot-wide ceiling of {self.ceiling}" if self.ceiling else " (no bot-wide ceiling)"
+        return f"operator spend today: {self.credits} credits (about {self.ptc:g} PTC){limit}"

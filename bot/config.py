@@ -29,7 +29,9 @@ def load_env(env_file: str | Path | None = ".env") -> dict[str, str]:
 class Settings:
     api_key: str = ""
     base_url: str = "https://api.302.ai"
-    request_timeout: float = 60.0
+    request_timeout: float = 60.0  # free lookups (status queries, file info)
+    submit_timeout: float = 60.0  # a paid video submission
+    image_timeout: float = 180.0  # a paid image generation, which answers when the picture exists
     max_concurrent_requests: int = 32
     data_dir: Path = Path("reelbot-data")
     db_path: Path | None = None  # default: data_dir / "reelbot.db"
@@ -46,6 +48,8 @@ class Settings:
     max_poll_interval: float = 60.0
     # None: use each model's typical duration until finished jobs teach a better one
     expected_seconds: float | None = None
+    # how long a ready result (or a failure notice) keeps being offered to a platform that is down
+    delivery_deadline: float = 6 * 3600
     max_download_bytes: int = 200 * 1024 * 1024
     log_level: str = "INFO"
 
@@ -69,6 +73,8 @@ class Settings:
             api_key=get("AI302_API_KEY", ""),
             base_url=get("AI302_BASE_URL", cls.base_url).rstrip("/"),
             request_timeout=get("AI302_TIMEOUT", cls.request_timeout, float),
+            submit_timeout=get("AI302_SUBMIT_TIMEOUT", cls.submit_timeout, float),
+            image_timeout=get("AI302_IMAGE_TIMEOUT", cls.image_timeout, float),
             max_concurrent_requests=get("AI302_MAX_CONCURRENT", cls.max_concurrent_requests, int),
             data_dir=get("REELBOT_DATA_DIR", cls.data_dir, Path),
             db_path=db,
@@ -79,6 +85,7 @@ class Settings:
             prices=_parse_prices(env.get("REELBOT_PRICES", "")),
             video_deadline=get("REELBOT_VIDEO_DEADLINE", cls.video_deadline, float),
             image_deadline=get("REELBOT_IMAGE_DEADLINE", cls.image_deadline, float),
+            delivery_deadline=get("REELBOT_DELIVERY_DEADLINE", cls.delivery_deadline, float),
             max_download_bytes=get("REELBOT_MAX_DOWNLOAD_MB", 200, int) * 1024 * 1024,
             log_level=get("REELBOT_LOG_LEVEL", cls.log_level).upper(),
         )

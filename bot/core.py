@@ -9,8 +9,8 @@ import time
 from collections.abc import Awaitable, Callable
 
 from bot.ai302.client import Ai302Client
-from bot.catalog import Catalog
-from bot.commands import Destination, GenerationRequest, QuotaStatus, Requester, Ticket
+from bot.catalog import PTC_PER_CREDIT, Catalog
+from bot.commands import Destination, GenerationRequest, OperatorSpend, QuotaStatus, Requester, Ticket
 from bot.config import Settings
 from bot.errors import UserError
 from bot.jobs.model import Job, JobState
@@ -46,6 +46,7 @@ class Core:
         resumed = await self._runner.resume()
         if resumed:
             log.info("resumed %d unfinished job(s)", resumed)
+        log.info("%s", await self.operator_spend())
 
     async def stop_jobs(self) -> None:
         """Stop running jobs, letting deliveries under way finish; the adapters must still
@@ -117,6 +118,11 @@ class Core:
 
     async def job(self, job_id: str) -> Job | None:
         return await self._store.job(job_id)
+
+    async def operator_spend(self) -> OperatorSpend:
+        """Today's spend at 302.AI (what it billed, or may have), against the bot-wide ceiling."""
+        credits = await self._store.operator_spend(quota_day(self._clock()))
+        return OperatorSpend(credits, round(credits * PTC_PER_CREDIT, 2), self.limits.bot_daily_credits)
 
     async def quota(self, requester: Requester) -> QuotaStatus:
         now = self._clock()

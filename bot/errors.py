@@ -6,7 +6,12 @@
     │   └── QuotaExceeded    out of credits, too many jobs in flight, banned
     ├── DestinationGone      raised by messengers: that chat can never be reached again
     └── Ai302Error           raised only by bot.ai302; never carries the API key
-        ├── RetryLater       429, 1002, 5xx, timeouts, connection errors, garbled replies
+        ├── RetryLater       the call did not happen or changed nothing: worth another try
+        │                    (a free GET that failed in any way; a paid POST refused with 429,
+        │                    1002 or 503, or that never reached 302.AI)
+        ├── OutcomeUnknown   a paid POST whose fate is unknown (read timeout, 500/502/504,
+        │                    garbled reply, 1000/1001/1013): it may have been accepted and
+        │                    billed, so it is never sent again
         └── Rejected         the service said no; retrying will not help
             ├── AuthFailed       401, 1004, 2049  (the operator's key)
             ├── BalanceTooLow    1008             (the operator's account)
@@ -25,6 +30,7 @@ __all__ = [
     "QuotaExceeded",
     "Ai302Error",
     "RetryLater",
+    "OutcomeUnknown",
     "Rejected",
     "AuthFailed",
     "BalanceTooLow",
@@ -69,6 +75,14 @@ class RetryLater(Ai302Error):
     def __init__(self, detail: str, *, retry_after: float | None = None, **kw):
         super().__init__(detail, **kw)
         self.retry_after = retry_after
+
+
+class OutcomeUnknown(Ai302Error):
+    """A paid call that 302.AI may have accepted (and billed) without our knowing: re-sending
+    it could pay twice, so the job ends, the member is refunded and the operator told."""
+
+    user_message = ("302.AI did not confirm whether it took this request, so it was not sent again. "
+                    "Your credits are back; please try again.")
 
 
 class Rejected(Ai302Error):

@@ -13,10 +13,15 @@ from collections.abc import Iterable
 __all__ = ["setup_logging", "RedactSecrets"]
 
 
-# Credentials no setting names: Discord interaction tokens in webhook URLs (discord.py logs
-# them at DEBUG), and anything shaped like a Telegram bot token.
+# Credentials no setting names. A Discord interaction token lets anyone post as the bot for
+# 15 minutes, and it turns up in many places at DEBUG: webhook and interaction-callback URLs
+# (discord.py), gateway event dumps and stored destinations ("token": "…", also in the SQL
+# parameters aiosqlite logs). Real ones also share a prefix: base64 of "interaction:".
+# And anything shaped like a Telegram bot token.
 _PATTERNS = (
-    (re.compile(r"(webhooks/\d+/)[\w.-]{20,}"), r"\1***"),
+    (re.compile(r"((?:webhooks|interactions)/\d+/)[\w.-]{20,}"), r"\1***"),
+    (re.compile(r"""(\w*token\\?["']?\s*[:=]\s*\\?["'])[^"'\\]{8,}(\\?["'])""", re.IGNORECASE), r"\1***\2"),
+    (re.compile(r"aW50ZXJhY3Rpb24[\w.-]*"), "***"),
     (re.compile(r"(?<!\d)\d{5,}:[\w-]{30,}"), "***"),
 )
 

@@ -50,3 +50,8 @@ class Messenger(Protocol):
 
     def upload_limit(self, job: Job) -> int:
         """Largest file in bytes this destination accepts as an upload."""
+
+    # Optional: `async def find_post(self, job: Job) -> bool | None` — whether the job's last
+    # message (its result; for a failed job, the failure notice) is already in its chat. Asked
+    # after a crash between a post and its record: True, False, or None when the platform
+    # cannot tell. Without it, the message is posted again.

@@ -37,7 +37,8 @@ class Usage:
     user_spent: int
     in_flight: int
     chat_spent: int
-    bot_spent: int
+    bot_spent: int  # what the bot-wide ceiling counts: billed spend plus holds not yet billed
+    operator_spent: int = 0  # what 302.AI billed (or may have), in credits
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ STAGES = {
     "Preparing": "Preparing",
     "Processing": "Generating",
     "downloading": "Fetching the result",
+    "waiting": "Ready; waiting for the chat platform to accept it",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ from bot.catalog import CAMERA_MOVES, MAX_CAMERA_MOVES, Catalog, Command, ImageR
 from bot.commands import GenerationRequest
 from bot.errors import ValidationError
 
-__all__ = ["Checked", "PreparedImage", "Validator", "check_options", "MAX_PROMPT_CHARS", "MAX_PROMPT_WORDS",
+__all__ = ["Checked", "PreparedImage", "Validator", "check_options", "clean_text", "MAX_PROMPT_CHARS", "MAX_PROMPT_WORDS",
            "MAX_IMAGE_BYTES", "MIN_IMAGE_SIDE"]
 
 # 302.AI's pages say prompts must be "less than 200 words"; MiniMax caps characters at 2000.
@@ -26,8 +27,11 @@ MIN_RATIO, MAX_RATIO = 2 / 5, 5 / 2
 # Far beyond any real photo; stops a tiny file that decompresses into gigabytes.
 MAX_IMAGE_PIXELS = 64_000_000
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Lone surrogates (which no database or JSON encoder accepts) and the bidirectional
+# overrides that make a prompt display as something other than what it says.
+_DROPPED = re.compile("[\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "MPO": "image/jpeg"}
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ class Validator:
 
     @staticmethod
     def _check_prompt(command: Command, prompt: str, model: Model) -> str:
-        prompt = _CONTROL.sub(" ", prompt or "").strip()
+        prompt = clean_text(prompt)
         if not prompt and command is not Command.ANIMATE:
             raise ValidationError(f"Describe what you want after /{command}, e.g. /{command} a red fox in the snow.")
         words = len(prompt.split())
@@ -92,6 +96,15 @@ class Validator:
             raise ValidationError(
                 f"Your prompt has {len(prompt)} characters; keep it to {MAX_PROMPT_CHARS} at most.")
         return prompt
+
+
+def clean_text(text: str | None) -> str:
+    """`text` as it is safe to store and send: control characters become spaces, lone
+    surrogates and direction overrides go, and a text with nothing visible is empty."""
+    text = _DROPPED.sub("", _CONTROL.sub(" ", text or "")).strip()
+    if not any(unicodedata.category(ch)[0] not in "CZ" for ch in text):
+        return ""  # only zero-width or format characters: nothing a model could draw
+    return text
 
 
 def check_options(model: Model, command: Command, raw: Mapping[str, str]) -> dict[str, str]:
@@ -146,7 +159,9 @@ def _check_image(data: bytes, model: Model) -> PreparedImage:
                 raise ValidationError(f"The image is {width}×{height} px, too large to process; "
                                       "send a smaller one.")
             img.load()  # decode it all: a truncated or corrupt file fails here, not at 302.AI
-            if fmt == "WEBP" and not model.accepts_webp:
+            if (fmt == "WEBP" and not model.accepts_webp) or fmt == "MPO":
+                # MPO: a phone camera's JPEG with extra frames appended; 302.AI gets the first
+                img.seek(0)
                 data, fmt = _to_jpeg(img), "JPEG"
     except ValidationError:
         raise

@@ -5,28 +5,40 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from bot.ai302.client import Ai302Client
+from bot.ai302.client import Ai302Client, Timeouts
 from bot.catalog import Catalog, default_models
 from bot.config import Settings
 from bot.core import Core
 from bot.jobs.runner import JobRunner, Timing
 from bot.store.database import Database
 from bot.store.jobs import JobStore
+from bot.store.lock import InstanceLock
 
 __all__ = ["build_core"]
 
 
 async def build_core(settings: Settings, *, timing: Timing | None = None,
                      clock: Callable[[], float] = time.time) -> Core:
-    """Open the database and the 302.AI client; `await core.stop()` closes both."""
+    """Lock and open the database and open the 302.AI client; `await core.stop()` closes all.
+    Raises AlreadyRunning when another process runs jobs on the same database."""
     catalog = Catalog(default_models(), settings.prices)
-    db = await Database.open(settings.database)
-    client = Ai302Client(settings.base_url, settings.api_key, timeout=settings.request_timeout,
+    lock = InstanceLock(settings.database)
+    lock.acquire()
+    try:
+        db = await Database.open(settings.database)
+    except BaseException:
+        lock.release()
+        raise
+    timeouts = Timeouts(lookup=settings.request_timeout, submit=settings.submit_timeout,
+                        image=settings.image_timeout)
+    client = Ai302Client(settings.base_url, settings.api_key, timeouts=timeouts,
                          max_connections=settings.max_concurrent_requests)
     store = JobStore(db)
     timing = timing or Timing(min_poll_interval=settings.min_poll_interval,
                               max_poll_interval=settings.max_poll_interval,
-                              expected_seconds=settings.expected_seconds)
+                              expected_seconds=settings.expected_seconds,
+                              delivery_window=settings.delivery_deadline)
     runner = JobRunner(store, client, catalog, timing, max_download_bytes=settings.max_download_bytes,
                        max_concurrent_requests=settings.max_concurrent_requests, clock=clock)
-    return Core(settings, store, client, catalog, runner, clock=clock, closers=(client.aclose, db.close))
+    return Core(settings, store, client, catalog, runner, clock=clock,
+                closers=(client.aclose, db.close, lock.aclose))

@@ -2,6 +2,11 @@
 
 Layer 1 is the HTTP status with 302.AI's `{"error": {...}}` envelope; layer 2 is MiniMax's
 `base_resp.status_code`, which arrives inside an HTTP 200.
+
+A paid call (a video submission, an image generation) is not idempotent: whether a failure
+may be retried depends on whether it proves that 302.AI did not take the request. Only a
+rate limit (429, 1002) or "no model available" (503) proves that; any other unclear outcome
+of a paid call becomes OutcomeUnknown. A free call (query, file lookup) may always be retried.
 """
 
 from __future__ import annotations
@@ -12,30 +17,48 @@ from typing import Any
 import httpx
 
 from bot.errors import (
-    Ai302Error, AuthFailed, BadParameters, BalanceTooLow, ContentFlagged, Rejected, RetryLater,
+    Ai302Error, AuthFailed, BadParameters, BalanceTooLow, ContentFlagged, OutcomeUnknown, Rejected, RetryLater,
 )
 
-__all__ = ["read_json", "check_base_resp"]
+__all__ = ["read_json", "check_base_resp", "unsure"]
 
-_BASE_RESP: dict[int, type[Ai302Error]] = {
-    1000: RetryLater,  # MiniMax "unknown error", transient in practice
-    1001: RetryLater,  # request timed out
-    1002: RetryLater,  # rate limited
+
+class _Unsure:
+    """Marker: the call may or may not have been carried out (RetryLater if free, else OutcomeUnknown)."""
+
+
+_CODES: dict[int, type[Ai302Error] | type[_Unsure]] = {
+    1000: _Unsure,  # MiniMax "unknown error"
+    1001: _Unsure,  # request timed out (on their side: it may still run)
+    1002: RetryLater,  # rate limited: refused before any work
     1004: AuthFailed,
     1008: BalanceTooLow,
-    1013: RetryLater,  # internal service error
+    1013: _Unsure,  # internal service error
     1026: ContentFlagged,
     1027: ContentFlagged,
     2013: BadParameters,
     2049: AuthFailed,
+    -10010: ContentFlagged,  # 302.AI's own content check, seen inside HTTP 500 envelopes
+    -10005: RetryLater,  # 302.AI's rate limit
 }
 
 
-def _status_error(status: int) -> type[Ai302Error]:
-    if status == 429 or status >= 500:
+def unsure(detail: str, paid: bool, **kw: Any) -> Ai302Error:
+    if paid:
+        kw.pop("retry_after", None)
+        return OutcomeUnknown(detail, **kw)
+    return RetryLater(detail, **kw)
+
+
+def _status_error(status: int) -> type[Ai302Error] | type[_Unsure]:
+    if status in (429, 503):  # rate limited / no model available: nothing was started
         return RetryLater
+    if status >= 500:
+        return _Unsure
     if status in (401, 403):
         return AuthFailed
+    if status == 402:
+        return BalanceTooLow
     return BadParameters
 
 
@@ -47,7 +70,7 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 def _envelope_code(response: httpx.Response) -> int | None:
-    """A MiniMax code carried in the error envelope (e.g. 1026) says more than the HTTP status."""
+    """A code carried in the error envelope (e.g. 1026) says more than the HTTP status."""
     try:
         code = (response.json().get("error") or {}).get("err_code")
     except (ValueError, AttributeError):
@@ -67,29 +90,38 @@ def _describe(response: httpx.Response, redact: str) -> str:
     return detail.replace(redact, "***") if redact else detail
 
 
-def read_json(response: httpx.Response, redact: str) -> dict[str, Any]:
+def _raise(kind: type[Ai302Error] | type[_Unsure], detail: str, paid: bool, **kw: Any) -> None:
+    if kind is _Unsure:
+        raise unsure(detail, paid, **kw)
+    if kind is not RetryLater:
+        kw.pop("retry_after", None)
+    raise kind(detail, **kw)  # type: ignore[misc]
+
+
+def read_json(response: httpx.Response, redact: str, *, paid: bool = False) -> dict[str, Any]:
     """The body of a successful reply, or the right error for a failed or garbled one."""
+    path = response.request.url.path
     if response.status_code >= 400:
-        kind = _BASE_RESP.get(_envelope_code(response)) or _status_error(response.status_code)
-        kwargs = {"retry_after": _retry_after(response)} if kind is RetryLater else {}
-        raise kind(_describe(response, redact), status=response.status_code, **kwargs)
+        kind = _CODES.get(_envelope_code(response)) or _status_error(response.status_code)
+        _raise(kind, _describe(response, redact), paid, status=response.status_code,
+               retry_after=_retry_after(response))
     try:
         body = json.loads(response.content)
     except ValueError:
-        raise RetryLater(f"garbled reply from {response.request.url.path}: not JSON",
-                         status=response.status_code) from None
+        raise unsure(f"garbled reply from {path}: not JSON", paid, status=response.status_code) from None
     if not isinstance(body, dict):
-        raise RetryLater(f"garbled reply from {response.request.url.path}: not an object")
-    check_base_resp(body, response.request.url.path)
+        raise unsure(f"garbled reply from {path}: not an object", paid, status=response.status_code)
+    check_base_resp(body, path, paid=paid)
     return body
 
 
-def check_base_resp(body: dict[str, Any], where: str) -> None:
+def check_base_resp(body: dict[str, Any], where: str, *, paid: bool = False) -> None:
     base = body.get("base_resp")
     if not isinstance(base, dict):
         return
     code = base.get("status_code", 0)
     if code in (0, None):
         return
-    kind = _BASE_RESP.get(code, Rejected)
-    raise kind(f"{where}: status_code {code} {base.get('status_msg', '')}".strip(), code=code)
+    kind = _CODES.get(code, Rejected) if isinstance(code, int) else _Unsure
+    _raise(kind, f"{where}: status_code {code} {base.get('status_msg', '')}".strip(), paid,
+           code=code if isinstance(code, int) else None)

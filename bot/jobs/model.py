@@ -9,18 +9,21 @@ from typing import Any
 from bot.catalog import Command
 from bot.commands import Destination, Requester
 
-__all__ = ["JobState", "Job", "IN_FLIGHT"]
+__all__ = ["JobState", "Job", "IN_FLIGHT", "BILLED"]
 
 
 class JobState(StrEnum):
     QUEUED = "queued"  # credits reserved; not yet sent to 302.AI
+    SUBMITTING = "submitting"  # a paid call is (or may be) on its way: never sent again blindly
     RUNNING = "running"  # 302.AI has it (task_id stored); being polled
     READY = "ready"  # result URL known; not yet delivered
     DELIVERED = "delivered"  # posted to the chat; credits committed (final)
     FAILED = "failed"  # credits refunded; `notified` says whether the member has been told
 
 
-IN_FLIGHT = (JobState.QUEUED, JobState.RUNNING, JobState.READY)
+IN_FLIGHT = (JobState.QUEUED, JobState.SUBMITTING, JobState.RUNNING, JobState.READY)
+# 302.AI has taken (and billed) the paid call
+BILLED = (JobState.RUNNING, JobState.READY, JobState.DELIVERED)
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class Job:
     result_url: str | None = None
     failure: str | None = None
     notified: bool = False
+    posting: bool = False  # a post of the result was started: after a crash, look before posting again
     submitted_at: float | None = None
     ready_at: float | None = None  # when 302.AI reported the result done
     finished_at: float | None = None

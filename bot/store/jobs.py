@@ -2,36 +2,31 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import replace
+from typing import Any
 
 import aiosqlite
 
 from bot.catalog import Command
 from bot.commands import Requester
-from bot.jobs.model import IN_FLIGHT, Job, JobState
+from bot.jobs.model import BILLED, IN_FLIGHT, Job, JobState
 from bot.quota import Limits, Usage
 from bot.store import ledger
 from bot.store.database import Database
 from bot.store.reservations import ReservationQueue
-from bot.store.rows import Rows, update_from_values, write_rows
-from bot.store.writer import BatchWriter
+from bot.store.rows import Rows, write_rows
+from bot.store.transitions import Transition, TransitionWriter
 
 __all__ = ["JobStore"]
 
 _COLUMNS = ("id", "user_key", "platform", "user_id", "chat_id", "user_name", "command", "model", "prompt",
             "options", "destination", "cost", "quota_day", "state", "has_image", "task_id", "file_id",
-            "result_url", "failure", "notified", "created_at", "deadline_at", "submitted_at", "ready_at", "finished_at")
+            "result_url", "failure", "notified", "posting", "created_at", "deadline_at", "submitted_at", "ready_at", "finished_at")
 _JOB_ROW = Rows(f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES", f"({', '.join('?' * len(_COLUMNS))})")
 # fields a running job may change, and how each is stored
 _MUTABLE = {"state": str, "task_id": None, "file_id": None, "result_url": None, "failure": None,
-            "notified": int, "submitted_at": None, "ready_at": None, "finished_at": None, "destination": json.dumps}
-
-
-@functools.cache
-def _update_shape(columns: tuple[str, ...]) -> Rows:
-    return update_from_values("jobs", "id", columns)
+            "notified": int, "posting": int, "submitted_at": None, "ready_at": None, "finished_at": None, "destination": json.dumps}
 
 
 def _row(job: Job) -> tuple:
@@ -39,7 +34,7 @@ def _row(job: Job) -> tuple:
     return (job.id, r.user_key, r.platform, r.user_id, r.chat_id, r.name, str(job.command), job.model,
             job.prompt, json.dumps(job.options), json.dumps(job.destination), job.cost, job.quota_day,
             str(job.state), int(job.has_image), job.task_id, job.file_id, job.result_url, job.failure,
-            int(job.notified), job.created_at, job.deadline_at, job.submitted_at, job.ready_at, job.finished_at)
+            int(job.notified), int(job.posting), job.created_at, job.deadline_at, job.submitted_at, job.ready_at, job.finished_at)
 
 
 def _job(row: aiosqlite.Row) -> Job:
@@ -51,15 +46,26 @@ def _job(row: aiosqlite.Row) -> Job:
         cost=row["cost"], state=JobState(row["state"]), created_at=row["created_at"],
         deadline_at=row["deadline_at"], quota_day=row["quota_day"], has_image=bool(row["has_image"]),
         task_id=row["task_id"], file_id=row["file_id"], result_url=row["result_url"],
-        failure=row["failure"], notified=bool(row["notified"]), submitted_at=row["submitted_at"],
+        failure=row["failure"], notified=bool(row["notified"]), posting=bool(row["posting"]), submitted_at=row["submitted_at"],
         ready_at=row["ready_at"], finished_at=row["finished_at"])
 
 
+_ANY_IN_FLIGHT = frozenset(IN_FLIGHT)
+
+
+def _stored(changes: dict[str, Any]) -> dict[str, Any]:
+    return {name: _MUTABLE[name](value) if _MUTABLE[name] and value is not None else value
+            for name, value in changes.items()}
+
+
 class JobStore:
+    """Every method that moves a job returns the moved job, or None when the stored job was
+    no longer in a state it may leave (another runner, or an earlier try, got there first)."""
+
     def __init__(self, db: Database):
         self._db = db
         self._reservations = ReservationQueue(db, self._insert)
-        self._writer = BatchWriter(db)
+        self._writer = TransitionWriter(db)
 
     async def reserve(self, job: Job, image: tuple[str, bytes] | None, limits: Limits, now: float) -> Usage:
         """Check the quota and, in the same transaction, record the job and reserve its cost.
@@ -70,31 +76,64 @@ class JobStore:
     async def _insert(conn: aiosqlite.Connection, jobs: list[Job]) -> None:
         await write_rows(conn, _JOB_ROW, [_row(job) for job in jobs])
 
+    async def _move(self, job: Job, leaves: frozenset[JobState] | None, money=None, **changes) -> Job | None:
+        transition = Transition(job.id, leaves, _stored(changes), *([money] if money else []))
+        left = await self._writer.apply(transition)
+        return None if left is None else replace(job, **changes)
+
     async def update(self, job: Job, **changes) -> Job:
-        values = [_MUTABLE[name](value) if _MUTABLE[name] and value is not None else value
-                  for name, value in changes.items()]
-        await self._writer.write((_update_shape(tuple(changes)), (job.id, *values)))
-        return replace(job, **changes)
+        """Change fields other than the state while the job is in flight (destination, URL)."""
+        moved = await self._move(job, _ANY_IN_FLIGHT | {JobState.FAILED}, **changes)
+        return moved or job
 
-    async def deliver(self, job: Job, now: float) -> Job:
-        """The result is in the chat: commit the reservation and close the job, together."""
-        await self._writer.write(
-            (ledger.LEDGER_ROW, ledger.ledger_row(job, ledger.COMMIT, now)),
-            (_update_shape(("state", "finished_at", "notified")), (job.id, str(JobState.DELIVERED), now, 1)))
-        return replace(job, state=JobState.DELIVERED, finished_at=now, notified=True)
+    async def claim(self, job: Job) -> Job | None:
+        """queued → submitting, stored before the paid call is sent."""
+        return await self._move(job, frozenset({JobState.QUEUED}), state=JobState.SUBMITTING)
 
-    async def refund(self, job: Job, reason: str, now: float) -> Job:
-        """Give the credits back and record why; the member is told afterwards (`notified`)."""
-        async with self._db.transaction() as conn:
-            async with conn.execute("SELECT * FROM jobs WHERE id = ?", (job.id,)) as cur:
-                stored = _job(await cur.fetchone())
-            if stored.state not in IN_FLIGHT:
-                # Already settled, possibly by another runner: never refund twice.
-                return stored
-            await ledger.record(conn, [job], ledger.REFUND, now)
-            await conn.execute("UPDATE jobs SET state = ?, failure = ?, finished_at = ? WHERE id = ?",
-                               (str(JobState.FAILED), reason, now, job.id))
-        return replace(job, state=JobState.FAILED, failure=reason, finished_at=now)
+    async def unclaim(self, job: Job) -> Job | None:
+        """submitting → queued: 302.AI proved it did not take the call (rate limit, no model)."""
+        return await self._move(job, frozenset({JobState.SUBMITTING}), state=JobState.QUEUED)
+
+    async def accepted(self, job: Job, now: float, **changes) -> Job | None:
+        """submitting → running (a task id) or ready (an image): 302.AI took, and billed, the call."""
+        state = JobState.READY if "result_url" in changes else JobState.RUNNING
+        return await self._move(job, frozenset({JobState.SUBMITTING}),
+                                lambda _left: ledger.spend_money(job, now),
+                                state=state, submitted_at=now, **changes)
+
+    async def ready(self, job: Job, file_id: str, url: str, now: float) -> Job | None:
+        return await self._move(job, frozenset({JobState.RUNNING}), state=JobState.READY,
+                                file_id=file_id, result_url=url, ready_at=now)
+
+    async def mark_posting(self, job: Job) -> Job | None:
+        """Stored before a result (or a failure notice) is posted, so that a restart knows to
+        look before posting it again."""
+        return await self._move(job, frozenset({job.state}) & {JobState.READY, JobState.FAILED}, posting=True)
+
+    async def deliver(self, job: Job, now: float) -> Job | None:
+        """ready → delivered: the result is in the chat; the reservation is committed with it."""
+        return await self._move(job, frozenset({JobState.READY}), lambda _left: ledger.commit_money(job, now),
+                                state=JobState.DELIVERED, finished_at=now, notified=True)
+
+    async def refund(self, job: Job, reason: str, now: float, *, refused: bool = False) -> Job | None:
+        """`job.state` → failed: the member's credits back, the reason kept for the notice.
+        Only from the state the caller saw: a runner with a stale copy changes nothing.
+
+        What 302.AI billed stays counted: a job that left `running` or `ready` was billed; one
+        that left `submitting` was billed unless `refused` (302.AI said no), and where that is
+        unknown a `spend_unconfirmed` row says so."""
+        def money(left: JobState) -> ledger.Money:
+            billed = left in BILLED or (left is JobState.SUBMITTING and not refused)
+            out = ledger.refund_money(job, now, billed=billed)
+            if left is JobState.SUBMITTING and not refused:
+                out.add(ledger.spend_money(job, now, confirmed=False))
+            return out
+
+        return await self._move(job, frozenset({job.state}) & _ANY_IN_FLIGHT, money,
+                                state=JobState.FAILED, failure=reason, finished_at=now, posting=False)
+
+    async def mark_notified(self, job: Job) -> Job | None:
+        return await self._move(job, frozenset({JobState.FAILED}), notified=True)
 
     async def job(self, job_id: str) -> Job | None:
         row = await self._db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
@@ -107,13 +146,18 @@ class JobStore:
     async def unfinished(self) -> list[Job]:
         """Jobs a runner must carry on: in flight, or failed without the member being told."""
         rows = await self._db.fetchall(
-            "SELECT * FROM jobs WHERE state IN ('queued', 'running', 'ready') "
+            f"SELECT * FROM jobs WHERE state IN {ledger.IN_FLIGHT_STATES} "
             "OR (state = 'failed' AND notified = 0) ORDER BY created_at")
         return [_job(row) for row in rows]
 
     async def usage(self, requester: Requester, day: str) -> Usage:
         async with self._db.connection() as conn:
             return await ledger.usage(conn, requester.user_key, requester.chat_key, day)
+
+    async def operator_spend(self, day: str) -> int:
+        """Credits 302.AI billed (or may have) for jobs reserved on `day`."""
+        async with self._db.connection() as conn:
+            return (await ledger.spent(conn, [(ledger.OPERATOR, day)]))[(ledger.OPERATOR, day)]
 
     async def recent_durations(self, model: str, limit: int = 20) -> list[float]:
         rows = await self._db.fetchall(

@@ -1,11 +1,24 @@
 """Credit movements. Each function runs inside the caller's transaction, so the ledger rows,
-the usage counters and the jobs' states always change together."""
+the usage counters and the jobs' states always change together.
+
+Two kinds of money are kept apart:
+
+- **Member credits**, per user and per chat and day: reserved when a job is accepted, then
+  committed (delivered) or refunded. reserved = committed + refunded + still in flight.
+- **Operator spend**: what 302.AI billed, one `spend` row per accepted paid call (or
+  `spend_unconfirmed` where 302.AI may have billed without saying so). It is never refunded.
+
+The bot-wide ceiling (usage scope `bot`) holds each job's cost from its reservation on; the
+hold is released only when the job ends before 302.AI could have billed it. So the ceiling
+counts billed spend plus what is on its way to being billed, and can never be overrun.
+"""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiosqlite
@@ -14,42 +27,88 @@ from bot.jobs.model import Job
 from bot.quota import Usage
 from bot.store.rows import Rows, write_rows
 
-__all__ = ["RESERVE", "COMMIT", "REFUND", "LEDGER_ROW", "ledger_row", "record", "usage", "spent", "in_flight",
-           "scopes"]
+__all__ = ["RESERVE", "COMMIT", "REFUND", "SPEND", "SPEND_UNCONFIRMED", "BOT", "OPERATOR", "LEDGER_ROW",
+           "Money", "ledger_row", "record", "apply", "usage", "spent", "in_flight", "scopes", "member_scopes",
+           "reserve_money", "commit_money", "refund_money", "spend_money"]
 
 RESERVE, COMMIT, REFUND = "reserve", "commit", "refund"
+SPEND, SPEND_UNCONFIRMED = "spend", "spend_unconfirmed"
+BOT = "bot"  # usage scope: the bot-wide ceiling (billed spend + holds of jobs not yet billed)
+OPERATOR = "spend"  # usage scope: what 302.AI billed (or may have), in credits
 LEDGER_ROW = Rows("INSERT INTO ledger (job_id, user_key, chat_key, entry, amount, at) VALUES", "(?, ?, ?, ?, ?, ?)")
 _USAGE_ROW = Rows("INSERT INTO usage (scope, day, spent) VALUES", "(?, ?, ?)",
                   " ON CONFLICT (scope, day) DO UPDATE SET spent = spent + excluded.spent")
-_IN_FLIGHT_STATES = "('queued', 'running', 'ready')"
+IN_FLIGHT_STATES = "('queued', 'submitting', 'running', 'ready')"
 # Each query is a round trip to the database thread: ask about many keys at once, staying
 # well below SQLite's limit of 32766 bound parameters.
 _KEYS_PER_QUERY = 5000
+
+
+@dataclass
+class Money:
+    """Ledger rows and usage deltas that go into one transaction together."""
+
+    rows: list[tuple] = field(default_factory=list)
+    deltas: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def add(self, other: Money) -> None:
+        self.rows.extend(other.rows)
+        self.deltas.update(other.deltas)
 
 
 def ledger_row(job: Job, entry: str, now: float) -> tuple:
     return (job.id, job.requester.user_key, job.requester.chat_key, entry, job.cost, now)
 
 
-def scopes(job: Job) -> list[str]:
-    """The usage counters a job's cost counts against."""
-    names = [f"user:{job.requester.user_key}", "bot"]
+def member_scopes(job: Job) -> list[str]:
+    names = [f"user:{job.requester.user_key}"]
     if job.requester.chat_key:
         names.append(f"chat:{job.requester.chat_key}")
     return names
 
 
+def scopes(job: Job) -> list[str]:
+    """The usage counters a reservation counts against."""
+    return [*member_scopes(job), BOT]
+
+
+def _movement(job: Job, entry: str, now: float, scope_names: Iterable[str], sign: int) -> Money:
+    money = Money([ledger_row(job, entry, now)])
+    for scope in scope_names:
+        money.deltas[(scope, job.quota_day)] += sign * job.cost
+    return money
+
+
+def reserve_money(job: Job, now: float) -> Money:
+    return _movement(job, RESERVE, now, scopes(job), +1)
+
+
+def commit_money(job: Job, now: float) -> Money:
+    return _movement(job, COMMIT, now, (), 0)
+
+
+def spend_money(job: Job, now: float, *, confirmed: bool = True) -> Money:
+    return _movement(job, SPEND if confirmed else SPEND_UNCONFIRMED, now, (OPERATOR,), +1)
+
+
+def refund_money(job: Job, now: float, *, billed: bool) -> Money:
+    """The member's credits back; the bot-wide hold too, unless 302.AI billed (or may have)."""
+    return _movement(job, REFUND, now, member_scopes(job) if billed else scopes(job), -1)
+
+
+async def apply(conn: aiosqlite.Connection, money: Money) -> None:
+    await write_rows(conn, LEDGER_ROW, money.rows)
+    deltas = [(scope, day, delta) for (scope, day), delta in money.deltas.items() if delta]
+    await write_rows(conn, _USAGE_ROW, deltas)
+
+
 async def record(conn: aiosqlite.Connection, jobs: Sequence[Job], entry: str, now: float) -> None:
-    """Ledger rows for `jobs`; a reserve spends each job's day's credits and a refund returns them."""
-    await write_rows(conn, LEDGER_ROW, [ledger_row(j, entry, now) for j in jobs])
-    sign = {RESERVE: 1, REFUND: -1}.get(entry)
-    if not sign:
-        return
-    deltas: Counter[tuple[str, str]] = Counter()
+    """Reservations for `jobs` (the reservation queue's batch)."""
+    assert entry == RESERVE, entry
+    total = Money()
     for job in jobs:
-        for scope in scopes(job):
-            deltas[(scope, job.quota_day)] += sign * job.cost
-    await write_rows(conn, _USAGE_ROW, [(scope, day, delta) for (scope, day), delta in deltas.items()])
+        total.add(reserve_money(job, now))
+    await apply(conn, total)
 
 
 async def spent(conn: aiosqlite.Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
@@ -60,7 +119,7 @@ async def spent(conn: aiosqlite.Connection, keys: Iterable[tuple[str, str]]) -> 
         chunk = keys[start:start + _KEYS_PER_QUERY]
         sql = ("SELECT json_group_array(json_array(scope, day, spent)) FROM usage WHERE (scope, day) IN "
                "(VALUES " + ", ".join(["(?, ?)"] * len(chunk)) + ")")
-        for scope, day, amount in await _one_json(conn, sql, [value for key in chunk for value in key]):
+        for scope, day, amount in await one_json(conn, sql, [value for key in chunk for value in key]):
             found[(scope, day)] = amount
     return found
 
@@ -71,13 +130,13 @@ async def in_flight(conn: aiosqlite.Connection, user_keys: Iterable[str]) -> Cou
     for start in range(0, len(keys), _KEYS_PER_QUERY):
         chunk = keys[start:start + _KEYS_PER_QUERY]
         sql = (f"SELECT json_group_object(user_key, n) FROM (SELECT user_key, COUNT(*) AS n FROM jobs "
-               f"WHERE state IN {_IN_FLIGHT_STATES} AND user_key IN ({', '.join('?' * len(chunk))}) "
+               f"WHERE state IN {IN_FLIGHT_STATES} AND user_key IN ({', '.join('?' * len(chunk))}) "
                "GROUP BY user_key)")
-        counts.update(await _one_json(conn, sql, chunk))
+        counts.update(await one_json(conn, sql, chunk))
     return counts
 
 
-async def _one_json(conn: aiosqlite.Connection, sql: str, params: Sequence) -> Any:
+async def one_json(conn: aiosqlite.Connection, sql: str, params: Sequence) -> Any:
     # One row of JSON, not one row per key: sqlite3 re-takes the GIL for every row it steps,
     # which costs up to a switch interval per row while the event loop is busy.
     [(payload,)] = await conn.execute_fetchall(sql, params)
@@ -85,7 +144,8 @@ async def _one_json(conn: aiosqlite.Connection, sql: str, params: Sequence) -> A
 
 
 async def usage(conn: aiosqlite.Connection, user_key: str, chat_key: str | None, day: str) -> Usage:
-    keys = [(f"user:{user_key}", day), (f"chat:{chat_key}", day), ("bot", day)]
+    keys = [(f"user:{user_key}", day), (f"chat:{chat_key}", day), (BOT, day), (OPERATOR, day)]
     amounts = await spent(conn, keys)
     flying = await in_flight(conn, [user_key])
-    return Usage(amounts[keys[0]], flying[user_key], amounts[keys[1]] if chat_key else 0, amounts[keys[2]])
+    return Usage(amounts[keys[0]], flying[user_key], amounts[keys[1]] if chat_key else 0, amounts[keys[2]],
+                 operator_spent=amounts[keys[3]])

@@ -9,8 +9,7 @@ result is exactly that of running them in turn — at a fraction of the round tr
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import aiosqlite
 
@@ -19,6 +18,7 @@ from bot.jobs.model import Job
 from bot.quota import Limits, Usage
 from bot.store import ledger
 from bot.store.database import Database
+from bot.store.group_commit import GroupCommit
 from bot.store.rows import Rows, write_rows
 
 __all__ = ["ReservationQueue"]
@@ -30,55 +30,35 @@ _USER_ROW = Rows("INSERT INTO users (user_key, platform, user_id, name, first_se
 _IMAGE_SQL = "INSERT INTO job_images (job_id, mime, data) VALUES (?, ?, ?)"
 
 
-@dataclass
-class _Pending:
+@dataclass(frozen=True)
+class _Request:
     job: Job
     image: tuple[str, bytes] | None
     limits: Limits
     now: float
-    outcome: asyncio.Future[Usage] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
-class ReservationQueue:
+class ReservationQueue(GroupCommit[_Request, Usage]):
+    max_batch = MAX_BATCH
+    what = "reservations"
+
     def __init__(self, db: Database, insert_jobs):
+        super().__init__()
         self._db = db
         self._insert_jobs = insert_jobs  # (conn, jobs) -> None, from the job store
-        self._pending: list[_Pending] = []
-        self._flusher: asyncio.Task[None] | None = None
 
     async def reserve(self, job: Job, image: tuple[str, bytes] | None, limits: Limits, now: float) -> Usage:
-        pending = _Pending(job, image, limits, now)
-        self._pending.append(pending)
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush())
-        return await pending.outcome
+        return await self.submit(_Request(job, image, limits, now))
 
-    async def _flush(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-            try:
-                outcomes = await self._reserve(batch)
-            except BaseException as exc:
-                for item in batch:
-                    if not item.outcome.done():
-                        item.outcome.set_exception(exc if isinstance(exc, Exception) else RuntimeError(exc))
-                if not isinstance(exc, Exception):
-                    raise
-                continue
-            for item, outcome in zip(batch, outcomes, strict=True):
-                if item.outcome.done():
-                    continue
-                if isinstance(outcome, Exception):
-                    item.outcome.set_exception(outcome)
-                else:
-                    item.outcome.set_result(outcome)
+    async def write(self, batch: list[_Request]) -> list[Usage | Exception]:
+        return await self._reserve(batch)
 
-    async def _reserve(self, batch: list[_Pending]) -> list[Usage | QuotaExceeded]:
+    async def _reserve(self, batch: list[_Request]) -> list[Usage | Exception]:
         async with self._db.transaction() as conn:
             totals = await ledger.spent(conn, [(s, p.job.quota_day) for p in batch for s in ledger.scopes(p.job)])
             flying = await ledger.in_flight(conn, [p.job.requester.user_key for p in batch])
-            outcomes: list[Usage | QuotaExceeded] = []
-            accepted: list[_Pending] = []
+            outcomes: list[Usage | Exception] = []
+            accepted: list[_Request] = []
             for item in batch:
                 job, day = item.job, item.job.quota_day
                 user, chat = job.requester.user_key, job.requester.chat_key
@@ -99,7 +79,7 @@ class ReservationQueue:
                 await self._write(conn, accepted)
         return outcomes
 
-    async def _write(self, conn: aiosqlite.Connection, accepted: list[_Pending]) -> None:
+    async def _write(self, conn: aiosqlite.Connection, accepted: list[_Request]) -> None:
         latest = {}
         for item in accepted:
             r = item.job.requester
@@ -112,3 +92,4 @@ class ReservationQueue:
             # one statement each: a multi-row statement of 20 MB images would be gigabytes
             await conn.executemany(_IMAGE_SQL, images)
         await ledger.record(conn, jobs, ledger.RESERVE, accepted[0].now)
+

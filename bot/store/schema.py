@@ -69,4 +69,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (scope, day)
     ) WITHOUT ROWID
     """,
+    # 2: the `submitting` state counts as in flight (a paid call may be on its way)
+    """
+    DROP INDEX jobs_in_flight;
+    CREATE INDEX jobs_in_flight ON jobs(user_key) WHERE state IN ('queued', 'submitting', 'running', 'ready');
+    ALTER TABLE jobs ADD COLUMN posting INTEGER NOT NULL DEFAULT 0
+    """,
 ]

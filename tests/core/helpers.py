@@ -7,6 +7,7 @@ import asyncio
 from bot.ai302.client import Ai302Client, VideoStatus
 from bot.catalog import Command
 from bot.commands import GenerationRequest, Requester
+from bot.store.audit import ledger_problems
 
 ALICE = Requester("test", "alice", chat_id="chat-1", name="Alice")
 BOB = Requester("test", "bob", chat_id="chat-1", name="Bob")
@@ -18,27 +19,11 @@ def request(command: Command | str, prompt: str = "", *, who: Requester = ALICE,
 
 
 async def ledger_balances(core) -> bool:
-    """reserved = committed + refunded + still in flight, per job and in total."""
-    db = core._store._db  # reading the ledger directly is the point of this check
-    rows = await db.fetchall("""
-        SELECT j.id, j.state,
-          COALESCE(SUM(CASE l.entry WHEN 'reserve' THEN l.amount END), 0) AS reserved,
-          COALESCE(SUM(CASE l.entry WHEN 'commit' THEN l.amount END), 0) AS committed,
-          COALESCE(SUM(CASE l.entry WHEN 'refund' THEN l.amount END), 0) AS refunded,
-          j.cost
-        FROM jobs j LEFT JOIN ledger l ON l.job_id = j.id GROUP BY j.id""")
-    for row in rows:
-        in_flight = row["cost"] if row["state"] in ("queued", "running", "ready") else 0
-        if row["reserved"] != row["cost"] or row["reserved"] != row["committed"] + row["refunded"] + in_flight:
-            return False
-        if row["state"] == "delivered" and row["committed"] != row["cost"]:
-            return False
-        if row["state"] == "failed" and row["refunded"] != row["cost"]:
-            return False
-    spent = await db.fetchone("SELECT COALESCE(SUM(spent), 0) AS s FROM usage WHERE scope = 'bot'")
-    net = await db.fetchone("SELECT COALESCE(SUM(CASE entry WHEN 'reserve' THEN amount "
-                            "WHEN 'refund' THEN -amount ELSE 0 END), 0) AS n FROM ledger")
-    return spent["s"] == net["n"]
+    """Both ledgers hold, per job and in total:
+    - member credits: reserved = committed + refunded + still in flight;
+    - operator spend: at most one billed row per job, one for every delivered job, and the
+      usage counters equal the ledger (the bot-wide ceiling = billed + holds of unbilled jobs)."""
+    return not await ledger_problems(core._store._db)  # reading the ledger directly is the point
 
 
 async def until_finished(client: Ai302Client, task_id: str, timeout: float = 10.0) -> VideoStatus:

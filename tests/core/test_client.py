@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import socket
 
 import httpx
 import pytest
 
-from bot.ai302.client import Ai302Client
+from bot.ai302.client import Ai302Client, Timeouts
 from bot.ai302.translate import read_json
-from bot.errors import AuthFailed, BadParameters, BalanceTooLow, ContentFlagged, RetryLater
+from bot.errors import AuthFailed, BadParameters, BalanceTooLow, ContentFlagged, OutcomeUnknown, RetryLater
 from tests.conftest import SIM_KEY
 from tests.core.helpers import until_finished
 from tests.media import image_bytes, is_mp4, is_png
@@ -19,7 +20,7 @@ FRAME = "data:image/png;base64," + base64.b64encode(image_bytes()).decode()
 
 @pytest.fixture
 async def client(simulator):
-    async with Ai302Client(simulator.base_url, SIM_KEY, timeout=5) as c:
+    async with Ai302Client(simulator.base_url, SIM_KEY, timeouts=Timeouts(5, 5, 5, 5)) as c:
         yield c
 
 
@@ -69,8 +70,10 @@ async def test_download_over_the_limit_returns_none(client):
 @pytest.mark.parametrize(("fault", "error"), [
     ("auth", AuthFailed), ("code=1004", AuthFailed), ("code=2049", AuthFailed),
     ("balance", BalanceTooLow), ("flag", ContentFlagged), ("code=2013", BadParameters),
-    ("429", RetryLater), ("1002", RetryLater), ("500", RetryLater), ("503", RetryLater),
-    ("garbage", RetryLater),
+    ("429", RetryLater), ("1002", RetryLater), ("503", RetryLater),
+    ("500", OutcomeUnknown), ("garbage", OutcomeUnknown), ("code=1000", OutcomeUnknown),
+    ("code=1013", OutcomeUnknown), ("5xx-after-accept=502", OutcomeUnknown),
+    ("garbage-after-accept", OutcomeUnknown),
 ])
 async def test_video_submission_errors_map_to_their_family(client, fault, error):
     with pytest.raises(error) as info:
@@ -80,12 +83,48 @@ async def test_video_submission_errors_map_to_their_family(client, fault, error)
 
 @pytest.mark.parametrize(("fault", "error"), [
     ("auth", AuthFailed), ("balance", BalanceTooLow), ("flag", ContentFlagged),
-    ("429", RetryLater), ("500", RetryLater), ("garbage", RetryLater),
+    ("429", RetryLater), ("503", RetryLater), ("500", OutcomeUnknown), ("garbage", OutcomeUnknown),
+    ("fail", OutcomeUnknown), ("5xx-after-accept", OutcomeUnknown),
 ])
 async def test_unified_image_errors_map_to_their_family(client, fault, error):
     with pytest.raises(error):
         await client.unified_image({"model": "flux-dev-t2i", "prompt": f"sky [sim:{fault}]"})
 
+
+@pytest.mark.parametrize("fault", ["500", "garbage", "code=1000"])
+async def test_a_free_lookup_may_always_be_retried(client, simulator, fault):
+    simulator.fail_next(fault)
+    with pytest.raises(RetryLater):
+        await client.query_video("1")
+
+
+def _reply(status: int, body, path: str = "/302/image/generate") -> httpx.Response:
+    return httpx.Response(status, json=body, request=httpx.Request("POST", f"http://127.0.0.1{path}"))
+
+
+def test_a_content_flag_inside_a_server_error_is_final():
+    flagged = _reply(500, {"error": {"err_code": -10010, "message": "content flagged"}})
+    with pytest.raises(ContentFlagged):
+        read_json(flagged, SIM_KEY, paid=True)
+
+
+async def test_success_without_a_file_is_not_finished_and_an_unknown_status_is_still_running(client, simulator):
+    task_id = await client.submit_video({"model": "T2V-01", "prompt": "x"})
+    status = await until_finished(client, task_id)
+    assert status.finished
+    for body in ({"task_id": task_id, "status": "Success", "file_id": ""},
+                 {"task_id": task_id, "status": "Rendering"}):
+        sim_reply = _reply(200, {**body, "base_resp": {"status_code": 0}}, "/minimaxi/v1/query/video_generation")
+        parsed = read_json(sim_reply, SIM_KEY)
+        from bot.ai302.client import VideoStatus, _text
+        status = VideoStatus(_text(parsed.get("status")) or "Unknown", _text(parsed.get("file_id")))
+        assert not status.finished and not status.failed
+
+
+async def test_ids_and_urls_of_any_json_type_arrive_as_text(client, simulator):
+    from bot.ai302.client import _text
+    assert _text(227311208538261) == "227311208538261"
+    assert _text(None) is None and _text("") is None and _text({"url": "x"}) is None
 
 async def test_unknown_unified_model_is_bad_parameters(client):
     with pytest.raises(BadParameters) as info:
@@ -120,16 +159,33 @@ async def test_a_wrong_key_is_refused(simulator):
     assert "sk-wrong-key-123456" not in str(info.value)
 
 
-async def test_a_timeout_is_retry_later(simulator):
-    async with Ai302Client(simulator.base_url, SIM_KEY, timeout=0.2) as slow:
-        with pytest.raises(RetryLater):
-            await slow.minimax_image({"model": "minimaxi-image-01", "prompt": "x [sim:slow=1]"})
+async def test_a_paid_call_that_times_out_after_being_accepted_is_outcome_unknown_and_billed(simulator):
+    async with Ai302Client(simulator.base_url, SIM_KEY, timeouts=Timeouts(lookup=5, submit=0.2, image=0.2)) as slow:
+        with pytest.raises(OutcomeUnknown):
+            await slow.minimax_image({"model": "minimaxi-image-01", "prompt": "x [sim:timeout-after-accept=2]"})
+        with pytest.raises(OutcomeUnknown):
+            await slow.submit_video({"model": "T2V-01", "prompt": "x [sim:timeout-after-accept=2]"})
+    assert [b["kind"] for b in simulator.billed] == ["image", "video"]
 
 
-async def test_a_refused_connection_is_retry_later(unused_tcp_port):
-    async with Ai302Client(f"http://127.0.0.1:{unused_tcp_port}", SIM_KEY) as nowhere:
+async def test_a_lookup_that_times_out_is_retry_later(simulator):
+    async with Ai302Client(simulator.base_url, SIM_KEY, timeouts=Timeouts(lookup=0.2)) as slow:
+        simulator.fail_next("slow=1")
         with pytest.raises(RetryLater):
-            await nowhere.query_video("1")
+            await slow.query_video("1")
+
+
+async def test_a_refused_connection_is_retry_later_even_for_a_paid_call():
+    # a bound socket that does not listen refuses connections; it stays bound, so no other
+    # process can take the port meanwhile
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+        async with Ai302Client(f"http://127.0.0.1:{port}", SIM_KEY) as nowhere:
+            with pytest.raises(RetryLater):
+                await nowhere.query_video("1")
+            with pytest.raises(RetryLater):
+                await nowhere.submit_video({"model": "T2V-01", "prompt": "x"})
 
 
 def test_an_echoed_key_is_redacted_from_the_error():
@@ -142,7 +198,7 @@ def test_an_echoed_key_is_redacted_from_the_error():
 
 
 async def test_queued_faults_apply_to_the_next_calls_only(client, simulator):
-    simulator.fail_next("500", 2)
+    simulator.fail_next("503", 2)
     for _ in range(2):
         with pytest.raises(RetryLater):
             await client.submit_video({"model": "T2V-01", "prompt": "x"})

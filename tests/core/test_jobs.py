@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.errors import DestinationGone
-from bot.jobs.runner import GEN_FAILED, NOT_POSTED, TOO_SLOW
-from tests.conftest import FAST, RecordingMessenger
+from bot.jobs.texts import GEN_FAILED, NOT_POSTED, TOO_BUSY, TOO_SLOW
+from tests.conftest import FAST, RecordingMessenger, wait_for
 from tests.core.helpers import ALICE, BOB, ledger_balances, request
 from tests.media import image_bytes, is_mp4, is_png
 
@@ -80,21 +82,31 @@ async def test_empty_balance_tells_the_member_the_operator_knows(core, messenger
     assert any(r.levelname == "ERROR" and "1008" in r.getMessage() for r in caplog.records)
 
 
-async def test_transient_errors_are_retried_until_success(core, messenger, simulator):
-    simulator.fail_next("429", 1)
-    simulator.fail_next("500", 1)
-    simulator.fail_next("garbage", 1)
+async def test_refusals_that_prove_nothing_was_started_are_retried_until_success(core, messenger, simulator):
+    for fault in ("429", "1002", "503"):  # the submission, three times
+        simulator.fail_next(fault)
     await core.submit(request("video", "a cat"))
     await core.wait_idle()
     assert len(messenger.delivered) == 1 and not messenger.failures
+    assert len(simulator.billed) == 1
+
+
+async def test_failed_status_queries_are_retried_until_success(core, messenger, simulator):
+    ticket = await core.submit(request("video", "a cat"))
+    await wait_for(lambda: simulator.billed, what="the submission")
+    for fault in ("500", "garbage", "code=1013"):  # free lookups may always be asked again
+        simulator.fail_next(fault)
+    await core.wait_idle()
+    assert [j for j, _ in messenger.delivered] == [ticket.job_id] and not messenger.failures
 
 
 async def test_endless_rate_limits_end_in_a_refund(core, messenger, simulator):
     simulator.configure(fault="1002")
     await core.submit(request("image", "a fox"))
     await core.wait_idle()
-    assert messenger.failures[0][1] == TOO_SLOW
+    assert messenger.failures[0][1] == TOO_BUSY
     assert (await core.quota(ALICE)).used_today == 0
+    assert not simulator.billed and await ledger_balances(core)
 
 
 async def test_deadline_refunds_a_video_that_never_finishes(make_core, messenger):
@@ -113,12 +125,15 @@ async def test_failed_delivery_is_retried(core, messenger):
     assert len(messenger.delivered) == 1 and (await core.quota(ALICE)).used_today == 1
 
 
-async def test_delivery_that_never_works_is_refunded(core, messenger):
-    messenger.fail_deliveries = FAST.max_retries + 1
+async def test_delivery_that_never_works_within_its_window_is_refunded(make_core, messenger):
+    core = await make_core(timing=replace(FAST, delivery_window=0.5))
+    core.register("test", messenger)
+    messenger.fail_deliveries = 1000
     await core.submit(request("image", "a fox"))
     await core.wait_idle()
     assert messenger.failures[0][1] == NOT_POSTED
     assert (await core.quota(ALICE)).used_today == 0
+    assert await ledger_balances(core)
 
 
 async def test_result_over_the_upload_limit_comes_as_a_link(core, messenger):

@@ -37,15 +37,16 @@ async def test_video_stopped_mid_poll_is_delivered_once_after_restart(make_core,
     assert await ledger_balances(second)
 
 
-async def test_job_stopped_before_submission_is_submitted_after_restart(make_core, simulator, tmp_path):
+async def test_a_stop_waits_for_the_paid_call_under_way_and_the_restart_delivers_it(make_core, simulator,
+                                                                                  tmp_path):
     db = tmp_path / "shared.db"
-    simulator.configure(fault="slow=1")  # the first core stops before its answer comes
+    simulator.configure(fault="slow=1")  # the stop comes before the answer does
     first = await make_core(db_path=db)
     first.register("test", RecordingMessenger())
     ticket = await first.submit(request("image", "a fox"))
     await wait_for(lambda: len(simulator.requests) == 1, what="the request")
     await first.stop()
-    assert (await peek_job(make_core, db, ticket.job_id)).state == "queued"
+    assert (await peek_job(make_core, db, ticket.job_id)).state == "ready"  # not cut off, not paid again
 
     simulator.configure(fault=None)
     messenger = RecordingMessenger()
@@ -54,11 +55,16 @@ async def test_job_stopped_before_submission_is_submitted_after_restart(make_cor
     await second.start()
     await second.wait_idle()
     assert [j for j, _ in messenger.delivered] == [ticket.job_id]
+    assert len(simulator.billed) == 1
     assert await ledger_balances(second)
 
 
 async def peek_job(make_core, db, job_id):
-    return await (await make_core(db_path=db)).job(job_id)
+    core = await make_core(db_path=db)
+    try:
+        return await core.job(job_id)
+    finally:
+        await core.stop()  # it holds the database's lock
 
 
 
@@ -66,13 +72,17 @@ async def test_failure_not_yet_told_is_told_after_restart(make_core, tmp_path):
     db = tmp_path / "shared.db"
 
     class Unreachable(RecordingMessenger):
+        tries = 0
+
         async def fail(self, job, reason):
+            self.tries += 1
             raise ConnectionError("platform down")
 
     first = await make_core(db_path=db)
-    first.register("test", Unreachable())
+    unreachable = Unreachable()
+    first.register("test", unreachable)
     ticket = await first.submit(request("video", "a cat [sim:fail]"))
-    await first.wait_idle()
+    await wait_for(lambda: unreachable.tries >= 2, what="a retried notice")
     await first.stop()
 
     messenger = RecordingMessenger()
@@ -101,6 +111,7 @@ async def test_many_jobs_survive_a_restart_each_ending_exactly_once(make_core, s
     await second.wait_idle()
     assert all(messenger.outcomes(t.job_id) == 1 for t in tickets)
     assert len(messenger.failures) == 5
+    assert len(simulator.billed) == 20  # each paid once, whenever the stop came
     assert await ledger_balances(second)
 
 

@@ -13,6 +13,14 @@ Faults — each is one word, optionally with a value:
     auth      the key is refused (HTTP 401)
     code=N    MiniMax base_resp status_code N (e.g. 1004, 2049, 2013) inside an HTTP 200
     slow=N    the reply (or, for a video, the generation) takes N seconds
+    timeout-after-accept=N   a paid call is carried out and billed, then the reply is held N
+                             seconds (default 30): past the client's timeout
+    5xx-after-accept=S       a paid call is carried out and billed, then answered with HTTP S
+                             (default 500) and 302.AI's error envelope
+    garbage-after-accept     a paid call is carried out and billed, then answered with non-JSON
+
+Every paid call the simulator carries out (a video task created, an image generated) is
+counted as billed: `GET /_sim/billing` lists them, so tests can prove a job paid once.
 
 They can be set three ways: in a prompt as `[sim:FAULT]` (that request only), globally with
 `Simulator(fault=...)` / `reelbot simulate --fault ...` / `POST /_sim/config {"fault": ...}`,
@@ -40,7 +48,8 @@ from bot.ai302.simulator.media import png_for, sample_mp4, size_for_ratio
 __all__ = ["Simulator", "FAULTS"]
 
 FAULTS = ("fail", "flag", "flag-video", "429", "1002", "500", "503", "garbage", "balance", "auth", "code",
-          "slow")
+          "slow", "timeout-after-accept", "5xx-after-accept", "garbage-after-accept")
+_AFTER_ACCEPT = ("timeout-after-accept", "5xx-after-accept", "garbage-after-accept")
 _TAG = re.compile(r"\[sim:([a-z0-9-]+(?:=[0-9.]+)?)\]")
 _VIDEO_MODELS = {"T2V-01", "T2V-01-Director", "I2V-01", "I2V-01-live", "I2V-01-Director", "S2V-01",
                  "MiniMax-Hailuo-02"}
@@ -88,6 +97,7 @@ class Simulator:
                  image_seconds: float = 0.0, fault: str | None = None, keep_requests: int = 1000):
         self.config = SimConfig(api_key, video_seconds, image_seconds, fault)
         self.requests: deque[dict[str, Any]] = deque(maxlen=keep_requests)  # what clients sent, newest last
+        self.billed: list[dict[str, Any]] = []  # every paid call carried out, oldest first
         self._tasks: dict[str, _Task] = {}
         self._files: dict[str, tuple[bytes, str]] = {}
         self._ids = itertools.count(227311208538261)
@@ -142,6 +152,7 @@ class Simulator:
         app.router.add_get("/files/{name}", self._download)
         app.router.add_post("/_sim/config", self._set_config)
         app.router.add_get("/_sim/requests", self._list_requests)
+        app.router.add_get("/_sim/billing", self._list_billing)
         return app
 
     def _authorized(self, request: web.Request) -> bool:
@@ -216,6 +227,22 @@ class Simulator:
                               "query": dict(request.query), "body": shorten(body) if body else None,
                               "at": time.time()})
 
+    def _bill(self, kind: str, body: dict[str, Any], result_id: str) -> None:
+        self.billed.append({"kind": kind, "model": body.get("model"), "prompt": body.get("prompt"),
+                            "id": result_id, "at": time.time()})
+
+    @staticmethod
+    async def _after_accept(fault: str | None, reply: web.Response) -> web.Response:
+        """The reply to a paid call that was carried out (and billed): as is, or spoilt."""
+        name, _, value = (fault or "").partition("=")
+        if name == "timeout-after-accept":
+            await asyncio.sleep(float(value or 30))
+        elif name == "5xx-after-accept":
+            return _envelope(int(value or 500), -10000, "Internal server error")
+        elif name == "garbage-after-accept":
+            return web.Response(text="<html><body>502 Bad Gateway</body></html>", content_type="text/html")
+        return reply
+
     def _serve(self, request: web.Request, name: str, data: bytes, mime: str) -> str:
         self._files[name] = (data, mime)
         return f"{request.url.origin()}/files/{name}"
@@ -235,7 +262,8 @@ class Simulator:
         seconds = float(fault.partition("=")[2]) if slow else self.config.video_seconds
         task_id = str(next(self._ids))
         self._tasks[task_id] = _Task(task_id, body["model"], time.monotonic(), seconds, fault)
-        return _ok(task_id=task_id)
+        self._bill("video", body, task_id)
+        return await self._after_accept(fault, _ok(task_id=task_id))
 
     async def _lookup(self, request: web.Request) -> web.Response | None:
         """What the free GET endpoints share: the key check, the log, and a queued fault."""
@@ -291,7 +319,9 @@ class Simulator:
         await asyncio.sleep(self.config.image_seconds)
         image_id = f"{next(self._ids):x}"
         url = self._serve(request, f"{image_id}.png", png_for(prompt, size_for_ratio(ratio)), "image/png")
-        return _ok(id=image_id, data={"image_urls": [url]}, metadata={"failed_count": "0", "success_count": "1"})
+        self._bill("image", body, image_id)
+        return await self._after_accept(fault, _ok(id=image_id, data={"image_urls": [url]},
+                                                   metadata={"failed_count": "0", "success_count": "1"}))
 
     async def _unified_image(self, request: web.Request) -> web.Response:
         body = await self._json(request)
@@ -311,8 +341,9 @@ class Simulator:
         image_id = f"{next(self._ids):x}"
         png = png_for(prompt, size_for_ratio(body.get("aspect_ratio")))
         url = self._serve(request, f"{image_id}.png", png, "image/png")
-        return web.json_response({"image_url": url, "data": {"id": image_id, "model": model,
-                                                             "status": "succeeded", "output": [url]}})
+        self._bill("image", body, image_id)
+        return await self._after_accept(fault, web.json_response(
+            {"image_url": url, "data": {"id": image_id, "model": model, "status": "succeeded", "output": [url]}}))
 
     # -- files and control ---------------------------------------------------------------------
 
@@ -334,6 +365,9 @@ class Simulator:
 
     async def _list_requests(self, request: web.Request) -> web.Response:
         return web.json_response(list(self.requests))
+
+    async def _list_billing(self, request: web.Request) -> web.Response:
+        return web.json_response(self.billed)
 
 
 def _video_problem(body: dict[str, Any]) -> str | None:

@@ -1,0 +1,90 @@
+"""What every part of the job runner shares: the store, the 302.AI client, the messengers,
+the request slots, the clock and the timing settings."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from bot.ai302.client import Ai302Client
+from bot.catalog import Catalog
+from bot.jobs.model import Job
+from bot.jobs.retry import backoff
+from bot.ports import Messenger, Progress
+from bot.store.jobs import JobStore
+
+__all__ = ["Timing", "Context"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Timing:
+    min_poll_interval: float = 3.0
+    max_poll_interval: float = 60.0
+    retry_base: float = 2.0  # first wait after a transient error; doubles each time (with jitter)
+    retry_max: float = 60.0
+    max_retries: int = 6  # transient 302.AI errors in a row, in one step, before the job is given up
+    expected_seconds: float | None = None  # overrides every model's prior (demo, tests)
+    # A ready result (or a failure notice) is tried until this long after it was ready:
+    # 302.AI serves files for hours, and a platform outage must not cost a paid result.
+    delivery_window: float = 6 * 3600
+    delivery_retry_max: float = 300.0  # longest wait between two delivery tries
+    write_tries: int = 8  # a database write after a post is retried alone, never the post
+
+
+@dataclass
+class Context:
+    store: JobStore
+    client: Ai302Client
+    catalog: Catalog
+    timing: Timing
+    clock: Callable[[], float]
+    slots: asyncio.Semaphore  # 302.AI requests and downloads under way at once
+    max_download_bytes: int
+    settle: Callable[[Coroutine[Any, Any, Any]], Awaitable[Any]]  # run to the end even if cancelled
+    messengers: dict[str, Messenger] = field(default_factory=dict)
+    rng: random.Random = field(default_factory=random.Random)
+
+    def messenger(self, platform: str) -> Messenger:
+        try:
+            return self.messengers[platform]
+        except KeyError:
+            raise LookupError(f"no messenger registered for platform {platform!r}") from None
+
+    def backoff(self, attempt: int, cap: float | None = None) -> float:
+        return backoff(attempt, self.timing.retry_base, cap or self.timing.retry_max, self.rng)
+
+    async def write(self, what: str, job: Job, write: Callable[[], Awaitable[T]]) -> T:
+        """A database write that must happen because something outside already did (a post,
+        a paid call): retried alone, with backoff, a bounded number of times."""
+        for attempt in range(1, self.timing.write_tries + 1):
+            try:
+                return await write()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if attempt == self.timing.write_tries:
+                    raise
+                wait = backoff(attempt, 0.25, 10.0, self.rng)
+                log.warning("job %s: could not record %s (%s); retrying in %.1fs", job.id, what, exc, wait)
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
+
+    async def progress(self, job: Job, stage: str, expected: float | None = None) -> None:
+        messenger = self.messengers.get(job.requester.platform)
+        if messenger is None:
+            return
+        model = self.catalog.get(job.model)
+        update = Progress(stage, self.clock() - job.created_at, expected or model.typical_seconds)
+        try:
+            await messenger.progress(job, update)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # progress is a courtesy: it never stops a job
+            log.debug("job %s: progress update failed: %s", job.id, exc)

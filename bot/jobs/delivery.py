@@ -1,0 +1,191 @@
+"""Getting a ready result, or a failure notice, into the chat: once, and until a deadline.
+
+A platform outage, flood control or a file host hiccup is waited out with jittered backoff
+(a platform's own requested wait is obeyed in full) until the delivery window closes: a
+paid result is not thrown away after a few tries. A post the platform accepted is never
+repeated: the post and its bookkeeping run shielded from cancellation, and when the
+database refuses the bookkeeping only the write is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import mimetypes
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import PurePosixPath
+from urllib.parse import urlparse
+
+from bot.catalog import Model
+from bot.errors import Ai302Error, DestinationGone, DownloadFailed
+from bot.jobs import texts
+from bot.jobs.context import Context
+from bot.jobs.model import Job, JobState
+from bot.jobs.retry import asked_wait
+from bot.ports import Messenger, Result
+
+__all__ = ["Delivery"]
+
+log = logging.getLogger(__name__)
+
+
+class Delivery:
+    def __init__(self, ctx: Context, on_delivered: Callable[[Job], None]):
+        self._ctx, self._on_delivered = ctx, on_delivered
+        # posted but not recorded (the database kept refusing): never posted again by this process
+        self._posted: set[str] = set()
+
+    async def deliver(self, job: Job, model: Model) -> Job | None:
+        ctx = self._ctx
+        if job.id in self._posted:
+            return replace(job, state=JobState.DELIVERED)
+        # the stored state, not our copy: a result is posted only while the job is still ready
+        stored = await ctx.store.job(job.id)
+        if stored is None or stored.state is not JobState.READY:
+            return stored
+        job, messenger = stored, ctx.messenger(stored.requester.platform)
+        if job.posting and await self._already_posted(job, messenger):
+            return await ctx.settle(self._record(job))
+        until = (job.ready_at or ctx.clock()) + ctx.timing.delivery_window
+        await ctx.progress(job, "downloading")
+        attempt = 0
+        while True:
+            try:
+                limit = min(messenger.upload_limit(job), self._max_download)
+                async with ctx.slots:
+                    data = await ctx.client.download(job.result_url, limit)
+                return await ctx.settle(self._post(job, messenger, _result(job, model, data)))
+            except asyncio.CancelledError:
+                raise
+            except DestinationGone as gone:
+                log.warning("job %s: its chat is gone (%s); refunding", job.id, gone)
+                return await self._refund(job, texts.NOT_POSTED)
+            except Exception as exc:  # the platform or the file host failed: wait and try again
+                attempt += 1
+                wait = max(ctx.backoff(attempt, ctx.timing.delivery_retry_max), asked_wait(exc) or 0.0)
+                if ctx.clock() + wait > until:
+                    log.error("job %s: could not deliver within %.0fs of it being ready (%s); refunding",
+                              job.id, ctx.timing.delivery_window, exc)
+                    return await self._refund(job, texts.NOT_POSTED)
+                log.warning("job %s: delivery failed (%s: %s); try %d in %.1fs",
+                            job.id, type(exc).__name__, exc, attempt + 1, wait)
+                if isinstance(exc, DownloadFailed):
+                    job = await self._refresh_url(job)
+                elif attempt == 1:
+                    await ctx.progress(job, "waiting")
+                await asyncio.sleep(wait)
+
+    @property
+    def _max_download(self) -> int:
+        return self._ctx.max_download_bytes
+
+    async def _already_posted(self, job: Job, messenger: Messenger) -> bool:
+        find = getattr(messenger, "find_post", None)
+        found = None
+        if find is not None:
+            try:
+                found = await find(job)
+            except Exception as exc:
+                log.warning("job %s: could not look for an earlier post (%s)", job.id, exc)
+        if found is None:
+            log.warning("job %s: a post was under way when the bot stopped and %s cannot tell whether it "
+                        "arrived; posting it again", job.id, job.requester.platform)
+        return bool(found)
+
+    async def _post(self, job: Job, messenger: Messenger, result: Result) -> Job:
+        if not job.posting:
+            marked = await self._ctx.write("a post under way", job, lambda: self._ctx.store.mark_posting(job))
+            if marked is None:  # it ended elsewhere meanwhile: nothing to post
+                return await self._ctx.store.job(job.id) or replace(job, state=JobState.FAILED)
+            job = marked
+        await messenger.deliver(job, result)
+        return await self._record(job)
+
+    async def _record(self, job: Job) -> Job:
+        # The member has the result: only the bookkeeping may be retried.
+        try:
+            delivered = await self._ctx.write("a delivery", job,
+                                              lambda: self._ctx.store.deliver(job, self._ctx.clock()))
+        except Exception as exc:
+            self._posted.add(job.id)
+            log.error("job %s: posted, but the database would not record it (%s). It will not be posted "
+                      "again by this process; a restart before the database recovers would post it again.",
+                      job.id, exc)
+            return replace(job, state=JobState.DELIVERED, notified=True)
+        if delivered is None:
+            log.warning("job %s: posted, but it had already ended elsewhere", job.id)
+            return await self._ctx.store.job(job.id) or replace(job, state=JobState.DELIVERED)
+        self._on_delivered(delivered)
+        return delivered
+
+    async def _refund(self, job: Job, reason: str) -> Job | None:
+        store, now = self._ctx.store, self._ctx.clock()
+        return await self._ctx.settle(self._ctx.write("a refund", job, lambda: store.refund(job, reason, now)))
+
+    async def _refresh_url(self, job: Job) -> Job:
+        # download URLs expire after hours: a job delivered late asks for a fresh one
+        if not job.file_id:
+            return job
+        try:
+            async with self._ctx.slots:
+                info = await self._ctx.client.retrieve_file(job.file_id)
+        except Ai302Error as err:
+            log.warning("job %s: could not refresh the download URL: %s", job.id, err.detail)
+            return job
+        return await self._ctx.store.update(job, result_url=info.download_url)
+
+    # -- failure notices --------------------------------------------------------------------------
+
+    async def notify(self, job: Job) -> None:
+        """Tell the member why a failed job failed, until the delivery window closes."""
+        ctx = self._ctx
+        if job.state is not JobState.FAILED or job.notified:
+            return
+        messenger = ctx.messengers.get(job.requester.platform)
+        if messenger is None:
+            return  # told when that platform's adapter runs again
+        if job.posting and await self._already_posted(job, messenger):
+            await ctx.write("a notice", job, lambda: ctx.store.mark_notified(job))
+            return
+        until = (job.finished_at or ctx.clock()) + ctx.timing.delivery_window
+        attempt = 0
+        while True:
+            try:
+                await ctx.settle(self._post_notice(job, messenger))
+                return
+            except asyncio.CancelledError:
+                raise
+            except DestinationGone as gone:
+                log.warning("job %s: cannot tell the member it failed, their chat is gone (%s)", job.id, gone)
+                await ctx.write("a notice", job, lambda: ctx.store.mark_notified(job))
+                return
+            except Exception as exc:
+                attempt += 1
+                wait = max(ctx.backoff(attempt, ctx.timing.delivery_retry_max), asked_wait(exc) or 0.0)
+                if ctx.clock() + wait > until:
+                    log.error("job %s: gave up telling the member it failed (%s)", job.id, exc)
+                    await ctx.write("a notice", job, lambda: ctx.store.mark_notified(job))
+                    return
+                log.warning("job %s: could not tell the member it failed (%s); try %d in %.1fs",
+                            job.id, exc, attempt + 1, wait)
+                await asyncio.sleep(wait)
+
+    async def _post_notice(self, job: Job, messenger: Messenger) -> Job:
+        if not job.posting:
+            job = await self._ctx.write("a notice under way", job, lambda: self._ctx.store.mark_posting(job)) or job
+        await messenger.fail(job, job.failure or texts.UNEXPECTED)
+        try:
+            await self._ctx.write("a notice", job, lambda: self._ctx.store.mark_notified(job))
+        except Exception as exc:  # told already: a restart looks before telling again
+            log.error("job %s: member told, but the database would not record it (%s)", job.id, exc)
+        return job
+
+
+def _result(job: Job, model: Model, data: bytes | None) -> Result:
+    suffix = PurePosixPath(urlparse(job.result_url or "").path).suffix.lower()
+    if model.output == "video" or suffix not in (".png", ".jpg", ".jpeg", ".webp"):
+        suffix = ".mp4" if model.output == "video" else ".png"
+    mime = mimetypes.types_map.get(suffix, "application/octet-stream")
+    return Result(kind=model.output, filename=f"reelbot-{job.id}{suffix}", mime=mime,
+                  url=job.result_url or "", data=data, size=len(data) if data is not None else None)

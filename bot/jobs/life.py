@@ -1,0 +1,220 @@
+"""One job's life, top to bottom: submit once, poll, hand over to delivery; or refund.
+
+    queued ──claim──▶ submitting ──paid call taken──▶ running ──Success──▶ ready ──posted──▶ delivered
+       ▲                 │  (images go straight to ready)                  │
+       └──429/1002/503───┘                                                 └─────▶ failed (refunded)
+                  not taken, or any other end ──────────────────────────────────▶ failed (refunded)
+
+Every arrow is a conditional transition in the store: it happens once or not at all, with
+its ledger rows. A paid call is sent only after `submitting` is stored, and sent again only
+when 302.AI proved it did not take it; an unclear outcome refunds the member but counts as
+spend (bot.store.ledger), and the operator is told which job to look up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+from bot.catalog import Endpoint, Model
+from bot.errors import (
+    Ai302Error, AuthFailed, BalanceTooLow, ContentFlagged, OutcomeUnknown, Rejected, RetryLater,
+)
+from bot.jobs.context import Context
+from bot.jobs.delivery import Delivery
+from bot.jobs.durations import Durations
+from bot.jobs.model import IN_FLIGHT, Job, JobState
+from bot.jobs.payloads import image_payload, video_payload
+from bot.jobs.schedule import PollSchedule
+from bot.jobs import texts
+
+__all__ = ["JobLife"]
+
+log = logging.getLogger(__name__)
+_KNOWN_STAGES = ("Queueing", "Preparing", "Processing")
+
+
+class _Deadline(Exception):
+    """The job's deadline passed before 302.AI finished."""
+
+
+class _NotTaken(Exception):
+    """302.AI proved it did not take the paid call; the job is queued again."""
+
+    def __init__(self, job: Job, error: RetryLater):
+        super().__init__(error.detail)
+        self.job, self.error = job, error
+
+
+class JobLife:
+    def __init__(self, ctx: Context, durations: Durations):
+        self._ctx, self._durations = ctx, durations
+        self.delivery = Delivery(ctx, on_delivered=durations.learn)
+
+    async def run(self, job: Job) -> Job:
+        """Step `job` until it has ended (delivered or failed); returns the ended job."""
+        while job.state in IN_FLIGHT:
+            moved = await self._step(job)
+            job = moved if moved is not None else await self._reload(job)
+        return job
+
+    async def _reload(self, job: Job) -> Job:
+        # A transition found the job elsewhere than we thought: carry on from the stored state.
+        stored = await self._ctx.store.job(job.id)
+        if stored is None or stored.state is job.state:
+            raise RuntimeError(f"job {job.id}: a move from {job.state} was refused, yet it is still stored "
+                               f"as {stored.state if stored else 'missing'}")
+        return stored
+
+    async def _step(self, job: Job) -> Job | None:
+        model = self._ctx.catalog.get(job.model)
+        try:
+            if job.state is JobState.QUEUED:
+                return await self._submit(job, model)
+            if job.state is JobState.SUBMITTING:
+                # found on start: this process (or a killed one) sent a paid call it never heard back from
+                return await self.unconfirmed(job, "the bot stopped while the call was under way")
+            if job.state is JobState.RUNNING:
+                return await self._poll(job, model)
+            return await self.delivery.deliver(job, model)
+        except _Deadline:
+            return await self.refund(job, texts.TOO_SLOW)
+        except Ai302Error as err:
+            return await self._give_up(job, err)
+
+    # -- endings ----------------------------------------------------------------------------------
+
+    async def refund(self, job: Job, reason: str, *, refused: bool = False) -> Job | None:
+        store, now = self._ctx.store, self._ctx.clock()
+        return await self._ctx.settle(self._ctx.write(
+            "a refund", job, lambda: store.refund(job, reason, now, refused=refused)))
+
+    async def unconfirmed(self, job: Job, detail: str) -> Job | None:
+        sent = datetime.fromtimestamp(job.submitted_at or job.created_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        log.error("job %s: 302.AI may have accepted (and billed) its %s call without confirming it (%s). "
+                  "It was not sent again; the member was refunded and %d credits count against the "
+                  "bot-wide ceiling. Check the 302.AI console's usage log around %s UTC.",
+                  job.id, job.model, detail, job.cost, sent)
+        return await self.refund(job, OutcomeUnknown.user_message)
+
+    async def _give_up(self, job: Job, err: Ai302Error) -> Job | None:
+        if isinstance(err, AuthFailed | BalanceTooLow):
+            log.error("302.AI refused job %s: %s. The operator must act (AI302_API_KEY / balance).",
+                      job.id, err.detail)
+        else:
+            log.warning("job %s failed: %s", job.id, err.detail)
+        if isinstance(err, RetryLater):
+            reason = texts.TOO_SLOW
+        elif isinstance(err, ContentFlagged | AuthFailed | BalanceTooLow):
+            reason = err.user_message + " Your credits are back."
+        else:
+            reason = texts.GEN_FAILED
+        return await self.refund(job, reason, refused=isinstance(err, Rejected))
+
+    def _check_deadline(self, job: Job) -> None:
+        if self._ctx.clock() >= job.deadline_at:
+            raise _Deadline
+
+    # -- queued → submitting → running / ready ----------------------------------------------------
+
+    async def _submit(self, job: Job, model: Model) -> Job | None:
+        ctx = self._ctx
+        attempt = 0
+        while True:
+            self._check_deadline(job)
+            payload = await self._payload(job, model)  # before the claim: nothing paid can fail here
+            await ctx.slots.acquire()
+            try:
+                # shielded: a stop waits for the answer instead of cutting a paid call in half
+                return await ctx.settle(self._send(job, model, payload))
+            except _NotTaken as not_taken:
+                job, err = not_taken.job, not_taken.error
+            attempt += 1
+            wait = err.retry_after if err.retry_after is not None else ctx.backoff(attempt)
+            if attempt > ctx.timing.max_retries or ctx.clock() + wait > job.deadline_at:
+                log.warning("job %s: 302.AI would not take it (%s); giving up", job.id, err.detail)
+                return await self.refund(job, texts.TOO_BUSY, refused=True)
+            log.info("job %s: 302.AI busy (%s); retry %d in %.1fs", job.id, err.detail, attempt, wait)
+            await asyncio.sleep(wait)
+
+    async def _payload(self, job: Job, model: Model) -> dict:
+        if model.output == "video":
+            image = await self._ctx.store.image(job.id) if job.has_image else None
+            return video_payload(job, model, image)
+        return image_payload(job, model)
+
+    async def _send(self, job: Job, model: Model, payload: dict) -> Job | None:
+        """The one place a paid call is made. Holds a request slot, which it releases."""
+        ctx = self._ctx
+        try:
+            claimed = await ctx.store.claim(job)
+            if claimed is None:
+                return None
+            sent_at = ctx.clock()
+            try:
+                if model.output == "video":
+                    changes = {"task_id": await ctx.client.submit_video(payload)}
+                elif model.endpoint is Endpoint.MINIMAX_IMAGE:
+                    changes = {"result_url": (await ctx.client.minimax_image(payload))[0], "ready_at": ctx.clock()}
+                else:
+                    changes = {"result_url": await ctx.client.unified_image(payload), "ready_at": ctx.clock()}
+            except RetryLater as err:
+                back = await ctx.write("a retry", claimed, lambda: ctx.store.unclaim(claimed))
+                raise _NotTaken(back or claimed, err) from None
+            except OutcomeUnknown as err:
+                return await self.unconfirmed(claimed, err.detail)
+            except Rejected as err:
+                return await self._give_up(claimed, err)
+        finally:
+            ctx.slots.release()
+        moved = await ctx.write("an accepted call", claimed,
+                                lambda: ctx.store.accepted(claimed, sent_at, **changes))
+        if moved is not None and moved.state is JobState.RUNNING:
+            await ctx.progress(moved, "submitted")
+        return moved
+
+    # -- running → ready --------------------------------------------------------------------------
+
+    async def _poll(self, job: Job, model: Model) -> Job | None:
+        ctx = self._ctx
+        expected = await self._durations.expected(model)
+        schedule = PollSchedule(expected, ctx.timing.min_poll_interval, ctx.timing.max_poll_interval)
+        submitted = job.submitted_at or job.created_at
+        overdue_polls = 0
+        while True:
+            elapsed = ctx.clock() - submitted
+            delay = schedule.next_delay(elapsed, overdue_polls)
+            await asyncio.sleep(min(delay, max(0.0, job.deadline_at - ctx.clock())))
+            # Ask before judging the deadline: a job resumed after a long stop has usually
+            # finished at 302.AI, and its video is paid for and waiting.
+            status = await self._free(job, lambda: ctx.client.query_video(job.task_id))
+            if ctx.clock() - submitted >= expected:
+                overdue_polls += 1
+            if status.finished:
+                info = await self._free(job, lambda: ctx.client.retrieve_file(status.file_id))
+                return await ctx.write("a finished video", job,
+                                       lambda: ctx.store.ready(job, info.file_id, info.download_url, ctx.clock()))
+            if status.failed:
+                log.info("job %s: 302.AI reports Fail for task %s", job.id, job.task_id)
+                return await self.refund(job, texts.GEN_FAILED)
+            if status.status not in _KNOWN_STAGES and status.status != "Success":
+                log.info("job %s: 302.AI reports an undocumented status %r; still waiting", job.id, status.status)
+            self._check_deadline(job)
+            await ctx.progress(job, status.status if status.status in _KNOWN_STAGES else "Processing", expected)
+
+    async def _free(self, job: Job, call):
+        """A free 302.AI call, retried with backoff on RetryLater until tries or the deadline run out."""
+        ctx = self._ctx
+        attempt = 0
+        while True:
+            try:
+                async with ctx.slots:
+                    return await call()
+            except RetryLater as err:
+                attempt += 1
+                wait = err.retry_after if err.retry_after is not None else ctx.backoff(attempt)
+                if attempt > ctx.timing.max_retries or ctx.clock() + wait > job.deadline_at:
+                    raise
+                log.info("job %s: 302.AI busy (%s); retry %d in %.1fs", job.id, err.detail, attempt, wait)
+                await asyncio.sleep(wait)

@@ -1,0 +1,112 @@
+"""Group commit for the job runner's state changes, each one conditional.
+
+Every state change of a job is a transition: it happens only if the job is still in a state
+it may leave (`UPDATE … WHERE state IN (…)`, as a read and a write under one write lock),
+and its ledger rows are written in the same transaction, only when it happened. Its caller
+learns which. So a delivery, a refund or a submission can happen once, or not at all, even
+when two runners or a stale copy of a job try it.
+
+Thousands of jobs in flight each write a few times; one transaction per write would make
+the database the bottleneck. Transitions that arrive while a transaction runs go together
+into the next one, as one multi-row statement per shape (bot.store.rows). When a batch fails
+(a value SQLite cannot store, a full disk), each of its transitions is tried alone, so one
+bad row fails only itself.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from bot.jobs.model import JobState
+from bot.store import ledger
+from bot.store.database import Database
+from bot.store.group_commit import GroupCommit
+from bot.store.ledger import Money
+from bot.store.rows import Rows, update_from_values, write_rows
+
+__all__ = ["Transition", "TransitionWriter"]
+
+
+@functools.cache
+def _update_shape(columns: tuple[str, ...]) -> Rows:
+    return update_from_values("jobs", "id", columns)
+
+
+def _no_money(_left: JobState) -> Money:
+    return Money()
+
+
+@dataclass(frozen=True)
+class Transition:
+    """Move job `job_id` from one of `leaves` (None: any state) with `columns` set (stored
+    form; `state` among them to change the state). `money(left)` gives the ledger rows for
+    the state actually left."""
+
+    job_id: str
+    leaves: frozenset[JobState] | None
+    columns: Mapping[str, Any]
+    money: Callable[[JobState], Money] = _no_money
+
+
+class TransitionWriter(GroupCommit[Transition, "JobState | None"]):
+    what = "job writes"
+
+    def __init__(self, db: Database):
+        super().__init__()
+        self._db = db
+
+    async def apply(self, transition: Transition) -> JobState | None:
+        """Apply it in a transaction (possibly with others); the state it left, or None if
+        the job was not in a state it may leave (nothing changed then)."""
+        return await self.submit(transition)
+
+    def next_batch(self, pending):
+        """At most one transition per job in a batch: two rows for one job in a multi-row
+        UPDATE would apply in no defined order."""
+        batch, later, seen = [], [], set()
+        for item in pending:
+            job_id = item.item.job_id
+            if job_id in seen or len(batch) >= self.max_batch:
+                later.append(item)
+            else:
+                seen.add(job_id)
+                batch.append(item)
+        return batch, later
+
+    async def write(self, batch: list[Transition]) -> list[JobState | None]:
+        async with self._db.transaction() as conn:
+            states = await _states(conn, {t.job_id for t in batch})
+            outcomes: list[JobState | None] = []
+            updates: dict[tuple[str, ...], list[tuple]] = {}
+            money = Money()
+            for t in batch:
+                left = states.get(t.job_id)
+                if left is None or (t.leaves is not None and left not in t.leaves):
+                    outcomes.append(None)
+                    continue
+                outcomes.append(left)
+                if "state" in t.columns:
+                    states[t.job_id] = JobState(t.columns["state"])
+                names = tuple(t.columns)
+                updates.setdefault(names, []).append((t.job_id, *t.columns.values()))
+                money.add(t.money(left))
+            for names, rows in updates.items():
+                await write_rows(conn, _update_shape(names), rows)
+            await ledger.apply(conn, money)
+        return outcomes
+
+
+async def _states(conn: aiosqlite.Connection, ids: set[str]) -> dict[str, JobState]:
+    found: dict[str, JobState] = {}
+    ordered = list(ids)
+    for start in range(0, len(ordered), 5000):
+        chunk = ordered[start:start + 5000]
+        sql = f"SELECT json_group_object(id, state) FROM jobs WHERE id IN ({', '.join('?' * len(chunk))})"
+        found.update({k: JobState(v) for k, v in (await ledger.one_json(conn, sql, chunk)).items()})
+    return found
+

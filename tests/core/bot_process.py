@@ -1,0 +1,121 @@
+"""A bot process to kill: the core on a database, against a 302.AI address, posting to a file.
+
+    python -m tests.core.bot_process --db D --sim URL --key K --posts F [--submit N --rate R --faults SEED]
+
+It submits N requests (a seeded share of them carrying simulator faults), prints
+`submitted N` when all are accepted or refused, and runs until every job has ended. The
+"chat" is an append-only file, one line per post ("deliver <job>" / "fail <job>"), which
+survives a SIGKILL and can be asked what it holds (find_post), as Discord can be.
+Used by the SIGKILL tests and by bench/soak.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+from pathlib import Path
+
+from bot.catalog import Command
+from bot.commands import GenerationRequest, Requester
+from bot.config import Settings
+from bot.errors import UserError
+from bot.jobs.runner import Timing
+from bot.wiring import build_core
+
+# ~20 % of requests carry one of these, in equal shares
+FAULTS = ["timeout-after-accept=3", "5xx-after-accept=500", "5xx-after-accept=502", "garbage-after-accept",
+          "500", "garbage", "429", "503", "1002", "fail", "flag", "flag-video", "code=1013"]
+
+
+class FileMessenger:
+    def __init__(self, path: Path):
+        self._path = path
+
+    def _append(self, line: str) -> None:
+        fd = os.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, f"{line}\n".encode())
+        finally:
+            os.close(fd)
+
+    def lines(self) -> list[str]:
+        return self._path.read_text().splitlines() if self._path.exists() else []
+
+    async def acknowledge(self, job, ticket):
+        return None
+
+    async def progress(self, job, progress):
+        return None
+
+    async def deliver(self, job, result):
+        self._append(f"deliver {job.id}")
+
+    async def fail(self, job, reason):
+        self._append(f"fail {job.id}")
+
+    async def find_post(self, job) -> bool:
+        return f"{'fail' if job.state == 'failed' else 'deliver'} {job.id}" in self.lines()
+
+    def upload_limit(self, job):
+        return 50 * 1024 * 1024
+
+
+def settings(db: Path, sim: str, key: str, timeout: float = 1.0, **overrides) -> Settings:
+    return Settings(api_key=key, base_url=sim, data_dir=db.parent, db_path=db, daily_credits=10_000,
+                    max_in_flight=10_000, submit_timeout=timeout, image_timeout=timeout, **overrides)
+
+
+TIMING = Timing(min_poll_interval=0.2, max_poll_interval=1.0, retry_base=0.1, retry_max=1.0, max_retries=4,
+                expected_seconds=1.0, delivery_retry_max=1.0)
+
+
+def requests(count: int, seed: int, fault_share: float = 0.2) -> list[GenerationRequest]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(count):
+        who = Requester("file", f"member{i % 50}", chat_id=f"chat{i % 5}")
+        command = Command.IMAGE if i % 3 else Command.VIDEO
+        tag = f" [sim:{rng.choice(FAULTS)}]" if rng.random() < fault_share else ""
+        out.append(GenerationRequest(who, {"line": i}, command, f"soak #{i}{tag}"))
+    return out
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--sim", required=True)
+    parser.add_argument("--key", required=True)
+    parser.add_argument("--posts", type=Path, required=True)
+    parser.add_argument("--submit", type=int, default=0)
+    parser.add_argument("--rate", type=float, default=0.0, help="requests per second (0: all at once)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--ceiling", type=int, default=0)
+    parser.add_argument("--timeout", type=float, default=1.0, help="seconds a paid call may take")
+    args = parser.parse_args()
+    core = await build_core(settings(args.db, args.sim, args.key, args.timeout, bot_daily_credits=args.ceiling),
+                            timing=TIMING)
+    core.register("file", FileMessenger(args.posts))
+    await core.start()
+
+    async def submit(request: GenerationRequest) -> None:
+        try:
+            await core.submit(request)
+        except UserError:
+            pass  # refused: nothing spent
+
+    pending = []
+    for i, request in enumerate(requests(args.submit, args.seed)):
+        pending.append(asyncio.create_task(submit(request)))
+        if args.rate and i % 10 == 9:
+            await asyncio.sleep(10 / args.rate)
+    await asyncio.gather(*pending)
+    print(f"submitted {args.submit}", flush=True)
+    await core.wait_idle()
+    await core.stop()
+    print("idle", flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
