@@ -14,6 +14,7 @@ import discord
 
 from adapters.discord.buttons import result_view
 from adapters.discord.destination import Target
+from adapters.discord.once import PostUncertain, nonce_for
 from adapters.discord.outbox import Outbox
 from adapters.discord.render import (
     NO_ATTACHING, done_embed, failed_embed, failure_notice, link_caption, only_requester, result_caption,
@@ -86,13 +87,38 @@ class DiscordMessenger:
                 await self._send_result(job, result, self._limit(target, via_token=True),
                                         partial(self._outbox.follow_up, target))
                 return
+            except PostUncertain as unsure:
+                if await self._found(job, target):
+                    log.info("job %s: %s, but the result is in the channel: not posting it again", job.id, unsure)
+                    return
+                raise ConnectionError(f"{unsure}; it is not in the channel") from None
             except discord.HTTPException as exc:
                 if exc.status not in _TOKEN_REFUSED:
                     raise
                 log.info("job %s: interaction refused the result (%s); posting in the channel", job.id, exc)
         with _gone_if_refused(target):
+            # the nonce makes a repeat of this post (discord.py retries a 5xx) the same message
             await self._send_result(job, result, self._limit(target, via_token=False),
-                                    partial(self._outbox.post, target))
+                                    partial(self._outbox.post, target, nonce=nonce_for("r", job.id)))
+
+    async def _found(self, job: Job, target: Target) -> bool:
+        try:
+            return await self._outbox.find_result(target, job.id)
+        except discord.HTTPException as exc:
+            log.warning("job %s: cannot look for the result in the channel (%s); posting it again", job.id, exc)
+            return False
+
+    async def find_post(self, job: Job) -> bool | None:
+        """After a crash mid-post: is the result already in the channel? None for failure
+        notices (mostly private edits, which can be repeated harmlessly) and where the bot
+        may not read the channel's history."""
+        if job.state != "ready":
+            return None
+        try:
+            return await self._outbox.find_result(Target.load(job.destination), job.id)
+        except discord.HTTPException as exc:
+            log.info("job %s: cannot look for an earlier post (%s)", job.id, exc)
+            return None
 
     async def _send_result(self, job: Job, result: Result, limit: int, send: Send) -> None:
         mentions = only_requester(int(job.requester.user_id))
@@ -131,7 +157,7 @@ class DiscordMessenger:
                         raise
                     log.info("job %s: interaction refused the failure notice (%s)", job.id, exc)
         with _gone_if_refused(target):
-            await self._outbox.post(target, content=failure_notice(job, reason),
+            await self._outbox.post(target, content=failure_notice(job, reason), nonce=nonce_for("f", job.id),
                                     allowed_mentions=only_requester(target.user_id))
 
     def upload_limit(self, job: Job) -> int:

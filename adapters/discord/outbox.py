@@ -7,6 +7,7 @@ from typing import Any
 import discord
 
 from adapters.discord.destination import Target
+from adapters.discord.once import no_retry
 
 __all__ = ["Outbox"]
 
@@ -28,12 +29,31 @@ class Outbox:
         await self._webhook(target).edit_message("@original", **fields)  # type: ignore[arg-type]
 
     async def follow_up(self, target: Target, **fields: Any) -> discord.WebhookMessage:
-        return await self._webhook(target).send(wait=True, **fields)
+        """A new message through the token. Not retried on a 5xx (PostUncertain instead): the
+        message may exist, and only a look in the channel can tell (find_result)."""
+        with no_retry():
+            return await self._webhook(target).send(wait=True, **fields)
 
     async def post(self, target: Target, **fields: Any) -> discord.Message:
         """A plain message in the channel, which needs no token (and the bot's own permissions)."""
         channel = self._client.get_partial_messageable(target.channel_id, guild_id=target.guild_id)
         return await channel.send(**fields)
+
+    async def find_result(self, target: Target, job_id: str, *, limit: int = 50) -> bool:
+        """Whether the bot's result for `job_id` is among the channel's recent messages (its
+        file is named after the job, and its buttons carry the job id). Raises
+        discord.HTTPException when the bot may not read the channel's history."""
+        channel = self._client.get_partial_messageable(target.channel_id, guild_id=target.guild_id)
+        me = self._client.user.id if self._client.user else None
+        async for message in channel.history(limit=limit):
+            if message.author.id != me:
+                continue
+            if any(job_id in attachment.filename for attachment in message.attachments):
+                return True
+            if any(job_id in (getattr(item, "custom_id", None) or "")
+                   for row in message.components for item in getattr(row, "children", ())):
+                return True
+        return False
 
     def channel_upload_limit(self, target: Target) -> int:
         guild = self._client.get_guild(target.guild_id) if target.guild_id else None

@@ -100,6 +100,12 @@ class FakeDiscord:
         # closed their DMs), "ATTACH_FILES"
         self.missing_permissions: dict[int, set[str]] = {}
         self.post_faults: list[DiscordError] = []  # the next channel posts answer these, in order
+        # The next follow-ups / channel posts ARE created, then answered with this status (as a
+        # Discord edge can time out after the message exists): a client that retries posts twice.
+        self.followup_errors_after_create: list[int] = []
+        self.post_errors_after_create: list[int] = []
+        self.history_forbidden = False  # the bot lacks Read Message History
+        self._nonces: dict[tuple[int, str], FakeMessage] = {}  # enforce_nonce: a repeat returns the first
         # What the tests inspect:
         self.problems: list[str] = []  # unknown routes and protocol violations
         self.requests: list[tuple[str, str, Any]] = []  # (method, path, json body)
@@ -379,6 +385,7 @@ class FakeDiscord:
             ("DELETE", rf"/webhooks/{app}/([^/]+)/messages/(@original|\d+)", self._delete_webhook_message,
              False),
             ("POST", r"/channels/(\d+)/messages", self._channel_message, True),
+            ("GET", r"/channels/(\d+)/messages", self._channel_history, True),
         ]
 
     async def _me(self, **_: Any) -> dict[str, Any]:
@@ -487,6 +494,9 @@ class FakeDiscord:
         message = self._new_message(interaction, body.get("flags", 0) & EPHEMERAL)
         self._apply(message, body, files, interaction.upload_limit)
         interaction.followups.append(message)
+        if self.followup_errors_after_create:
+            status = self.followup_errors_after_create.pop(0)
+            raise DiscordError(status, 0, f"{status}: created, but the answer was lost")
         return message.payload()
 
     def _webhook_message(self, token: str, message_id: str) -> tuple[FakeInteraction, FakeMessage]:
@@ -526,10 +536,28 @@ class FakeDiscord:
             raise self.post_faults.pop(0)
         if body.get("flags", 0) & EPHEMERAL:
             self.problems.append("ephemeral flag on a channel message")
+        nonce = (int(channel_id), str(body.get("nonce"))) if body.get("enforce_nonce") else None
+        if nonce in self._nonces:
+            return self._nonces[nonce].payload()  # Discord: the same nonce again is the same message
         message = FakeMessage(self.ids.next(), int(channel_id), self.channels[int(channel_id)], self.bot_user)
         self._apply(message, body, files, self.channel_upload_limit)
         self.messages[message.id] = message
+        if nonce is not None:
+            self._nonces[nonce] = message
+        if self.post_errors_after_create:
+            status = self.post_errors_after_create.pop(0)
+            raise DiscordError(status, 0, f"{status}: created, but the answer was lost")
         return message.payload()
+
+    async def _channel_history(self, channel_id: str, *, query: Mapping[str, str], **_: Any) -> list[dict[str, Any]]:
+        if int(channel_id) not in self.channels:
+            raise DiscordError(404, 10003, "Unknown Channel")
+        if self.history_forbidden:
+            raise DiscordError(403, 50001, "Missing Access")
+        limit = min(100, int(query.get("limit", 50)))
+        found = [m for m in self.messages.values()
+                 if m.channel_id == int(channel_id) and not m.deleted and not m.ephemeral]
+        return [m.payload() for m in sorted(found, key=lambda m: m.id, reverse=True)[:limit]]
 
     def _new_message(self, interaction: FakeInteraction, flags: int) -> FakeMessage:
         message = FakeMessage(self.ids.next(), interaction.channel_id, interaction.guild_id, self.bot_user,
