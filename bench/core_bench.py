@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import os
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from bot.commands import GenerationRequest, Requester  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.jobs.runner import Timing  # noqa: E402
 from bot.wiring import build_core  # noqa: E402
+from bench import simproc  # noqa: E402
 
 KEY = "bench-key-0123456789"
 
@@ -66,24 +66,8 @@ class CountingMessenger:
         return 25 * 1024 * 1024
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_simulator(video_seconds: float) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "adapters.cli", "simulate", "--port", str(port), "--api-key", KEY,
-         "--video-seconds", str(video_seconds)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "REELBOT_LOG_LEVEL": "WARNING"})
-    line = proc.stdout.readline()  # "…listening on http://127.0.0.1:PORT…"
-    if "listening" not in line:
-        proc.kill()
-        raise RuntimeError(f"simulator did not start: {line!r}")
-    return proc, f"http://127.0.0.1:{port}"
+    return simproc.start_simulator(KEY, video_seconds)
 
 
 def rss_mb() -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from pathlib import Path
 
@@ -38,14 +39,17 @@ async def test_missing_authorization_gets_the_401_envelope(simulator):
     assert reply.status_code == 401 and reply.json()["error"]["type"] == "api_error"
 
 
-async def test_reelbot_simulate_serves_on_the_port_it_is_given(unused_tcp_port):
+async def test_reelbot_simulate_on_port_0_serves_on_the_port_it_reports():
+    # port 0: the system picks a free port and the simulator says which, so no other process
+    # can take it between a choice and the bind
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", "simulate", "--port", str(unused_tcp_port), "--api-key", "k",
+        sys.executable, "-m", "adapters.cli", "simulate", "--port", "0", "--api-key", "k",
         "--video-seconds", "0", cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
     try:
         line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
-        assert f"http://127.0.0.1:{unused_tcp_port}" in line
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{unused_tcp_port}",
+        url = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+        assert url and url.group(1) != "0"
+        async with httpx.AsyncClient(base_url=url.group(0),
                                      headers={"Authorization": "Bearer k"}) as http:
             task = (await http.post("/minimaxi/v1/video_generation",
                                     json={"model": "T2V-01", "prompt": "x"})).json()["task_id"]

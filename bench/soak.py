@@ -1,0 +1,132 @@
+"""Fault soak: jobs against the simulator (its own process) with ~20 % injected faults of
+every kind, a SIGKILL of the bot at a random moment, and a restart. Prints what happened to
+every job, what 302.AI billed per job, both ledgers, and operator spend against the ceiling.
+
+    .venv/bin/python bench/soak.py [--jobs 2000] [--rate 400] [--ceiling 3000] [--seed N]
+
+The bot is tests/core/bot_process.py: the real core on SQLite, posting to an append-only
+file (its "chat"), which survives the kill and can be asked what it holds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.simproc import start_simulator  # noqa: E402
+from bot.quota import quota_day  # noqa: E402
+from bot.store.audit import ledger_problems  # noqa: E402
+from bot.store.database import Database  # noqa: E402
+
+KEY = "sk-soak-0123456789abcdef"
+
+
+async def run_bot(workdir: Path, sim: str, *args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.core.bot_process", "--db", str(workdir / "bot.db"), "--sim", sim,
+        "--key", KEY, "--posts", str(workdir / "posts.log"), "--timeout", "1.5", *args,
+        cwd=ROOT, stdout=asyncio.subprocess.DEVNULL, stderr=open(workdir / "bot.log", "ab"),
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"})
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=400.0, help="requests per second")
+    parser.add_argument("--ceiling", type=int, default=3000, help="bot-wide daily ceiling in credits")
+    parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument("--video-seconds", type=float, default=2.0)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    sim_proc, sim = start_simulator(KEY, args.video_seconds)
+    workdir = Path(tempfile.mkdtemp(prefix="reelbot-soak-"))
+    try:
+        started = time.monotonic()
+        bot = await run_bot(workdir, sim, "--submit", str(args.jobs), "--rate", str(args.rate),
+                            "--seed", str(args.seed), "--ceiling", str(args.ceiling))
+        kill_at = rng.uniform(1.0, args.jobs / args.rate + 4.0)
+        try:
+            await asyncio.wait_for(bot.wait(), kill_at)
+            killed = "never (it finished first)"
+        except TimeoutError:
+            bot.send_signal(signal.SIGKILL)
+            await bot.wait()
+            killed = f"{kill_at:.2f} s after start"
+        restarted = time.monotonic()
+        bot = await run_bot(workdir, sim, "--submit", "0", "--ceiling", str(args.ceiling))
+        await bot.wait()
+        finished = time.monotonic()
+        await report(args, workdir, sim, killed, restarted - started, finished - restarted)
+    finally:
+        sim_proc.terminate()
+        sim_proc.wait()
+
+
+async def report(args, workdir: Path, sim: str, killed: str, before: float, after: float) -> None:
+    with urllib.request.urlopen(f"{sim}/_sim/billing") as reply:  # loopback: the simulator
+        billed = json.load(reply)
+    db = await Database.open(workdir / "bot.db")
+    try:
+        jobs = await db.fetchall("SELECT id, prompt, state, cost, quota_day FROM jobs")
+        by_prompt = {row["prompt"]: row for row in jobs}
+        states = Counter(row["state"] for row in jobs)
+        posts = Counter(line.split()[1] for line in (workdir / "posts.log").read_text().splitlines())
+        calls = Counter(b["prompt"] for b in billed)
+        unknown = [p for p in calls if p not in by_prompt]
+        spend_rows = {r["job_id"] for r in await db.fetchall(
+            "SELECT job_id FROM ledger WHERE entry IN ('spend', 'spend_unconfirmed')")}
+        uncounted = [by_prompt[p]["id"] for p in calls if p in by_prompt and by_prompt[p]["id"] not in spend_rows]
+        scopes = await db.fetchall(
+            "SELECT CASE WHEN user_key IS NOT NULL THEN 'members' END AS scope, "
+            "SUM(CASE entry WHEN 'reserve' THEN amount ELSE 0 END) AS reserved, "
+            "SUM(CASE entry WHEN 'commit' THEN amount ELSE 0 END) AS committed, "
+            "SUM(CASE entry WHEN 'refund' THEN amount ELSE 0 END) AS refunded, "
+            "SUM(CASE WHEN entry IN ('spend', 'spend_unconfirmed') THEN amount ELSE 0 END) AS billed, "
+            "SUM(CASE entry WHEN 'spend_unconfirmed' THEN 1 ELSE 0 END) AS unconfirmed FROM ledger")
+        flying = sum(row["cost"] for row in jobs if row["state"] in ("queued", "submitting", "running", "ready"))
+        day = quota_day(time.time())
+        spend = (await db.fetchone("SELECT COALESCE(SUM(spent), 0) AS s FROM usage WHERE scope = 'spend' "
+                                   "AND day = ?", (day,)))["s"]
+        sim_credits = sum(by_prompt[p]["cost"] * n for p, n in calls.items() if p in by_prompt)
+        problems = await ledger_problems(db)
+    finally:
+        await db.close()
+    twice = [j for j, n in posts.items() if n > 1]
+    over = [(by_prompt[p]["id"], n) for p, n in calls.items() if n > 1 and p in by_prompt]
+    s = scopes[0]
+    print(f"soak: {args.jobs} requests at {args.rate:g}/s, ~20 % faults, seed {args.seed}, "
+          f"SIGKILL {killed}")
+    print(f"  run 1 {before:.1f} s, run 2 (restart to idle) {after:.1f} s")
+    print(f"  jobs accepted            {len(jobs)}   (refused at the door: {args.jobs - len(jobs)}, "
+          "ceiling or not yet sent at the kill)")
+    print(f"  delivered                {states['delivered']}")
+    print(f"  refunded                 {states['failed']}")
+    print(f"  stuck                    {len(jobs) - states['delivered'] - states['failed']}   (must be 0)")
+    print(f"  posted twice             {len(twice)}   (must be 0) {twice[:10]}")
+    print(f"  ended without a post     {sum(1 for row in jobs if row['id'] not in posts)}")
+    print(f"  paid calls (simulator)   {sum(calls.values())} for {len(calls)} jobs; "
+          f"max per job {max(calls.values(), default=0)} (must be <= 1) {over[:10]}")
+    print(f"  billed but not counted   {len(uncounted) + len(unknown)}   (must be 0)")
+    print(f"  member ledger            reserved {s['reserved']} = committed {s['committed']} + refunded "
+          f"{s['refunded']} + in flight {flying}: {'holds' if s['reserved'] == s['committed'] + s['refunded'] + flying else 'BROKEN'}")
+    print(f"  operator spend           {spend} credits counted ({s['unconfirmed']} unconfirmed calls); "
+          f"simulator billed {sim_credits} credits; ceiling {args.ceiling}: "
+          f"{'within' if max(spend, sim_credits) <= args.ceiling else 'OVER'}")
+    print(f"  ledger audit             {'balanced' if not problems else problems[:5]}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
