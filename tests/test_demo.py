@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.media import is_mp4, is_png
@@ -34,3 +35,25 @@ def test_console_refuses_bad_input_without_charging(tmp_path):
     assert "No image file at /no/such/file.png" in proc.stdout
     assert "Unknown command '/bogus'" in proc.stdout
     assert "used 0 of 50" in proc.stdout
+
+
+def test_a_second_process_on_the_same_data_directory_refuses_to_start_until_the_first_dies(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[1])}
+    first = subprocess.Popen([sys.executable, "-m", "adapters.cli", "demo"], stdin=subprocess.PIPE,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path, env=env)
+    lock = tmp_path / "reelbot-data" / "demo.db.lock"
+    try:
+        deadline = time.monotonic() + 30
+        while not (lock.exists() and lock.read_text() == str(first.pid)):  # it holds the lock
+            assert time.monotonic() < deadline and first.poll() is None, "the first demo never started"
+            time.sleep(0.05)
+        second = subprocess.run([sys.executable, "-m", "adapters.cli", "demo"], input="/quota\n", text=True,
+                                capture_output=True, cwd=tmp_path, timeout=60, env=env)
+        assert second.returncode == 2
+        assert f"another reelbot (pid {first.pid})" in second.stderr
+    finally:
+        first.kill()  # SIGKILL: the kernel drops its lock with it
+        first.communicate()
+    third = subprocess.run([sys.executable, "-m", "adapters.cli", "demo"], input="/quota\n", text=True,
+                           capture_output=True, cwd=tmp_path, timeout=60, env=env)
+    assert third.returncode == 0, third.stderr

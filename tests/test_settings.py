@@ -66,3 +66,22 @@ def test_interaction_tokens_and_bot_token_shapes_are_redacted_without_being_name
     RedactSecrets([]).filter(record)
     assert record.getMessage() == ("POST https://discord.com/api/v10/webhooks/1234567/***/messages "
                                    "and https://api.telegram.org/bot***/getMe")
+
+
+def test_a_price_given_by_a_models_alias_is_applied():
+    catalog = Catalog(default_models(), Settings.from_env({"REELBOT_PRICES": "hailuo=20, director=7"}).prices)
+    assert catalog.get("MiniMax-Hailuo-02").price == 20 and catalog.get("T2V-01-Director").price == 7
+
+
+def test_a_price_given_twice_for_one_model_is_refused():
+    with pytest.raises(ValueError, match="twice"):
+        Catalog(default_models(), Settings.from_env({"REELBOT_PRICES": "hailuo=20,MiniMax-Hailuo-02=30"}).prices)
+
+
+def test_backoff_is_jittered_and_capped():
+    import random
+
+    from bot.jobs.retry import backoff
+    waits = {round(backoff(3, 2.0, 60.0, random.Random(seed)), 6) for seed in range(20)}
+    assert len(waits) > 10 and all(4.0 <= w <= 8.0 for w in waits)
+    assert all(30.0 <= backoff(20, 2.0, 60.0, random.Random(s)) <= 60.0 for s in range(20))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 
 from bot.errors import ValidationError
 from tests.conftest import RecordingMessenger
@@ -132,3 +135,28 @@ async def test_webp_goes_as_is_to_hailuo(core, simulator):
     await core.wait_idle()
     sent = next(r for r in simulator.requests if r["path"].endswith("video_generation"))
     assert sent["body"]["first_frame_image"].startswith("data:image/webp;base64,")
+
+
+def mpo_bytes() -> bytes:
+    """What a phone camera saves: a JPEG with a second frame appended (Pillow reads it as MPO)."""
+    out = io.BytesIO()
+    first, second = Image.new("RGB", (640, 480), (10, 120, 200)), Image.new("RGB", (640, 480), (0, 0, 0))
+    first.save(out, "MPO", save_all=True, append_images=[second])
+    return out.getvalue()
+
+
+async def test_a_phone_photo_read_as_mpo_is_accepted_and_sent_as_a_plain_jpeg(core, simulator):
+    data = mpo_bytes()
+    with Image.open(io.BytesIO(data)) as img:
+        assert img.format == "MPO"
+    await core.submit(request("animate", image=data))
+    await core.wait_idle()
+    sent = next(r for r in simulator.requests if r["path"].endswith("video_generation"))
+    assert sent["body"]["first_frame_image"].startswith("data:image/jpeg;base64,")
+    stored = (await core._store.image(next(iter(await _job_ids(core)))))[1]
+    with Image.open(io.BytesIO(stored)) as img:
+        assert img.format == "JPEG" and img.size == (640, 480)
+
+
+async def _job_ids(core) -> list[str]:
+    return [row["id"] for row in await core._store._db.fetchall("SELECT id FROM jobs")]
