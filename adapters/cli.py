@@ -12,6 +12,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from adapters import admin_cli
 from bot.ai302.simulator import Simulator
 from bot.config import Settings, SettingsError, load_env
 from bot.jobs.runner import Timing
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--image-seconds", type=float, default=0.0)
     sim.add_argument("--api-key", default=None, help="the only key accepted (default: any Bearer key)")
     sim.add_argument("--fault", default=None, help="fail every request this way (see the README)")
+    admin_cli.add_parser(sub)
     args = parser.parse_args(argv)
 
     env = load_env(args.env_file)
@@ -55,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as err:
         print(f"reelbot: {err}", file=sys.stderr)
         return 2
-    handlers = {"run": _run, "demo": _demo, "console": _console, "simulate": _simulate}
+    handlers = {"run": _run, "demo": _demo, "console": _console, "simulate": _simulate,
+                "admin": lambda args, settings, env: admin_cli.run_admin(args, settings)}
     try:
         return asyncio.run(handlers[args.command](args, settings, env))
     except KeyboardInterrupt:

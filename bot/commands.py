@@ -24,6 +24,8 @@ class Requester:
     chat_id: str | None = None  # Telegram chat or Discord guild: the scope of per-chat limits
     name: str = ""
     is_admin: bool = False
+    private: bool = False  # a direct message / private chat with the bot
+    roles: tuple[str, ...] = ()  # Discord role ids, for tiers bound to roles
 
     @property
     def user_key(self) -> str:
@@ -60,7 +62,7 @@ class Ticket:
     command: Command
     model: str
     cost: int
-    credits_left: int
+    credits_left: int | None  # None: no daily limit (an admin)
     jobs_in_flight: int
 
 
@@ -73,6 +75,9 @@ class QuotaStatus:
     max_in_flight: int
     resets_at: datetime
     chat_credits_left: int | None = None  # None where no per-chat limit is set
+    granted_today: int = 0  # credits admins added for today (included in daily_credits)
+    unlimited: bool = False  # an admin, held only by the bot-wide ceiling
+    tier: str | None = None
 
 
 @dataclass(frozen=True)

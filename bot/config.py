@@ -52,6 +52,14 @@ class Settings:
     delivery_deadline: float = 6 * 3600
     max_download_bytes: int = 200 * 1024 * 1024
     log_level: str = "INFO"
+    # access policy (bot.access): where the bot answers, tiers, and what admins may spend
+    allowed_chats: frozenset[str] = frozenset()  # empty: everywhere
+    allow_dms: bool = True
+    tiers: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # name -> (credits/day, in flight)
+    role_tiers: Mapping[str, str] = field(default_factory=dict)  # Discord role id -> tier
+    user_tiers: Mapping[str, str] = field(default_factory=dict)  # "telegram:123" -> tier
+    admins_unlimited: bool = True
+    probe_interval: float = 300.0  # seconds between checks that a paused 302.AI account works again
 
     @property
     def database(self) -> Path:
@@ -88,6 +96,14 @@ class Settings:
             delivery_deadline=get("REELBOT_DELIVERY_DEADLINE", cls.delivery_deadline, float),
             max_download_bytes=get("REELBOT_MAX_DOWNLOAD_MB", 200, int) * 1024 * 1024,
             log_level=get("REELBOT_LOG_LEVEL", cls.log_level).upper(),
+            allowed_chats=frozenset(_items(env.get("REELBOT_ALLOWED_CHATS", ""))),
+            allow_dms=get("REELBOT_ALLOW_DMS", cls.allow_dms, _bool),
+            tiers=_parse_tiers(env.get("REELBOT_TIERS", ""), get("REELBOT_MAX_IN_FLIGHT", cls.max_in_flight, int)),
+            role_tiers=_parse_pairs("DISCORD_ROLE_TIERS", env.get("DISCORD_ROLE_TIERS", "")),
+            user_tiers={f"telegram:{k}": v for k, v in
+                        _parse_pairs("TELEGRAM_USER_TIERS", env.get("TELEGRAM_USER_TIERS", "")).items()},
+            admins_unlimited=get("REELBOT_ADMINS_UNLIMITED", cls.admins_unlimited, _bool),
+            probe_interval=get("REELBOT_PROBE_INTERVAL", cls.probe_interval, float),
         )
 
 
@@ -100,3 +116,42 @@ def _parse_prices(raw: str) -> dict[str, int]:
             raise SettingsError(f"REELBOT_PRICES: “{item}” should look like MODEL=CREDITS")
         prices[name.strip()] = int(value)
     return prices
+
+
+def _items(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
+_bool.__name__ = "boolean (true/false)"
+
+
+def _parse_tiers(raw: str, default_in_flight: int) -> dict[str, tuple[int, int]]:
+    """`vip=200/4,pro=100` -> {"vip": (200, 4), "pro": (100, default_in_flight)}."""
+    tiers = {}
+    for item in _items(raw):
+        name, sep, value = item.partition("=")
+        credits, _, flying = value.partition("/")
+        if not sep or not name.strip() or not credits.strip().isdigit() or (flying and not flying.strip().isdigit()):
+            raise SettingsError(f"REELBOT_TIERS: “{item}” should look like NAME=CREDITS or NAME=CREDITS/JOBS")
+        tiers[name.strip()] = (int(credits), int(flying) if flying else default_in_flight)
+    return tiers
+
+
+def _parse_pairs(setting: str, raw: str) -> dict[str, str]:
+    """`123:vip,456:pro` -> {"123": "vip", "456": "pro"}."""
+    pairs = {}
+    for item in _items(raw):
+        key, sep, tier = item.rpartition(":")
+        if not sep or not key.strip() or not tier.strip():
+            raise SettingsError(f"{setting}: “{item}” should look like ID:TIER")
+        pairs[key.strip()] = tier.strip()
+    return pairs

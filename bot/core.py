@@ -20,6 +20,10 @@ from bot.quota import Limits, next_reset, quota_day
 from bot.store.jobs import JobStore
 from bot.texts import help_text
 from bot.validation import Validator
+from bot.access import AccessPolicy, Tier
+from bot.admin import AdminDesk
+from bot.guard import AccountGuard
+from bot.store.policy import PolicyStore
 
 __all__ = ["Core"]
 
@@ -28,12 +32,20 @@ log = logging.getLogger(__name__)
 
 class Core:
     def __init__(self, settings: Settings, store: JobStore, client: Ai302Client, catalog: Catalog,
-                 runner: JobRunner, *, clock: Callable[[], float] = time.time,
+                 runner: JobRunner, policy: PolicyStore, *, clock: Callable[[], float] = time.time,
                  closers: tuple[Callable[[], Awaitable[None]], ...] = ()):
         self.settings, self.catalog = settings, catalog
         self.limits = Limits(settings.daily_credits, settings.max_in_flight,
-                             settings.chat_daily_credits, settings.bot_daily_credits)
-        self._store, self._client, self._runner = store, client, runner
+                             settings.chat_daily_credits or None, settings.bot_daily_credits)
+        self.access = AccessPolicy(
+            self.limits, settings.allowed_chats, settings.allow_dms,
+            {name: Tier(name, credits, flying) for name, (credits, flying) in settings.tiers.items()},
+            settings.role_tiers, settings.user_tiers, settings.admins_unlimited)
+        self._store, self._client, self._runner, self._policy = store, client, runner, policy
+        self.admin = AdminDesk(store.db, policy, self.access, clock)
+        self.guard = AccountGuard(policy, store, client, runner.messengers, ceiling=settings.bot_daily_credits,
+                                  probe_interval=settings.probe_interval, clock=clock)
+        runner.watch(self.guard.account_problem, self.guard.spent)
         self._validator = Validator(catalog)
         self._clock = clock
         self._closers = closers
@@ -43,6 +55,7 @@ class Core:
         self._runner.register(platform, messenger)
 
     async def start(self) -> None:
+        await self.guard.start()
         resumed = await self._runner.resume()
         if resumed:
             log.info("resumed %d unfinished job(s)", resumed)
@@ -54,6 +67,7 @@ class Core:
         await self._runner.stop()
 
     async def stop(self) -> None:
+        await self.guard.stop()
         await self._runner.stop()
         for close in self._closers:
             await close()
@@ -74,10 +88,14 @@ class Core:
         return help_text(self.catalog, style)
 
     async def submit(self, request: GenerationRequest) -> Ticket:
-        """Validate, reserve and start a job. Raises UserError (the reply) when refused."""
+        """Check the policy, validate, reserve and start a job. Raises UserError (the reply)
+        when refused."""
         messenger = self._runner.messenger(request.requester.platform)
-        checked = await self._validator.check(request)
         now = self._clock()
+        snapshot = await self._policy.snapshot(quota_day(now))
+        self.access.check_place(request.requester, snapshot)
+        limits = self.access.limits_for(request.requester, snapshot)
+        checked = await self._validator.check(request)
         video = checked.model.output == "video"
         job = Job(
             id=secrets.token_hex(6), requester=request.requester, command=request.command,
@@ -88,13 +106,14 @@ class Core:
         image = (checked.image.mime, checked.image.data) if checked.image else None
         # Once credits may be reserved, the job must start even if our caller is cancelled
         # meanwhile: a reserved job that nobody runs would wait for the next restart.
-        return await asyncio.shield(self._accept(job, image, messenger, now))
+        return await asyncio.shield(self._accept(job, image, messenger, limits, now))
 
-    async def _accept(self, job: Job, image: tuple[str, bytes] | None, messenger: Messenger,
+    async def _accept(self, job: Job, image: tuple[str, bytes] | None, messenger: Messenger, limits: Limits,
                       now: float) -> Ticket:
-        usage = await self._store.reserve(job, image, self.limits, now)
+        usage = await self._store.reserve(job, image, limits, now)
         ticket = Ticket(job.id, job.command, job.model, job.cost,
-                        credits_left=self.settings.daily_credits - usage.user_spent,
+                        credits_left=None if job.requester.is_admin and self.settings.admins_unlimited
+                        else max(0, limits.daily_credits - usage.user_spent),
                         jobs_in_flight=usage.in_flight)
         try:
             patch = await messenger.acknowledge(job, ticket)
@@ -126,13 +145,19 @@ class Core:
 
     async def quota(self, requester: Requester) -> QuotaStatus:
         now = self._clock()
+        snapshot = await self._policy.snapshot(quota_day(now))
+        limits = self.access.limits_for(requester, snapshot)
         usage = await self._store.usage(requester, quota_day(now))
         chat_left = None
-        if self.limits.chat_daily_credits and requester.chat_key:
-            chat_left = max(0, self.limits.chat_daily_credits - usage.chat_spent)
+        if limits.chat_daily_credits is not None and requester.chat_key:
+            chat_left = max(0, limits.chat_daily_credits - usage.chat_spent)
+        tier = self.access.tier_of(requester, snapshot)
         return QuotaStatus(
-            daily_credits=self.limits.daily_credits, used_today=usage.user_spent,
-            credits_left=max(0, self.limits.daily_credits - usage.user_spent),
-            jobs_in_flight=usage.in_flight, max_in_flight=self.limits.max_in_flight,
-            resets_at=next_reset(now), chat_credits_left=chat_left)
+            daily_credits=limits.daily_credits, used_today=usage.user_spent,
+            credits_left=max(0, limits.daily_credits - usage.user_spent),
+            jobs_in_flight=usage.in_flight, max_in_flight=limits.max_in_flight,
+            resets_at=next_reset(now), chat_credits_left=chat_left,
+            granted_today=snapshot.granted.get(requester.user_key, 0),
+            unlimited=requester.is_admin and self.settings.admins_unlimited,
+            tier=tier.name if tier else None)
 

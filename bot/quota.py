@@ -45,7 +45,7 @@ class Usage:
 class Limits:
     daily_credits: int
     max_in_flight: int
-    chat_daily_credits: int = 0  # 0: no per-chat limit
+    chat_daily_credits: int | None = None  # None: no per-chat limit
     bot_daily_credits: int = 0  # 0: no bot-wide ceiling
 
     def check(self, usage: Usage, cost: int, now: float) -> None:
@@ -59,7 +59,7 @@ class Limits:
         if cost > left:
             raise QuotaExceeded(f"This costs {cost} credits and you have {max(left, 0)} left today. "
                                 f"Your credits reset in {reset}.")
-        if self.chat_daily_credits and cost > self.chat_daily_credits - usage.chat_spent:
+        if self.chat_daily_credits is not None and cost > self.chat_daily_credits - usage.chat_spent:
             raise QuotaExceeded(f"This chat has used its {self.chat_daily_credits} credits for today. "
                                 f"They reset in {reset}.")
         if self.bot_daily_credits and cost > self.bot_daily_credits - usage.bot_spent:

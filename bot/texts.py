@@ -30,7 +30,8 @@ def credits_text(n: int) -> str:
 def ticket_text(ticket: Ticket) -> str:
     what = "image" if ticket.command is Command.IMAGE else "video"
     return (f"Queued your {what} with {ticket.model}: it costs {credits_text(ticket.cost)}, "
-            f"you have {credits_text(ticket.credits_left)} left today.")
+            + (f"you have {credits_text(ticket.credits_left)} left today." if ticket.credits_left is not None
+               else "you have no daily limit."))
 
 
 def progress_text(job: Job, progress: Progress) -> str:
@@ -40,6 +41,9 @@ def progress_text(job: Job, progress: Progress) -> str:
 
 
 def quota_text(status: QuotaStatus, now: float) -> str:
+    if status.unlimited:
+        return (f"As an admin you have no daily limit (the bot-wide ceiling still applies). "
+                f"Used today: {credits_text(status.used_today)}; jobs running: {status.jobs_in_flight}.")
     lines = [
         f"You have {credits_text(status.credits_left)} left today "
         f"(used {status.used_today} of {status.daily_credits}).",
@@ -48,6 +52,10 @@ def quota_text(status: QuotaStatus, now: float) -> str:
     ]
     if status.chat_credits_left is not None:
         lines.insert(1, f"This chat has {credits_text(status.chat_credits_left)} left today.")
+    if status.granted_today:
+        lines.insert(1, f"Includes {credits_text(status.granted_today)} an admin granted you today.")
+    if status.tier:
+        lines.insert(1, f"Your tier: {status.tier}.")
     return "\n".join(lines)
 
 

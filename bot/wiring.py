@@ -13,6 +13,7 @@ from bot.jobs.runner import JobRunner, Timing
 from bot.store.database import Database
 from bot.store.jobs import JobStore
 from bot.store.lock import InstanceLock
+from bot.store.policy import PolicyStore
 
 __all__ = ["build_core"]
 
@@ -40,5 +41,5 @@ async def build_core(settings: Settings, *, timing: Timing | None = None,
                               delivery_window=settings.delivery_deadline)
     runner = JobRunner(store, client, catalog, timing, max_download_bytes=settings.max_download_bytes,
                        max_concurrent_requests=settings.max_concurrent_requests, clock=clock)
-    return Core(settings, store, client, catalog, runner, clock=clock,
+    return Core(settings, store, client, catalog, runner, PolicyStore(db), clock=clock,
                 closers=(client.aclose, db.close, lock.aclose))

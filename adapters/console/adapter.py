@@ -64,8 +64,8 @@ class ConsoleMessenger:
 class ConsoleAdapter:
     def __init__(self, core: Core, out_dir: Path, *, out: TextIO = sys.stdout, user: str | None = None):
         self._core = core
-        self._user = Requester(PLATFORM, user or getpass.getuser(), name=user or getpass.getuser(),
-                               is_admin=True)
+        # a member, not an admin: the console shows what members see (operators have `reelbot admin`)
+        self._user = Requester(PLATFORM, user or getpass.getuser(), name=user or getpass.getuser())
         self.messenger = ConsoleMessenger(out_dir, out)
         core.register(PLATFORM, self.messenger)
 

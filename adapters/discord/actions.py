@@ -39,9 +39,11 @@ class Actions:
 
     def requester(self, interaction: discord.Interaction) -> Requester:
         user = interaction.user
+        roles = tuple(str(role.id) for role in getattr(user, "roles", ()))  # a Member's roles; none in DMs
         return Requester(platform="discord", user_id=str(user.id),
                          chat_id=str(interaction.guild_id) if interaction.guild_id else None,
-                         name=user.display_name, is_admin=user.id in self._admins)
+                         name=user.display_name, is_admin=user.id in self._admins,
+                         private=interaction.guild_id is None, roles=roles)
 
     # -- generation ------------------------------------------------------------------------
 

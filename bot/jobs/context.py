@@ -50,6 +50,19 @@ class Context:
     settle: Callable[[Coroutine[Any, Any, Any]], Awaitable[Any]]  # run to the end even if cancelled
     messengers: dict[str, Messenger] = field(default_factory=dict)
     rng: random.Random = field(default_factory=random.Random)
+    # told when 302.AI refuses the operator's account ("auth", "balance"), and after each paid call
+    on_account_problem: Callable[[str, str], Awaitable[None]] | None = None
+    on_spend: Callable[[], Awaitable[None]] | None = None
+
+    async def tell(self, hook: Callable[..., Awaitable[None]] | None, *args: Any) -> None:
+        if hook is None:
+            return
+        try:
+            await hook(*args)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the operator's alerts must never stop a job
+            log.exception("an operator hook failed")
 
     def messenger(self, platform: str) -> Messenger:
         try:

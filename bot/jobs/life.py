@@ -102,6 +102,8 @@ class JobLife:
         if isinstance(err, AuthFailed | BalanceTooLow):
             log.error("302.AI refused job %s: %s. The operator must act (AI302_API_KEY / balance).",
                       job.id, err.detail)
+            await self._ctx.tell(self._ctx.on_account_problem,
+                                 "auth" if isinstance(err, AuthFailed) else "balance", err.detail)
         else:
             log.warning("job %s failed: %s", job.id, err.detail)
         if isinstance(err, RetryLater):
@@ -170,6 +172,7 @@ class JobLife:
             ctx.slots.release()
         moved = await ctx.write("an accepted call", claimed,
                                 lambda: ctx.store.accepted(claimed, sent_at, **changes))
+        await ctx.tell(ctx.on_spend)
         if moved is not None and moved.state is JobState.RUNNING:
             await ctx.progress(moved, "submitted")
         return moved

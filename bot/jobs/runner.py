@@ -49,6 +49,14 @@ class JobRunner:
     def messenger(self, platform: str) -> Messenger:
         return self._ctx.messenger(platform)
 
+    @property
+    def messengers(self) -> dict[str, Messenger]:
+        return self._ctx.messengers
+
+    def watch(self, on_account_problem, on_spend) -> None:
+        """Who hears about 302.AI refusing the operator's account, and about each paid call."""
+        self._ctx.on_account_problem, self._ctx.on_spend = on_account_problem, on_spend
+
     async def resume(self) -> int:
         """Carry on every unfinished job; returns how many were picked up."""
         picked = 0

@@ -38,7 +38,7 @@ async def ledger_problems(db: Database) -> list[str]:
         "SELECT CASE WHEN scope LIKE 'user:%' THEN 'users' ELSE scope END AS scope, SUM(spent) AS s "
         "FROM usage WHERE scope NOT LIKE 'chat:%' GROUP BY 1")}
     net = await db.fetchone("SELECT COALESCE(SUM(CASE entry WHEN 'reserve' THEN amount WHEN 'refund' THEN -amount "
-                            "ELSE 0 END), 0) AS members, COALESCE(SUM(CASE WHEN entry IN ('spend', "
+                            "WHEN 'reversal' THEN -amount ELSE 0 END), 0) AS members, COALESCE(SUM(CASE WHEN entry IN ('spend', "
                             "'spend_unconfirmed') THEN amount ELSE 0 END), 0) AS billed FROM ledger")
     if usage.get("users", 0) != net["members"]:
         problems.append(f"member usage {usage.get('users', 0)} != ledger {net['members']}")

@@ -64,6 +64,7 @@ class JobStore:
 
     def __init__(self, db: Database):
         self._db = db
+        self.db = db  # for read-only reports (bot.admin)
         self._reservations = ReservationQueue(db, self._insert)
         self._writer = TransitionWriter(db)
 
@@ -148,6 +149,10 @@ class JobStore:
         rows = await self._db.fetchall(
             f"SELECT * FROM jobs WHERE state IN {ledger.IN_FLIGHT_STATES} "
             "OR (state = 'failed' AND notified = 0) ORDER BY created_at")
+        return [_job(row) for row in rows]
+
+    async def in_state(self, state: JobState) -> list[Job]:
+        rows = await self._db.fetchall("SELECT * FROM jobs WHERE state = ? ORDER BY created_at", (str(state),))
         return [_job(row) for row in rows]
 
     async def usage(self, requester: Requester, day: str) -> Usage:

@@ -75,4 +75,42 @@ MIGRATIONS: list[str] = [
     CREATE INDEX jobs_in_flight ON jobs(user_key) WHERE state IN ('queued', 'submitting', 'running', 'ready');
     ALTER TABLE jobs ADD COLUMN posting INTEGER NOT NULL DEFAULT 0
     """,
+    # 3: operator controls: bans, limits per user / chat / tier, a pause, an audit trail,
+    # alert rate limits; grants are ledger rows (entry 'grant') counted per day in usage
+    """
+    CREATE TABLE bans (
+        user_key TEXT PRIMARY KEY,
+        reason   TEXT NOT NULL DEFAULT '',
+        actor    TEXT NOT NULL,
+        at       REAL NOT NULL
+    );
+    CREATE TABLE limits (
+        scope         TEXT PRIMARY KEY,
+        daily_credits INTEGER NOT NULL,
+        max_in_flight INTEGER,
+        actor         TEXT NOT NULL,
+        at            REAL NOT NULL
+    );
+    CREATE TABLE pause (
+        id     INTEGER PRIMARY KEY CHECK (id = 1),
+        cause  TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        actor  TEXT NOT NULL,
+        at     REAL NOT NULL
+    );
+    CREATE TABLE audit (
+        id     INTEGER PRIMARY KEY,
+        at     REAL NOT NULL,
+        actor  TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL DEFAULT '',
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE alerts (
+        cause   TEXT PRIMARY KEY,
+        sent_at REAL NOT NULL
+    );
+    CREATE INDEX jobs_by_user ON jobs(user_key, created_at);
+    CREATE INDEX jobs_by_day ON jobs(quota_day, state, user_key, model, cost, platform, chat_id)
+    """,
 ]

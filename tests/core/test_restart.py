@@ -144,7 +144,11 @@ async def test_cancelled_submitter_still_gets_its_job_run(make_core):
     core = await make_core()
     core.register("test", messenger)
     submitting = asyncio.create_task(core.submit(request("image", "a fox")))
-    await asyncio.sleep(0)  # the request is queued for reservation
+    reservations = core._store._reservations
+    for _ in range(10_000):  # each turn of the loop: the request reaches the reservation queue
+        if reservations._pending or reservations._flusher:
+            break
+        await asyncio.sleep(0)
     submitting.cancel()
     await wait_for(lambda: messenger.delivered, what="the delivery")
     assert (await core.quota(ALICE)).used_today == 1

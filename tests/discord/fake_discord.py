@@ -105,6 +105,8 @@ class FakeDiscord:
         self.followup_errors_after_create: list[int] = []
         self.post_errors_after_create: list[int] = []
         self.history_forbidden = False  # the bot lacks Read Message History
+        self.guild_roles = [self.ids.next(), self.ids.next()]  # roles the server has besides @everyone
+        self.member_roles: dict[str, list[int]] = {}  # user name -> role ids they hold
         self._nonces: dict[tuple[int, str], FakeMessage] = {}  # enforce_nonce: a repeat returns the first
         # What the tests inspect:
         self.problems: list[str] = []  # unknown routes and protocol violations
@@ -321,7 +323,7 @@ class FakeDiscord:
         }
         if guild_id:
             payload |= {"guild_id": str(guild_id), "guild_locale": "en-US",
-                        "member": member_payload(self.users[user])}
+                        "member": member_payload(self.users[user], self.member_roles.get(user))}
         else:
             payload["user"] = self.users[user]
         if source is not None:

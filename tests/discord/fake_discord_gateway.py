@@ -118,6 +118,7 @@ class FakeGateway:
                 channels = [channel_payload(c, g, "general")
                             for c, g in self.discord.channels.items() if g == guild]
                 await session.dispatch("GUILD_CREATE", guild_payload(
-                    guild, "Test server", channels, self.discord.bot_user, premium_tier=0))
+                    guild, "Test server", channels, self.discord.bot_user, premium_tier=0,
+                    roles=self.discord.guild_roles))
         session.ready = True
         await self.discord.changed()

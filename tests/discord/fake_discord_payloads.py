@@ -64,10 +64,10 @@ def user_payload(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any
     }
 
 
-def member_payload(user: Mapping[str, Any]) -> dict[str, Any]:
+def member_payload(user: Mapping[str, Any], roles: list[int] | None = None) -> dict[str, Any]:
     return {
         "user": dict(user),
-        "roles": [],
+        "roles": [str(r) for r in roles or []],
         "joined_at": _now_iso(),
         "deaf": False,
         "mute": False,
@@ -99,7 +99,7 @@ def channel_payload(channel_id: int, guild_id: int | None, name: str) -> dict[st
 
 
 def guild_payload(guild_id: int, name: str, channels: list[dict[str, Any]],
-                  bot_user: Mapping[str, Any], premium_tier: int) -> dict[str, Any]:
+                  bot_user: Mapping[str, Any], premium_tier: int, roles: list[int] = ()) -> dict[str, Any]:
     return {
         "id": str(guild_id),
         "name": name,
@@ -113,9 +113,9 @@ def guild_payload(guild_id: int, name: str, channels: list[dict[str, Any]],
         "default_message_notifications": 1,
         "explicit_content_filter": 0,
         "roles": [{
-            "id": str(guild_id), "name": "@everyone", "permissions": "104324673", "position": 0,
-            "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0,
-        }],
+            "id": str(role), "name": "@everyone" if role == guild_id else f"role {role}", "permissions": "104324673",
+            "position": i, "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0,
+        } for i, role in enumerate([guild_id, *roles])],
         "emojis": [],
         "stickers": [],
         "features": [],

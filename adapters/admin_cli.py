@@ -1,0 +1,87 @@
+"""`reelbot admin …`: the admins' chat commands for operators at a terminal.
+
+It opens the database beside a running bot (no instance lock: SQLite serialises the
+writes), and the bot sees each change on its next request. Users are named by platform and
+id, as the bot stores them: `telegram:123456`, `discord:80351110224678912`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from bot.access import AccessPolicy, Refused, Tier
+from bot.admin import PERIODS, AdminDesk
+from bot.commands import Requester
+from bot.config import Settings
+from bot.quota import Limits
+from bot.store.database import Database
+from bot.store.policy import PolicyStore
+
+__all__ = ["add_parser", "run_admin"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    admin = sub.add_parser("admin", help="operator controls: grant, limit, ban, usage, jobs, refund, pause")
+    cmds = admin.add_subparsers(dest="action", required=True)
+    grant = cmds.add_parser("grant", help="give a member extra credits for today")
+    grant.add_argument("user", help="platform:id, e.g. telegram:123456")
+    grant.add_argument("credits", type=int)
+    grant.add_argument("reason", nargs="*")
+    limit = cmds.add_parser("limit", help="credits a day (and jobs at a time) for a user, chat or tier")
+    limit.add_argument("scope", choices=("user", "chat", "tier"))
+    limit.add_argument("target", help="platform:id for a user or chat; the tier's name")
+    limit.add_argument("credits", type=int)
+    limit.add_argument("in_flight", type=int, nargs="?")
+    ban = cmds.add_parser("ban", help="refuse a member")
+    ban.add_argument("user")
+    ban.add_argument("reason", nargs="*")
+    cmds.add_parser("unban", help="let a banned member back").add_argument("user")
+    cmds.add_parser("usage", help="credits and operator spend by user, chat and model").add_argument(
+        "period", nargs="?", default="today", choices=tuple(PERIODS))
+    cmds.add_parser("jobs", help="recent jobs, of everyone or of one member").add_argument("user", nargs="?")
+    cmds.add_parser("refund", help="give a delivered job's credits back to its member").add_argument("job")
+    cmds.add_parser("pause", help="refuse new jobs (running ones finish)").add_argument("reason", nargs="*")
+    cmds.add_parser("resume", help="accept new jobs again")
+
+
+async def run_admin(args: argparse.Namespace, settings: Settings) -> int:
+    db = await Database.open(settings.database)
+    try:
+        access = AccessPolicy(Limits(settings.daily_credits, settings.max_in_flight), settings.allowed_chats,
+                              settings.allow_dms, {n: Tier(n, c, f) for n, (c, f) in settings.tiers.items()})
+        desk = AdminDesk(db, PolicyStore(db), access)
+        operator = Requester("cli", getpass.getuser(), is_admin=True)
+        try:
+            print(await _act(desk, operator, args))
+        except Refused as refused:
+            print(f"reelbot: {refused}", file=sys.stderr)
+            return 2
+        return 0
+    finally:
+        await db.close()
+
+
+async def _act(desk: AdminDesk, operator: Requester, args: argparse.Namespace) -> str:
+    reason = " ".join(getattr(args, "reason", None) or [])
+    match args.action:
+        case "grant":
+            return await desk.grant(operator, args.user, args.credits, reason)
+        case "limit":
+            return await desk.limit(operator, args.scope, args.target, args.credits, args.in_flight)
+        case "ban":
+            return await desk.ban(operator, args.user, reason)
+        case "unban":
+            return await desk.unban(operator, args.user)
+        case "usage":
+            return (await desk.usage(operator, args.period)).table()
+        case "jobs":
+            return await desk.jobs(operator, args.user)
+        case "refund":
+            return await desk.refund(operator, args.job)
+        case "pause":
+            return await desk.pause(operator, reason)
+        case "resume":
+            return await desk.resume(operator)
+    raise AssertionError(args.action)

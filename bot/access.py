@@ -1,0 +1,102 @@
+"""Who may use the bot, where, and with which limits: the operator's policy, in the core.
+
+Settings say where the bot answers (allowed chats, DMs) and which tiers exist (with Discord
+roles or user ids bound to them); admins' commands add bans, per-user / per-chat / per-tier
+limits, grants and a pause on top (bot.store.policy). Every refusal here is one private
+sentence and costs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.commands import Requester
+from bot.errors import QuotaExceeded
+from bot.quota import Limits
+from bot.store.policy import Limit, Snapshot
+
+__all__ = ["AccessPolicy", "Refused", "Tier", "PAUSED_BY_ACCOUNT"]
+
+PAUSED_BY_ACCOUNT = "The bot is paused by its operator's account; please try again later."
+
+
+class Refused(QuotaExceeded):
+    """The policy refuses this person or place (not a matter of credits)."""
+
+
+@dataclass(frozen=True)
+class Tier:
+    name: str
+    daily_credits: int
+    max_in_flight: int
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    default: Limits
+    allowed_chats: frozenset[str] = frozenset()  # chat ids or "platform:id"; empty: everywhere
+    allow_dms: bool = True
+    tiers: Mapping[str, Tier] = field(default_factory=dict)
+    role_tiers: Mapping[str, str] = field(default_factory=dict)  # Discord role id -> tier
+    user_tiers: Mapping[str, str] = field(default_factory=dict)  # user key ("telegram:123") -> tier
+    admins_unlimited: bool = True
+
+    def check_place(self, who: Requester, snapshot: Snapshot) -> None:
+        """Raise Refused when this person or place may not use the bot now."""
+        if snapshot.pause is not None:
+            if snapshot.pause.cause == "admin":
+                reason = f" ({snapshot.pause.reason})" if snapshot.pause.reason else ""
+                raise Refused(f"The bot is paused by its operator{reason}. Please try again later.")
+            raise Refused(PAUSED_BY_ACCOUNT)
+        if who.user_key in snapshot.bans:
+            raise Refused("You cannot use this bot.")
+        if who.is_admin or (who.chat_id is None and not who.private):
+            return  # admins go anywhere; a request from no chat at all (the console) has no place to check
+        if who.private and not self.allow_dms:
+            raise Refused("This bot does not take requests in private messages; use it in a group or server.")
+        if not who.private and self.allowed_chats and not self.chat_allowed(who):
+            raise Refused("This bot is not available in this chat.")
+
+    def chat_allowed(self, who: Requester) -> bool:
+        return not self.allowed_chats or bool({who.chat_id, who.chat_key} & self.allowed_chats)
+
+    def tier_of(self, who: Requester, snapshot: Snapshot) -> Tier | None:
+        name = self.user_tiers.get(who.user_key)
+        if name is None:
+            named = [self.tiers[t] for r in who.roles if (t := self.role_tiers.get(r)) in self.tiers]
+            best = max(named, key=lambda tier: tier.daily_credits, default=None)
+            name = best.name if best else None
+        if name is None or name not in self.tiers:
+            return None
+        tier = self.tiers[name]
+        override = snapshot.limits.get(f"tier:{name}")
+        if override is not None:
+            tier = Tier(name, override.daily_credits, override.max_in_flight or tier.max_in_flight)
+        return tier
+
+    def limits_for(self, who: Requester, snapshot: Snapshot) -> Limits:
+        """The limits one request is checked against: tier or default, then the member's and
+        the chat's own limits, plus what admins granted the member today."""
+        base = self.default
+        daily, in_flight, chat_daily = base.daily_credits, base.max_in_flight, base.chat_daily_credits
+        tier = self.tier_of(who, snapshot)
+        if tier is not None:
+            daily, in_flight = tier.daily_credits, tier.max_in_flight
+        own = snapshot.limits.get(f"user:{who.user_key}")
+        if own is not None:
+            daily, in_flight = own.daily_credits, own.max_in_flight or in_flight
+        chat = snapshot.limits.get(f"chat:{who.chat_key}") if who.chat_key else None
+        if chat is not None:
+            chat_daily = chat.daily_credits
+        if who.is_admin and self.admins_unlimited:
+            # unlimited for the admin, but never past the bot-wide ceiling: that protects the balance
+            return Limits(10**12, 10**6, None, base.bot_daily_credits)
+        daily += snapshot.granted.get(who.user_key, 0)
+        return Limits(daily, in_flight, chat_daily, base.bot_daily_credits)
+
+
+def parse_limit(text: str) -> Limit:
+    """`200` or `200/4` (credits a day / jobs at a time)."""
+    credits, _, flying = text.partition("/")
+    return Limit(int(credits), int(flying) if flying else None)

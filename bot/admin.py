@@ -1,0 +1,148 @@
+"""What admins can do, from a chat or from the command line: grant, limit, ban, report,
+refund, pause. Every method checks the actor's rights here, in the core, whatever the
+adapter showed, and every change leaves an audit row. Replies are plain text."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bot.access import AccessPolicy, Refused
+from bot.catalog import PTC_PER_CREDIT
+from bot.commands import Requester
+from bot.quota import quota_day
+from bot.store.database import Database
+from bot.store.policy import Limit, PolicyStore
+from bot.texts import credits_text
+
+__all__ = ["AdminDesk", "UsageReport", "PERIODS", "NOT_ADMIN"]
+
+PERIODS = {"today": 1, "7d": 7, "30d": 30}
+NOT_ADMIN = "Only the bot's admins can do that."
+
+
+@dataclass(frozen=True)
+class UsageReport:
+    period: str
+    by_user: list[tuple[str, int, int]]  # (user, credits, jobs)
+    by_chat: list[tuple[str, int, int]]
+    by_model: list[tuple[str, int, int]]
+    members_credits: int
+    operator_credits: int
+    audit: list[tuple[float, str, str, str, str]]
+
+    def table(self) -> str:
+        """A compact fixed-width table (Telegram <pre>, a Discord code block, a terminal)."""
+        lines = [f"Usage {self.period}: members {self.members_credits} credits; operator spend "
+                 f"{self.operator_credits} credits (about {self.operator_credits * PTC_PER_CREDIT:g} PTC)"]
+        for title, rows in (("user", self.by_user), ("chat", self.by_chat), ("model", self.by_model)):
+            lines.append(f"{'top ' + title:<28} {'credits':>8} {'jobs':>6}")
+            lines += [f"{name[:28]:<28} {credits:>8} {jobs:>6}" for name, credits, jobs in rows] or ["  -"]
+        lines.append("last admin actions")
+        for at, actor, action, target, detail in self.audit:
+            when = datetime.fromtimestamp(at, UTC).strftime("%m-%d %H:%M")
+            lines.append(f"  {when} {actor} {action} {target} {detail}".rstrip())
+        if not self.audit:
+            lines.append("  -")
+        return "\n".join(lines)
+
+
+class AdminDesk:
+    def __init__(self, db: Database, policy: PolicyStore, access: AccessPolicy,
+                 clock: Callable[[], float] = time.time):
+        self._db, self._policy, self._access, self._clock = db, policy, access, clock
+
+    @staticmethod
+    def _check(actor: Requester) -> str:
+        if not actor.is_admin:
+            raise Refused(NOT_ADMIN)
+        return actor.user_key
+
+    async def grant(self, actor: Requester, user_key: str, credits: int, reason: str = "") -> str:
+        who = self._check(actor)
+        if not 0 < credits <= 1_000_000:
+            raise Refused("Grant a positive number of credits.")
+        now = self._clock()
+        await self._policy.grant(who, user_key, credits, reason, quota_day(now), now)
+        return f"Granted {credits_text(credits)} to {user_key} for today."
+
+    async def limit(self, actor: Requester, scope: str, target: str, credits: int,
+                    in_flight: int | None = None) -> str:
+        who = self._check(actor)
+        if scope not in ("user", "chat", "tier"):
+            raise Refused("Say which limit: user, chat or tier.")
+        if scope == "tier" and target not in self._access.tiers:
+            raise Refused(f"There is no tier “{target}”. Tiers: {', '.join(self._access.tiers) or 'none'}.")
+        if credits < 0 or (in_flight is not None and in_flight < 1):
+            raise Refused("Credits must be 0 or more, and jobs at a time 1 or more.")
+        await self._policy.set_limit(who, f"{scope}:{target}", Limit(credits, in_flight), self._clock())
+        at_once = f", {in_flight} at a time" if in_flight else ""
+        return f"Limit for {scope} {target}: {credits_text(credits)} a day{at_once}."
+
+    async def ban(self, actor: Requester, user_key: str, reason: str = "") -> str:
+        await self._policy.ban(self._check(actor), user_key, reason, self._clock())
+        return f"{user_key} is banned." + (f" Reason: {reason}" if reason else "")
+
+    async def unban(self, actor: Requester, user_key: str) -> str:
+        await self._policy.unban(self._check(actor), user_key, self._clock())
+        return f"{user_key} may use the bot again."
+
+    async def pause(self, actor: Requester, reason: str = "") -> str:
+        if not await self._policy.pause(self._check(actor), "admin", reason, self._clock()):
+            return "New jobs were already paused."
+        return "New jobs are paused; running ones finish." + (f" Members are told: {reason}" if reason else "")
+
+    async def resume(self, actor: Requester) -> str:
+        if not await self._policy.resume(self._check(actor), self._clock()):
+            return "New jobs were not paused."
+        return "New jobs are accepted again."
+
+    async def refund(self, actor: Requester, job_id: str) -> str:
+        credits = await self._policy.reverse(self._check(actor), job_id, self._clock())
+        if credits is None:
+            return f"Job {job_id} is not a delivered job that can be refunded (or it was refunded already)."
+        return f"Job {job_id}: {credits_text(credits)} given back to its member."
+
+    async def jobs(self, actor: Requester, user_key: str | None = None, limit: int = 10) -> str:
+        self._check(actor)
+        where, params = ("WHERE user_key = ?", (user_key, limit)) if user_key else ("", (limit,))
+        rows = await self._db.fetchall(
+            f"SELECT id, user_key, model, cost, state, created_at FROM jobs {where} "
+            "ORDER BY created_at DESC LIMIT ?", params)
+        if not rows:
+            return "No jobs."
+        now = self._clock()
+        return "\n".join(f"{r['id']} {r['state']:<10} {r['model']:<20} {r['cost']:>3} cr "
+                         f"{_age(now - r['created_at']):>4} {r['user_key']}" for r in rows)
+
+    async def usage(self, actor: Requester, period: str = "today", top: int = 5) -> UsageReport:
+        self._check(actor)
+        if period not in PERIODS:
+            raise Refused(f"Choose a period: {', '.join(PERIODS)}.")
+        now = self._clock()
+        first = quota_day(now - (PERIODS[period] - 1) * 86400)
+        # the report's own covering index: without statistics SQLite would rather walk an
+        # index in GROUP BY order through every job ever made
+        delivered = "FROM jobs INDEXED BY jobs_by_day WHERE quota_day >= ? AND state = 'delivered'"
+
+        async def top_by(column: str) -> list[tuple[str, int, int]]:
+            rows = await self._db.fetchall(
+                f"SELECT {column} AS k, SUM(cost) AS c, COUNT(*) AS n {delivered} AND {column} IS NOT NULL "
+                f"GROUP BY {column} ORDER BY c DESC LIMIT ?", (first, top))
+            return [(r["k"], r["c"], r["n"]) for r in rows]
+
+        members = await self._db.fetchone(f"SELECT COALESCE(SUM(cost), 0) AS c {delivered}", (first,))
+        spend = await self._db.fetchone(
+            "SELECT COALESCE(SUM(spent), 0) AS s FROM usage WHERE scope = 'spend' AND day >= ?", (first,))
+        return UsageReport(period, await top_by("user_key"), await top_by("platform || ':' || chat_id"),
+                           await top_by("model"), members["c"], spend["s"], await self._policy.audit_log(5))
+
+
+def _age(seconds: float) -> str:
+    delta = timedelta(seconds=max(0, int(seconds)))
+    if delta.days:
+        return f"{delta.days}d"
+    hours, rest = divmod(delta.seconds, 3600)
+    return f"{hours}h" if hours else f"{rest // 60}m"

@@ -1,0 +1,181 @@
+"""What operators decide, on disk: bans, limits, the pause, grants, and the audit trail.
+
+The bot reads it on every request, so it keeps a snapshot in memory and reloads it only when
+the database changed under it: SQLite's `data_version` moves when another connection (say
+`reelbot admin` in another process) commits, and this process's own changes reload it at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from bot.store import ledger
+from bot.store.database import Database
+
+__all__ = ["PolicyStore", "Snapshot", "Limit", "Pause"]
+
+GRANT = "grant"
+REVERSAL = "reversal"  # a delivered job's credits given back by an admin
+
+
+@dataclass(frozen=True)
+class Limit:
+    daily_credits: int
+    max_in_flight: int | None = None
+
+
+@dataclass(frozen=True)
+class Pause:
+    cause: str  # "admin", or what paused it by itself: "auth", "balance"
+    reason: str
+    actor: str
+    at: float
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    bans: dict[str, str] = field(default_factory=dict)  # user_key -> reason
+    limits: dict[str, Limit] = field(default_factory=dict)  # "user:…", "chat:…", "tier:…"
+    pause: Pause | None = None
+    granted: dict[str, int] = field(default_factory=dict)  # user_key -> credits granted for `day`
+    day: str = ""
+
+
+class PolicyStore:
+    def __init__(self, db: Database):
+        self._db = db
+        self._snapshot: Snapshot | None = None
+        self._version: int | None = None
+        self._loading: asyncio.Future[Snapshot] | None = None
+
+    async def snapshot(self, day: str) -> Snapshot:
+        # one load at a time, shared by every request that waits for it
+        if self._loading is not None:
+            return await asyncio.shield(self._loading)
+        self._loading = asyncio.get_running_loop().create_future()
+        try:
+            snapshot = await self._current(day)
+            self._loading.set_result(snapshot)
+            return snapshot
+        except BaseException as exc:
+            self._loading.set_exception(exc if isinstance(exc, Exception) else RuntimeError(exc))
+            self._loading.exception()  # retrieved: nobody else may be waiting
+            raise
+        finally:
+            self._loading = None
+
+    async def _current(self, day: str) -> Snapshot:
+        async with self._db.connection() as conn:
+            [(version,)] = await conn.execute_fetchall("PRAGMA data_version")
+            if self._snapshot is not None and version == self._version and self._snapshot.day == day:
+                return self._snapshot
+            bans = {r[0]: r[1] for r in await conn.execute_fetchall("SELECT user_key, reason FROM bans")}
+            limits = {r[0]: Limit(r[1], r[2]) for r in await conn.execute_fetchall(
+                "SELECT scope, daily_credits, max_in_flight FROM limits")}
+            rows = await conn.execute_fetchall("SELECT cause, reason, actor, at FROM pause")
+            pause = Pause(*rows[0]) if rows else None
+            granted = {r[0].removeprefix("grant:"): r[1] for r in await conn.execute_fetchall(
+                "SELECT scope, spent FROM usage WHERE day = ? AND scope LIKE 'grant:%'", (day,))}
+        self._snapshot, self._version = Snapshot(bans, limits, pause, granted, day), version
+        return self._snapshot
+
+    def changed(self) -> None:
+        """Our own write: the next request reloads (data_version moves only for others' writes)."""
+        self._snapshot = None
+
+    async def _write(self, audit: tuple[str, str, str, str, float], sql: str = "", params: tuple = ()) -> None:
+        async with self._db.transaction() as conn:
+            if sql:
+                await conn.execute(sql, params)
+            await conn.execute("INSERT INTO audit (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)",
+                               audit)
+        self.changed()
+
+    async def ban(self, actor: str, user_key: str, reason: str, now: float) -> None:
+        await self._write((actor, "ban", user_key, reason, now),
+                          "INSERT INTO bans (user_key, reason, actor, at) VALUES (?, ?, ?, ?) "
+                          "ON CONFLICT (user_key) DO UPDATE SET reason = excluded.reason, actor = excluded.actor, "
+                          "at = excluded.at", (user_key, reason, actor, now))
+
+    async def unban(self, actor: str, user_key: str, now: float) -> None:
+        await self._write((actor, "unban", user_key, "", now), "DELETE FROM bans WHERE user_key = ?", (user_key,))
+
+    async def set_limit(self, actor: str, scope: str, limit: Limit, now: float) -> None:
+        detail = f"{limit.daily_credits}/day" + (f", {limit.max_in_flight} at a time" if limit.max_in_flight else "")
+        await self._write((actor, "limit", scope, detail, now),
+                          "INSERT INTO limits (scope, daily_credits, max_in_flight, actor, at) VALUES (?, ?, ?, ?, ?) "
+                          "ON CONFLICT (scope) DO UPDATE SET daily_credits = excluded.daily_credits, "
+                          "max_in_flight = excluded.max_in_flight, actor = excluded.actor, at = excluded.at",
+                          (scope, limit.daily_credits, limit.max_in_flight, actor, now))
+
+    async def pause(self, actor: str, cause: str, reason: str, now: float) -> bool:
+        """Pause new jobs; False when already paused (the first cause stays)."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute("INSERT INTO pause (id, cause, reason, actor, at) VALUES (1, ?, ?, ?, ?) "
+                                        "ON CONFLICT (id) DO NOTHING", (cause, reason, actor, now))
+            paused = cursor.rowcount == 1
+            if paused:
+                await conn.execute("INSERT INTO audit (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)",
+                                   (actor, "pause", cause, reason, now))
+        self.changed()
+        return paused
+
+    async def resume(self, actor: str, now: float, *, only_cause: str | None = None) -> bool:
+        """Lift the pause (only one of `only_cause`, when given); False when there was none."""
+        async with self._db.transaction() as conn:
+            sql, params = "DELETE FROM pause", ()
+            if only_cause:
+                sql, params = "DELETE FROM pause WHERE cause = ?", (only_cause,)
+            lifted = (await conn.execute(sql, params)).rowcount == 1
+            if lifted:
+                await conn.execute("INSERT INTO audit (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)",
+                                   (actor, "resume", only_cause or "", "", now))
+        self.changed()
+        return lifted
+
+    async def grant(self, actor: str, user_key: str, credits: int, reason: str, day: str, now: float) -> None:
+        async with self._db.transaction() as conn:
+            await ledger.apply(conn, ledger.Money([(None, user_key, None, GRANT, credits, now)],
+                                                  _counter({(f"grant:{user_key}", day): credits})))
+            await conn.execute("INSERT INTO audit (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)",
+                               (actor, "grant", user_key, f"{credits} credits {reason}".strip(), now))
+        self.changed()
+
+    async def reverse(self, actor: str, job_id: str, now: float) -> int | None:
+        """Give a delivered job's credits back to its member (once); the credits, or None."""
+        async with self._db.transaction() as conn:
+            rows = await conn.execute_fetchall(
+                "SELECT user_key, CASE WHEN chat_id IS NOT NULL THEN platform || ':' || chat_id END, cost, "
+                "quota_day FROM jobs WHERE id = ? AND state = 'delivered' "
+                "AND NOT EXISTS (SELECT 1 FROM ledger WHERE job_id = ? AND entry = ?)", (job_id, job_id, REVERSAL))
+            if not rows:
+                return None
+            user_key, chat_key, cost, day = rows[0]
+            scopes = {(f"user:{user_key}", day): -cost}
+            if chat_key:
+                scopes[(f"chat:{chat_key}", day)] = -cost
+            await ledger.apply(conn, ledger.Money([(job_id, user_key, chat_key, REVERSAL, cost, now)],
+                                                  _counter(scopes)))
+            await conn.execute("INSERT INTO audit (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)",
+                               (actor, "refund", job_id, f"{cost} credits back to {user_key}", now))
+        self.changed()
+        return cost
+
+    async def alert_due(self, cause: str, now: float, every: float) -> bool:
+        """Claim the right to send an alert for `cause`: at most one per `every` seconds."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO alerts (cause, sent_at) VALUES (?, ?) ON CONFLICT (cause) DO UPDATE "
+                "SET sent_at = excluded.sent_at WHERE alerts.sent_at <= ?", (cause, now, now - every))
+            return cursor.rowcount == 1
+
+    async def audit_log(self, limit: int = 10) -> list[tuple[float, str, str, str, str]]:
+        rows = await self._db.fetchall("SELECT at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?",
+                                       (limit,))
+        return [tuple(r) for r in rows]
+
+
+def _counter(values: dict[tuple[str, str], int]):
+    from collections import Counter
+    return Counter(values)
