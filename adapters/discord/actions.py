@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
 import discord
@@ -101,6 +101,14 @@ class Actions:
         async with self._answering(interaction):
             await self._answer(interaction, discord.Embed(
                 title="reelbot", description=self._core.help_text("slash"), colour=discord.Colour.blurple()))
+
+    async def admin(self, interaction: discord.Interaction,
+                    act: Callable[[Requester], Awaitable[str]]) -> None:
+        """An /admin command: the core checks the caller's rights; the answer is private."""
+        async with self._answering(interaction):
+            text = await act(self.requester(interaction))
+            await self._answer(interaction, discord.Embed(title="Admin", description=text[:4000],
+                                                          colour=discord.Colour.dark_gold()))
 
     # -- the shared answer path ------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import discord
 
 from adapters.discord.actions import Actions
 from adapters.discord.client import ReelbotClient
+from adapters.discord.admin import install_admin
 from adapters.discord.commands import install_commands
 from adapters.discord.config import DiscordConfig
 from adapters.discord.endpoints import point_at, use_gateway
@@ -34,8 +35,9 @@ class DiscordAdapter:
         self.actions = Actions(core, admin_ids=config.admin_ids, clock=clock)
         self.client = ReelbotClient(self.actions, guild_ready_timeout=config.guild_ready_timeout)
         install_commands(self.client.tree, core.catalog, self.actions)
+        install_admin(self.client.tree, core, self.actions)
         self.messenger = DiscordMessenger(Outbox(self.client), progress_interval=config.progress_interval,
-                                          clock=clock)
+                                          clock=clock, admin_ids=config.admin_ids)
         core.register("discord", self.messenger)
         self._restore_endpoints: Callable[[], None] | None = None
         self._connection: asyncio.Task[None] | None = None

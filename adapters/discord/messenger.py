@@ -44,8 +44,9 @@ Send = Callable[..., Awaitable[Any]]
 
 class DiscordMessenger:
     def __init__(self, outbox: Outbox, *, progress_interval: float = 5.0,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, admin_ids: frozenset[int] = frozenset()):
         self._outbox, self._interval, self._clock = outbox, progress_interval, clock
+        self._admins = admin_ids
         # job id -> time of its last status edit. Discord rate-limits edits, and discord.py
         # waits out a limit inside the call, which would hold up the job's polling.
         self._last_edit: dict[str, float] = {}
@@ -159,6 +160,15 @@ class DiscordMessenger:
         with _gone_if_refused(target):
             await self._outbox.post(target, content=failure_notice(job, reason), nonce=nonce_for("f", job.id),
                                     allowed_mentions=only_requester(target.user_id))
+
+    async def alert_admins(self, text: str) -> None:
+        """A direct message to each of the bot's admins (the operator's alerts)."""
+        for admin_id in sorted(self._admins):
+            try:
+                await self._outbox.direct(admin_id, content=f"⚠️ reelbot: {text}",
+                                          allowed_mentions=discord.AllowedMentions.none())
+            except discord.HTTPException as exc:
+                log.warning("could not alert Discord admin %s: %s", admin_id, exc)
 
     def upload_limit(self, job: Job) -> int:
         target = Target.load(job.destination)

@@ -55,6 +55,11 @@ class Outbox:
                 return True
         return False
 
+    async def direct(self, user_id: int, **fields: Any) -> discord.Message:
+        """A direct message to a user (opens the DM channel first)."""
+        channel = await self._client.create_dm(discord.Object(id=user_id))
+        return await channel.send(**fields)
+
     def channel_upload_limit(self, target: Target) -> int:
         guild = self._client.get_guild(target.guild_id) if target.guild_id else None
         return guild.filesize_limit if guild is not None else discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES

@@ -53,9 +53,17 @@ _OPTION_TYPES: dict[int, Callable[[Any], bool]] = {
     3: lambda v: isinstance(v, str),
     4: lambda v: isinstance(v, int) and not isinstance(v, bool),
     5: lambda v: isinstance(v, bool),
+    6: lambda v: isinstance(v, UserOption),
     10: lambda v: isinstance(v, int | float) and not isinstance(v, bool),
     11: lambda v: isinstance(v, FakeFile),
 }
+
+
+@dataclass(frozen=True)
+class UserOption:
+    """A member picked in a user option (type 6), by the fake's user name."""
+
+    name: str
 
 
 @dataclass
@@ -175,12 +183,21 @@ class FakeDiscord:
         return message
 
     async def invoke(self, name: str, *, user: str = "alice", in_guild: bool = True,
-                     upload_limit: int | None = None, **options: Any) -> FakeInteraction:
-        """A member runs `/name option=value…`; checked against the schema the bot synced."""
+                     upload_limit: int | None = None, sub: str | None = None, **options: Any) -> FakeInteraction:
+        """A member runs `/name [sub] option=value…`; checked against the schema the bot synced."""
         guild_id = self.guild_id if in_guild else None
         command = self._synced(name, 1, guild_id)
-        data: dict[str, Any] = {"id": command["id"], "name": name, "type": 1,
-                                "options": self._options(command, options), "resolved": {}}
+        data: dict[str, Any] = {"id": command["id"], "name": name, "type": 1, "resolved": {}}
+        if sub is None:
+            data["options"] = self._options(command, options)
+        else:
+            [schema] = [o for o in command.get("options", []) if o["name"] == sub and o["type"] == 1]
+            data["options"] = [{"name": sub, "type": 1, "options": self._options(schema, options)}]
+        picked = [v.name for v in options.values() if isinstance(v, UserOption)]
+        if picked:
+            data["resolved"]["users"] = {self.users[n]["id"]: self.users[n] for n in picked}
+            data["resolved"]["members"] = {self.users[n]["id"]: {k: v for k, v in member_payload(
+                self.users[n]).items() if k != "user"} for n in picked}
         attachments = {str(v.id): v.payload() for v in options.values() if isinstance(v, FakeFile)}
         if attachments:
             data["resolved"]["attachments"] = attachments
@@ -277,8 +294,7 @@ class FakeDiscord:
                 return command
         raise AssertionError(f"command {name!r} (type {kind}) was never synced; synced: {self.commands}")
 
-    @staticmethod
-    def _options(command: Mapping[str, Any], given: Mapping[str, Any]) -> list[dict[str, Any]]:
+    def _options(self, command: Mapping[str, Any], given: Mapping[str, Any]) -> list[dict[str, Any]]:
         schema = {o["name"]: o for o in command.get("options", [])}
         unknown = set(given) - set(schema)
         if unknown:
@@ -294,7 +310,8 @@ class FakeDiscord:
             choices = [c["value"] for c in option.get("choices", [])]
             if choices and value not in choices:
                 raise AssertionError(f"option {name} must be one of {choices}, got {value!r}")
-            raw = str(value.id) if isinstance(value, FakeFile) else value
+            raw = (str(value.id) if isinstance(value, FakeFile) else
+                   self.users[value.name]["id"] if isinstance(value, UserOption) else value)
             out.append({"name": name, "type": option["type"], "value": raw})
         return out
 
@@ -388,6 +405,7 @@ class FakeDiscord:
              False),
             ("POST", r"/channels/(\d+)/messages", self._channel_message, True),
             ("GET", r"/channels/(\d+)/messages", self._channel_history, True),
+            ("POST", r"/users/@me/channels", self._open_dm, True),
         ]
 
     async def _me(self, **_: Any) -> dict[str, Any]:
@@ -550,6 +568,11 @@ class FakeDiscord:
             status = self.post_errors_after_create.pop(0)
             raise DiscordError(status, 0, f"{status}: created, but the answer was lost")
         return message.payload()
+
+    async def _open_dm(self, *, body: Any, **_: Any) -> dict[str, Any]:
+        recipient = next((u for u in self.users.values() if u["id"] == str(body.get("recipient_id"))),
+                         user_payload(int(body.get("recipient_id", 0)), "someone"))
+        return {"id": str(self.dm_channel_id), "type": 1, "recipients": [recipient], "last_message_id": None}
 
     async def _channel_history(self, channel_id: str, *, query: Mapping[str, str], **_: Any) -> list[dict[str, Any]]:
         if int(channel_id) not in self.channels:

@@ -79,6 +79,10 @@ def check_command(command: Mapping[str, Any]) -> None:
         if len(options) > 25:
             raise DiscordError(400, 50035, "Invalid Form Body: too many options")
         seen_optional = False
+        if options and all(o.get("type") in (1, 2) for o in options):  # subcommands: check each
+            for sub in options:
+                check_command({**sub, "type": 1})
+            return
         for option in options:
             if not _COMMAND_NAME.match(option["name"]) or not 1 <= len(option.get("description", "")) <= 100:
                 raise DiscordError(400, 50035, f"Invalid Form Body: option {option['name']!r}")

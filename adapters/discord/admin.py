@@ -1,0 +1,91 @@
+"""`/admin …` on Discord: a command group hidden from members without Manage Server (its
+default_member_permissions), and checked again in the core for every call, since a server's
+own admins are not necessarily the bot's (DISCORD_ADMIN_IDS)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import discord
+from discord import app_commands
+
+from adapters.discord.actions import Actions
+from bot.admin import PERIODS
+from bot.core import Core
+
+__all__ = ["install_admin"]
+
+Credits = app_commands.Range[int, 0, 1_000_000]
+
+
+def _key(member: discord.abc.User) -> str:
+    return f"discord:{member.id}"
+
+
+def install_admin(tree: app_commands.CommandTree, core: Core, actions: Actions) -> None:
+    admin = app_commands.Group(name="admin", description="Operator controls (the bot's admins only)",
+                               default_permissions=discord.Permissions(manage_guild=True))
+    desk = core.admin
+
+    @admin.command(name="grant", description="Give a member extra credits for today")
+    @app_commands.describe(member="Who gets them", credits="How many", reason="Why (kept in the audit trail)")
+    async def grant(interaction: discord.Interaction, member: discord.User, credits: Credits,
+                    reason: str | None = None) -> None:
+        await actions.admin(interaction, lambda me: desk.grant(me, _key(member), credits, reason or ""))
+
+    @admin.command(name="limit", description="Credits a day (and jobs at a time) for a member, this server or a tier")
+    @app_commands.describe(scope="Whose limit", credits="Credits a day (0 closes it)", member="For scope: member",
+                           tier="For scope: tier", jobs="Jobs at a time (optional)")
+    async def limit(interaction: discord.Interaction, scope: Literal["member", "server", "tier"], credits: Credits,
+                    member: discord.User | None = None, tier: str | None = None,
+                    jobs: app_commands.Range[int, 1, 100] | None = None) -> None:
+        async def act(me):
+            if scope == "member":
+                if member is None:
+                    return "Choose the member."
+                return await desk.limit(me, "user", _key(member), credits, jobs)
+            if scope == "server":
+                if interaction.guild_id is None:
+                    return "Use this in the server whose limit you are setting."
+                return await desk.limit(me, "chat", f"discord:{interaction.guild_id}", credits, jobs)
+            return await desk.limit(me, "tier", tier or "", credits, jobs)
+        await actions.admin(interaction, act)
+
+    @admin.command(name="ban", description="Refuse a member")
+    async def ban(interaction: discord.Interaction, member: discord.User, reason: str | None = None) -> None:
+        await actions.admin(interaction, lambda me: desk.ban(me, _key(member), reason or ""))
+
+    @admin.command(name="unban", description="Let a banned member back")
+    async def unban(interaction: discord.Interaction, member: discord.User) -> None:
+        await actions.admin(interaction, lambda me: desk.unban(me, _key(member)))
+
+    @admin.command(name="usage", description="Credits and 302.AI spend by member, server and model")
+    async def usage(interaction: discord.Interaction, period: Literal["today", "7d", "30d"] = "today") -> None:
+        assert period in PERIODS
+
+        async def act(me):
+            table = (await desk.usage(me, period)).table()
+            return f"```\n{table[:3900]}\n```"
+        await actions.admin(interaction, act)
+
+    @admin.command(name="jobs", description="Recent jobs, of everyone or of one member")
+    async def jobs(interaction: discord.Interaction, member: discord.User | None = None) -> None:
+        async def act(me):
+            return f"```\n{(await desk.jobs(me, _key(member) if member else None))[:3900]}\n```"
+        await actions.admin(interaction, act)
+
+    @admin.command(name="refund", description="Give a delivered job's credits back to its member")
+    @app_commands.describe(job="The job id (from /admin jobs)")
+    async def refund(interaction: discord.Interaction, job: str) -> None:
+        await actions.admin(interaction, lambda me: desk.refund(me, job.strip()))
+
+    @admin.command(name="pause", description="Refuse new jobs (running ones finish)")
+    @app_commands.describe(reason="What members are told")
+    async def pause(interaction: discord.Interaction, reason: str | None = None) -> None:
+        await actions.admin(interaction, lambda me: desk.pause(me, reason or ""))
+
+    @admin.command(name="resume", description="Accept new jobs again")
+    async def resume(interaction: discord.Interaction) -> None:
+        await actions.admin(interaction, desk.resume)
+
+    tree.add_command(admin)
