@@ -26,7 +26,7 @@ from bot.jobs.delivery import Delivery
 from bot.jobs.durations import Durations
 from bot.jobs.model import IN_FLIGHT, Job, JobState
 from bot.jobs.payloads import image_payload, video_payload
-from bot.jobs.schedule import PollSchedule
+from bot.jobs.schedule import PollSchedule, finish_estimate
 from bot.jobs import texts
 
 __all__ = ["JobLife"]
@@ -181,30 +181,37 @@ class JobLife:
 
     async def _poll(self, job: Job, model: Model) -> Job | None:
         ctx = self._ctx
-        expected = await self._durations.expected(model)
-        schedule = PollSchedule(expected, ctx.timing.min_poll_interval, ctx.timing.max_poll_interval)
+        spread = await self._durations.spread(model)
+        schedule = PollSchedule(spread, ctx.timing.min_poll_interval, ctx.timing.max_poll_interval)
         submitted = job.submitted_at or job.created_at
+        last_query: float | None = None  # seconds after submission
+        last_pending: float | None = None
         overdue_polls = 0
         while True:
             elapsed = ctx.clock() - submitted
-            delay = schedule.next_delay(elapsed, overdue_polls)
+            since = None if last_query is None else elapsed - last_query
+            delay = schedule.next_delay(elapsed, since, overdue_polls)
             await asyncio.sleep(min(delay, max(0.0, job.deadline_at - ctx.clock())))
             # Ask before judging the deadline: a job resumed after a long stop has usually
             # finished at 302.AI, and its video is paid for and waiting.
             status = await self._free(job, lambda: ctx.client.query_video(job.task_id))
-            if ctx.clock() - submitted >= expected:
+            last_query = ctx.clock() - submitted
+            if last_query >= spread.hi:
                 overdue_polls += 1
             if status.finished:
+                finished_at = submitted + finish_estimate(last_pending, last_query)
                 info = await self._free(job, lambda: ctx.client.retrieve_file(status.file_id))
                 return await ctx.write("a finished video", job,
-                                       lambda: ctx.store.ready(job, info.file_id, info.download_url, ctx.clock()))
+                                       lambda: ctx.store.ready(job, info.file_id, info.download_url, finished_at))
             if status.failed:
                 log.info("job %s: 302.AI reports Fail for task %s", job.id, job.task_id)
                 return await self.refund(job, texts.GEN_FAILED)
+            last_pending = last_query
             if status.status not in _KNOWN_STAGES and status.status != "Success":
                 log.info("job %s: 302.AI reports an undocumented status %r; still waiting", job.id, status.status)
             self._check_deadline(job)
-            await ctx.progress(job, status.status if status.status in _KNOWN_STAGES else "Processing", expected)
+            stage = status.status if status.status in _KNOWN_STAGES else "Processing"
+            await ctx.progress(job, stage, spread.median)
 
     async def _free(self, job: Job, call):
         """A free 302.AI call, retried with backoff on RetryLater until tries or the deadline run out."""
