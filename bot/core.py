@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import secrets
 import time
@@ -12,11 +13,12 @@ from bot.ai302.client import Ai302Client
 from bot.catalog import Catalog
 from bot.commands import Destination, GenerationRequest, QuotaStatus, Requester, Ticket
 from bot.config import Settings
-from bot.errors import UserError
+from bot.errors import AlreadyAccepted, UserError
 from bot.jobs.model import Job, JobState
 from bot.jobs.runner import JobRunner
 from bot.ports import Messenger
 from bot.quota import Limits, next_reset, quota_day
+from bot.store.inbox import Inbox
 from bot.store.jobs import JobStore
 from bot.texts import help_text
 from bot.validation import Validator
@@ -29,8 +31,9 @@ log = logging.getLogger(__name__)
 class Core:
     def __init__(self, settings: Settings, store: JobStore, client: Ai302Client, catalog: Catalog,
                  runner: JobRunner, *, clock: Callable[[], float] = time.time,
-                 closers: tuple[Callable[[], Awaitable[None]], ...] = ()):
+                 closers: tuple[Callable[[], Awaitable[None]], ...] = (), inbox: Inbox | None = None):
         self.settings, self.catalog = settings, catalog
+        self.inbox = inbox  # where adapters store platform events before acknowledging them
         self.limits = Limits(settings.daily_credits, settings.max_in_flight,
                              settings.chat_daily_credits, settings.bot_daily_credits)
         self._store, self._client, self._runner = store, client, runner
@@ -79,7 +82,7 @@ class Core:
         now = self._clock()
         video = checked.model.output == "video"
         job = Job(
-            id=secrets.token_hex(6), requester=request.requester, command=request.command,
+            id=_job_id(request.request_key), requester=request.requester, command=request.command,
             model=checked.model.name, prompt=checked.prompt, options=checked.options,
             destination=dict(request.destination), cost=checked.cost, state=JobState.QUEUED,
             created_at=now, quota_day=quota_day(now), has_image=checked.image is not None,
@@ -91,7 +94,15 @@ class Core:
 
     async def _accept(self, job: Job, image: tuple[str, bytes] | None, messenger: Messenger,
                       now: float) -> Ticket:
-        usage = await self._store.reserve(job, image, self.limits, now)
+        try:
+            usage = await self._store.reserve(job, image, self.limits, now)
+        except AlreadyAccepted:
+            # The same event again: its job was acknowledged and launched the first time (or
+            # is resumed on start), so there is nothing to do but say what it is.
+            usage = await self._store.usage(job.requester, job.quota_day)
+            return Ticket(job.id, job.command, job.model, job.cost,
+                          credits_left=self.settings.daily_credits - usage.user_spent,
+                          jobs_in_flight=usage.in_flight)
         ticket = Ticket(job.id, job.command, job.model, job.cost,
                         credits_left=self.settings.daily_credits - usage.user_spent,
                         jobs_in_flight=usage.in_flight)
@@ -105,7 +116,8 @@ class Core:
         self._runner.launch(job)
         return ticket
 
-    async def rerun(self, job_id: str, requester: Requester, destination: Destination) -> Ticket:
+    async def rerun(self, job_id: str, requester: Requester, destination: Destination, *,
+                    request_key: str | None = None) -> Ticket:
         """The same request again ("again" / "re-roll"), charged to `requester`."""
         job = await self._store.job(job_id)
         if job is None:
@@ -113,7 +125,7 @@ class Core:
         image = await self._store.image(job_id)
         return await self.submit(GenerationRequest(
             requester=requester, destination=destination, command=job.command, prompt=job.prompt,
-            model=job.model, options=job.options, image=image[1] if image else None))
+            model=job.model, options=job.options, image=image[1] if image else None, request_key=request_key))
 
     async def job(self, job_id: str) -> Job | None:
         return await self._store.job(job_id)
@@ -130,3 +142,11 @@ class Core:
             jobs_in_flight=usage.in_flight, max_in_flight=self.limits.max_in_flight,
             resets_at=next_reset(now), chat_credits_left=chat_left)
 
+
+
+def _job_id(request_key: str | None) -> str:
+    """A fresh id, or for a keyed request one derived from the key, so a second submission of
+    the same event collides with the first on the jobs table's primary key."""
+    if request_key is None:
+        return secrets.token_hex(6)
+    return hashlib.sha256(request_key.encode()).hexdigest()[:16]

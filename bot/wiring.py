@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.core import Core
 from bot.jobs.runner import JobRunner, Timing
 from bot.store.database import Database
+from bot.store.inbox import Inbox
 from bot.store.jobs import JobStore
 
 __all__ = ["build_core"]
@@ -29,4 +30,5 @@ async def build_core(settings: Settings, *, timing: Timing | None = None,
                               expected_seconds=settings.expected_seconds)
     runner = JobRunner(store, client, catalog, timing, max_download_bytes=settings.max_download_bytes,
                        max_concurrent_requests=settings.max_concurrent_requests, clock=clock)
-    return Core(settings, store, client, catalog, runner, clock=clock, closers=(client.aclose, db.close))
+    return Core(settings, store, client, catalog, runner, clock=clock, closers=(client.aclose, db.close),
+                inbox=Inbox(db))

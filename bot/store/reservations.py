@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import aiosqlite
 
-from bot.errors import QuotaExceeded
+from bot.errors import AlreadyAccepted, QuotaExceeded
 from bot.jobs.model import Job
 from bot.quota import Limits, Usage
 from bot.store import ledger
@@ -73,14 +73,20 @@ class ReservationQueue:
                 else:
                     item.outcome.set_result(outcome)
 
-    async def _reserve(self, batch: list[_Pending]) -> list[Usage | QuotaExceeded]:
+    async def _reserve(self, batch: list[_Pending]) -> list[Usage | QuotaExceeded | AlreadyAccepted]:
         async with self._db.transaction() as conn:
             totals = await ledger.spent(conn, [(s, p.job.quota_day) for p in batch for s in ledger.scopes(p.job)])
             flying = await ledger.in_flight(conn, [p.job.requester.user_key for p in batch])
-            outcomes: list[Usage | QuotaExceeded] = []
+            # A job id derived from a request key may exist already (a redelivered event):
+            # that one request is answered "already accepted", the rest of the batch goes on.
+            taken = await _existing(conn, [p.job.id for p in batch])
+            outcomes: list[Usage | QuotaExceeded | AlreadyAccepted] = []
             accepted: list[_Pending] = []
             for item in batch:
                 job, day = item.job, item.job.quota_day
+                if job.id in taken:
+                    outcomes.append(AlreadyAccepted(job.id))
+                    continue
                 user, chat = job.requester.user_key, job.requester.chat_key
                 before = Usage(totals[(f"user:{user}", day)], flying[user],
                                totals[(f"chat:{chat}", day)] if chat else 0, totals[("bot", day)])
@@ -92,6 +98,7 @@ class ReservationQueue:
                 for scope in ledger.scopes(job):
                     totals[(scope, day)] += job.cost
                 flying[user] += 1
+                taken.add(job.id)
                 accepted.append(item)
                 outcomes.append(Usage(before.user_spent + job.cost, before.in_flight + 1,
                                       before.chat_spent + job.cost, before.bot_spent + job.cost))
@@ -112,3 +119,8 @@ class ReservationQueue:
             # one statement each: a multi-row statement of 20 MB images would be gigabytes
             await conn.executemany(_IMAGE_SQL, images)
         await ledger.record(conn, jobs, ledger.RESERVE, accepted[0].now)
+
+
+async def _existing(conn: aiosqlite.Connection, ids: list[str]) -> set[str]:
+    rows = await conn.execute_fetchall(f"SELECT id FROM jobs WHERE id IN ({', '.join('?' * len(ids))})", ids)
+    return {row[0] for row in rows}
