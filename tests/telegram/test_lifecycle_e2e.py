@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 from dataclasses import replace
 
 import pytest
@@ -44,13 +43,8 @@ async def test_start_waits_out_flood_control_on_the_command_menu(start_bot, fake
     assert len(fake_api.sent("setMyCommands")) == 1
 
 
-async def test_webhook_mode_takes_updates_posted_by_telegram(start_bot, tg_config, fake_api, ann, ann_chat):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = replace(tg_config, webhook_url=f"http://127.0.0.1:{port}/telegram-hook",
-                     webhook_listen=f"127.0.0.1:{port}")
-    await start_bot(config=config)
+async def test_webhook_mode_takes_updates_posted_by_telegram(start_webhook_bot, fake_api, ann, ann_chat):
+    bot, config = await start_webhook_bot()
     command = await fake_api.send_text(ann, ann_chat, "/image a cat")
 
     await fake_api.wait_until(lambda: fake_api.reply_with(command, "photo"))
