@@ -14,7 +14,7 @@ from bot.catalog import Catalog
 from bot.commands import Destination, GenerationRequest, QuotaStatus, Requester, Ticket
 from bot.config import Settings
 from bot.errors import AlreadyAccepted, UserError
-from bot.jobs.model import Job, JobState
+from bot.jobs.model import IN_FLIGHT, Job, JobState
 from bot.jobs.runner import JobRunner
 from bot.ports import Messenger
 from bot.quota import Limits, next_reset, quota_day
@@ -26,6 +26,8 @@ from bot.validation import Validator
 __all__ = ["Core"]
 
 log = logging.getLogger(__name__)
+
+_ACKNOWLEDGED = "acknowledged"  # set in a job's destination once the member was told it is accepted
 
 
 class Core:
@@ -97,24 +99,31 @@ class Core:
         try:
             usage = await self._store.reserve(job, image, self.limits, now)
         except AlreadyAccepted:
-            # The same event again: its job was acknowledged and launched the first time (or
-            # is resumed on start), so there is nothing to do but say what it is.
+            # The same event again. Its job runs already, or is resumed on start; only the
+            # acknowledgement may be missing (a crash between the two), so that is made up for.
             usage = await self._store.usage(job.requester, job.quota_day)
-            return Ticket(job.id, job.command, job.model, job.cost,
-                          credits_left=self.settings.daily_credits - usage.user_spent,
-                          jobs_in_flight=usage.in_flight)
-        ticket = Ticket(job.id, job.command, job.model, job.cost,
-                        credits_left=self.settings.daily_credits - usage.user_spent,
-                        jobs_in_flight=usage.in_flight)
+            stored = await self._store.job(job.id)
+            ticket = self._ticket(stored, usage)
+            if stored.state in IN_FLIGHT and not stored.destination.get(_ACKNOWLEDGED):
+                await self._acknowledge(stored, ticket, messenger)
+            return ticket
+        ticket = self._ticket(job, usage)
+        job = await self._acknowledge(job, ticket, messenger)
+        self._runner.launch(job)
+        return ticket
+
+    def _ticket(self, job: Job, usage) -> Ticket:
+        return Ticket(job.id, job.command, job.model, job.cost,
+                      credits_left=self.settings.daily_credits - usage.user_spent,
+                      jobs_in_flight=usage.in_flight)
+
+    async def _acknowledge(self, job: Job, ticket: Ticket, messenger: Messenger) -> Job:
         try:
             patch = await messenger.acknowledge(job, ticket)
         except Exception:  # the job is accepted and paid for: it runs even if the reply failed
             log.exception("job %s: acknowledgement failed", job.id)
-            patch = None
-        if patch:
-            job = await self._store.update(job, destination={**job.destination, **patch})
-        self._runner.launch(job)
-        return ticket
+            return job
+        return await self._store.update(job, destination={**job.destination, **(patch or {}), _ACKNOWLEDGED: True})
 
     async def rerun(self, job_id: str, requester: Requester, destination: Destination, *,
                     request_key: str | None = None) -> Ticket:

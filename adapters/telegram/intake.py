@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 MAX_FAILURES = 5  # tries of one update that ended in a transient error, before it is given up
+# Seconds start() waits for the updates a crash left behind. Handled before the job runner
+# resumes, a command whose job was stored but never acknowledged gets its "Queued" reply into
+# the job the runner then carries on; a longer wait would only delay new updates and jobs.
+REPLAY_WAIT = 30.0
 SWEEP_INTERVAL = 60.0  # seconds between retries of failed updates (and purges of old rows)
 
 
@@ -48,7 +52,9 @@ class Intake:
 
     async def start(self) -> None:
         """Handle what the last run left unhandled, then keep retrying failures and purging."""
-        await self._replay()
+        replaying = await self._replay()
+        if replaying:
+            await asyncio.wait(replaying, timeout=REPLAY_WAIT)
         self._sweeper = asyncio.create_task(self._sweep(), name="telegram-inbox-sweep")
 
     async def stop(self) -> None:
@@ -70,20 +76,20 @@ class Intake:
             if entry.update_id in new:  # a redelivered one was stored, and is handled, already
                 self._spawn(entry, recheck=False)
 
-    async def _replay(self) -> None:
+    async def _replay(self) -> list[asyncio.Task]:
         entries = await self._inbox.unhandled(PLATFORM)
         if entries:
             log.info("Telegram: handling %d update(s) stored before the last stop", len(entries))
-        for entry in entries:
-            self._spawn(entry, recheck=True)
+        return [task for entry in entries if (task := self._spawn(entry, recheck=True))]
 
-    def _spawn(self, entry: InboxEntry, *, recheck: bool) -> None:
+    def _spawn(self, entry: InboxEntry, *, recheck: bool) -> asyncio.Task | None:
         if entry.update_id in self._active:
-            return
+            return None
         self._active.add(entry.update_id)
         task = asyncio.create_task(self._handle(entry, recheck), name=f"telegram-update-{entry.update_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def _handle(self, entry: InboxEntry, recheck: bool) -> None:
         update_id = entry.update_id

@@ -60,3 +60,28 @@ async def test_requests_without_a_key_stay_distinct(make_core):
 
     assert first.job_id != second.job_id
     await core.wait_idle()
+
+
+async def test_a_duplicate_of_a_job_never_acknowledged_is_acknowledged_then(make_core):
+    # As after a crash between recording the job and telling the member: the replayed event
+    # makes up for the missing reply, and still makes no second job.
+    class FirstReplyLost(RecordingMessenger):
+        async def acknowledge(self, job, ticket):
+            if not self.acks and not getattr(self, "lost", False):
+                self.lost = True
+                raise ConnectionError("platform unavailable")
+            return await super().acknowledge(job, ticket)
+
+    core = await make_core()
+    messenger = FirstReplyLost()
+    core.register("test", messenger)
+    await core.start()
+    keyed = replace(request("image", "a red fox"), request_key="telegram:update:43:1001:9")
+
+    first = await core.submit(keyed)
+    await core.submit(keyed)
+    await core.submit(keyed)
+
+    assert [job_id for job_id, _ in messenger.acks] == [first.job_id]
+    assert await job_count(core) == 1
+    await core.wait_idle()
