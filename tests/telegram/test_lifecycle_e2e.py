@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 
@@ -23,6 +24,10 @@ async def test_a_video_still_arrives_once_when_the_bot_restarts_mid_job(
     first = await start_bot(db_path=db)
     command = await fake_api.send_text(ann, ann_chat, "/video a paper boat on a pond")
     await wait_for(lambda: video_submissions(simulator), what="the job to reach 302.AI")
+    # ...and its task id to be recorded: a stop in between is the paid-call window the core's
+    # `submitting` state deals with, not what this test is about.
+    while not await first.core.inbox._db.fetchone("SELECT 1 FROM jobs WHERE task_id IS NOT NULL"):
+        await asyncio.sleep(0.01)
 
     await first.stop()
     second = await start_bot(db_path=db)
