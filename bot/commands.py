@@ -43,6 +43,8 @@ class GenerationRequest:
     `options` holds raw option values by name ("duration", "resolution", "camera",
     "aspect_ratio"); "camera" may list several moves separated by commas.
     `image` is the first frame for /animate, or the character for /video.
+    `request_key` names the platform event behind the request (e.g. a Telegram update):
+    submitting the same key twice makes one job, so a redelivered event is harmless.
     """
 
     requester: Requester
@@ -52,6 +54,7 @@ class GenerationRequest:
     model: str | None = None
     options: Mapping[str, str] = field(default_factory=dict)
     image: bytes | None = None
+    request_key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import secrets
 import time
@@ -12,11 +13,12 @@ from bot.ai302.client import Ai302Client
 from bot.catalog import PTC_PER_CREDIT, Catalog
 from bot.commands import Destination, GenerationRequest, OperatorSpend, QuotaStatus, Requester, Ticket
 from bot.config import Settings
-from bot.errors import UserError
-from bot.jobs.model import Job, JobState
+from bot.errors import AlreadyAccepted, UserError
+from bot.jobs.model import IN_FLIGHT, Job, JobState
 from bot.jobs.runner import JobRunner
 from bot.ports import Messenger
 from bot.quota import Limits, next_reset, quota_day
+from bot.store.inbox import Inbox
 from bot.store.jobs import JobStore
 from bot.texts import help_text
 from bot.validation import Validator
@@ -29,12 +31,15 @@ __all__ = ["Core"]
 
 log = logging.getLogger(__name__)
 
+_ACKNOWLEDGED = "acknowledged"  # set in a job's destination once the member was told it is accepted
+
 
 class Core:
     def __init__(self, settings: Settings, store: JobStore, client: Ai302Client, catalog: Catalog,
                  runner: JobRunner, policy: PolicyStore, *, clock: Callable[[], float] = time.time,
-                 closers: tuple[Callable[[], Awaitable[None]], ...] = ()):
+                 closers: tuple[Callable[[], Awaitable[None]], ...] = (), inbox: Inbox | None = None):
         self.settings, self.catalog = settings, catalog
+        self.inbox = inbox  # where adapters store platform events before acknowledging them
         self.limits = Limits(settings.daily_credits, settings.max_in_flight,
                              settings.chat_daily_credits or None, settings.bot_daily_credits)
         self.access = AccessPolicy(
@@ -98,7 +103,7 @@ class Core:
         checked = await self._validator.check(request)
         video = checked.model.output == "video"
         job = Job(
-            id=secrets.token_hex(6), requester=request.requester, command=request.command,
+            id=_job_id(request.request_key), requester=request.requester, command=request.command,
             model=checked.model.name, prompt=checked.prompt, options=checked.options,
             destination=dict(request.destination), cost=checked.cost, state=JobState.QUEUED,
             created_at=now, quota_day=quota_day(now), has_image=checked.image is not None,
@@ -110,22 +115,38 @@ class Core:
 
     async def _accept(self, job: Job, image: tuple[str, bytes] | None, messenger: Messenger, limits: Limits,
                       now: float) -> Ticket:
-        usage = await self._store.reserve(job, image, limits, now)
-        ticket = Ticket(job.id, job.command, job.model, job.cost,
-                        credits_left=None if job.requester.is_admin and self.settings.admins_unlimited
-                        else max(0, limits.daily_credits - usage.user_spent),
-                        jobs_in_flight=usage.in_flight)
+        try:
+            usage = await self._store.reserve(job, image, limits, now)
+        except AlreadyAccepted:
+            # The same event again. Its job runs already, or is resumed on start; only the
+            # acknowledgement may be missing (a crash between the two), so that is made up for.
+            usage = await self._store.usage(job.requester, job.quota_day)
+            stored = await self._store.job(job.id)
+            ticket = self._ticket(stored, usage, limits)
+            if stored.state in IN_FLIGHT and not stored.destination.get(_ACKNOWLEDGED):
+                await self._acknowledge(stored, ticket, messenger)
+            return ticket
+        ticket = self._ticket(job, usage, limits)
+        job = await self._acknowledge(job, ticket, messenger)
+        self._runner.launch(job)
+        return ticket
+
+    def _ticket(self, job: Job, usage, limits: Limits) -> Ticket:
+        unlimited = job.requester.is_admin and self.settings.admins_unlimited
+        return Ticket(job.id, job.command, job.model, job.cost,
+                      credits_left=None if unlimited else max(0, limits.daily_credits - usage.user_spent),
+                      jobs_in_flight=usage.in_flight)
+
+    async def _acknowledge(self, job: Job, ticket: Ticket, messenger: Messenger) -> Job:
         try:
             patch = await messenger.acknowledge(job, ticket)
         except Exception:  # the job is accepted and paid for: it runs even if the reply failed
             log.exception("job %s: acknowledgement failed", job.id)
-            patch = None
-        if patch:
-            job = await self._store.update(job, destination={**job.destination, **patch})
-        self._runner.launch(job)
-        return ticket
+            return job
+        return await self._store.update(job, destination={**job.destination, **(patch or {}), _ACKNOWLEDGED: True})
 
-    async def rerun(self, job_id: str, requester: Requester, destination: Destination) -> Ticket:
+    async def rerun(self, job_id: str, requester: Requester, destination: Destination, *,
+                    request_key: str | None = None) -> Ticket:
         """The same request again ("again" / "re-roll"), charged to `requester`."""
         job = await self._store.job(job_id)
         if job is None:
@@ -133,7 +154,7 @@ class Core:
         image = await self._store.image(job_id)
         return await self.submit(GenerationRequest(
             requester=requester, destination=destination, command=job.command, prompt=job.prompt,
-            model=job.model, options=job.options, image=image[1] if image else None))
+            model=job.model, options=job.options, image=image[1] if image else None, request_key=request_key))
 
     async def job(self, job_id: str) -> Job | None:
         return await self._store.job(job_id)
@@ -161,3 +182,11 @@ class Core:
             unlimited=requester.is_admin and self.settings.admins_unlimited,
             tier=tier.name if tier else None)
 
+
+
+def _job_id(request_key: str | None) -> str:
+    """A fresh id, or for a keyed request one derived from the key, so a second submission of
+    the same event collides with the first on the jobs table's primary key."""
+    if request_key is None:
+        return secrets.token_hex(6)
+    return hashlib.sha256(request_key.encode()).hexdigest()[:16]

@@ -5,6 +5,7 @@
     │   ├── ValidationError  bad prompt, option or image
     │   └── QuotaExceeded    out of credits, too many jobs in flight, banned
     ├── DestinationGone      raised by messengers: that chat can never be reached again
+    ├── AlreadyAccepted      a request whose key names a job already recorded (a redelivery)
     └── Ai302Error           raised only by bot.ai302; never carries the API key
         ├── RetryLater       the call did not happen or changed nothing: worth another try
         │                    (a free GET that failed in any way; a paid POST refused with 429,
@@ -38,6 +39,7 @@ __all__ = [
     "BadParameters",
     "DownloadFailed",
     "DestinationGone",
+    "AlreadyAccepted",
 ]
 
 
@@ -114,3 +116,12 @@ class DestinationGone(ReelbotError):
     """The job's chat can never receive messages again (the bot was removed or blocked, the
     channel deleted). Messengers raise it instead of a transient error, so the runner stops
     retrying: an undeliverable result is refunded at once, an undeliverable notice dropped."""
+
+
+class AlreadyAccepted(ReelbotError):
+    """The request's idempotency key names a job that is already recorded: the same platform
+    event was handled before (a redelivery, or a replay after a crash). Nothing new is made."""
+
+    def __init__(self, job_id: str):
+        super().__init__(f"job {job_id} already exists")
+        self.job_id = job_id

@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.core import Core
 from bot.jobs.runner import JobRunner, Timing
 from bot.store.database import Database
+from bot.store.inbox import Inbox
 from bot.store.jobs import JobStore
 from bot.store.lock import InstanceLock
 from bot.store.policy import PolicyStore
@@ -42,4 +43,4 @@ async def build_core(settings: Settings, *, timing: Timing | None = None,
     runner = JobRunner(store, client, catalog, timing, max_download_bytes=settings.max_download_bytes,
                        max_concurrent_requests=settings.max_concurrent_requests, clock=clock)
     return Core(settings, store, client, catalog, runner, PolicyStore(db), clock=clock,
-                closers=(client.aclose, db.close, lock.aclose))
+                closers=(client.aclose, db.close, lock.aclose), inbox=Inbox(db))

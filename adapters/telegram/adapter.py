@@ -1,12 +1,14 @@
 """The Telegram adapter's lifecycle: a python-telegram-bot Application sharing the event loop.
 
-PTB's explicit initialize → start → updater.start_polling/start_webhook, and the reverse
-on stop, instead of run_polling(): run_polling owns the loop and the signals, and reelbot
-runs Discord and the core in the same loop.
+PTB's explicit initialize → start, and the reverse on stop, instead of run_polling():
+run_polling owns the loop and the signals, and reelbot runs Discord and the core in the same
+loop. Updates come in through reelbot's own receivers (adapters.telegram.receive), not PTB's
+Updater, because they must be stored before Telegram is told it may forget them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
@@ -18,9 +20,11 @@ from telegram.error import InvalidToken
 from telegram.ext import Application, ApplicationBuilder
 
 from adapters.telegram.config import TelegramConfig
-from adapters.telegram.flood import patiently
+from adapters.telegram.flood import FloodGate, patiently
 from adapters.telegram.handlers import BOT_COMMANDS, Handlers
+from adapters.telegram.intake import Intake
 from adapters.telegram.messenger import TelegramMessenger
+from adapters.telegram.receive import Polling, Webhook
 from adapters.telegram.redact import TokenRedaction
 from adapters.telegram.status import StatusBoard
 from bot.core import Core
@@ -37,7 +41,10 @@ class TelegramStartError(RuntimeError):
 
 
 class TelegramAdapter:
-    def __init__(self, core: Core, config: TelegramConfig, *, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, core: Core, config: TelegramConfig, *, clock: Callable[[], float] = time.monotonic,
+                 flood_gate: FloodGate | None = None):
+        if core.inbox is None:
+            raise ValueError("the Telegram adapter needs a core with an inbox (bot.wiring.build_core)")
         self._config = config
         # Process-wide on purpose: PTB 22 warns (PTBDeprecationWarning) every time it builds a
         # RetryAfter unless PTB_TIMEDELTA is set, as it moves time periods from int seconds to
@@ -47,11 +54,13 @@ class TelegramAdapter:
         os.environ.setdefault("PTB_TIMEDELTA", "true")
         self._redactor = TokenRedaction(config.token)
         self._redactor.install()  # before PTB logs its first URL
-        self._app = _build_application(config)
+        self._app = _build_application(config, flood_gate or FloodGate(per_second=config.sends_per_second))
         self._board = StatusBoard(self._app.bot, interval=config.edit_interval, clock=clock)
         self.messenger = TelegramMessenger(self._app.bot, self._board, config)
         core.register("telegram", self.messenger)
         Handlers(core, config).install(self._app)
+        self.intake = Intake(self._app, core.inbox)
+        self.receiver: Polling | Webhook | None = None
 
     async def start(self) -> None:
         try:
@@ -67,26 +76,37 @@ class TelegramAdapter:
         # Restarts in a row can hit flood control here; waiting beats failing the start.
         await patiently(lambda: self._app.bot.set_my_commands(BOT_COMMANDS))
         await self._app.start()
-        updater = self._app.updater
-        if self._config.webhook_url:
+        await self.intake.start()  # what the last run stored but did not finish comes first
+        config = self._config
+        if config.webhook_url:
             # Telegram sends this secret with every update; without one, anyone who guesses
             # the URL could post fake updates. A fresh one per start is as good as a fixed one.
-            secret = self._config.webhook_secret or secrets.token_urlsafe(32)
-            await updater.start_webhook(
-                listen=self._config.listen_host, port=self._config.listen_port,
-                url_path=self._config.webhook_path, webhook_url=self._config.webhook_url,
-                secret_token=secret, allowed_updates=ALLOWED_UPDATES)
-            log.info("Telegram: receiving updates by webhook on %s", self._config.webhook_listen)
+            self.receiver = Webhook(
+                self._app.bot, self.intake, host=config.listen_host, port=config.listen_port,
+                path=config.webhook_path, url=config.webhook_url,
+                secret=config.webhook_secret or secrets.token_urlsafe(32), allowed_updates=ALLOWED_UPDATES)
+            await self.receiver.start()
+            log.info("Telegram: receiving updates by webhook on %s:%s", config.listen_host, self.receiver.port)
         else:
-            await updater.start_polling(timeout=int(self._config.poll_timeout), allowed_updates=ALLOWED_UPDATES)
+            self.receiver = Polling(self._app.bot, self.intake, timeout=config.poll_timeout,
+                                    allowed_updates=ALLOWED_UPDATES)
+            await self.receiver.start()
             log.info("Telegram: receiving updates by long polling as @%s", self._app.bot.username)
+
+    async def wait_closed(self) -> None:
+        """Returns (or raises) only if Telegram ended the session for good (a revoked token)."""
+        if isinstance(self.receiver, Polling):
+            await self.receiver.wait_closed()
+        else:
+            await asyncio.Event().wait()  # a webhook has no session to lose
 
     async def stop(self) -> None:
         """Stop taking updates, let running handlers finish, close the connections."""
-        if self._app.updater and self._app.updater.running:
-            await self._app.updater.stop()
+        if self.receiver is not None:
+            await self.receiver.stop()
+        await self.intake.stop()  # updates under way finish; the rest stay in the inbox
         if self._app.running:
-            await self._app.stop()  # waits for running handlers
+            await self._app.stop()
         self.messenger.close()
         await self._board.close()
         await self._app.shutdown()
@@ -94,14 +114,14 @@ class TelegramAdapter:
         self._redactor.uninstall()
 
 
-def _build_application(config: TelegramConfig) -> Application:
+def _build_application(config: TelegramConfig, flood_gate: FloodGate) -> Application:
     return (
         ApplicationBuilder()
         .token(config.token)
         .base_url(config.api_base)
         .base_file_url(config.file_api_base)
-        # Commands download pictures and talk to the core: one slow member must not hold up the rest.
-        .concurrent_updates(64)
+        .updater(None)  # updates come in through adapters.telegram.receive
+        .rate_limiter(flood_gate)
         # A 50 MB upload (2000 MB on a self-hosted server) takes longer than PTB's 20 s default.
         .media_write_timeout(300)
         .build()

@@ -27,6 +27,8 @@ class TelegramConfig:
     # Telegram throttles edits of one message; a few seconds apart is what it tolerates.
     edit_interval: float = 5.0
     poll_timeout: float = 10.0  # seconds a long poll (getUpdates) waits for news
+    # Telegram's limit across all chats; bots with paid broadcasts may send up to 1000 a second.
+    sends_per_second: float = 30.0
     # Seconds to wait for Telegram's answer to a photo or video send. Telegram answers only
     # once it has processed the file (or fetched it from a URL), often well past PTB's 5 s
     # default for a large video; giving up earlier makes a posted result look failed, and
@@ -71,6 +73,7 @@ class TelegramConfig:
             webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
             admin_ids=_ids(get("TELEGRAM_ADMIN_IDS") or ""),
             upload_limit=_megabytes("TELEGRAM_UPLOAD_LIMIT_MB", get("TELEGRAM_UPLOAD_LIMIT_MB") or "50"),
+            sends_per_second=_positive("TELEGRAM_SENDS_PER_SECOND", get("TELEGRAM_SENDS_PER_SECOND") or "30"),
         )
 
 
@@ -83,10 +86,14 @@ def _ids(raw: str) -> frozenset[int]:
 
 
 def _megabytes(name: str, raw: str) -> int:
+    return int(_positive(name, raw, "a number of megabytes") * MB)
+
+
+def _positive(name: str, raw: str, what: str = "a number") -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a number of megabytes") from None
+        raise SettingsError(f"{name}={raw!r} is not {what}") from None
     if value <= 0:
         raise SettingsError(f"{name} must be above 0")
-    return int(value * MB)
+    return value

@@ -4,7 +4,9 @@ In order of preference: upload the bytes; else let Telegram fetch the file from 
 itself (it does so up to 20 MB, 5 MB for photos); else post the link with a short note.
 A photo Telegram will not take as a photo (over 10 MB, odd dimensions) goes as a file.
 Only errors no other way of sending avoids escape from here: the caller tells a chat
-that is gone from one worth retrying (the core then retries the delivery).
+that is gone from one worth retrying (the core then retries the delivery). Nothing is
+re-sent here: after flood control the core's retry is held by the bot's FloodGate until
+Telegram allows it, and after an unclear failure the core decides.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from telegram.error import BadRequest, NetworkError, TelegramError
 from adapters.telegram import render
 from adapters.telegram.config import MB
 from adapters.telegram.destination import Where
-from adapters.telegram.flood import patiently
 from bot.jobs.model import Job
 from bot.ports import Result
 
@@ -40,7 +41,7 @@ async def send_result(bot: Bot, job: Job, result: Result, *, where: Where, uploa
     await _chat_action(bot, where, result.kind)
     if result.data is not None:
         try:
-            return await patiently(lambda: _upload(bot, result, common))
+            return await _upload(bot, result, common)
         except (BadRequest, NetworkError) as err:
             if not _too_large(err):
                 raise
@@ -50,12 +51,12 @@ async def send_result(bot: Bot, job: Job, result: Result, *, where: Where, uploa
     smallest = result.size or (upload_limit + 1 if result.data is None else 0)
     if result.url and smallest <= URL_FETCH_LIMIT[result.kind]:
         try:
-            return await patiently(lambda: _by_url(bot, result, common))
+            return await _by_url(bot, result, common)
         except BadRequest as err:
             log.info("job %s: Telegram could not fetch the result from its URL (%s)", job.id, err.message)
-    return await patiently(lambda: bot.send_message(
+    return await bot.send_message(
         text=render.link_note(job, result, upload_limit), parse_mode=ParseMode.HTML,
-        reply_markup=render.buttons(job, animate=False), **where.reply()))
+        reply_markup=render.buttons(job, animate=False), **where.reply())
 
 
 async def _upload(bot: Bot, result: Result, common: dict) -> Message:

@@ -1,24 +1,37 @@
-"""Living with Telegram's flood control: wait as long as it asks, then try again."""
+"""Living with Telegram's flood control: stay under its limits, and obey every wait it asks for.
+
+Every Bot API call passes through one FloodGate (PTB's rate-limiter hook, so no call can
+slip past it). Ahead of time it keeps to Telegram's published limits — about 30 messages a
+second overall and 20 a minute in one group — so a busy group does not trip flood control in
+the first place. After a RetryAfter it holds every further call to that chat until the wait
+Telegram asked for has passed, however long that is: Telegram escalates the limits of a bot
+that re-sends early. The RetryAfter itself still reaches the caller, who decides whether to
+try again (`patiently`) or to let the core retry later (deliveries).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import logging
+import time
 import warnings
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
-from telegram.error import RetryAfter
+import httpx
+from aiolimiter import AsyncLimiter
+from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
-__all__ = ["retry_after_seconds", "patiently", "MAX_FLOOD_WAIT"]
+__all__ = ["FloodGate", "retry_after_seconds", "patiently"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Beyond this a wait would hold a job hostage; give up and let the caller's retry take over.
-MAX_FLOOD_WAIT = 120.0
+OVERALL_PER_SECOND = 30  # Telegram: "no more than 30 messages per second" across chats
+GROUP_PER_MINUTE = 20  # Telegram: "no more than 20 messages per minute" in one group
 
 
 def retry_after_seconds(err: RetryAfter) -> float:
@@ -31,15 +44,87 @@ def retry_after_seconds(err: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
-async def patiently(call: Callable[[], Awaitable[T]], *, attempts: int = 3) -> T:
-    """Run `call`; on RetryAfter wait what Telegram asks and retry, up to `attempts` times."""
+class FloodGate(BaseRateLimiter[None]):
+    """`clock` and `sleep` are injectable so that tests can check a long wait without waiting."""
+
+    def __init__(self, *, per_second: float = OVERALL_PER_SECOND, group_per_minute: float = GROUP_PER_MINUTE,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+        self._overall = AsyncLimiter(per_second, 1)
+        self._group_per_minute = group_per_minute
+        self._groups: dict[int | str, AsyncLimiter] = {}
+        self._clock, self._sleep = clock, sleep
+        # When calls to a chat (or, for calls without one, to a method) may go again.
+        self._not_before: dict[object, float] = {}
+
+    async def initialize(self) -> None:
+        """Nothing to set up: the limiters start empty."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release: waits in progress end with their callers."""
+
+    async def process_request(self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any,
+                              kwargs: dict[str, Any], endpoint: str, data: dict[str, Any],
+                              rate_limit_args: None) -> Any:
+        chat = data.get("chat_id")
+        key = ("chat", chat) if chat is not None else ("method", endpoint)
+        await self.wait_turn(key)
+        if _is_group(chat):
+            group = self._groups.setdefault(chat, AsyncLimiter(self._group_per_minute, 60))
+            await group.acquire()
+        await self._overall.acquire()
+        # A RetryAfter that reached another call while this one queued in the limiters.
+        await self.wait_turn(key)
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter as err:
+            wait = retry_after_seconds(err)
+            self._not_before[key] = max(self._not_before.get(key, 0.0), self._clock() + wait)
+            log.info("Telegram flood control on %s %s: nothing goes there for %.1f s", *key, wait)
+            raise
+
+    async def wait_turn(self, key: object) -> None:
+        """Return once calls to `key` are allowed again."""
+        while (delay := self._not_before.get(key, 0.0) - self._clock()) > 0:
+            await self._sleep(delay)
+        self._not_before.pop(key, None)
+
+
+def _is_group(chat: object) -> bool:
+    # Negative ids are groups and channels; a string is a channel's @username.
+    if isinstance(chat, str):
+        return not chat.lstrip("-").isdigit() or chat.startswith("-")
+    return isinstance(chat, int) and chat < 0
+
+
+async def patiently(call: Callable[[], Awaitable[T]], *, attempts: int = 5,
+                    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> T:
+    """Run `call` and try again after flood control or a failure that proves nothing was
+    posted (a 5xx answer, no connection), up to `attempts` times in all.
+
+    After a RetryAfter it tries again at once: the bot's FloodGate holds that call until
+    Telegram allows it, whatever the wait. A timeout while Telegram was answering is not
+    retried, since the message may be in the chat already.
+    """
+    delay = 1.0
     for attempt in range(1, attempts + 1):
         try:
             return await call()
-        except RetryAfter as err:
-            wait = retry_after_seconds(err)
-            if attempt == attempts or wait > MAX_FLOOD_WAIT:
+        except RetryAfter:
+            if attempt == attempts:
                 raise
-            log.info("Telegram flood control: waiting %.1f s", wait)
-            await asyncio.sleep(wait)
+        except NetworkError as err:
+            if attempt == attempts or not _not_sent(err):
+                raise
+            log.info("Telegram call failed (%s); trying again in %.0f s", err, delay)
+            await sleep(delay)
+            delay *= 2
     raise AssertionError("unreachable")
+
+
+def _not_sent(err: NetworkError) -> bool:
+    cause = err.__cause__
+    if isinstance(err, TimedOut):
+        return isinstance(cause, (httpx.ConnectTimeout, httpx.PoolTimeout))
+    # None or a TelegramError: Telegram answered with a server error; else how the transport failed
+    return cause is None or isinstance(cause, (TelegramError, httpx.ConnectError))

@@ -80,9 +80,11 @@ class Handlers:
             return
         name, rest = parsed
         requester = self._requester(message.from_user, message.chat)
+        # Names the job after this update and message, so handling it twice makes one job.
+        key = f"telegram:update:{update.update_id}:{message.chat_id}:{message.message_id}"
         try:
             if name in _GENERATE:
-                await self._generate(message, _GENERATE[name], rest, requester)
+                await self._generate(message, _GENERATE[name], rest, requester, key)
             elif name in ("start", "help"):
                 await _reply(message, render.help_message(self._core.help_text("text"), context.bot.username))
             elif name == "quota":
@@ -97,7 +99,8 @@ class Handlers:
             log.exception("/%s from user %s failed", name, requester.user_id)
             await _reply(message, render.refusal(OOPS))
 
-    async def _generate(self, message: Message, command: Command, text: str, requester: Requester) -> None:
+    async def _generate(self, message: Message, command: Command, text: str, requester: Requester,
+                        key: str) -> None:
         parsed = parse(text)
         # /image takes no picture; the others take the one attached or replied to. Only
         # /animate needs one: for /video any other file is just not a character image.
@@ -109,7 +112,7 @@ class Handlers:
         image = await download_image(source) if source is not None else None
         await self._core.submit(GenerationRequest(
             requester=requester, destination=Where.answering(message).stored(), command=command,
-            prompt=parsed.prompt, model=parsed.model, options=parsed.options, image=image))
+            prompt=parsed.prompt, model=parsed.model, options=parsed.options, image=image, request_key=key))
 
     # ---- buttons under results ---------------------------------------------------------
 
@@ -129,16 +132,18 @@ class Handlers:
         await _answer(query, WORKING)
         requester = self._requester(query.from_user, message.chat)
         where = Where.answering(message).stored()  # status and result reply to the result clicked
+        key = f"telegram:callback:{query.id}"  # one press is one job, however often it is handled
         try:
             if action == render.AGAIN:
-                await self._core.rerun(job_id, requester, where)
+                await self._core.rerun(job_id, requester, where, request_key=key)
             else:
                 source = image_in(message)
                 if source is None:
                     raise UserError("There is no picture in that message to animate.")
                 image = await download_image(source)
                 await self._core.submit(GenerationRequest(
-                    requester=requester, destination=where, command=Command.ANIMATE, image=image))
+                    requester=requester, destination=where, command=Command.ANIMATE, image=image,
+                    request_key=key))
         except UserError as err:
             await _reply(message, render.refusal(_addressed(str(err), query.from_user, message.chat)))
         except TelegramError:

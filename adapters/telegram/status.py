@@ -3,8 +3,13 @@
 The core reports progress on every poll, far more often than Telegram lets a bot edit one
 message. Only the newest text matters, so each message has one slot holding the text it
 should show, and one background task that edits it at most once per `interval` (counted
-from when the previous edit finished), skips texts already shown, and waits out a
-RetryAfter. Edit errors end up in the log, never in the job that reported progress.
+from when the previous edit finished), skips texts already shown, and waits out every
+RetryAfter in full. Edit errors end up in the log, never in the job that reported progress.
+
+A progress text is left unshown after a few failed edits in a row (the next one will do).
+A final text — done, or failed with the reason — is what the member is left with, so it is
+retried like a delivery, with growing pauses, until it is shown, the message is gone, or
+`final_patience` runs out; a newer text replaces an older one still waiting.
 """
 
 from __future__ import annotations
@@ -18,13 +23,16 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
-from adapters.telegram.flood import MAX_FLOOD_WAIT, retry_after_seconds
+from adapters.telegram.flood import retry_after_seconds
 
 __all__ = ["StatusBoard"]
 
 log = logging.getLogger(__name__)
 
-_GIVE_UP_AFTER = 3  # failed edits in a row (network, unknown errors) before a text is left unshown
+_GIVE_UP_AFTER = 3  # failed edits in a row (network, unknown errors) before a progress text is left unshown
+FINAL_PATIENCE = 6 * 3600.0  # seconds a final text is retried, like a delivery
+MAX_PAUSE = 300.0  # longest pause between tries of a final text
+CLOSE_GRACE = 5.0  # seconds close() gives final texts that are about to be shown
 
 
 @dataclass
@@ -33,15 +41,18 @@ class _Slot:
     shown: str | None = None
     not_before: float = 0.0
     final: bool = False
+    final_until: float = 0.0
     dead: bool = False  # deleted, or no longer editable: stop trying
     task: asyncio.Task | None = None
 
 
 class StatusBoard:
-    def __init__(self, bot: Bot, *, interval: float, clock: Callable[[], float]):
+    def __init__(self, bot: Bot, *, interval: float, clock: Callable[[], float],
+                 final_patience: float = FINAL_PATIENCE):
         self._bot = bot
         self._interval = interval
         self._clock = clock
+        self._final_patience = final_patience
         self._slots: dict[tuple[int, int], _Slot] = {}
         self._closed = False
 
@@ -58,9 +69,8 @@ class StatusBoard:
         if slot is None:
             slot = self._slots[key] = _Slot(text)
         slot.wanted = text
-        slot.final = slot.final or final
-        if wait and slot.not_before - self._clock() > MAX_FLOOD_WAIT:
-            return False
+        if final and not slot.final:
+            slot.final, slot.final_until = True, self._clock() + self._final_patience
         if slot.task is None or slot.task.done():
             slot.task = asyncio.create_task(self._flush(key, slot), name=f"telegram-status-{chat_id}-{message_id}")
         if wait:
@@ -68,8 +78,13 @@ class StatusBoard:
             await asyncio.shield(slot.task)
         return slot.shown == text
 
-    async def close(self) -> None:
+    async def close(self, grace: float = CLOSE_GRACE) -> None:
+        """Give final texts due within `grace` seconds the chance to be shown, then stop."""
         self._closed = True
+        due = [s.task for s in self._slots.values() if s.task and not s.task.done()
+               and s.final and s.not_before - self._clock() < grace]
+        if due:
+            await asyncio.wait(due, timeout=grace)
         tasks = [s.task for s in self._slots.values() if s.task and not s.task.done()]
         for task in tasks:
             task.cancel()
@@ -79,38 +94,44 @@ class StatusBoard:
     async def _flush(self, key: tuple[int, int], slot: _Slot) -> None:
         failures = 0
         try:
-            while not slot.dead and slot.wanted != slot.shown and failures < _GIVE_UP_AFTER:
+            while not slot.dead and slot.wanted != slot.shown:
+                if failures >= _GIVE_UP_AFTER and (not slot.final or self._clock() > slot.final_until):
+                    log.warning("Giving up on status message %s after %d failed edits", key, failures)
+                    break
                 delay = slot.not_before - self._clock()
                 if delay > 0:
                     await asyncio.sleep(delay)
                     continue
-                text = slot.wanted
-                try:
-                    await self._bot.edit_message_text(text, chat_id=key[0], message_id=key[1],
-                                                      parse_mode=ParseMode.HTML)
-                    slot.shown, failures = text, 0
-                except RetryAfter as err:
-                    wait = retry_after_seconds(err)
-                    slot.not_before = self._clock() + wait
-                    log.info("Telegram asked to wait %.1f s before editing status message %s", wait, key)
-                    if wait > MAX_FLOOD_WAIT:
-                        break  # a later show() tries again; a waiting caller is not held that long
-                    continue
-                except BadRequest as err:
-                    if "not modified" in err.message.lower():
-                        slot.shown = text
-                    else:  # deleted, too old, or otherwise out of reach
-                        log.warning("Cannot edit status message %s: %s", key, err.message)
-                        slot.dead = True
-                except (Forbidden, ChatMigrated) as err:  # bot removed; group moved to a new chat id
-                    log.warning("Cannot edit status message %s: %s", key, err.message)
-                    slot.dead = True
-                except TelegramError as err:  # network trouble, or an answer we do not know
-                    failures += 1
-                    log.warning("Editing status message %s failed (%s); will retry", key, err)
-                slot.not_before = self._clock() + self._interval
+                failures = await self._edit(key, slot, failures)
         finally:
             # A message past its final text gets no more calls: forget it. A dead one that is
             # not final is remembered, so later progress does not retry it on every poll.
             if slot.final and self._slots.get(key) is slot:
                 del self._slots[key]
+
+    async def _edit(self, key: tuple[int, int], slot: _Slot, failures: int) -> int:
+        """One edit; returns the failures in a row after it, and sets when the next may go."""
+        text = slot.wanted
+        pause = self._interval
+        try:
+            await self._bot.edit_message_text(text, chat_id=key[0], message_id=key[1], parse_mode=ParseMode.HTML)
+            slot.shown, failures = text, 0
+        except RetryAfter as err:
+            pause = retry_after_seconds(err)  # in full, however long: Telegram punishes early edits
+            log.info("Telegram asked to wait %.1f s before editing status message %s", pause, key)
+        except BadRequest as err:
+            if "not modified" in err.message.lower():
+                slot.shown = text
+            else:  # deleted, too old, or otherwise out of reach
+                log.warning("Cannot edit status message %s: %s", key, err.message)
+                slot.dead = True
+        except (Forbidden, ChatMigrated) as err:  # bot removed; group moved to a new chat id
+            log.warning("Cannot edit status message %s: %s", key, err.message)
+            slot.dead = True
+        except TelegramError as err:  # network trouble, or an answer we do not know
+            failures += 1
+            # a final text keeps trying, further apart each time, like a delivery
+            pause = min(self._interval * 2 ** failures, MAX_PAUSE) if slot.final else self._interval
+            log.warning("Editing status message %s failed (%s); will retry", key, err)
+        slot.not_before = self._clock() + pause
+        return failures

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.errors import QuotaExceeded
+from bot.errors import AlreadyAccepted, QuotaExceeded
 from bot.jobs.model import Job
 from bot.quota import Limits, Usage
 from bot.store import ledger
@@ -57,10 +57,16 @@ class ReservationQueue(GroupCommit[_Request, Usage]):
         async with self._db.transaction() as conn:
             totals = await ledger.spent(conn, [(s, p.job.quota_day) for p in batch for s in ledger.scopes(p.job)])
             flying = await ledger.in_flight(conn, [p.job.requester.user_key for p in batch])
+            # A job id derived from a request key may exist already (a redelivered event):
+            # that one request is answered "already accepted", the rest of the batch goes on.
+            taken = await _existing(conn, [p.job.id for p in batch])
             outcomes: list[Usage | Exception] = []
             accepted: list[_Request] = []
             for item in batch:
                 job, day = item.job, item.job.quota_day
+                if job.id in taken:
+                    outcomes.append(AlreadyAccepted(job.id))
+                    continue
                 user, chat = job.requester.user_key, job.requester.chat_key
                 before = Usage(totals[(f"user:{user}", day)], flying[user],
                                totals[(f"chat:{chat}", day)] if chat else 0, totals[("bot", day)])
@@ -72,6 +78,7 @@ class ReservationQueue(GroupCommit[_Request, Usage]):
                 for scope in ledger.scopes(job):
                     totals[(scope, day)] += job.cost
                 flying[user] += 1
+                taken.add(job.id)
                 accepted.append(item)
                 outcomes.append(Usage(before.user_spent + job.cost, before.in_flight + 1,
                                       before.chat_spent + job.cost, before.bot_spent + job.cost))
@@ -93,3 +100,8 @@ class ReservationQueue(GroupCommit[_Request, Usage]):
             await conn.executemany(_IMAGE_SQL, images)
         await ledger.record(conn, jobs, ledger.RESERVE, accepted[0].now)
 
+
+
+async def _existing(conn: aiosqlite.Connection, ids: list[str]) -> set[str]:
+    rows = await conn.execute_fetchall(f"SELECT id FROM jobs WHERE id IN ({', '.join('?' * len(ids))})", ids)
+    return {row[0] for row in rows}

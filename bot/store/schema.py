@@ -113,4 +113,19 @@ MIGRATIONS: list[str] = [
     CREATE INDEX jobs_by_user ON jobs(user_key, created_at);
     CREATE INDEX jobs_by_day ON jobs(quota_day, state, user_key, model, cost, platform, chat_id)
     """,
+    # 4: the inbox of platform events (Telegram updates), stored before the
+    # platform is told it may forget them. Self-contained: it touches no other table.
+    """
+    CREATE TABLE inbox (
+        platform    TEXT NOT NULL,
+        update_id   INTEGER NOT NULL,
+        payload     TEXT NOT NULL,
+        received_at REAL NOT NULL,
+        handled_at  REAL,
+        failures    INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (platform, update_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX inbox_unhandled ON inbox(platform, update_id) WHERE handled_at IS NULL;
+    CREATE INDEX inbox_handled ON inbox(handled_at) WHERE handled_at IS NOT NULL
+    """,
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -62,6 +62,20 @@ async def start_bot(make_core, tg_config):
     yield start
     for bot in bots:  # stopping twice is harmless, as in `reelbot run`
         await bot.stop()
+
+
+@pytest.fixture
+async def start_webhook_bot(start_bot, tg_config, fake_api):
+    """A bot in webhook mode, listening on a port the system picked; the fake Bot API posts there."""
+
+    async def start(**core_settings) -> tuple[RunningBot, TelegramConfig]:
+        config = replace(tg_config, webhook_url="https://bot.example.org/telegram-hook",
+                         webhook_listen="127.0.0.1:0")
+        bot = await start_bot(config=config, **core_settings)
+        fake_api.webhook_port = bot.adapter.receiver.port
+        return bot, config
+
+    return start
 
 
 @pytest.fixture

@@ -8,6 +8,12 @@ from `calls` and `chat`. Tests also play Telegram's bad days: `fail_next` (any m
 "download" for the file server), `answer_slowly`, a bot kicked from a chat, a deleted chat,
 a group upgraded to a supergroup, a file of unknown size.
 
+Updates behave as Telegram's do: one stays on the server, and comes again with every
+getUpdates, until the bot asks for an offset above its id; a webhook call that is not
+answered 200 leaves it there too. `redeliver` plays Telegram sending one again (the bot died
+before confirming it, or a webhook answer was lost). `clock` stamps every call, so a test can
+run the bot on a fake clock and read when each call arrived by it.
+
 Like the real service it is strict: HTML that Telegram would refuse, an edit that changes
 nothing, a caption over 1024 characters and an upload over the limit get the same 400/413
 answers. A method it does not know fails loudly: it answers 404 and lands in `unknown`,
@@ -26,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -88,9 +95,13 @@ class FakeBotApi:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (method, description) not injected
     commands: list[dict] = field(default_factory=list)
     webhook: dict | None = None
+    webhook_port: int | None = None  # where webhook calls go (on 127.0.0.1), whatever URL the bot set
+    webhook_answers: list[int] = field(default_factory=list)  # HTTP status of every webhook call
+    clock: Callable[[], float] = time.monotonic
 
     def __post_init__(self) -> None:
         self._updates: list[dict] = []
+        self.pushed: list[dict] = []  # every update ever sent, in order
         self._update_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count] = {}
@@ -305,7 +316,7 @@ class FakeBotApi:
         if request.match_info["token"] != self.token:
             return _error(ApiError(401, "Unauthorized"))
         params, files = await _read_params(request)
-        call = Call(method, params, files, time.monotonic())
+        call = Call(method, params, files, self.clock())
         handler = getattr(self, f"_api_{method}", None)
         try:
             if handler is None:
@@ -370,8 +381,20 @@ class FakeBotApi:
             self.calls.append(call)
             self._changed.notify_all()
 
+    async def redeliver(self, update_id: int) -> None:
+        """Telegram sends update `update_id` again, as if the bot never confirmed it."""
+        update = next(u for u in self.pushed if u["update_id"] == update_id)
+        async with self._changed:
+            if update not in self._updates:
+                self._updates.append(update)
+                self._updates.sort(key=lambda u: u["update_id"])
+            self._changed.notify_all()
+        if self.webhook:
+            await self._post_webhook(update)
+
     async def _push(self, update: dict) -> None:
         update["update_id"] = next(self._update_ids)
+        self.pushed.append(update)
         async with self._changed:
             if "message" in update:
                 self._store(update["message"])
@@ -384,9 +407,12 @@ class FakeBotApi:
         headers = {}
         if secret := self.webhook.get("secret_token"):
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-        async with self._client.post(self.webhook["url"], json=update, headers=headers) as response:
-            assert response.status == 200, f"webhook answered {response.status}"
-        self._updates.remove(update)
+        # Only loopback is reachable from tests: the path is the bot's, the address the test's.
+        url = f"http://127.0.0.1:{self.webhook_port}{urlsplit(self.webhook['url']).path}"
+        async with self._client.post(url, json=update, headers=headers) as response:
+            self.webhook_answers.append(response.status)
+        if response.status == 200 and update in self._updates:  # anything else: Telegram tries again later
+            self._updates.remove(update)
 
     # ---- methods ---------------------------------------------------------------------
 
