@@ -17,6 +17,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from adapters.telegram import render
+from adapters.telegram.admin import AdminCommands
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.destination import Where
 from adapters.telegram.flood import patiently
@@ -64,6 +65,7 @@ def parse_command(text: str, bot_username: str) -> tuple[str, str] | None:
 class Handlers:
     def __init__(self, core: Core, config: TelegramConfig):
         self._core, self._config = core, config
+        self._admin = AdminCommands(core)
 
     def install(self, app: Application) -> None:
         app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & (filters.TEXT | filters.CAPTION),
@@ -80,6 +82,12 @@ class Handlers:
             return
         name, rest = parsed
         requester = self._requester(message.from_user, message.chat)
+        self._admin.saw(message)
+        if not requester.is_admin and not requester.private and not self._core.access.chat_allowed(requester):
+            # a group the operator did not allow: say so once, and leave it
+            await _reply(message, render.refusal("This bot is not available in this chat, so it is leaving."))
+            await patiently(lambda: context.bot.leave_chat(message.chat_id))
+            return
         # Names the job after this update and message, so handling it twice makes one job.
         key = f"telegram:update:{update.update_id}:{message.chat_id}:{message.message_id}"
         try:
@@ -89,6 +97,8 @@ class Handlers:
                 await _reply(message, render.help_message(self._core.help_text("text"), context.bot.username))
             elif name == "quota":
                 await _reply(message, render.quota(await self._core.quota(requester)))
+            elif name == "admin":
+                await _privately(message, await self._admin.run(message, rest, requester))
             elif message.chat.type == Chat.PRIVATE:
                 await _reply(message, render.refusal(f"I don't know /{name}. Send /help for what I can do."))
         except UserError as err:
@@ -162,6 +172,18 @@ class Handlers:
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("Telegram update %s failed", update_id, exc_info=context.error)
+
+
+async def _privately(message: Message, html: str) -> None:
+    """To the admin's own chat with the bot; in the group only if the bot may not write to them."""
+    user = message.from_user
+    if message.chat.type == Chat.PRIVATE or user is None:
+        await _reply(message, html)
+        return
+    try:
+        await patiently(lambda: message.get_bot().send_message(chat_id=user.id, text=html, parse_mode=ParseMode.HTML))
+    except TelegramError:  # they never started a chat with the bot
+        await _reply(message, render.refusal("Send me /start in a private chat first: admin answers go there."))
 
 
 async def _reply(message: Message, html: str) -> None:

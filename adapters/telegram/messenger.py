@@ -8,8 +8,11 @@ message replying to the command. Everything works from `job.destination` alone.
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Bot
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 
 from adapters.telegram import render
 from adapters.telegram.config import TelegramConfig
@@ -21,6 +24,8 @@ from adapters.telegram.status import StatusBoard
 from bot.commands import Destination, Ticket
 from bot.jobs.model import Job
 from bot.ports import Progress, Result
+
+log = logging.getLogger(__name__)
 
 __all__ = ["TelegramMessenger", "AdapterStopped"]
 
@@ -84,3 +89,12 @@ class TelegramMessenger:
 
     def upload_limit(self, job: Job) -> int:
         return self._config.upload_limit
+
+    async def alert_admins(self, text: str) -> None:
+        """A private message to each of the bot's admins (the operator's alerts)."""
+        for admin_id in sorted(self._config.admin_ids):
+            try:
+                await patiently(lambda admin_id=admin_id: self._bot.send_message(
+                    chat_id=admin_id, text=f"⚠️ reelbot: {render.esc(text)}", parse_mode=ParseMode.HTML))
+            except TelegramError as exc:  # they never started a chat with the bot
+                log.warning("could not alert Telegram admin %s: %s", admin_id, exc)

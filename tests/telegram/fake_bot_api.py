@@ -102,6 +102,7 @@ class FakeBotApi:
     def __post_init__(self) -> None:
         self._updates: list[dict] = []
         self.pushed: list[dict] = []  # every update ever sent, in order
+        self.left_chats: list[int] = []  # chats the bot left (leaveChat)
         self._update_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count] = {}
@@ -452,6 +453,10 @@ class FakeBotApi:
                     command["description"]) <= 256:
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
         self.commands = commands
+        return True
+
+    async def _api_leaveChat(self, params, files):
+        self.left_chats.append(self._chat_id(params))
         return True
 
     async def _api_sendChatAction(self, params, files):
