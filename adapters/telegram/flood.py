@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 OVERALL_PER_SECOND = 30  # Telegram: "no more than 30 messages per second" across chats
-GROUP_PER_MINUTE = 20  # Telegram: "no more than 20 messages per minute" in one group
+GROUP_RATE = (20, 60.0)  # Telegram: "no more than 20 messages per minute" in one group
 
 
 def retry_after_seconds(err: RetryAfter) -> float:
@@ -47,11 +47,11 @@ def retry_after_seconds(err: RetryAfter) -> float:
 class FloodGate(BaseRateLimiter[None]):
     """`clock` and `sleep` are injectable so that tests can check a long wait without waiting."""
 
-    def __init__(self, *, per_second: float = OVERALL_PER_SECOND, group_per_minute: float = GROUP_PER_MINUTE,
+    def __init__(self, *, per_second: float = OVERALL_PER_SECOND, group_rate: tuple[float, float] = GROUP_RATE,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
         self._overall = AsyncLimiter(per_second, 1)
-        self._group_per_minute = group_per_minute
+        self._group_rate = group_rate  # (messages, per seconds)
         self._groups: dict[int | str, AsyncLimiter] = {}
         self._clock, self._sleep = clock, sleep
         # When calls to a chat (or, for calls without one, to a method) may go again.
@@ -70,7 +70,7 @@ class FloodGate(BaseRateLimiter[None]):
         key = ("chat", chat) if chat is not None else ("method", endpoint)
         await self.wait_turn(key)
         if _is_group(chat):
-            group = self._groups.setdefault(chat, AsyncLimiter(self._group_per_minute, 60))
+            group = self._groups.setdefault(chat, AsyncLimiter(*self._group_rate))
             await group.acquire()
         await self._overall.acquire()
         # A RetryAfter that reached another call while this one queued in the limiters.

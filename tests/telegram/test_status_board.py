@@ -73,3 +73,29 @@ async def test_an_edit_in_a_group_upgraded_to_a_supergroup_is_given_up_without_r
     assert not await board.show(group["id"], sent.message_id, "❌ It failed.", final=True, wait=True)
 
     await board.close()
+
+
+async def test_the_final_text_is_shown_after_several_failed_edits_in_a_row(fake_api, bot, status):
+    board = StatusBoard(bot, interval=0.01, clock=time.monotonic)
+    chat_id, message_id = status["chat"]["id"], status["message_id"]
+    fake_api.fail_next("editMessageText", 500, "Internal Server Error", times=5)
+
+    await board.show(chat_id, message_id, "Generating…")  # progress: given up after 3 failures
+    assert await board.show(chat_id, message_id, "✅ Done", final=True, wait=True)
+
+    assert fake_api.message(chat_id, message_id)["text"] == "✅ Done"
+    assert [c.error.code if c.error else 200 for c in edits(fake_api)][-1] == 200
+    await board.close()
+
+
+async def test_a_newer_final_text_replaces_one_still_waiting_to_be_shown(fake_api, bot, status):
+    board = StatusBoard(bot, interval=0.01, clock=time.monotonic)
+    chat_id, message_id = status["chat"]["id"], status["message_id"]
+    fake_api.fail_next("editMessageText", 500, "Internal Server Error", times=4)
+
+    await board.show(chat_id, message_id, "⏳ Generating…", final=True)
+    assert await board.show(chat_id, message_id, "❌ It failed.", final=True, wait=True)
+
+    assert fake_api.versions(status)[-1] == "❌ It failed."
+    assert "⏳ Generating…" not in fake_api.versions(status)
+    await board.close()
