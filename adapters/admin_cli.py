@@ -10,6 +10,9 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+import time
+from collections.abc import Mapping
+
 
 from bot.access import AccessPolicy, Refused, Tier
 from bot.admin import PERIODS, AdminDesk
@@ -18,6 +21,7 @@ from bot.config import Settings
 from bot.quota import Limits
 from bot.store.database import Database
 from bot.store.policy import PolicyStore
+from bot.store.wallet import Wallets
 
 __all__ = ["add_parser", "run_admin"]
 
@@ -44,11 +48,27 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     cmds.add_parser("refund", help="give a delivered job's credits back to its member").add_argument("job")
     cmds.add_parser("pause", help="refuse new jobs (running ones finish)").add_argument("reason", nargs="*")
     cmds.add_parser("resume", help="accept new jobs again")
+    cmds.add_parser("refund-payment", help="refund a Telegram Stars payment and take its credits back").add_argument(
+        "charge", help="the telegram_payment_charge_id (in the log, and in the member's receipt)")
 
 
-async def run_admin(args: argparse.Namespace, settings: Settings) -> int:
+async def run_admin(args: argparse.Namespace, settings: Settings, env: Mapping[str, str]) -> int:
     db = await Database.open(settings.database)
     try:
+        if args.action == "refund-payment":
+            from telegram.error import TelegramError  # only here: the other commands need no Telegram
+
+            from adapters.telegram import TelegramConfig
+            telegram = TelegramConfig.from_env(env)
+            if telegram is None:
+                print("reelbot: set TELEGRAM_TOKEN: refunds go through the bot's Telegram account", file=sys.stderr)
+                return 2
+            try:
+                print(await refund_payment(db, telegram.token, telegram.api_base, args.charge))
+            except (Refused, TelegramError) as err:
+                print(f"reelbot: {err}", file=sys.stderr)
+                return 2
+            return 0
         access = AccessPolicy(Limits(settings.daily_credits, settings.max_in_flight), settings.allowed_chats,
                               settings.allow_dms, {n: Tier(n, c, f) for n, (c, f) in settings.tiers.items()})
         desk = AdminDesk(db, PolicyStore(db), access)
@@ -61,6 +81,29 @@ async def run_admin(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         await db.close()
+
+
+async def refund_payment(db: Database, token: str, api_base: str, charge_id: str) -> str:
+    """Stars back to the member first (Telegram), then their credits out of the wallet: a
+    failed refund changes nothing, and a refund Telegram made is recorded even if repeated."""
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    wallets = Wallets(db)
+    payment = await wallets.payment(charge_id)
+    if payment is None:
+        raise Refused(f"No payment {charge_id} is known to this bot.")
+    user_key, credits, stars, refunded_at = payment
+    if refunded_at is not None:
+        raise Refused(f"Payment {charge_id} was already refunded.")
+    async with Bot(token, base_url=api_base) as bot:
+        try:
+            await bot.refund_star_payment(int(user_key.removeprefix("telegram:")), charge_id)
+        except TelegramError as err:
+            if "CHARGE_ALREADY_REFUNDED" not in str(err):
+                raise
+    _, taken = await wallets.take_back(charge_id, time.time()) or (user_key, 0)
+    return f"Refunded {stars} Stars to {user_key}; {taken} credits taken back (of {credits} bought)."
 
 
 async def _act(desk: AdminDesk, operator: Requester, args: argparse.Namespace) -> str:

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reelbot: {err}", file=sys.stderr)
         return 2
     handlers = {"run": _run, "demo": _demo, "console": _console, "simulate": _simulate,
-                "admin": lambda args, settings, env: admin_cli.run_admin(args, settings)}
+                "admin": admin_cli.run_admin}
     try:
         return asyncio.run(handlers[args.command](args, settings, env))
     except KeyboardInterrupt:

@@ -80,6 +80,7 @@ class QuotaStatus:
     chat_credits_left: int | None = None  # None where no per-chat limit is set
     granted_today: int = 0  # credits admins added for today (included in daily_credits)
     unlimited: bool = False  # an admin, held only by the bot-wide ceiling
+    purchased: int = 0  # purchased credits left (they do not expire; spent after the daily ones)
     tier: str | None = None
 
 

@@ -60,6 +60,8 @@ class Settings:
     user_tiers: Mapping[str, str] = field(default_factory=dict)  # "telegram:123" -> tier
     admins_unlimited: bool = True
     probe_interval: float = 300.0  # seconds between checks that a paused 302.AI account works again
+    stars_per_credit: int | None = None  # Telegram Stars per purchased credit; None: no shop
+    credit_packs: tuple[int, ...] = (50, 200, 1000)
 
     @property
     def database(self) -> Path:
@@ -104,6 +106,9 @@ class Settings:
                         _parse_pairs("TELEGRAM_USER_TIERS", env.get("TELEGRAM_USER_TIERS", "")).items()},
             admins_unlimited=get("REELBOT_ADMINS_UNLIMITED", cls.admins_unlimited, _bool),
             probe_interval=get("REELBOT_PROBE_INTERVAL", cls.probe_interval, float),
+            stars_per_credit=get("TELEGRAM_STARS_PER_CREDIT", None, int),
+            credit_packs=tuple(_positive("REELBOT_CREDIT_PACKS", p) for p in _items(env.get("REELBOT_CREDIT_PACKS", "")))
+            or cls.credit_packs,
         )
 
 
@@ -155,3 +160,9 @@ def _parse_pairs(setting: str, raw: str) -> dict[str, str]:
             raise SettingsError(f"{setting}: “{item}” should look like ID:TIER")
         pairs[key.strip()] = tier.strip()
     return pairs
+
+
+def _positive(setting: str, raw: str) -> int:
+    if not raw.isdigit() or int(raw) <= 0:
+        raise SettingsError(f"{setting}: “{raw}” should be a whole number of credits")
+    return int(raw)

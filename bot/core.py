@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 import hashlib
 import logging
 import secrets
@@ -25,6 +26,8 @@ from bot.validation import Validator
 from bot.access import AccessPolicy, Tier
 from bot.admin import AdminDesk
 from bot.guard import AccountGuard
+from bot.shop import Shop
+from bot.store.wallet import Wallets
 from bot.store.policy import PolicyStore
 
 __all__ = ["Core"]
@@ -48,6 +51,7 @@ class Core:
             settings.role_tiers, settings.user_tiers, settings.admins_unlimited)
         self._store, self._client, self._runner, self._policy = store, client, runner, policy
         self.admin = AdminDesk(store.db, policy, self.access, clock)
+        self.shop = Shop(Wallets(store.db), settings.credit_packs, settings.stars_per_credit, clock)
         self.guard = AccountGuard(policy, store, client, runner.messengers, ceiling=settings.bot_daily_credits,
                                   probe_interval=settings.probe_interval, clock=clock)
         runner.watch(self.guard.account_problem, self.guard.spent)
@@ -126,6 +130,8 @@ class Core:
             if stored.state in IN_FLIGHT and not stored.destination.get(_ACKNOWLEDGED):
                 await self._acknowledge(stored, ticket, messenger)
             return ticket
+        if usage.from_wallet:  # the reservation took part of the cost from purchased credits
+            job = replace(job, from_wallet=usage.from_wallet)
         ticket = self._ticket(job, usage, limits)
         job = await self._acknowledge(job, ticket, messenger)
         self._runner.launch(job)
@@ -178,7 +184,7 @@ class Core:
             credits_left=max(0, limits.daily_credits - usage.user_spent),
             jobs_in_flight=usage.in_flight, max_in_flight=limits.max_in_flight,
             resets_at=next_reset(now), chat_credits_left=chat_left,
-            granted_today=snapshot.granted.get(requester.user_key, 0),
+            granted_today=snapshot.granted.get(requester.user_key, 0), purchased=usage.purchased,
             unlimited=requester.is_admin and self.settings.admins_unlimited,
             tier=tier.name if tier else None)
 

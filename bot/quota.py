@@ -39,6 +39,8 @@ class Usage:
     chat_spent: int
     bot_spent: int  # what the bot-wide ceiling counts: billed spend plus holds not yet billed
     operator_spent: int = 0  # what 302.AI billed (or may have), in credits
+    purchased: int = 0  # the member's purchased credits left (they do not expire at midnight)
+    from_wallet: int = 0  # of a reservation: how much came from them
 
 
 @dataclass(frozen=True)
@@ -48,19 +50,24 @@ class Limits:
     chat_daily_credits: int | None = None  # None: no per-chat limit
     bot_daily_credits: int = 0  # 0: no bot-wide ceiling
 
-    def check(self, usage: Usage, cost: int, now: float) -> None:
-        """Raise QuotaExceeded with the member-facing reason when `cost` does not fit."""
+    def check(self, usage: Usage, cost: int, now: float, wallet: int = 0) -> int:
+        """Raise QuotaExceeded with the member-facing reason when `cost` does not fit; else
+        return how much of it comes from the member's purchased credits (`wallet`), which are
+        spent only once today's free credits are used up."""
         reset = until(next_reset(now), now)
         if usage.in_flight >= self.max_in_flight:
             running = "job" if usage.in_flight == 1 else "jobs"
             raise QuotaExceeded(f"You already have {usage.in_flight} {running} running (the limit is "
                                 f"{self.max_in_flight} at a time). Wait for one to finish, then try again.")
-        left = self.daily_credits - usage.user_spent
-        if cost > left:
-            raise QuotaExceeded(f"This costs {cost} credits and you have {max(left, 0)} left today. "
+        left = max(0, self.daily_credits - usage.user_spent)
+        from_wallet = max(0, cost - left)
+        if from_wallet > wallet:
+            bought = f" and {wallet} purchased" if wallet else ""
+            raise QuotaExceeded(f"This costs {cost} credits and you have {left} left today{bought}. "
                                 f"Your credits reset in {reset}.")
         if self.chat_daily_credits is not None and cost > self.chat_daily_credits - usage.chat_spent:
             raise QuotaExceeded(f"This chat has used its {self.chat_daily_credits} credits for today. "
                                 f"They reset in {reset}.")
         if self.bot_daily_credits and cost > self.bot_daily_credits - usage.bot_spent:
             raise QuotaExceeded(f"The bot has reached its spending limit for today. Try again in {reset}.")
+        return from_wallet

@@ -52,6 +52,9 @@ def quota_text(status: QuotaStatus, now: float) -> str:
     ]
     if status.chat_credits_left is not None:
         lines.insert(1, f"This chat has {credits_text(status.chat_credits_left)} left today.")
+    if status.purchased:
+        lines.insert(1, f"You also have {credits_text(status.purchased)} you bought; they do not expire "
+                        "and are spent once today's credits are used up.")
     if status.granted_today:
         lines.insert(1, f"Includes {credits_text(status.granted_today)} an admin granted you today.")
     if status.tier:

@@ -33,7 +33,7 @@ __all__ = ["TelegramAdapter", "TelegramStartError"]
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.PRE_CHECKOUT_QUERY]
 
 
 class TelegramStartError(RuntimeError):

@@ -18,6 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from adapters.telegram import render
 from adapters.telegram.admin import AdminCommands
+from adapters.telegram.shop import BUY, StarShop
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.destination import Where
 from adapters.telegram.flood import patiently
@@ -66,8 +67,11 @@ class Handlers:
     def __init__(self, core: Core, config: TelegramConfig):
         self._core, self._config = core, config
         self._admin = AdminCommands(core)
+        self.shop = StarShop(core)
 
     def install(self, app: Application) -> None:
+        self.shop.bind(app)
+        self.shop.install(app)
         app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & (filters.TEXT | filters.CAPTION),
                                        self.on_message))
         app.add_handler(CallbackQueryHandler(self.on_button))
@@ -97,6 +101,8 @@ class Handlers:
                 await _reply(message, render.help_message(self._core.help_text("text"), context.bot.username))
             elif name == "quota":
                 await _reply(message, render.quota(await self._core.quota(requester)))
+            elif name == "buy":
+                await self.shop.show(message, rest)
             elif name == "admin":
                 await _privately(message, await self._admin.run(message, rest, requester))
             elif message.chat.type == Chat.PRIVATE:
@@ -132,6 +138,12 @@ class Handlers:
         message = query.message if isinstance(query.message, Message) else None
         if message is None:
             await _answer(query, "This message is too old for its buttons; send the command again.", alert=True)
+            return
+        if action == BUY:
+            await _answer(query, WORKING)
+            pack = self._core.shop.pack(int(job_id)) if job_id.isdigit() else None
+            if pack is not None:
+                await self.shop.invoice(message.chat_id, pack)
             return
         if action not in (render.AGAIN, render.ANIMATE):
             await _answer(query, "That button no longer does anything.")

@@ -46,6 +46,7 @@ class Job:
     result_url: str | None = None
     failure: str | None = None
     notified: bool = False
+    from_wallet: int = 0  # credits of `cost` taken from the member's purchased credits
     posting: bool = False  # a post of the result was started: after a crash, look before posting again
     submitted_at: float | None = None
     ready_at: float | None = None  # when 302.AI reported the result done

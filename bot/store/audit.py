@@ -38,12 +38,19 @@ async def ledger_problems(db: Database) -> list[str]:
         "SELECT CASE WHEN scope LIKE 'user:%' THEN 'users' ELSE scope END AS scope, SUM(spent) AS s "
         "FROM usage WHERE scope NOT LIKE 'chat:%' GROUP BY 1")}
     net = await db.fetchone("SELECT COALESCE(SUM(CASE entry WHEN 'reserve' THEN amount WHEN 'refund' THEN -amount "
-                            "WHEN 'reversal' THEN -amount ELSE 0 END), 0) AS members, COALESCE(SUM(CASE WHEN entry IN ('spend', "
+                            "WHEN 'reversal' THEN -amount WHEN 'wallet_spend' THEN -amount "
+                            "WHEN 'wallet_refund' THEN amount ELSE 0 END), 0) AS members, "
+                            "COALESCE(SUM(CASE entry WHEN 'purchase' THEN amount WHEN 'purchase_refund' THEN -amount "
+                            "WHEN 'wallet_spend' THEN -amount WHEN 'wallet_refund' THEN amount ELSE 0 END), 0) AS wallets, COALESCE(SUM(CASE WHEN entry IN ('spend', "
                             "'spend_unconfirmed') THEN amount ELSE 0 END), 0) AS billed FROM ledger")
     if usage.get("users", 0) != net["members"]:
         problems.append(f"member usage {usage.get('users', 0)} != ledger {net['members']}")
     if usage.get("spend", 0) != net["billed"]:
         problems.append(f"operator spend {usage.get('spend', 0)} != ledger {net['billed']}")
+    balances = await db.fetchone("SELECT COALESCE(SUM(balance), 0) AS b, COUNT(CASE WHEN balance < 0 THEN 1 END) "
+                                 "AS negative FROM wallets")
+    if balances["b"] != net["wallets"] or balances["negative"]:
+        problems.append(f"purchased credits {balances['b']} != ledger {net['wallets']} (or a wallet below 0)")
     if usage.get("bot", 0) != hold:
         problems.append(f"bot-wide ceiling counts {usage.get('bot', 0)}, billed + holds are {hold}")
     return problems

@@ -22,7 +22,7 @@ __all__ = ["JobStore"]
 
 _COLUMNS = ("id", "user_key", "platform", "user_id", "chat_id", "user_name", "command", "model", "prompt",
             "options", "destination", "cost", "quota_day", "state", "has_image", "task_id", "file_id",
-            "result_url", "failure", "notified", "posting", "created_at", "deadline_at", "submitted_at", "ready_at", "finished_at")
+            "result_url", "failure", "notified", "posting", "from_wallet", "created_at", "deadline_at", "submitted_at", "ready_at", "finished_at")
 _JOB_ROW = Rows(f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES", f"({', '.join('?' * len(_COLUMNS))})")
 # fields a running job may change, and how each is stored
 _MUTABLE = {"state": str, "task_id": None, "file_id": None, "result_url": None, "failure": None,
@@ -34,7 +34,7 @@ def _row(job: Job) -> tuple:
     return (job.id, r.user_key, r.platform, r.user_id, r.chat_id, r.name, str(job.command), job.model,
             job.prompt, json.dumps(job.options), json.dumps(job.destination), job.cost, job.quota_day,
             str(job.state), int(job.has_image), job.task_id, job.file_id, job.result_url, job.failure,
-            int(job.notified), int(job.posting), job.created_at, job.deadline_at, job.submitted_at, job.ready_at, job.finished_at)
+            int(job.notified), int(job.posting), job.from_wallet, job.created_at, job.deadline_at, job.submitted_at, job.ready_at, job.finished_at)
 
 
 def _job(row: aiosqlite.Row) -> Job:
@@ -46,7 +46,7 @@ def _job(row: aiosqlite.Row) -> Job:
         cost=row["cost"], state=JobState(row["state"]), created_at=row["created_at"],
         deadline_at=row["deadline_at"], quota_day=row["quota_day"], has_image=bool(row["has_image"]),
         task_id=row["task_id"], file_id=row["file_id"], result_url=row["result_url"],
-        failure=row["failure"], notified=bool(row["notified"]), posting=bool(row["posting"]), submitted_at=row["submitted_at"],
+        failure=row["failure"], notified=bool(row["notified"]), posting=bool(row["posting"]), from_wallet=row["from_wallet"], submitted_at=row["submitted_at"],
         ready_at=row["ready_at"], finished_at=row["finished_at"])
 
 

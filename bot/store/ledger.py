@@ -33,6 +33,9 @@ __all__ = ["RESERVE", "COMMIT", "REFUND", "SPEND", "SPEND_UNCONFIRMED", "BOT", "
 
 RESERVE, COMMIT, REFUND = "reserve", "commit", "refund"
 SPEND, SPEND_UNCONFIRMED = "spend", "spend_unconfirmed"
+WALLET_SPEND, WALLET_REFUND = "wallet_spend", "wallet_refund"  # a job's share paid from purchased credits
+_WALLET_ROW = Rows("INSERT INTO wallets (user_key, balance) VALUES", "(?, ?)",
+                   " ON CONFLICT (user_key) DO UPDATE SET balance = balance + excluded.balance")
 BOT = "bot"  # usage scope: the bot-wide ceiling (billed spend + holds of jobs not yet billed)
 OPERATOR = "spend"  # usage scope: what 302.AI billed (or may have), in credits
 LEDGER_ROW = Rows("INSERT INTO ledger (job_id, user_key, chat_key, entry, amount, at) VALUES", "(?, ?, ?, ?, ?, ?)")
@@ -50,10 +53,12 @@ class Money:
 
     rows: list[tuple] = field(default_factory=list)
     deltas: Counter[tuple[str, str]] = field(default_factory=Counter)
+    wallets: Counter[str] = field(default_factory=Counter)  # user_key -> change of purchased credits
 
     def add(self, other: Money) -> None:
         self.rows.extend(other.rows)
         self.deltas.update(other.deltas)
+        self.wallets.update(other.wallets)
 
 
 def ledger_row(job: Job, entry: str, now: float) -> tuple:
@@ -79,8 +84,20 @@ def _movement(job: Job, entry: str, now: float, scope_names: Iterable[str], sign
     return money
 
 
+def _wallet_part(money: Money, job: Job, entry: str, now: float, sign: int) -> Money:
+    """The share of `job`'s cost paid from purchased credits moves between the member's
+    day and their wallet: it never counted against the day, and goes back to the wallet."""
+    if job.from_wallet:
+        user = f"user:{job.requester.user_key}"
+        if (user, job.quota_day) in money.deltas:
+            money.deltas[(user, job.quota_day)] -= sign * job.from_wallet
+        money.wallets[job.requester.user_key] -= sign * job.from_wallet
+        money.rows.append((job.id, job.requester.user_key, job.requester.chat_key, entry, job.from_wallet, now))
+    return money
+
+
 def reserve_money(job: Job, now: float) -> Money:
-    return _movement(job, RESERVE, now, scopes(job), +1)
+    return _wallet_part(_movement(job, RESERVE, now, scopes(job), +1), job, WALLET_SPEND, now, +1)
 
 
 def commit_money(job: Job, now: float) -> Money:
@@ -93,13 +110,15 @@ def spend_money(job: Job, now: float, *, confirmed: bool = True) -> Money:
 
 def refund_money(job: Job, now: float, *, billed: bool) -> Money:
     """The member's credits back; the bot-wide hold too, unless 302.AI billed (or may have)."""
-    return _movement(job, REFUND, now, member_scopes(job) if billed else scopes(job), -1)
+    money = _movement(job, REFUND, now, member_scopes(job) if billed else scopes(job), -1)
+    return _wallet_part(money, job, WALLET_REFUND, now, -1)
 
 
 async def apply(conn: aiosqlite.Connection, money: Money) -> None:
     await write_rows(conn, LEDGER_ROW, money.rows)
     deltas = [(scope, day, delta) for (scope, day), delta in money.deltas.items() if delta]
     await write_rows(conn, _USAGE_ROW, deltas)
+    await write_rows(conn, _WALLET_ROW, [(user, delta) for user, delta in money.wallets.items() if delta])
 
 
 async def record(conn: aiosqlite.Connection, jobs: Sequence[Job], entry: str, now: float) -> None:
@@ -125,15 +144,25 @@ async def spent(conn: aiosqlite.Connection, keys: Iterable[tuple[str, str]]) -> 
 
 
 async def in_flight(conn: aiosqlite.Connection, user_keys: Iterable[str]) -> Counter[str]:
+    return await _per_user(conn, user_keys, lambda marks: (
+        f"SELECT json_group_object(user_key, n) FROM (SELECT user_key, COUNT(*) AS n FROM jobs "
+        f"WHERE state IN {IN_FLIGHT_STATES} AND user_key IN ({marks}) GROUP BY user_key)"))
+
+
+async def wallets(conn: aiosqlite.Connection, user_keys: Iterable[str]) -> Counter[str]:
+    """Purchased credits left per member (0 for those who never bought any)."""
+    return await _per_user(conn, user_keys, lambda marks: (
+        f"SELECT json_group_object(user_key, balance) FROM wallets WHERE user_key IN ({marks})"))
+
+
+async def _per_user(conn: aiosqlite.Connection, user_keys: Iterable[str], sql_for) -> Counter[str]:
+    """A number per user key, from `sql_for(placeholders)` answering one JSON object."""
     keys = list(dict.fromkeys(user_keys))
-    counts: Counter[str] = Counter()
+    found: Counter[str] = Counter()
     for start in range(0, len(keys), _KEYS_PER_QUERY):
         chunk = keys[start:start + _KEYS_PER_QUERY]
-        sql = (f"SELECT json_group_object(user_key, n) FROM (SELECT user_key, COUNT(*) AS n FROM jobs "
-               f"WHERE state IN {IN_FLIGHT_STATES} AND user_key IN ({', '.join('?' * len(chunk))}) "
-               "GROUP BY user_key)")
-        counts.update(await one_json(conn, sql, chunk))
-    return counts
+        found.update(await one_json(conn, sql_for(", ".join("?" * len(chunk))), chunk))
+    return found
 
 
 async def one_json(conn: aiosqlite.Connection, sql: str, params: Sequence) -> Any:
@@ -147,5 +176,6 @@ async def usage(conn: aiosqlite.Connection, user_key: str, chat_key: str | None,
     keys = [(f"user:{user_key}", day), (f"chat:{chat_key}", day), (BOT, day), (OPERATOR, day)]
     amounts = await spent(conn, keys)
     flying = await in_flight(conn, [user_key])
+    wallet = await wallets(conn, [user_key])
     return Usage(amounts[keys[0]], flying[user_key], amounts[keys[1]] if chat_key else 0, amounts[keys[2]],
-                 operator_spent=amounts[keys[3]])
+                 operator_spent=amounts[keys[3]], purchased=wallet[user_key])

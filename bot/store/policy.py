@@ -147,16 +147,20 @@ class PolicyStore:
         async with self._db.transaction() as conn:
             rows = await conn.execute_fetchall(
                 "SELECT user_key, CASE WHEN chat_id IS NOT NULL THEN platform || ':' || chat_id END, cost, "
-                "quota_day FROM jobs WHERE id = ? AND state = 'delivered' "
+                "quota_day, from_wallet FROM jobs WHERE id = ? AND state = 'delivered' "
                 "AND NOT EXISTS (SELECT 1 FROM ledger WHERE job_id = ? AND entry = ?)", (job_id, job_id, REVERSAL))
             if not rows:
                 return None
-            user_key, chat_key, cost, day = rows[0]
-            scopes = {(f"user:{user_key}", day): -cost}
+            user_key, chat_key, cost, day, from_wallet = rows[0]
+            # the day's share goes back to the day, the purchased share to the wallet
+            scopes = {(f"user:{user_key}", day): -(cost - from_wallet)}
             if chat_key:
                 scopes[(f"chat:{chat_key}", day)] = -cost
-            await ledger.apply(conn, ledger.Money([(job_id, user_key, chat_key, REVERSAL, cost, now)],
-                                                  _counter(scopes)))
+            money = ledger.Money([(job_id, user_key, chat_key, REVERSAL, cost, now)], _counter(scopes))
+            if from_wallet:
+                money.rows.append((job_id, user_key, chat_key, ledger.WALLET_REFUND, from_wallet, now))
+                money.wallets[user_key] += from_wallet
+            await ledger.apply(conn, money)
             await conn.execute("INSERT INTO audit (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)",
                                (actor, "refund", job_id, f"{cost} credits back to {user_key}", now))
         self.changed()

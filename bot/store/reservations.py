@@ -9,7 +9,7 @@ result is exactly that of running them in turn — at a fraction of the round tr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import aiosqlite
 
@@ -60,6 +60,7 @@ class ReservationQueue(GroupCommit[_Request, Usage]):
             # A job id derived from a request key may exist already (a redelivered event):
             # that one request is answered "already accepted", the rest of the batch goes on.
             taken = await _existing(conn, [p.job.id for p in batch])
+            wallets = await ledger.wallets(conn, [p.job.requester.user_key for p in batch])
             outcomes: list[Usage | Exception] = []
             accepted: list[_Request] = []
             for item in batch:
@@ -71,17 +72,22 @@ class ReservationQueue(GroupCommit[_Request, Usage]):
                 before = Usage(totals[(f"user:{user}", day)], flying[user],
                                totals[(f"chat:{chat}", day)] if chat else 0, totals[("bot", day)])
                 try:
-                    item.limits.check(before, job.cost, item.now)
+                    from_wallet = item.limits.check(before, job.cost, item.now, wallets[user])
                 except QuotaExceeded as refusal:
                     outcomes.append(refusal)
                     continue
                 for scope in ledger.scopes(job):
                     totals[(scope, day)] += job.cost
+                totals[(f"user:{user}", day)] -= from_wallet  # purchased credits are not the day's
+                wallets[user] -= from_wallet
                 flying[user] += 1
                 taken.add(job.id)
+                if from_wallet:
+                    item = replace(item, job=replace(job, from_wallet=from_wallet))
                 accepted.append(item)
-                outcomes.append(Usage(before.user_spent + job.cost, before.in_flight + 1,
-                                      before.chat_spent + job.cost, before.bot_spent + job.cost))
+                outcomes.append(Usage(totals[(f"user:{user}", day)], before.in_flight + 1,
+                                      before.chat_spent + job.cost, before.bot_spent + job.cost,
+                                      purchased=wallets[user], from_wallet=from_wallet))
             if accepted:
                 await self._write(conn, accepted)
         return outcomes

@@ -128,4 +128,22 @@ MIGRATIONS: list[str] = [
     CREATE INDEX inbox_unhandled ON inbox(platform, update_id) WHERE handled_at IS NULL;
     CREATE INDEX inbox_handled ON inbox(handled_at) WHERE handled_at IS NOT NULL
     """,
+    # 5: purchased credits (Telegram Stars): a wallet per member that does not expire at
+    # midnight, the payments that filled it, and how much of each job's cost it paid
+    """
+    ALTER TABLE jobs ADD COLUMN from_wallet INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE wallets (
+        user_key TEXT PRIMARY KEY,
+        balance  INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE payments (
+        charge_id   TEXT PRIMARY KEY,
+        user_key    TEXT NOT NULL,
+        credits     INTEGER NOT NULL,
+        stars       INTEGER NOT NULL,
+        at          REAL NOT NULL,
+        refunded_at REAL,
+        taken_back  INTEGER
+    )
+    """,
 ]

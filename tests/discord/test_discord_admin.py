@@ -63,3 +63,15 @@ async def test_alerts_reach_every_admin_by_direct_message(admin_bot, fake_discor
     await admin_bot.adapter.messenger.alert_admins("the balance ran out")
     [dm] = [m for m in fake_discord.messages.values() if m.channel_id == fake_discord.dm_channel_id]
     assert "the balance ran out" in dm.content
+
+
+async def test_jobs_and_refund_by_an_admin_and_every_subcommand_refused_to_a_member(admin_bot, fake_discord):
+    result = await fake_discord.result_of(await fake_discord.invoke("image", user="bob", prompt="a fox"))
+    await admin_bot.core.wait_idle()
+    [job_id] = [f.filename.removeprefix("reelbot-").split(".")[0] for f in result.files]
+    assert job_id in await run(fake_discord, "jobs", job_id, member=UserOption("bob"))
+    assert "given back" in await run(fake_discord, "refund", "given back", job=job_id)
+    for sub, options in (("grant", {"member": UserOption("alice"), "credits": 1}), ("unban", {"member": UserOption("alice")}),
+                         ("limit", {"scope": "server", "credits": 0}), ("usage", {}), ("jobs", {}),
+                         ("refund", {"job": job_id}), ("pause", {}), ("resume", {})):
+        assert "Only the bot's admins" in await run(fake_discord, sub, "admins", user="bob", **options)

@@ -42,8 +42,8 @@ __all__ = ["FakeBotApi", "Call", "ApiError"]
 
 MB = 1024 * 1024
 JSON_FIELDS = {"reply_markup", "reply_parameters", "commands", "scope", "allowed_updates",
-               "entities", "caption_entities", "link_preview_options"}
-INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "message_thread_id", "cache_time"}
+               "entities", "caption_entities", "link_preview_options", "prices"}
+INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "message_thread_id", "cache_time", "user_id"}
 _TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span",
          "tg-spoiler", "tg-emoji", "blockquote"}
 _TAG = re.compile(r"</?([a-z-]+)(\s[^<>]*)?>")
@@ -103,6 +103,8 @@ class FakeBotApi:
         self._updates: list[dict] = []
         self.pushed: list[dict] = []  # every update ever sent, in order
         self.left_chats: list[int] = []  # chats the bot left (leaveChat)
+        self.pre_checkout_answers: dict[str, dict | None] = {}  # query id -> the bot's answer
+        self.refunded_charges: list[str] = []  # refundStarPayment
         self._update_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count] = {}
@@ -223,6 +225,29 @@ class FakeBotApi:
         query = {"id": query_id, "from": user, "chat_instance": "42", "data": data, "message": message}
         await self._push({"callback_query": query})
         return query_id
+
+    async def pay(self, user: dict, invoice: dict, *, tamper: int = 0) -> str | None:
+        """Pay an invoice the bot sent, as Telegram does: a pre-checkout query first; only when
+        the bot answers ok (within 10 s) the payment is made and a successful_payment message
+        arrives. Returns the charge id, or None when the bot declined. `tamper` changes the
+        amount asked (an invoice whose price no longer holds)."""
+        details = invoice["invoice_details"]
+        query_id = f"pcq-{next(self._callback_ids)}"
+        self.pre_checkout_answers[query_id] = None
+        await self._push({"pre_checkout_query": {
+            "id": query_id, "from": user, "currency": details["currency"],
+            "total_amount": details["total_amount"] + tamper, "invoice_payload": details["payload"]}})
+        await self.wait_until(lambda: self.pre_checkout_answers[query_id] is not None, timeout=10)
+        if not self.pre_checkout_answers[query_id]["ok"]:
+            return None
+        charge = f"stxcharge{next(self._callback_ids)}"
+        message = self._user_message(user, invoice["chat"], None)
+        message["successful_payment"] = {
+            "currency": details["currency"], "total_amount": details["total_amount"] + tamper,
+            "invoice_payload": details["payload"], "telegram_payment_charge_id": charge,
+            "provider_payment_charge_id": charge}
+        await self._push({"message": message})
+        return charge
 
     def kick_bot(self, chat: dict) -> None:
         """Someone removes the bot from the group (or, in a private chat, blocks it)."""
@@ -453,6 +478,39 @@ class FakeBotApi:
                     command["description"]) <= 256:
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
         self.commands = commands
+        return True
+
+    async def _api_sendInvoice(self, params, files):
+        if params.get("currency") != "XTR" or params.get("provider_token") not in (None, ""):
+            raise ApiError(400, "Bad Request: Stars invoices need currency XTR and no provider token")
+        prices = params.get("prices") or []
+        if len(prices) != 1 or not isinstance(prices[0].get("amount"), int) or prices[0]["amount"] <= 0:
+            raise ApiError(400, "Bad Request: Stars invoices take exactly one price")
+        if not 1 <= len(params.get("payload", "").encode()) <= 128:
+            raise ApiError(400, "Bad Request: INVOICE_PAYLOAD_INVALID")
+        message = self._bot_message(params)
+        message["invoice"] = {"title": params["title"], "description": params["description"],
+                              "start_parameter": "", "currency": "XTR", "total_amount": prices[0]["amount"]}
+        # kept beside the message for pay(); Telegram keeps the payload to itself until then
+        message["invoice_details"] = {"payload": params["payload"], "currency": "XTR",
+                                      "total_amount": prices[0]["amount"]}
+        return self._store(message)
+
+    async def _api_answerPreCheckoutQuery(self, params, files):
+        query_id = params["pre_checkout_query_id"]
+        if query_id not in self.pre_checkout_answers or self.pre_checkout_answers[query_id] is not None:
+            raise ApiError(400, "Bad Request: QUERY_ID_INVALID")
+        ok = params.get("ok") in (True, "true", "True")
+        if not ok and not params.get("error_message"):
+            raise ApiError(400, "Bad Request: error_message is required when ok is false")
+        self.pre_checkout_answers[query_id] = {"ok": ok, "error_message": params.get("error_message")}
+        return True
+
+    async def _api_refundStarPayment(self, params, files):
+        charge = params.get("telegram_payment_charge_id")
+        if charge in self.refunded_charges:
+            raise ApiError(400, "Bad Request: CHARGE_ALREADY_REFUNDED")
+        self.refunded_charges.append(charge)
         return True
 
     async def _api_leaveChat(self, params, files):

@@ -4,6 +4,7 @@ operator did not allow is told once and left."""
 
 from __future__ import annotations
 
+from bot.commands import Requester
 from tests.telegram.conftest import ADMIN_ID
 
 
@@ -77,3 +78,31 @@ async def test_a_group_that_is_not_allowed_is_told_once_and_left(start_bot, fake
     assert "not available in this chat" in reply["text"]
     await fake_api.wait_until(lambda: fake_api.left_chats)
     assert fake_api.left_chats == [group["id"]] and not simulator.requests
+
+
+async def test_every_admin_command_works_for_an_admin(start_bot, fake_api, ann, ann_chat, simulator):
+    bot = await start_bot()
+    boss = await boss_started_the_bot(fake_api)
+    boss_chat = fake_api.private_chat(boss)
+    made = await fake_api.send_text(ann, ann_chat, "/image a fox")
+    await fake_api.wait_until(lambda: fake_api.reply_with(made, "photo"))
+    [job_id] = [row["id"] for row in await bot.core._store.db.fetchall("SELECT id FROM jobs")]
+    expected = [("/admin ban 1001 spam", "banned"), ("/admin unban 1001", "may use the bot again"),
+                ("/admin limit user 1001 7 1", "7 credits a day, 1 at a time"),
+                ("/admin limit tier nope 7", "There is no tier"),
+                ("/admin jobs 1001", job_id), (f"/admin refund {job_id}", "given back"),
+                ("/admin pause tea break", "paused"), ("/admin resume", "accepted again"),
+                ("/admin usage today", "Usage today")]
+    for command, words in expected:
+        await fake_api.send_text(boss, boss_chat, command)
+        await fake_api.wait_until(lambda words=words: any(words in t for t in texts_to(fake_api, ADMIN_ID)))
+
+
+async def test_every_admin_command_is_refused_to_a_member(start_bot, fake_api, ann, ann_chat):
+    bot = await start_bot()
+    for command in ("grant 1001 5", "limit user 1001 0", "ban 1001", "unban 1001", "usage", "jobs",
+                    "refund abc", "pause", "resume"):
+        sent = await fake_api.send_text(ann, ann_chat, f"/admin {command}")
+        reply = await fake_api.wait_until(lambda sent=sent: fake_api.reply_with(sent, "text"))
+        assert "Only the bot's admins" in reply["text"], command
+    assert (await bot.core.admin.usage(Requester("cli", "x", is_admin=True))).audit == []

@@ -1,0 +1,88 @@
+"""Buying credits with Telegram Stars: /buy shows the packs, a button sends the invoice
+(currency XTR), the pre-checkout query is answered at once (Telegram allows 10 seconds)
+after the core checked the pack and price, and a successful payment adds the credits once,
+however often its update arrives."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, Message, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, ContextTypes, MessageHandler, PreCheckoutQueryHandler, filters
+
+from adapters.telegram import render
+from adapters.telegram.flood import patiently
+from bot.core import Core
+from bot.errors import UserError
+from bot.shop import CURRENCY, Pack
+from bot.texts import credits_text
+
+__all__ = ["StarShop", "BUY"]
+
+log = logging.getLogger(__name__)
+BUY = "buy"  # callback data "buy:<credits>"
+CLOSED = "Buying credits is not enabled on this bot."
+
+
+class StarShop:
+    def __init__(self, core: Core):
+        self._core = core
+
+    def install(self, app: Application) -> None:
+        app.add_handler(PreCheckoutQueryHandler(self.on_pre_checkout))
+        app.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, self.on_paid))
+
+    async def show(self, message: Message, rest: str) -> None:
+        """/buy: the packs as buttons; /buy N: the invoice for that pack at once."""
+        shop = self._core.shop
+        if not shop.open:
+            raise UserError(CLOSED)
+        if rest.strip().isdigit():
+            pack = shop.pack(int(rest))
+            if pack is None:
+                raise UserError(f"There is no pack of {rest.strip()} credits. Send /buy to see them.")
+            await self.invoice(message.chat_id, pack)
+            return
+        rows = [[InlineKeyboardButton(f"{credits_text(p.credits)} for {p.stars} ⭐",
+                                      callback_data=f"{BUY}:{p.credits}")] for p in shop.packs()]
+        text = ("Buy credits that never expire: they are spent once your free daily credits are used up. "
+                "Choose a pack:")
+        await patiently(lambda: message.get_bot().send_message(
+            chat_id=message.chat_id, text=render.esc(text), parse_mode=ParseMode.HTML,
+            reply_markup=InlineKeyboardMarkup(rows)))
+
+    async def invoice(self, chat_id: int, pack: Pack) -> None:
+        bot = self._bot
+        await patiently(lambda: bot.send_invoice(
+            chat_id=chat_id, title=f"{credits_text(pack.credits)} for reelbot",
+            description=f"{credits_text(pack.credits)} for videos and images; they do not expire.",
+            payload=pack.payload, currency=CURRENCY,
+            prices=[LabeledPrice(credits_text(pack.credits), pack.stars)]))
+
+    def bind(self, app: Application) -> None:
+        self._bot = app.bot
+
+    async def on_pre_checkout(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.pre_checkout_query
+        try:
+            self._core.shop.check(query.invoice_payload, query.total_amount, query.currency)
+        except UserError as refusal:
+            await query.answer(ok=False, error_message=str(refusal))
+            return
+        await query.answer(ok=True)
+
+    async def on_paid(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        paid = message.successful_payment
+        user = message.from_user
+        added, pack = await self._core.shop.paid(f"telegram:{user.id}", paid.telegram_payment_charge_id,
+                                                 paid.invoice_payload, paid.total_amount, paid.currency)
+        if not added:
+            log.info("payment %s was applied before; not again", paid.telegram_payment_charge_id)
+            return
+        balance = await self._core.shop.balance(f"telegram:{user.id}")
+        await patiently(lambda: message.get_bot().send_message(
+            chat_id=message.chat_id, parse_mode=ParseMode.HTML,
+            text=render.esc(f"Thank you! {credits_text(pack.credits)} added; you have {balance} purchased "
+                            "credits.")))
