@@ -13,10 +13,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from adapters import admin_cli
+from adapters.ops import OpsListener
 from bot.ai302.simulator import Simulator
 from bot.config import Settings, SettingsError, load_env
 from bot.jobs.runner import Timing
 from bot.logs import setup_logging
+from bot.store.backup import backup
 from bot.store.lock import AlreadyRunning
 from bot.wiring import build_core
 
@@ -49,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--api-key", default=None, help="the only key accepted (default: any Bearer key)")
     sim.add_argument("--fault", default=None, help="fail every request this way (see the README)")
     admin_cli.add_parser(sub)
+    sub.add_parser("backup", help="copy the live database consistently (safe while the bot runs)").add_argument(
+        "path", type=Path, help="where the copy goes, e.g. backups/reelbot-2026-11-22.db")
     args = parser.parse_args(argv)
 
     env = load_env(args.env_file)
@@ -58,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reelbot: {err}", file=sys.stderr)
         return 2
     handlers = {"run": _run, "demo": _demo, "console": _console, "simulate": _simulate,
-                "admin": admin_cli.run_admin}
+                "admin": admin_cli.run_admin, "backup": _backup}
     try:
         return asyncio.run(handlers[args.command](args, settings, env))
     except KeyboardInterrupt:
@@ -100,6 +104,15 @@ async def _chat(settings: Settings, timing: Timing | None, out_dir: Path) -> int
     return 0
 
 
+async def _backup(args, settings: Settings, env) -> int:
+    if not settings.database.exists():
+        print(f"reelbot: no database at {settings.database}", file=sys.stderr)
+        return 2
+    verdict = await asyncio.to_thread(backup, settings.database, args.path)
+    print(f"backed up {settings.database} to {args.path}: integrity {verdict}")
+    return 0 if verdict == "ok" else 1
+
+
 async def _simulate(args, settings: Settings, env) -> int:
     setup_logging(settings.log_level, [])
     sim = Simulator(api_key=args.api_key, video_seconds=args.video_seconds,
@@ -130,9 +143,10 @@ async def _run(args, settings: Settings, env) -> int:
         print("reelbot: set AI302_API_KEY to your 302.AI API key.", file=sys.stderr)
         return 2
     tokens = [settings.api_key] + [c.token for c in (telegram, discord) if c is not None]
-    setup_logging(settings.log_level, tokens)
+    setup_logging(settings.log_level, tokens, settings.log_format)
 
     core = await build_core(settings)
+    listener: OpsListener | None = None
     adapters = []
     if telegram is not None:
         from adapters.telegram import TelegramAdapter
@@ -144,6 +158,10 @@ async def _run(args, settings: Settings, env) -> int:
         for adapter in adapters:
             await adapter.start()
         await core.start()
+        if settings.http_listen:
+            listener = OpsListener(core, {type(a).__name__.removesuffix("Adapter").lower(): a for a in adapters},
+                                   settings.http_listen)
+            await listener.start()
         log.info("reelbot is running (%s); Ctrl-C to stop", ", ".join(type(a).__name__ for a in adapters))
         return await _serve(adapters)
     except (SettingsError, TelegramStartError) as err:
@@ -152,6 +170,8 @@ async def _run(args, settings: Settings, env) -> int:
         return 2
     finally:
         # jobs first, while the platforms are still connected, so that no upload is cut off
+        if listener is not None:
+            await listener.stop()
         await core.stop_jobs()
         for adapter in reversed(adapters):
             with contextlib.suppress(Exception):

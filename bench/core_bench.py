@@ -112,6 +112,50 @@ async def accept_rate(base_url: str, jobs: int, users: int) -> None:
         await core.stop()
 
 
+async def accept_with_listener(base_url: str, jobs: int, users: int, rounds: int = 2) -> None:
+    """Accepted jobs/s without and with the operators' listener being scraped (every 0.25 s,
+    far more often than Prometheus would), alternating so that drift hits both alike."""
+    import httpx
+
+    from adapters.ops import OpsListener
+
+    rates: dict[bool, list[float]] = {False: [], True: []}
+    for _ in range(rounds):
+        for listening in (False, True):
+            with tempfile.TemporaryDirectory() as tmp:
+                core, messenger = await make_core(base_url, Path(tmp), jobs, video_seconds=600)
+                listener, scrapes = None, 0
+                if listening:
+                    listener = OpsListener(core, {}, "127.0.0.1:0")
+                    await listener.start()
+                requests = [GenerationRequest(Requester("bench", str(i % users), chat_id=str(i % 50)), {"n": i},
+                                              Command.VIDEO, f"a cat surfing, take {i}") for i in range(jobs)]
+
+                async def scrape() -> None:
+                    nonlocal scrapes
+                    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{listener.port}") as http:
+                        while True:
+                            assert (await http.get("/metrics")).status_code == 200
+                            scrapes += 1
+                            await asyncio.sleep(0.25)
+
+                scraper = asyncio.create_task(scrape()) if listening else None
+                started = time.perf_counter()
+                await asyncio.gather(*(core.submit(r) for r in requests))
+                took = time.perf_counter() - started
+                if scraper:
+                    scraper.cancel()
+                    await asyncio.gather(scraper, return_exceptions=True)
+                    await listener.stop()
+                rates[listening].append(jobs / took)
+                print(f"  {'with' if listening else 'without'} the listener: {jobs / took:,.0f} accepted jobs/s"
+                      + (f" ({scrapes} scrapes of /metrics meanwhile)" if listening else ""))
+                await core.stop()
+    without, with_ = max(rates[False]), max(rates[True])
+    print(f"best of {rounds}: {without:,.0f}/s without, {with_:,.0f}/s with the listener: "
+          f"{(without - with_) / without * 100:+.1f} % slower (target < 5 %)")
+
+
 async def steady_rate(base_url: str, rate: int, seconds: float, users: int) -> None:
     """Requests arrive at `rate` per second, as from many chats at once, while the runner
     submits, polls and delivers the jobs already accepted: can acceptance keep up?"""
@@ -175,7 +219,7 @@ async def in_flight(base_url: str, jobs: int, video_seconds: float) -> None:
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", choices=("accept", "steady", "inflight"))
+    parser.add_argument("--only", choices=("accept", "steady", "inflight", "listener"))
     parser.add_argument("--rate", type=int, default=1000, help="requests per second offered (steady)")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long they are offered (steady)")
     parser.add_argument("--accept-jobs", type=int, default=5000)
@@ -195,6 +239,8 @@ async def main() -> None:
             await steady_rate(base_url, args.rate, args.seconds, args.users)
         if args.only in (None, "inflight"):
             await in_flight(base_url, args.inflight_jobs, args.video_seconds)
+        if args.only in (None, "listener"):
+            await accept_with_listener(base_url, max(args.accept_jobs, 20_000), args.users)
     finally:
         sim.terminate()
         sim.wait(10)

@@ -52,6 +52,9 @@ class Settings:
     delivery_deadline: float = 6 * 3600
     max_download_bytes: int = 200 * 1024 * 1024
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one object per line
+    http_listen: str | None = None  # the operators' listener (/healthz, /metrics), e.g. 127.0.0.1:9102
+    keep_days: int = 30  # finished jobs' prompts and destinations are cleared after this many days
     # access policy (bot.access): where the bot answers, tiers, and what admins may spend
     allowed_chats: frozenset[str] = frozenset()  # empty: everywhere
     allow_dms: bool = True
@@ -98,6 +101,9 @@ class Settings:
             delivery_deadline=get("REELBOT_DELIVERY_DEADLINE", cls.delivery_deadline, float),
             max_download_bytes=get("REELBOT_MAX_DOWNLOAD_MB", 200, int) * 1024 * 1024,
             log_level=get("REELBOT_LOG_LEVEL", cls.log_level).upper(),
+            log_format=_choice("REELBOT_LOG_FORMAT", get("REELBOT_LOG_FORMAT", cls.log_format).lower(), ("text", "json")),
+            http_listen=get("REELBOT_HTTP_LISTEN", None),
+            keep_days=get("REELBOT_KEEP_DAYS", cls.keep_days, int),
             allowed_chats=frozenset(_items(env.get("REELBOT_ALLOWED_CHATS", ""))),
             allow_dms=get("REELBOT_ALLOW_DMS", cls.allow_dms, _bool),
             tiers=_parse_tiers(env.get("REELBOT_TIERS", ""), get("REELBOT_MAX_IN_FLIGHT", cls.max_in_flight, int)),
@@ -166,3 +172,9 @@ def _positive(setting: str, raw: str) -> int:
     if not raw.isdigit() or int(raw) <= 0:
         raise SettingsError(f"{setting}: “{raw}” should be a whole number of credits")
     return int(raw)
+
+
+def _choice(setting: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise SettingsError(f"{setting}={value!r} should be one of: {', '.join(allowed)}")
+    return value

@@ -11,7 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from bot.ai302.client import Ai302Client
-from bot.catalog import PTC_PER_CREDIT, Catalog
+from bot.catalog import PTC_PER_CREDIT, Catalog, Command
 from bot.commands import Destination, GenerationRequest, OperatorSpend, QuotaStatus, Requester, Ticket
 from bot.config import Settings
 from bot.errors import AlreadyAccepted, UserError
@@ -26,6 +26,8 @@ from bot.validation import Validator
 from bot.access import AccessPolicy, Tier
 from bot.admin import AdminDesk
 from bot.guard import AccountGuard
+from bot.metrics import Metrics
+from bot.retention import Retention
 from bot.shop import Shop
 from bot.store.wallet import Wallets
 from bot.store.policy import PolicyStore
@@ -56,6 +58,8 @@ class Core:
                                   probe_interval=settings.probe_interval, clock=clock)
         runner.watch(self.guard.account_problem, self.guard.spent)
         self._validator = Validator(catalog)
+        self.metrics: Metrics | None = None  # set by bot.wiring
+        self.retention: Retention | None = None  # set by bot.wiring
         self._clock = clock
         self._closers = closers
 
@@ -64,6 +68,10 @@ class Core:
         self._runner.register(platform, messenger)
 
     async def start(self) -> None:
+        if self.metrics is not None:
+            self.metrics.start()
+        if self.retention is not None:
+            self.retention.start()
         await self.guard.start()
         resumed = await self._runner.resume()
         if resumed:
@@ -76,6 +84,8 @@ class Core:
         await self._runner.stop()
 
     async def stop(self) -> None:
+        if self.retention is not None:
+            await self.retention.stop()
         await self.guard.stop()
         await self._runner.stop()
         for close in self._closers:
@@ -158,12 +168,22 @@ class Core:
         if job is None:
             raise UserError("That job is no longer known to this bot, so it cannot be repeated.")
         image = await self._store.image(job_id)
+        if (job.has_image and image is None) or (not job.prompt and job.command is not Command.ANIMATE):
+            raise UserError("That job is too old to repeat: its picture or prompt is no longer kept. "
+                            "Send the command again.")
         return await self.submit(GenerationRequest(
             requester=requester, destination=destination, command=job.command, prompt=job.prompt,
             model=job.model, options=job.options, image=image[1] if image else None, request_key=request_key))
 
     async def job(self, job_id: str) -> Job | None:
         return await self._store.job(job_id)
+
+    async def database_answers(self) -> bool:
+        """For health checks: the database takes a query."""
+        try:
+            return (await self._store.db.fetchone("SELECT 1")) is not None
+        except Exception:
+            return False
 
     async def operator_spend(self) -> OperatorSpend:
         """Today's spend at 302.AI (what it billed, or may have), against the bot-wide ceiling."""

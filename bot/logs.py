@@ -6,11 +6,13 @@ also log headers or echo a refused key. A filter on the handler rewrites every r
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
-__all__ = ["setup_logging", "RedactSecrets"]
+__all__ = ["setup_logging", "RedactSecrets", "JsonLines"]
 
 
 # Credentials no setting names. A Discord interaction token lets anyone post as the bot for
@@ -51,9 +53,30 @@ class RedactSecrets(logging.Filter):
         return text
 
 
-def setup_logging(level: str, secrets: Iterable[str]) -> None:
+class JsonLines(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, and the job id where the
+    message names one. Runs after RedactSecrets, so it only ever sees redacted text."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        entry = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+                 "level": record.levelname, "logger": record.name, "message": message}
+        if job := _JOB.search(message):
+            entry["job_id"] = job.group(1)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
+_JOB = re.compile(r"\bjob ([0-9a-f]{12,16})\b")
+
+
+def setup_logging(level: str, secrets: Iterable[str], fmt: str = "text") -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonLines() if fmt == "json" else
+                         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -15,6 +15,8 @@ from bot.store.inbox import Inbox
 from bot.store.jobs import JobStore
 from bot.store.lock import InstanceLock
 from bot.store.policy import PolicyStore
+from bot.metrics import Metrics
+from bot.retention import Retention
 
 __all__ = ["build_core"]
 
@@ -33,8 +35,9 @@ async def build_core(settings: Settings, *, timing: Timing | None = None,
         raise
     timeouts = Timeouts(lookup=settings.request_timeout, submit=settings.submit_timeout,
                         image=settings.image_timeout)
+    metrics = Metrics(db, ceiling=settings.bot_daily_credits)
     client = Ai302Client(settings.base_url, settings.api_key, timeouts=timeouts,
-                         max_connections=settings.max_concurrent_requests)
+                         max_connections=settings.max_concurrent_requests, observe=metrics.api_call)
     store = JobStore(db)
     timing = timing or Timing(min_poll_interval=settings.min_poll_interval,
                               max_poll_interval=settings.max_poll_interval,
@@ -42,5 +45,9 @@ async def build_core(settings: Settings, *, timing: Timing | None = None,
                               delivery_window=settings.delivery_deadline)
     runner = JobRunner(store, client, catalog, timing, max_download_bytes=settings.max_download_bytes,
                        max_concurrent_requests=settings.max_concurrent_requests, clock=clock)
-    return Core(settings, store, client, catalog, runner, PolicyStore(db), clock=clock,
-                closers=(client.aclose, db.close, lock.aclose), inbox=Inbox(db))
+    runner.measure(metrics)
+    core = Core(settings, store, client, catalog, runner, PolicyStore(db), clock=clock,
+                closers=(metrics.stop, client.aclose, db.close, lock.aclose), inbox=Inbox(db))
+    core.metrics = metrics
+    core.retention = Retention(db, settings.keep_days, inbox=core.inbox, clock=clock)
+    return core

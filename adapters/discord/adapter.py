@@ -83,6 +83,13 @@ class DiscordAdapter:
         log.error("discord: the gateway connection ended for good (%s); the bot is offline on Discord "
                   "until reelbot is restarted", error or "closed")
 
+    @property
+    def connected(self) -> bool:
+        """The gateway session is up (for /healthz)."""
+        ws = self.client.ws
+        return (self._connection is not None and not self._connection.done() and self.client.is_ready()
+                and ws is not None and ws.open)
+
     async def wait_closed(self) -> None:
         """Return when the gateway connection has ended for good, raising its error if it had one.
 

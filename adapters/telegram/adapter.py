@@ -93,6 +93,14 @@ class TelegramAdapter:
             await self.receiver.start()
             log.info("Telegram: receiving updates by long polling as @%s", self._app.bot.username)
 
+    @property
+    def connected(self) -> bool:
+        """Updates are arriving: polling reached Telegram last time, or the webhook listens (for /healthz)."""
+        receiver = self.receiver
+        if isinstance(receiver, Polling):
+            return receiver.healthy and receiver.running
+        return receiver is not None
+
     async def wait_closed(self) -> None:
         """Returns (or raises) only if Telegram ended the session for good (a revoked token)."""
         if isinstance(self.receiver, Polling):

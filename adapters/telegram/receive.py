@@ -36,6 +36,7 @@ class Polling:
         self._bot, self._intake, self._sleep = bot, intake, sleep
         self._timeout, self._allowed = int(timeout), allowed_updates
         self._task: asyncio.Task | None = None
+        self.healthy = False  # the last getUpdates reached Telegram (for /healthz)
 
     async def start(self) -> None:
         await self._bot.delete_webhook()  # Telegram refuses getUpdates while a webhook is set
@@ -45,6 +46,10 @@ class Polling:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
 
     async def wait_closed(self) -> None:
         """Returns (or raises) only when polling ended by itself: the token was revoked."""
@@ -58,6 +63,7 @@ class Polling:
             try:
                 updates = await self._bot.get_updates(offset=offset, timeout=self._timeout,
                                                       allowed_updates=self._allowed)
+                self.healthy = True
                 # Stored before the next getUpdates (with the new offset) lets Telegram forget them.
                 await self._intake.accept([u.to_dict() for u in updates])
             except InvalidToken:
@@ -68,6 +74,7 @@ class Polling:
             except TimedOut:
                 continue  # a long poll that outlived the read timeout: ask again
             except (NetworkError, Conflict) as err:
+                self.healthy = False
                 log.warning("Telegram getUpdates failed (%s); retrying in %.0f s", err, backoff)
                 await self._sleep(backoff)
                 backoff = min(backoff * 2, _MAX_BACKOFF)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,8 +68,10 @@ class Ai302Client:
     """One per process: it owns the connection pool. Use as `async with Ai302Client(...)`."""
 
     def __init__(self, base_url: str, api_key: str, *, timeouts: Timeouts | None = None,
-                 max_connections: int = 64):
+                 max_connections: int = 64,
+                 observe: Callable[[str, float, BaseException | None], None] | None = None):
         self._key = api_key
+        self._observe = observe  # (endpoint, seconds, error or None) after every call: metrics
         self._timeouts = timeouts or Timeouts()
         t = self._timeouts
         limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
@@ -88,8 +92,20 @@ class Ai302Client:
         await self._http.aclose()
         await self._downloads.aclose()
 
-    async def _call(self, method: str, path: str, *, paid: bool = False, timeout: float | None = None,
-                    **kwargs) -> dict[str, Any]:
+    async def _call(self, method: str, path: str, **kwargs) -> dict[str, Any]:
+        if self._observe is None:
+            return await self._request(method, path, **kwargs)
+        started, error = time.perf_counter(), None
+        try:
+            return await self._request(method, path, **kwargs)
+        except Exception as exc:
+            error = exc
+            raise
+        finally:
+            self._observe(path, time.perf_counter() - started, error)
+
+    async def _request(self, method: str, path: str, *, paid: bool = False, timeout: float | None = None,
+                       **kwargs) -> dict[str, Any]:
         if timeout is not None:
             kwargs["timeout"] = httpx.Timeout(timeout, connect=self._timeouts.connect)
         try:

@@ -14,6 +14,7 @@ from bot.ai302.client import Ai302Client
 from bot.catalog import Catalog
 from bot.jobs.model import Job
 from bot.jobs.retry import backoff
+from bot.metrics import Metrics
 from bot.ports import Messenger, Progress
 from bot.store.jobs import JobStore
 
@@ -53,6 +54,7 @@ class Context:
     # told when 302.AI refuses the operator's account ("auth", "balance"), and after each paid call
     on_account_problem: Callable[[str, str], Awaitable[None]] | None = None
     on_spend: Callable[[], Awaitable[None]] | None = None
+    metrics: Metrics | None = None
 
     async def tell(self, hook: Callable[..., Awaitable[None]] | None, *args: Any) -> None:
         if hook is None:

@@ -70,6 +70,7 @@ class Delivery:
                     return await self._refund(job, texts.NOT_POSTED)
                 log.warning("job %s: delivery failed (%s: %s); try %d in %.1fs",
                             job.id, type(exc).__name__, exc, attempt + 1, wait)
+                self._count_failure(job, exc)
                 if isinstance(exc, DownloadFailed):
                     job = await self._refresh_url(job)
                 elif attempt == 1:
@@ -113,11 +114,24 @@ class Delivery:
                       "again by this process; a restart before the database recovers would post it again.",
                       job.id, exc)
             return replace(job, state=JobState.DELIVERED, notified=True)
+        if self._ctx.metrics and delivered is not None and delivered.ready_at and delivered.finished_at:
+            self._ctx.metrics.delivery_lag.labels(job.requester.platform).observe(
+                max(0.0, delivered.finished_at - delivered.ready_at))
         if delivered is None:
             log.warning("job %s: posted, but it had already ended elsewhere", job.id)
             return await self._ctx.store.job(job.id) or replace(job, state=JobState.DELIVERED)
         self._on_delivered(delivered)
         return delivered
+
+    def _count_failure(self, job: Job, exc: Exception) -> None:
+        metrics = self._ctx.metrics
+        if metrics is None or isinstance(exc, DownloadFailed):
+            return
+        platform = job.requester.platform
+        metrics.send_errors.labels(platform).inc()
+        if (asked := asked_wait(exc)) is not None:
+            metrics.flood_waits.labels(platform).inc()
+            metrics.flood_seconds.labels(platform).inc(asked)
 
     async def _refund(self, job: Job, reason: str) -> Job | None:
         store, now = self._ctx.store, self._ctx.clock()

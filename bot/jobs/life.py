@@ -186,7 +186,7 @@ class JobLife:
         submitted = job.submitted_at or job.created_at
         last_query: float | None = None  # seconds after submission
         last_pending: float | None = None
-        overdue_polls = 0
+        overdue_polls = polls = 0
         while True:
             elapsed = ctx.clock() - submitted
             since = None if last_query is None else elapsed - last_query
@@ -198,7 +198,10 @@ class JobLife:
             last_query = ctx.clock() - submitted
             if last_query >= spread.hi:
                 overdue_polls += 1
+            polls += 1
             if status.finished:
+                if ctx.metrics:
+                    ctx.metrics.polls.observe(polls)
                 finished_at = submitted + finish_estimate(last_pending, last_query)
                 info = await self._free(job, lambda: ctx.client.retrieve_file(status.file_id))
                 return await ctx.write("a finished video", job,

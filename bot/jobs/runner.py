@@ -53,6 +53,9 @@ class JobRunner:
     def messengers(self) -> dict[str, Messenger]:
         return self._ctx.messengers
 
+    def measure(self, metrics) -> None:
+        self._ctx.metrics = metrics
+
     def watch(self, on_account_problem, on_spend) -> None:
         """Who hears about 302.AI refusing the operator's account, and about each paid call."""
         self._ctx.on_account_problem, self._ctx.on_spend = on_account_problem, on_spend

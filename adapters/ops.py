@@ -1,0 +1,63 @@
+"""The operators' HTTP listener (off unless REELBOT_HTTP_LISTEN is set): /healthz for a
+supervisor's health check, /metrics for Prometheus. Bind it to 127.0.0.1 (or a private
+network): it needs no secret, and shows no user id, prompt or token."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from bot.core import Core
+
+__all__ = ["OpsListener", "parse_listen"]
+
+log = logging.getLogger(__name__)
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """`127.0.0.1:9102`, `:9102` (every address) or `[::1]:9102`."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ValueError(f"REELBOT_HTTP_LISTEN={value!r} should look like HOST:PORT, e.g. 127.0.0.1:9102")
+    return host.strip("[]") or "0.0.0.0", int(port)
+
+
+class OpsListener:
+    def __init__(self, core: Core, platforms: Mapping[str, Any], listen: str):
+        self._core, self._platforms = core, platforms  # name -> adapter with a `connected` property
+        self._host, self._port = parse_listen(listen)
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/healthz", self._health)
+        app.router.add_get("/metrics", self._metrics)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self._port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # the real port when 0 was asked for
+        log.info("operators' listener on %s:%s (/healthz, /metrics)", self._host, self.port)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _health(self, request: web.Request) -> web.Response:
+        database = await self._core.database_answers()
+        platforms = {name: "connected" if adapter.connected else "down" for name, adapter in self._platforms.items()}
+        healthy = database and all(state == "connected" for state in platforms.values())
+        body = {"status": "ok" if healthy else "down", "database": "ok" if database else "down",
+                "platforms": platforms}
+        return web.json_response(body, status=200 if healthy else 503)
+
+    async def _metrics(self, request: web.Request) -> web.Response:
+        metrics = self._core.metrics
+        await metrics.refresh()
+        return web.Response(body=generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -1,0 +1,93 @@
+"""Keeps the database to what it needs: the money record forever, members' data only as long
+as it serves them. In small batches, each its own short transaction, so the bot never waits
+on it; space is reused by SQLite, no VACUUM.
+
+- A Discord interaction token (it can post as the bot) is blanked once it has expired
+  (15 minutes after the command) and its job has ended (a running job checks the expiry
+  itself before it uses one).
+- A finished job's input image is deleted a day after the job ended: until then its "again"
+  button can run the same request.
+- After REELBOT_KEEP_DAYS (30) a finished job keeps only what the ledger and the reports
+  need (who, what model, what it cost, when, how it ended): its prompt, options,
+  destination and result link are cleared.
+- Handled inbox rows (Telegram updates) are deleted a day after handling.
+
+The ledger, usage, payments, audit and the jobs' rows themselves are never deleted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+
+from bot.store.database import Database
+from bot.store.inbox import Inbox
+
+__all__ = ["Retention", "IMAGE_KEEP"]
+
+log = logging.getLogger(__name__)
+
+IMAGE_KEEP = 24 * 3600.0  # seconds a finished job's input image is kept (its "again" button)
+_BATCH = 500
+_FINISHED = "state IN ('delivered', 'failed') AND notified = 1"
+
+
+class Retention:
+    def __init__(self, db: Database, keep_days: int, *, inbox: Inbox | None = None,
+                 clock: Callable[[], float] = time.time, every: float = 600.0):
+        self._db, self._keep, self._inbox, self._clock, self._every = db, keep_days, inbox, clock, every
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="retention")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except Exception:  # a busy or full disk: try again next round
+                log.exception("retention sweep failed")
+            await asyncio.sleep(self._every)
+
+    async def sweep(self) -> dict[str, int]:
+        """One pass; how many rows each rule changed."""
+        now = self._clock()
+        done = {
+            "tokens": await self._batches(
+                "UPDATE jobs SET destination = json_set(destination, '$.token', '') WHERE id IN "
+                f"(SELECT id FROM jobs WHERE {_FINISHED} AND json_extract(destination, '$.expires_at') < ? "
+                "AND json_extract(destination, '$.token') != '' LIMIT ?)", now),
+            "images": await self._batches(
+                f"DELETE FROM job_images WHERE job_id IN (SELECT id FROM jobs WHERE {_FINISHED} "
+                "AND finished_at < ? AND id IN (SELECT job_id FROM job_images) LIMIT ?)", now - IMAGE_KEEP),
+            "prompts": await self._batches(
+                f"UPDATE jobs SET prompt = '', options = '{{}}', destination = '{{}}', result_url = NULL "
+                f"WHERE id IN (SELECT id FROM jobs WHERE {_FINISHED} AND finished_at < ? "
+                "AND (prompt != '' OR destination != '{}') LIMIT ?)", now - self._keep * 86400.0)
+            if self._keep > 0 else 0,
+        }
+        if self._inbox is not None:
+            done["inbox"] = await self._inbox.purge(now)
+        if any(done.values()):
+            log.info("retention: %s", ", ".join(f"{n} {what}" for what, n in done.items() if n))
+        return done
+
+    async def _batches(self, sql: str, before: float) -> int:
+        total = 0
+        while True:
+            async with self._db.transaction() as conn:
+                changed = (await conn.execute(sql, (before, _BATCH))).rowcount
+            total += changed
+            if changed < _BATCH:
+                return total
+            await asyncio.sleep(0)  # let the bot's own writes in between batches
