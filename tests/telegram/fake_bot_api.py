@@ -103,6 +103,7 @@ class FakeBotApi:
         self._updates: list[dict] = []
         self.pushed: list[dict] = []  # every update ever sent, in order
         self.left_chats: list[int] = []  # chats the bot left (leaveChat)
+        self.reply_clock: dict[tuple[int, int], float] = {}  # message -> perf_counter when stored
         self.pre_checkout_answers: dict[str, dict | None] = {}  # query id -> the bot's answer
         self.refunded_charges: list[str] = []  # refundStarPayment
         self._update_ids = itertools.count(1)
@@ -676,6 +677,7 @@ class FakeBotApi:
 
     def _store(self, message: dict) -> dict:
         key = (message["chat"]["id"], message["message_id"])
+        self.reply_clock.setdefault(key, time.perf_counter())  # when it first appeared (benchmarks)
         self._messages[key] = message
         self._versions[key] = [message.get("text") or message.get("caption") or ""]
         return message

@@ -1,0 +1,111 @@
+"""Commands through the real Telegram adapter: how many a second are accepted, and how long a
+member waits for the "Queued" reply, at a given offered rate.
+
+    .venv/bin/python bench/telegram_bench.py [--rates 20,200,1000] [--seconds 5] [--sends-per-second 30]
+
+python-telegram-bot long-polls the fake Bot API from tests/ (on loopback, in this process);
+the core runs against the 302.AI simulator in its own process. Each command comes from its
+own member, in one of 50 groups or (--chats private) in their own private chat. --sends-per-second is the bot's own send limit (Telegram
+allows 30 messages a second to ordinary bots; raise it to measure the adapter itself).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from adapters.telegram import TelegramAdapter, TelegramConfig  # noqa: E402
+from bench.simproc import start_simulator  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.jobs.runner import Timing  # noqa: E402
+from bot.wiring import build_core  # noqa: E402
+from tests.telegram.fake_bot_api import FakeBotApi  # noqa: E402
+
+KEY = "sk-bench-0123456789abcdef"
+TOKEN = "7000001:AAHbenchTOKEN-0123456789abcdefghij"
+
+
+async def one_rate(sim: str, rate: int, seconds: float, sends: float, private: bool) -> None:
+    fake = FakeBotApi(TOKEN)
+    await fake.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(api_key=KEY, base_url=sim, data_dir=Path(tmp), daily_credits=10**6,
+                            max_in_flight=10**6, bot_daily_credits=0, max_concurrent_requests=8)
+        core = await build_core(settings, timing=Timing(expected_seconds=600))
+        config = TelegramConfig(token=TOKEN, api_base=fake.base_url, file_api_base=fake.base_file_url,
+                                sends_per_second=sends, poll_timeout=1.0)
+        adapter = TelegramAdapter(core, config)
+        await adapter.start()
+        await core.start()
+        groups = [fake.group_chat(-1001000000000 - g) for g in range(50)]
+        sent: list[tuple[dict, float]] = []
+        started = time.perf_counter()
+        total = int(rate * seconds)
+        for i in range(total):
+            due = started + i / rate
+            if (wait := due - time.perf_counter()) > 0:
+                await asyncio.sleep(wait)
+            member = fake.user(10_000 + i, f"M{i}")
+            chat = fake.private_chat(member) if private else groups[i % 50]
+            message = await fake.send_text(member, chat, f"/image@{fake.username} a fox, take {i}")
+            sent.append((message, time.perf_counter()))
+        offered = time.perf_counter() - started
+        waits: list[float] = []
+        deadline = time.perf_counter() + 120
+        pending = list(sent)
+        while pending and time.perf_counter() < deadline:
+            still = []
+            for message, at in pending:
+                reply = fake.reply_with(message, "text")
+                if reply is None:
+                    still.append((message, at))
+                else:
+                    waits.append(reply_time(fake, reply) - at)
+            pending = still
+            if pending:
+                await asyncio.sleep(0.05)
+        done = time.perf_counter() - started
+        jobs = (await core._store.db.fetchone("SELECT COUNT(*) AS n FROM jobs"))["n"]
+        waits.sort()
+        p = (lambda q: waits[min(len(waits) - 1, int(q * len(waits)))] if waits else float("nan"))
+        where = "private chats" if private else "50 groups"
+        print(f"{where}, offered {rate}/s for {seconds:g} s ({total} commands in {offered:.1f} s), sends {sends:g}/s: "
+              f"{jobs} jobs ({jobs / offered:,.0f}/s while offered); 'Queued' replies {len(waits)} within "
+              f"{done:.1f} s, wait p50 {p(0.5):.2f} s, p99 {p(0.99):.2f} s")
+        await core.stop_jobs()
+        await adapter.stop()
+        await core.stop()
+    await fake.close()
+
+
+def reply_time(fake: FakeBotApi, reply: dict) -> float:
+    # when the fake stored the bot's reply (sendMessage), on the perf_counter clock
+    return fake.reply_clock.get((reply["chat"]["id"], reply["message_id"]), time.perf_counter())
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rates", default="20,200,1000")
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--sends-per-second", type=float, default=30.0)
+    parser.add_argument("--chats", choices=("groups", "private"), default="groups",
+                        help="50 groups (20 messages a minute each, Telegram's limit) or a private chat per member")
+    args = parser.parse_args()
+    sim_proc, sim = start_simulator(KEY, 600.0)
+    try:
+        for rate in (int(r) for r in args.rates.split(",")):
+            await one_rate(sim, rate, args.seconds, args.sends_per_second, args.chats == "private")
+    finally:
+        sim_proc.terminate()
+        sim_proc.wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
