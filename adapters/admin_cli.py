@@ -14,11 +14,10 @@ import time
 from collections.abc import Mapping
 
 
-from bot.access import AccessPolicy, Refused, Tier
+from bot.access import AccessPolicy, Refused
 from bot.admin import PERIODS, AdminDesk
 from bot.commands import Requester
 from bot.config import Settings
-from bot.quota import Limits
 from bot.store.database import Database
 from bot.store.policy import PolicyStore
 from bot.store.wallet import Wallets
@@ -69,9 +68,7 @@ async def run_admin(args: argparse.Namespace, settings: Settings, env: Mapping[s
                 print(f"reelbot: {err}", file=sys.stderr)
                 return 2
             return 0
-        access = AccessPolicy(Limits(settings.daily_credits, settings.max_in_flight), settings.allowed_chats,
-                              settings.allow_dms, {n: Tier(n, c, f) for n, (c, f) in settings.tiers.items()})
-        desk = AdminDesk(db, PolicyStore(db), access)
+        desk = AdminDesk(db, PolicyStore(db), AccessPolicy.from_settings(settings))
         operator = Requester("cli", getpass.getuser(), is_admin=True)
         try:
             print(await _act(desk, operator, args))

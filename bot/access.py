@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.commands import Requester
+from bot.config import Settings
 from bot.errors import QuotaExceeded
 from bot.quota import Limits
 from bot.store.policy import Limit, Snapshot
@@ -41,6 +42,14 @@ class AccessPolicy:
     role_tiers: Mapping[str, str] = field(default_factory=dict)  # Discord role id -> tier
     user_tiers: Mapping[str, str] = field(default_factory=dict)  # user key ("telegram:123") -> tier
     admins_unlimited: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AccessPolicy:
+        default = Limits(settings.daily_credits, settings.max_in_flight,
+                         settings.chat_daily_credits or None, settings.bot_daily_credits)
+        tiers = {name: Tier(name, credits, flying) for name, (credits, flying) in settings.tiers.items()}
+        return cls(default, settings.allowed_chats, settings.allow_dms, tiers, settings.role_tiers,
+                   settings.user_tiers, settings.admins_unlimited)
 
     def check_place(self, who: Requester, snapshot: Snapshot) -> None:
         """Raise Refused when this person or place may not use the bot now."""

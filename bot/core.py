@@ -3,34 +3,34 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 import hashlib
 import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
+from bot.access import AccessPolicy
+from bot.admin import AdminDesk
 from bot.ai302.client import Ai302Client
 from bot.catalog import PTC_PER_CREDIT, Catalog, Command
 from bot.commands import Destination, GenerationRequest, OperatorSpend, QuotaStatus, Requester, Ticket
 from bot.config import Settings
 from bot.errors import AlreadyAccepted, UserError
+from bot.guard import AccountGuard
 from bot.jobs.model import IN_FLIGHT, Job, JobState
 from bot.jobs.runner import JobRunner
+from bot.metrics import Metrics
 from bot.ports import Messenger
 from bot.quota import Limits, next_reset, quota_day
-from bot.store.inbox import Inbox
-from bot.store.jobs import JobStore
-from bot.texts import help_text
-from bot.validation import Validator
-from bot.access import AccessPolicy, Tier
-from bot.admin import AdminDesk
-from bot.guard import AccountGuard
-from bot.metrics import Metrics
 from bot.retention import Retention
 from bot.shop import Shop
-from bot.store.wallet import Wallets
+from bot.store.inbox import Inbox
+from bot.store.jobs import JobStore
 from bot.store.policy import PolicyStore
+from bot.store.wallet import Wallets
+from bot.texts import help_text
+from bot.validation import Validator
 
 __all__ = ["Core"]
 
@@ -42,15 +42,12 @@ _ACKNOWLEDGED = "acknowledged"  # set in a job's destination once the member was
 class Core:
     def __init__(self, settings: Settings, store: JobStore, client: Ai302Client, catalog: Catalog,
                  runner: JobRunner, policy: PolicyStore, *, clock: Callable[[], float] = time.time,
-                 closers: tuple[Callable[[], Awaitable[None]], ...] = (), inbox: Inbox | None = None):
+                 closers: tuple[Callable[[], Awaitable[None]], ...] = (), inbox: Inbox | None = None,
+                 metrics: Metrics | None = None, retention: Retention | None = None):
         self.settings, self.catalog = settings, catalog
         self.inbox = inbox  # where adapters store platform events before acknowledging them
-        self.limits = Limits(settings.daily_credits, settings.max_in_flight,
-                             settings.chat_daily_credits or None, settings.bot_daily_credits)
-        self.access = AccessPolicy(
-            self.limits, settings.allowed_chats, settings.allow_dms,
-            {name: Tier(name, credits, flying) for name, (credits, flying) in settings.tiers.items()},
-            settings.role_tiers, settings.user_tiers, settings.admins_unlimited)
+        self.access = AccessPolicy.from_settings(settings)
+        self.limits = self.access.default
         self._store, self._client, self._runner, self._policy = store, client, runner, policy
         self.admin = AdminDesk(store.db, policy, self.access, clock)
         self.shop = Shop(Wallets(store.db), settings.credit_packs, settings.stars_per_credit, clock)
@@ -58,8 +55,7 @@ class Core:
                                   probe_interval=settings.probe_interval, clock=clock)
         runner.watch(self.guard.account_problem, self.guard.spent)
         self._validator = Validator(catalog)
-        self.metrics: Metrics | None = None  # set by bot.wiring
-        self.retention: Retention | None = None  # set by bot.wiring
+        self.metrics, self.retention = metrics, retention
         self._clock = clock
         self._closers = closers
 

@@ -5,12 +5,12 @@ bot-wide ceiling, and lifts its own pause once a cheap authenticated call works 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 
 from bot.access import PAUSED_BY_ACCOUNT
 from bot.ai302.client import Ai302Client
+from bot.background import Background
 from bot.errors import AuthFailed, RetryLater
 from bot.jobs.model import JobState
 from bot.ports import Messenger
@@ -39,7 +39,7 @@ class AccountGuard:
         self._policy, self._store, self._client = policy, store, client
         self._messengers, self._ceiling = messengers, ceiling
         self._probe_interval, self._clock, self._alert_every = probe_interval, clock, alert_every
-        self._probe: asyncio.Task[None] | None = None
+        self._probe = Background("account-probe", self._probe_until_lifted)
         self._last_spend_check = 0.0
 
     async def account_problem(self, cause: str, detail: str) -> None:
@@ -49,7 +49,7 @@ class AccountGuard:
             log.error("new jobs paused: %s (%s)", ALERTS[cause], detail)
             await self.alert(cause, ALERTS[cause])
             await self._refund_queued()
-        self._start_probe()
+        self._probe.start()
 
     async def _refund_queued(self) -> None:
         for job in await self._store.in_state(JobState.QUEUED):
@@ -92,17 +92,10 @@ class AccountGuard:
     async def start(self) -> None:
         snapshot = await self._policy.snapshot(quota_day(self._clock()))
         if snapshot.pause is not None and snapshot.pause.cause in _SELF_LIFTING:
-            self._start_probe()
-
-    def _start_probe(self) -> None:
-        if self._probe is None or self._probe.done():
-            self._probe = asyncio.create_task(self._probe_until_lifted(), name="account-probe")
+            self._probe.start()
 
     async def stop(self) -> None:
-        if self._probe is not None:
-            self._probe.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._probe
+        await self._probe.stop()
 
     async def _probe_until_lifted(self) -> None:
         while True:

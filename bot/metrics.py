@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from bot.background import Background
 from bot.catalog import PTC_PER_CREDIT
 from bot.errors import OutcomeUnknown
 from bot.jobs import texts
@@ -75,7 +76,7 @@ class Metrics:
         self._store_rows: dict[str, list] = {}
         if db is not None:
             r.register(_StoreCollector(self))
-        self._lag_task: asyncio.Task[None] | None = None
+        self._lag = Background("loop-lag", self._watch_loop)
 
     def api_call(self, endpoint: str, seconds: float, exc: BaseException | None) -> None:
         self.api_calls.labels(endpoint, outcome_of(exc)).inc()
@@ -103,13 +104,10 @@ class Metrics:
     # -- event-loop lag ------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._lag_task is None:
-            self._lag_task = asyncio.create_task(self._watch_loop(), name="loop-lag")
+        self._lag.start()
 
     async def stop(self) -> None:
-        if self._lag_task is not None:
-            self._lag_task.cancel()
-            await asyncio.gather(self._lag_task, return_exceptions=True)
+        await self._lag.stop()
 
     async def _watch_loop(self) -> None:
         loop = asyncio.get_running_loop()

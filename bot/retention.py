@@ -18,11 +18,11 @@ The ledger, usage, payments, audit and the jobs' rows themselves are never delet
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
 
+from bot.background import Background
 from bot.store.database import Database
 from bot.store.inbox import Inbox
 
@@ -39,17 +39,13 @@ class Retention:
     def __init__(self, db: Database, keep_days: int, *, inbox: Inbox | None = None,
                  clock: Callable[[], float] = time.time, every: float = 600.0):
         self._db, self._keep, self._inbox, self._clock, self._every = db, keep_days, inbox, clock, every
-        self._task: asyncio.Task[None] | None = None
+        self._sweeper = Background("retention", self._run)
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="retention")
+        self._sweeper.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._sweeper.stop()
 
     async def _run(self) -> None:
         while True:

@@ -10,13 +10,13 @@ from bot.catalog import Catalog, default_models
 from bot.config import Settings
 from bot.core import Core
 from bot.jobs.runner import JobRunner, Timing
+from bot.metrics import Metrics
+from bot.retention import Retention
 from bot.store.database import Database
 from bot.store.inbox import Inbox
 from bot.store.jobs import JobStore
 from bot.store.lock import InstanceLock
 from bot.store.policy import PolicyStore
-from bot.metrics import Metrics
-from bot.retention import Retention
 
 __all__ = ["build_core"]
 
@@ -46,8 +46,7 @@ async def build_core(settings: Settings, *, timing: Timing | None = None,
     runner = JobRunner(store, client, catalog, timing, max_download_bytes=settings.max_download_bytes,
                        max_concurrent_requests=settings.max_concurrent_requests, clock=clock)
     runner.measure(metrics)
-    core = Core(settings, store, client, catalog, runner, PolicyStore(db), clock=clock,
-                closers=(metrics.stop, client.aclose, db.close, lock.aclose), inbox=Inbox(db))
-    core.metrics = metrics
-    core.retention = Retention(db, settings.keep_days, inbox=core.inbox, clock=clock)
-    return core
+    inbox = Inbox(db)
+    return Core(settings, store, client, catalog, runner, PolicyStore(db), clock=clock,
+                closers=(metrics.stop, client.aclose, db.close, lock.aclose), inbox=inbox, metrics=metrics,
+                retention=Retention(db, settings.keep_days, inbox=inbox, clock=clock))

@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 from bot.ai302.client import Ai302Client
 from bot.catalog import Catalog
 from bot.jobs.model import Job
-from bot.jobs.retry import backoff
+from bot.errors import RetryLater
+from bot.jobs.retry import asked_wait, backoff
 from bot.metrics import Metrics
 from bot.ports import Messenger, Progress
 from bot.store.jobs import JobStore
@@ -74,6 +75,26 @@ class Context:
 
     def backoff(self, attempt: int, cap: float | None = None) -> float:
         return backoff(attempt, self.timing.retry_base, cap or self.timing.retry_max, self.rng)
+
+    def retry_wait(self, job: Job, err: RetryLater, attempt: int) -> float | None:
+        """Seconds before try `attempt + 1` after 302.AI said "later" (its own Retry-After if
+        it gave one); None once the job's tries or its deadline have run out."""
+        wait = err.retry_after if err.retry_after is not None else self.backoff(attempt)
+        if attempt > self.timing.max_retries or self.clock() + wait > job.deadline_at:
+            return None
+        return wait
+
+    def delivery_wait(self, attempt: int, exc: BaseException, until: float) -> float | None:
+        """Seconds before the next try to post, never shorter than a wait the platform asked
+        for; None when that would pass `until`, the end of the delivery window."""
+        wait = max(self.backoff(attempt, self.timing.delivery_retry_max), asked_wait(exc) or 0.0)
+        return None if self.clock() + wait > until else wait
+
+    async def refund(self, job: Job, reason: str, *, refused: bool = False) -> Job | None:
+        """The job's refund, written even if the job is cancelled meanwhile, and retried alone."""
+        now = self.clock()
+        return await self.settle(self.write("a refund", job,
+                                            lambda: self.store.refund(job, reason, now, refused=refused)))
 
     async def write(self, what: str, job: Job, write: Callable[[], Awaitable[T]]) -> T:
         """A database write that must happen because something outside already did (a post,

@@ -52,7 +52,7 @@ class Delivery:
         attempt = 0
         while True:
             try:
-                limit = min(messenger.upload_limit(job), self._max_download)
+                limit = min(messenger.upload_limit(job), ctx.max_download_bytes)
                 async with ctx.slots:
                     data = await ctx.client.download(job.result_url, limit)
                 return await ctx.settle(self._post(job, messenger, _result(job, model, data)))
@@ -60,14 +60,14 @@ class Delivery:
                 raise
             except DestinationGone as gone:
                 log.warning("job %s: its chat is gone (%s); refunding", job.id, gone)
-                return await self._refund(job, texts.NOT_POSTED)
+                return await ctx.refund(job, texts.NOT_POSTED)
             except Exception as exc:  # the platform or the file host failed: wait and try again
                 attempt += 1
-                wait = max(ctx.backoff(attempt, ctx.timing.delivery_retry_max), asked_wait(exc) or 0.0)
-                if ctx.clock() + wait > until:
+                wait = ctx.delivery_wait(attempt, exc, until)
+                if wait is None:
                     log.error("job %s: could not deliver within %.0fs of it being ready (%s); refunding",
                               job.id, ctx.timing.delivery_window, exc)
-                    return await self._refund(job, texts.NOT_POSTED)
+                    return await ctx.refund(job, texts.NOT_POSTED)
                 log.warning("job %s: delivery failed (%s: %s); try %d in %.1fs",
                             job.id, type(exc).__name__, exc, attempt + 1, wait)
                 self._count_failure(job, exc)
@@ -76,10 +76,6 @@ class Delivery:
                 elif attempt == 1:
                     await ctx.progress(job, "waiting")
                 await asyncio.sleep(wait)
-
-    @property
-    def _max_download(self) -> int:
-        return self._ctx.max_download_bytes
 
     async def _already_posted(self, job: Job, messenger: Messenger) -> bool:
         find = getattr(messenger, "find_post", None)
@@ -114,12 +110,12 @@ class Delivery:
                       "again by this process; a restart before the database recovers would post it again.",
                       job.id, exc)
             return replace(job, state=JobState.DELIVERED, notified=True)
-        if self._ctx.metrics and delivered is not None and delivered.ready_at and delivered.finished_at:
-            self._ctx.metrics.delivery_lag.labels(job.requester.platform).observe(
-                max(0.0, delivered.finished_at - delivered.ready_at))
         if delivered is None:
             log.warning("job %s: posted, but it had already ended elsewhere", job.id)
             return await self._ctx.store.job(job.id) or replace(job, state=JobState.DELIVERED)
+        if self._ctx.metrics and delivered.ready_at and delivered.finished_at:
+            self._ctx.metrics.delivery_lag.labels(job.requester.platform).observe(
+                max(0.0, delivered.finished_at - delivered.ready_at))
         self._on_delivered(delivered)
         return delivered
 
@@ -132,10 +128,6 @@ class Delivery:
         if (asked := asked_wait(exc)) is not None:
             metrics.flood_waits.labels(platform).inc()
             metrics.flood_seconds.labels(platform).inc(asked)
-
-    async def _refund(self, job: Job, reason: str) -> Job | None:
-        store, now = self._ctx.store, self._ctx.clock()
-        return await self._ctx.settle(self._ctx.write("a refund", job, lambda: store.refund(job, reason, now)))
 
     async def _refresh_url(self, job: Job) -> Job:
         # download URLs expire after hours: a job delivered late asks for a fresh one
@@ -160,7 +152,7 @@ class Delivery:
         if messenger is None:
             return  # told when that platform's adapter runs again
         if job.posting and await self._already_posted(job, messenger):
-            await ctx.write("a notice", job, lambda: ctx.store.mark_notified(job))
+            await self._told(job)
             return
         until = (job.finished_at or ctx.clock()) + ctx.timing.delivery_window
         attempt = 0
@@ -172,25 +164,29 @@ class Delivery:
                 raise
             except DestinationGone as gone:
                 log.warning("job %s: cannot tell the member it failed, their chat is gone (%s)", job.id, gone)
-                await ctx.write("a notice", job, lambda: ctx.store.mark_notified(job))
+                await self._told(job)
                 return
             except Exception as exc:
                 attempt += 1
-                wait = max(ctx.backoff(attempt, ctx.timing.delivery_retry_max), asked_wait(exc) or 0.0)
-                if ctx.clock() + wait > until:
+                wait = ctx.delivery_wait(attempt, exc, until)
+                if wait is None:
                     log.error("job %s: gave up telling the member it failed (%s)", job.id, exc)
-                    await ctx.write("a notice", job, lambda: ctx.store.mark_notified(job))
+                    await self._told(job)
                     return
                 log.warning("job %s: could not tell the member it failed (%s); try %d in %.1fs",
                             job.id, exc, attempt + 1, wait)
                 await asyncio.sleep(wait)
+
+    async def _told(self, job: Job) -> None:
+        """Record that the member was told (or can never be): the notice is not sent again."""
+        await self._ctx.write("a notice", job, lambda: self._ctx.store.mark_notified(job))
 
     async def _post_notice(self, job: Job, messenger: Messenger) -> Job:
         if not job.posting:
             job = await self._ctx.write("a notice under way", job, lambda: self._ctx.store.mark_posting(job)) or job
         await messenger.fail(job, job.failure or texts.UNEXPECTED)
         try:
-            await self._ctx.write("a notice", job, lambda: self._ctx.store.mark_notified(job))
+            await self._told(job)
         except Exception as exc:  # told already: a restart looks before telling again
             log.error("job %s: member told, but the database would not record it (%s)", job.id, exc)
         return job

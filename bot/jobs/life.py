@@ -79,16 +79,11 @@ class JobLife:
                 return await self._poll(job, model)
             return await self.delivery.deliver(job, model)
         except _Deadline:
-            return await self.refund(job, texts.TOO_SLOW)
+            return await self._ctx.refund(job, texts.TOO_SLOW)
         except Ai302Error as err:
             return await self._give_up(job, err)
 
     # -- endings ----------------------------------------------------------------------------------
-
-    async def refund(self, job: Job, reason: str, *, refused: bool = False) -> Job | None:
-        store, now = self._ctx.store, self._ctx.clock()
-        return await self._ctx.settle(self._ctx.write(
-            "a refund", job, lambda: store.refund(job, reason, now, refused=refused)))
 
     async def unconfirmed(self, job: Job, detail: str) -> Job | None:
         sent = datetime.fromtimestamp(job.submitted_at or job.created_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
@@ -96,7 +91,7 @@ class JobLife:
                   "It was not sent again; the member was refunded and %d credits count against the "
                   "bot-wide ceiling. Check the 302.AI console's usage log around %s UTC.",
                   job.id, job.model, detail, job.cost, sent)
-        return await self.refund(job, OutcomeUnknown.user_message)
+        return await self._ctx.refund(job, OutcomeUnknown.user_message)
 
     async def _give_up(self, job: Job, err: Ai302Error) -> Job | None:
         if isinstance(err, AuthFailed | BalanceTooLow):
@@ -112,7 +107,7 @@ class JobLife:
             reason = err.user_message + " Your credits are back."
         else:
             reason = texts.GEN_FAILED
-        return await self.refund(job, reason, refused=isinstance(err, Rejected))
+        return await self._ctx.refund(job, reason, refused=isinstance(err, Rejected))
 
     def _check_deadline(self, job: Job) -> None:
         if self._ctx.clock() >= job.deadline_at:
@@ -133,10 +128,10 @@ class JobLife:
             except _NotTaken as not_taken:
                 job, err = not_taken.job, not_taken.error
             attempt += 1
-            wait = err.retry_after if err.retry_after is not None else ctx.backoff(attempt)
-            if attempt > ctx.timing.max_retries or ctx.clock() + wait > job.deadline_at:
+            wait = ctx.retry_wait(job, err, attempt)
+            if wait is None:
                 log.warning("job %s: 302.AI would not take it (%s); giving up", job.id, err.detail)
-                return await self.refund(job, texts.TOO_BUSY, refused=True)
+                return await ctx.refund(job, texts.TOO_BUSY, refused=True)
             log.info("job %s: 302.AI busy (%s); retry %d in %.1fs", job.id, err.detail, attempt, wait)
             await asyncio.sleep(wait)
 
@@ -208,7 +203,7 @@ class JobLife:
                                        lambda: ctx.store.ready(job, info.file_id, info.download_url, finished_at))
             if status.failed:
                 log.info("job %s: 302.AI reports Fail for task %s", job.id, job.task_id)
-                return await self.refund(job, texts.GEN_FAILED)
+                return await ctx.refund(job, texts.GEN_FAILED)
             last_pending = last_query
             if status.status not in _KNOWN_STAGES and status.status != "Success":
                 log.info("job %s: 302.AI reports an undocumented status %r; still waiting", job.id, status.status)
@@ -226,8 +221,8 @@ class JobLife:
                     return await call()
             except RetryLater as err:
                 attempt += 1
-                wait = err.retry_after if err.retry_after is not None else ctx.backoff(attempt)
-                if attempt > ctx.timing.max_retries or ctx.clock() + wait > job.deadline_at:
+                wait = ctx.retry_wait(job, err, attempt)
+                if wait is None:
                     raise
                 log.info("job %s: 302.AI busy (%s); retry %d in %.1fs", job.id, err.detail, attempt, wait)
                 await asyncio.sleep(wait)

@@ -119,7 +119,7 @@ class JobRunner:
                 return stored
             if stored.state is JobState.SUBMITTING:
                 return await self._life.unconfirmed(stored, "an unexpected error during the call")
-            return await self._life.refund(stored, texts.UNEXPECTED)
+            return await self._ctx.refund(stored, texts.UNEXPECTED)
         except Exception:
             log.exception("job %s: could not refund it after an unexpected error; the next start will", job.id)
             return None

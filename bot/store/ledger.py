@@ -28,7 +28,7 @@ from bot.quota import Usage
 from bot.store.rows import Rows, write_rows
 
 __all__ = ["RESERVE", "COMMIT", "REFUND", "SPEND", "SPEND_UNCONFIRMED", "BOT", "OPERATOR", "LEDGER_ROW",
-           "Money", "ledger_row", "record", "apply", "usage", "spent", "in_flight", "scopes", "member_scopes",
+           "Money", "ledger_row", "reserve", "apply", "usage", "spent", "in_flight", "scopes", "member_scopes",
            "reserve_money", "commit_money", "refund_money", "spend_money"]
 
 RESERVE, COMMIT, REFUND = "reserve", "commit", "refund"
@@ -121,9 +121,8 @@ async def apply(conn: aiosqlite.Connection, money: Money) -> None:
     await write_rows(conn, _WALLET_ROW, [(user, delta) for user, delta in money.wallets.items() if delta])
 
 
-async def record(conn: aiosqlite.Connection, jobs: Sequence[Job], entry: str, now: float) -> None:
+async def reserve(conn: aiosqlite.Connection, jobs: Sequence[Job], now: float) -> None:
     """Reservations for `jobs` (the reservation queue's batch)."""
-    assert entry == RESERVE, entry
     total = Money()
     for job in jobs:
         total.add(reserve_money(job, now))

@@ -8,7 +8,10 @@ the database changed under it: SQLite's `data_version` moves when another connec
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from dataclasses import dataclass, field
+
+import aiosqlite
 
 from bot.store import ledger
 from bot.store.database import Database
@@ -88,8 +91,7 @@ class PolicyStore:
         async with self._db.transaction() as conn:
             if sql:
                 await conn.execute(sql, params)
-            await conn.execute("INSERT INTO audit (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)",
-                               audit)
+            await _audit(conn, *audit)
         self.changed()
 
     async def ban(self, actor: str, user_key: str, reason: str, now: float) -> None:
@@ -116,8 +118,7 @@ class PolicyStore:
                                         "ON CONFLICT (id) DO NOTHING", (cause, reason, actor, now))
             paused = cursor.rowcount == 1
             if paused:
-                await conn.execute("INSERT INTO audit (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)",
-                                   (actor, "pause", cause, reason, now))
+                await _audit(conn, actor, "pause", cause, reason, now)
         self.changed()
         return paused
 
@@ -129,17 +130,15 @@ class PolicyStore:
                 sql, params = "DELETE FROM pause WHERE cause = ?", (only_cause,)
             lifted = (await conn.execute(sql, params)).rowcount == 1
             if lifted:
-                await conn.execute("INSERT INTO audit (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)",
-                                   (actor, "resume", only_cause or "", "", now))
+                await _audit(conn, actor, "resume", only_cause or "", "", now)
         self.changed()
         return lifted
 
     async def grant(self, actor: str, user_key: str, credits: int, reason: str, day: str, now: float) -> None:
         async with self._db.transaction() as conn:
             await ledger.apply(conn, ledger.Money([(None, user_key, None, GRANT, credits, now)],
-                                                  _counter({(f"grant:{user_key}", day): credits})))
-            await conn.execute("INSERT INTO audit (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)",
-                               (actor, "grant", user_key, f"{credits} credits {reason}".strip(), now))
+                                                  Counter({(f"grant:{user_key}", day): credits})))
+            await _audit(conn, actor, "grant", user_key, f"{credits} credits {reason}".strip(), now)
         self.changed()
 
     async def reverse(self, actor: str, job_id: str, now: float) -> int | None:
@@ -156,13 +155,12 @@ class PolicyStore:
             scopes = {(f"user:{user_key}", day): -(cost - from_wallet)}
             if chat_key:
                 scopes[(f"chat:{chat_key}", day)] = -cost
-            money = ledger.Money([(job_id, user_key, chat_key, REVERSAL, cost, now)], _counter(scopes))
+            money = ledger.Money([(job_id, user_key, chat_key, REVERSAL, cost, now)], Counter(scopes))
             if from_wallet:
                 money.rows.append((job_id, user_key, chat_key, ledger.WALLET_REFUND, from_wallet, now))
                 money.wallets[user_key] += from_wallet
             await ledger.apply(conn, money)
-            await conn.execute("INSERT INTO audit (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)",
-                               (actor, "refund", job_id, f"{cost} credits back to {user_key}", now))
+            await _audit(conn, actor, "refund", job_id, f"{cost} credits back to {user_key}", now)
         self.changed()
         return cost
 
@@ -180,6 +178,7 @@ class PolicyStore:
         return [tuple(r) for r in rows]
 
 
-def _counter(values: dict[tuple[str, str], int]):
-    from collections import Counter
-    return Counter(values)
+async def _audit(conn: aiosqlite.Connection, actor: str, action: str, target: str, detail: str, at: float) -> None:
+    """The admin's action, in the transaction that carries it out."""
+    await conn.execute("INSERT INTO audit (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)",
+                       (actor, action, target, detail, at))

@@ -104,7 +104,7 @@ class ReservationQueue(GroupCommit[_Request, Usage]):
         if images:
             # one statement each: a multi-row statement of 20 MB images would be gigabytes
             await conn.executemany(_IMAGE_SQL, images)
-        await ledger.record(conn, jobs, ledger.RESERVE, accepted[0].now)
+        await ledger.reserve(conn, jobs, accepted[0].now)
 
 
 
