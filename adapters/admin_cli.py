@@ -18,7 +18,7 @@ from bot.access import AccessPolicy, Refused
 from bot.admin import PERIODS, AdminDesk
 from bot.commands import Requester
 from bot.config import Settings
-from bot.store.database import Database
+from bot.store.opening import open_store
 from bot.store.policy import PolicyStore
 from bot.store.wallet import Wallets
 
@@ -52,7 +52,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 async def run_admin(args: argparse.Namespace, settings: Settings, env: Mapping[str, str]) -> int:
-    db = await Database.open(settings.database)
+    db = (await open_store(settings, exclusive=False)).db
     try:
         if args.action == "refund-payment":
             from telegram.error import TelegramError  # only here: the other commands need no Telegram

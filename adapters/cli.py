@@ -105,6 +105,9 @@ async def _chat(settings: Settings, timing: Timing | None, out_dir: Path) -> int
 
 
 async def _backup(args, settings: Settings, env) -> int:
+    if settings.database_url:
+        print("reelbot: the store is PostgreSQL; back it up with pg_dump (see README, Backups)", file=sys.stderr)
+        return 2
     if not settings.database.exists():
         print(f"reelbot: no database at {settings.database}", file=sys.stderr)
         return 2

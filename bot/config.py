@@ -35,6 +35,10 @@ class Settings:
     max_concurrent_requests: int = 32
     data_dir: Path = Path("reelbot-data")
     db_path: Path | None = None  # default: data_dir / "reelbot.db"
+    # postgresql://…: a shared store for several workers (bot.store.postgres); None: SQLite
+    database_url: str | None = None
+    worker_id: str = ""  # this worker's name in job leases; default: host name and process id
+    lease_seconds: float = 30.0  # a dead worker's jobs are taken over after this long
     # quotas, in credits (one credit = 0.1 PTC); 0 means "no limit" for the chat and bot-wide ceilings
     daily_credits: int = 50
     max_in_flight: int = 2
@@ -91,6 +95,9 @@ class Settings:
             max_concurrent_requests=get("AI302_MAX_CONCURRENT", cls.max_concurrent_requests, int),
             data_dir=get("REELBOT_DATA_DIR", cls.data_dir, Path),
             db_path=db,
+            database_url=_database_url(get("REELBOT_DATABASE_URL", None)),
+            worker_id=get("REELBOT_WORKER_ID", ""),
+            lease_seconds=get("REELBOT_LEASE_SECONDS", cls.lease_seconds, float),
             daily_credits=get("REELBOT_DAILY_CREDITS", cls.daily_credits, int),
             max_in_flight=get("REELBOT_MAX_IN_FLIGHT", cls.max_in_flight, int),
             chat_daily_credits=get("REELBOT_CHAT_DAILY_CREDITS", cls.chat_daily_credits, int),
@@ -178,3 +185,9 @@ def _choice(setting: str, value: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise SettingsError(f"{setting}={value!r} should be one of: {', '.join(allowed)}")
     return value
+
+
+def _database_url(raw: str | None) -> str | None:
+    if raw is not None and raw.split(":", 1)[0] not in ("postgres", "postgresql"):
+        raise SettingsError("REELBOT_DATABASE_URL should start with postgresql:// (unset it to use SQLite)")
+    return raw

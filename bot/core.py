@@ -58,6 +58,7 @@ class Core:
         self.metrics, self.retention = metrics, retention
         self._clock = clock
         self._closers = closers
+        self._accepting: dict[str, asyncio.Future[Ticket]] = {}
 
     def register(self, platform: str, messenger: Messenger) -> None:
         """Adapters register before start(), so resumed jobs have somewhere to report."""
@@ -125,6 +126,25 @@ class Core:
 
     async def _accept(self, job: Job, image: tuple[str, bytes] | None, messenger: Messenger, limits: Limits,
                       now: float) -> Ticket:
+        # The same event twice at once (a redelivery racing the original): the second waits for
+        # the first's answer instead of acknowledging the job a second time.
+        if (first := self._accepting.get(job.id)) is not None:
+            return await asyncio.shield(first)
+        self._accepting[job.id] = answer = asyncio.get_running_loop().create_future()
+        try:
+            ticket = await self._accept_once(job, image, messenger, limits, now)
+        except BaseException as exc:
+            answer.set_exception(exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))
+            answer.exception()  # retrieved: nobody else may be waiting
+            raise
+        else:
+            answer.set_result(ticket)
+            return ticket
+        finally:
+            del self._accepting[job.id]
+
+    async def _accept_once(self, job: Job, image: tuple[str, bytes] | None, messenger: Messenger,
+                           limits: Limits, now: float) -> Ticket:
         try:
             usage = await self._store.reserve(job, image, limits, now)
         except AlreadyAccepted:

@@ -6,6 +6,7 @@
     │   └── QuotaExceeded    out of credits, too many jobs in flight, banned
     ├── DestinationGone      raised by messengers: that chat can never be reached again
     ├── AlreadyAccepted      a request whose key names a job already recorded (a redelivery)
+    ├── LeaseLost            another worker took this job over (our lease ran out): stop running it
     └── Ai302Error           raised only by bot.ai302; never carries the API key
         ├── RetryLater       the call did not happen or changed nothing: worth another try
         │                    (a free GET that failed in any way; a paid POST refused with 429,
@@ -40,6 +41,7 @@ __all__ = [
     "DownloadFailed",
     "DestinationGone",
     "AlreadyAccepted",
+    "LeaseLost",
 ]
 
 
@@ -125,3 +127,12 @@ class AlreadyAccepted(ReelbotError):
     def __init__(self, job_id: str):
         super().__init__(f"job {job_id} already exists")
         self.job_id = job_id
+
+
+class LeaseLost(ReelbotError):
+    """This worker no longer owns the job: its lease ran out (a stall, a lost database) and
+    another worker took the job over. Nothing was changed; the job's task must end."""
+
+    def __init__(self, job_id: str, owner: str | None):
+        super().__init__(f"job {job_id} is now run by {owner or 'nobody'}")
+        self.job_id, self.owner = job_id, owner

@@ -33,6 +33,15 @@ log = logging.getLogger(__name__)
 IMAGE_KEEP = 24 * 3600.0  # seconds a finished job's input image is kept (its "again" button)
 _BATCH = 500
 _FINISHED = "state IN ('delivered', 'failed') AND notified = 1"
+# the destination is JSON text; each engine has its own JSON functions
+_EXPIRED_TOKENS = {
+    "sqlite": "UPDATE jobs SET destination = json_set(destination, '$.token', '') WHERE id IN "
+              f"(SELECT id FROM jobs WHERE {_FINISHED} AND json_extract(destination, '$.expires_at') < ? "
+              "AND json_extract(destination, '$.token') != '' LIMIT ?)",
+    "postgres": "UPDATE jobs SET destination = jsonb_set(destination::jsonb, '{token}', '\"\"')::text WHERE id IN "
+                f"(SELECT id FROM jobs WHERE {_FINISHED} AND (destination::jsonb ->> 'expires_at')::float8 < ? "
+                "AND destination::jsonb ->> 'token' != '' LIMIT ?)",
+}
 
 
 class Retention:
@@ -59,10 +68,7 @@ class Retention:
         """One pass; how many rows each rule changed."""
         now = self._clock()
         done = {
-            "tokens": await self._batches(
-                "UPDATE jobs SET destination = json_set(destination, '$.token', '') WHERE id IN "
-                f"(SELECT id FROM jobs WHERE {_FINISHED} AND json_extract(destination, '$.expires_at') < ? "
-                "AND json_extract(destination, '$.token') != '' LIMIT ?)", now),
+            "tokens": await self._batches(_EXPIRED_TOKENS[self._db.dialect], now),
             "images": await self._batches(
                 f"DELETE FROM job_images WHERE job_id IN (SELECT id FROM jobs WHERE {_FINISHED} "
                 "AND finished_at < ? AND id IN (SELECT job_id FROM job_images) LIMIT ?)", now - IMAGE_KEEP),

@@ -12,10 +12,10 @@ from bot.core import Core
 from bot.jobs.runner import JobRunner, Timing
 from bot.metrics import Metrics
 from bot.retention import Retention
-from bot.store.database import Database
 from bot.store.inbox import Inbox
 from bot.store.jobs import JobStore
-from bot.store.lock import InstanceLock
+from bot.store.leases import LeaseStore
+from bot.store.opening import open_store, worker_name
 from bot.store.policy import PolicyStore
 
 __all__ = ["build_core"]
@@ -26,19 +26,15 @@ async def build_core(settings: Settings, *, timing: Timing | None = None,
     """Lock and open the database and open the 302.AI client; `await core.stop()` closes all.
     Raises AlreadyRunning when another process runs jobs on the same database."""
     catalog = Catalog(default_models(), settings.prices)
-    lock = InstanceLock(settings.database)
-    lock.acquire()
-    try:
-        db = await Database.open(settings.database)
-    except BaseException:
-        lock.release()
-        raise
+    opened = await open_store(settings)
+    db = opened.db
     timeouts = Timeouts(lookup=settings.request_timeout, submit=settings.submit_timeout,
                         image=settings.image_timeout)
     metrics = Metrics(db, ceiling=settings.bot_daily_credits)
     client = Ai302Client(settings.base_url, settings.api_key, timeouts=timeouts,
                          max_connections=settings.max_concurrent_requests, observe=metrics.api_call)
-    store = JobStore(db)
+    owner = worker_name(settings)
+    store = JobStore(db, owner=owner, lease=settings.lease_seconds)
     timing = timing or Timing(min_poll_interval=settings.min_poll_interval,
                               max_poll_interval=settings.max_poll_interval,
                               expected_seconds=settings.expected_seconds,
@@ -46,7 +42,8 @@ async def build_core(settings: Settings, *, timing: Timing | None = None,
     runner = JobRunner(store, client, catalog, timing, max_download_bytes=settings.max_download_bytes,
                        max_concurrent_requests=settings.max_concurrent_requests, clock=clock)
     runner.measure(metrics)
+    runner.lease(LeaseStore(db, owner, settings.lease_seconds), shared=opened.shared)
     inbox = Inbox(db)
     return Core(settings, store, client, catalog, runner, PolicyStore(db), clock=clock,
-                closers=(metrics.stop, client.aclose, db.close, lock.aclose), inbox=inbox, metrics=metrics,
+                closers=(metrics.stop, client.aclose, opened.close), inbox=inbox, metrics=metrics,
                 retention=Retention(db, settings.keep_days, inbox=inbox, clock=clock))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from bot.core import Core
 from bot.jobs.runner import Timing
 from bot.ports import Progress, Result
 from bot.wiring import build_core
+from tests.pg import PgCluster
 
 SIM_KEY = "sk-test-0123456789abcdef"
 
@@ -32,12 +34,41 @@ async def simulator():
     await sim.stop()
 
 
+@pytest.fixture(scope="session")
+def pg_cluster():
+    cluster = PgCluster()
+    yield cluster
+    cluster.stop()
+
+
 @pytest.fixture
-async def make_core(simulator, tmp_path):
+def pg_url(pg_cluster) -> str:
+    """A fresh PostgreSQL database for this test."""
+    return pg_cluster.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request) -> dict:
+    """Settings overrides that select each store in turn: tests that take this fixture run
+    once on SQLite and once on PostgreSQL (the store's contract)."""
+    if request.param == "sqlite":
+        return {}
+    return {"database_url": request.getfixturevalue("pg_url")}
+
+
+@pytest.fixture
+async def make_core(simulator, tmp_path, request):
     cores: list[Core] = []
+    # REELBOT_TEST_STORE=postgres runs every core test on PostgreSQL (the contract tests in
+    # tests/store run on both in any case)
+    if os.environ.get("REELBOT_TEST_STORE") == "postgres":
+        defaults = {"database_url": request.getfixturevalue("pg_url")}
+    else:
+        defaults = {}
 
     async def make(*, db_path: Path | None = None, timing: Timing = FAST,
                    clock: Callable[[], float] = time.time, **overrides) -> Core:
+        overrides = {**defaults, **overrides}
         settings = Settings(api_key=SIM_KEY, base_url=simulator.base_url, data_dir=tmp_path,
                             db_path=db_path or tmp_path / "reelbot.db", **overrides)
         core = await build_core(settings, timing=timing, clock=clock)

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from bot.ai302.client import Ai302Client
 from bot.catalog import Catalog
 from bot.jobs.model import Job
-from bot.errors import RetryLater
+from bot.errors import LeaseLost, RetryLater
 from bot.jobs.retry import asked_wait, backoff
 from bot.metrics import Metrics
 from bot.ports import Messenger, Progress
@@ -102,7 +102,7 @@ class Context:
         for attempt in range(1, self.timing.write_tries + 1):
             try:
                 return await write()
-            except asyncio.CancelledError:
+            except (asyncio.CancelledError, LeaseLost):
                 raise
             except Exception as exc:
                 if attempt == self.timing.write_tries:

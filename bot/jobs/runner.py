@@ -18,11 +18,14 @@ from bot.ai302.client import Ai302Client
 from bot.catalog import Catalog
 from bot.jobs import texts
 from bot.jobs.context import Context, Timing
+from bot.errors import LeaseLost
 from bot.jobs.durations import Durations
+from bot.jobs.leases import LeaseKeeper
 from bot.jobs.life import JobLife
 from bot.jobs.model import IN_FLIGHT, Job, JobState
 from bot.ports import Messenger
 from bot.store.jobs import JobStore
+from bot.store.leases import LeaseStore
 
 __all__ = ["JobRunner", "Timing"]
 
@@ -40,6 +43,7 @@ class JobRunner:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._settling: set[asyncio.Task[Any]] = set()
         self._stopping = False
+        self._keeper: LeaseKeeper | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -60,8 +64,18 @@ class JobRunner:
         """Who hears about 302.AI refusing the operator's account, and about each paid call."""
         self._ctx.on_account_problem, self._ctx.on_spend = on_account_problem, on_spend
 
+    def lease(self, leases: LeaseStore, *, shared: bool, look_every: float = 2.0) -> None:
+        """Run jobs under leases held by `leases.owner`; `shared`: other workers use the same
+        database, so keep renewing and take over the jobs of those that die."""
+        self._keeper = LeaseKeeper(leases, launch=self.launch, running=lambda: list(self._tasks),
+                                   platforms=lambda: list(self._ctx.messengers), shared=shared,
+                                   clock=self._ctx.clock, look_every=look_every)
+
     async def resume(self) -> int:
-        """Carry on every unfinished job; returns how many were picked up."""
+        """Carry on every unfinished job (with leases: this worker's share of them); returns
+        how many were picked up."""
+        if self._keeper is not None:
+            return await self._keeper.start()
         picked = 0
         for job in await self._ctx.store.unfinished():
             if job.requester.platform not in self._ctx.messengers:
@@ -94,6 +108,8 @@ class JobRunner:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.gather(*self._settling, return_exceptions=True)
+        if self._keeper is not None:
+            await self._keeper.stop()
 
     @property
     def active(self) -> int:
@@ -106,6 +122,9 @@ class JobRunner:
             job = await self._life.run(job)
         except asyncio.CancelledError:
             raise
+        except LeaseLost as lost:
+            log.warning("job %s: %s; this worker stops running it", job.id, lost)
+            return
         except Exception:
             log.exception("job %s: unexpected error", job.id)
             job = await self._fail_unexpectedly(job)

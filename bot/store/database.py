@@ -18,11 +18,14 @@ log = logging.getLogger(__name__)
 
 
 class Database:
-    """One aiosqlite connection shared by the process.
+    """One aiosqlite connection shared by the process (bot.store.postgres has the same
+    interface over PostgreSQL).
 
     Every statement runs under one asyncio lock: a coroutine's transaction must never pick
     up another coroutine's statements, which sharing a connection would otherwise allow.
     """
+
+    dialect = "sqlite"
 
     def __init__(self, conn: aiosqlite.Connection):
         self._conn = conn
@@ -45,9 +48,10 @@ class Database:
             await self._conn.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self, *, exclusive: bool = True) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE … COMMIT: takes SQLite's write lock up front, so two processes on
-        one file cannot both read a balance and both spend it."""
+        one file cannot both read a balance and both spend it. (`exclusive` matters only to
+        PostgreSQL: SQLite has one writer at a time anyway.)"""
         async with self._lock:
             await self._conn.execute("BEGIN IMMEDIATE")
             try:

@@ -18,26 +18,28 @@ from bot.store.reservations import ReservationQueue
 from bot.store.rows import Rows, write_rows
 from bot.store.transitions import Transition, TransitionWriter
 
-__all__ = ["JobStore"]
+__all__ = ["JobStore", "job_from_row"]
 
 _COLUMNS = ("id", "user_key", "platform", "user_id", "chat_id", "user_name", "command", "model", "prompt",
             "options", "destination", "cost", "quota_day", "state", "has_image", "task_id", "file_id",
-            "result_url", "failure", "notified", "posting", "from_wallet", "created_at", "deadline_at", "submitted_at", "ready_at", "finished_at")
+            "result_url", "failure", "notified", "posting", "from_wallet", "created_at", "deadline_at", "submitted_at", "ready_at", "finished_at",
+            "owner", "lease_until")
 _JOB_ROW = Rows(f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES", f"({', '.join('?' * len(_COLUMNS))})")
 # fields a running job may change, and how each is stored
 _MUTABLE = {"state": str, "task_id": None, "file_id": None, "result_url": None, "failure": None,
             "notified": int, "posting": int, "submitted_at": None, "ready_at": None, "finished_at": None, "destination": json.dumps}
 
 
-def _row(job: Job) -> tuple:
+def _row(job: Job, owner: str | None, lease_until: float | None) -> tuple:
     r = job.requester
     return (job.id, r.user_key, r.platform, r.user_id, r.chat_id, r.name, str(job.command), job.model,
             job.prompt, json.dumps(job.options), json.dumps(job.destination), job.cost, job.quota_day,
             str(job.state), int(job.has_image), job.task_id, job.file_id, job.result_url, job.failure,
-            int(job.notified), int(job.posting), job.from_wallet, job.created_at, job.deadline_at, job.submitted_at, job.ready_at, job.finished_at)
+            int(job.notified), int(job.posting), job.from_wallet, job.created_at, job.deadline_at, job.submitted_at, job.ready_at, job.finished_at,
+            owner, lease_until)
 
 
-def _job(row: aiosqlite.Row) -> Job:
+def job_from_row(row: aiosqlite.Row) -> Job:
     return Job(
         id=row["id"],
         requester=Requester(row["platform"], row["user_id"], row["chat_id"], row["user_name"]),
@@ -60,11 +62,16 @@ def _stored(changes: dict[str, Any]) -> dict[str, Any]:
 
 class JobStore:
     """Every method that moves a job returns the moved job, or None when the stored job was
-    no longer in a state it may leave (another runner, or an earlier try, got there first)."""
+    no longer in a state it may leave (another runner, or an earlier try, got there first).
 
-    def __init__(self, db: Database):
+    `owner` names this worker: jobs it accepts are leased to it for `lease` seconds, and the
+    runner's moves happen only while it still owns the job (else LeaseLost). None: no leases
+    (a store used without a runner)."""
+
+    def __init__(self, db: Database, *, owner: str | None = None, lease: float = 30.0):
         self._db = db
         self.db = db  # for read-only reports (bot.admin)
+        self.owner, self.lease = owner, lease
         self._reservations = ReservationQueue(db, self._insert)
         self._writer = TransitionWriter(db)
 
@@ -73,18 +80,20 @@ class JobStore:
         Returns the usage after the reservation. Raises QuotaExceeded and records nothing."""
         return await self._reservations.reserve(job, image, limits, now)
 
-    @staticmethod
-    async def _insert(conn: aiosqlite.Connection, jobs: list[Job]) -> None:
-        await write_rows(conn, _JOB_ROW, [_row(job) for job in jobs])
+    async def _insert(self, conn: aiosqlite.Connection, jobs: list[Job]) -> None:
+        await write_rows(conn, _JOB_ROW, [_row(job, self.owner, job.created_at + self.lease if self.owner else None)
+                                          for job in jobs])
 
-    async def _move(self, job: Job, leaves: frozenset[JobState] | None, money=None, **changes) -> Job | None:
-        transition = Transition(job.id, leaves, _stored(changes), *([money] if money else []))
+    async def _move(self, job: Job, leaves: frozenset[JobState] | None, money=None, *, any_owner: bool = False,
+                    **changes) -> Job | None:
+        transition = Transition(job.id, leaves, _stored(changes), money or (lambda _left: ledger.Money()),
+                                None if any_owner else self.owner)
         left = await self._writer.apply(transition)
         return None if left is None else replace(job, **changes)
 
     async def update(self, job: Job, **changes) -> Job:
         """Change fields other than the state while the job is in flight (destination, URL)."""
-        moved = await self._move(job, _ANY_IN_FLIGHT | {JobState.FAILED}, **changes)
+        moved = await self._move(job, _ANY_IN_FLIGHT | {JobState.FAILED}, any_owner=True, **changes)
         return moved or job
 
     async def claim(self, job: Job) -> Job | None:
@@ -138,7 +147,7 @@ class JobStore:
 
     async def job(self, job_id: str) -> Job | None:
         row = await self._db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
-        return _job(row) if row else None
+        return job_from_row(row) if row else None
 
     async def image(self, job_id: str) -> tuple[str, bytes] | None:
         row = await self._db.fetchone("SELECT mime, data FROM job_images WHERE job_id = ?", (job_id,))
@@ -149,11 +158,11 @@ class JobStore:
         rows = await self._db.fetchall(
             f"SELECT * FROM jobs WHERE state IN {ledger.IN_FLIGHT_STATES} "
             "OR (state = 'failed' AND notified = 0) ORDER BY created_at")
-        return [_job(row) for row in rows]
+        return [job_from_row(row) for row in rows]
 
     async def in_state(self, state: JobState) -> list[Job]:
         rows = await self._db.fetchall("SELECT * FROM jobs WHERE state = ? ORDER BY created_at", (str(state),))
-        return [_job(row) for row in rows]
+        return [job_from_row(row) for row in rows]
 
     async def usage(self, requester: Requester, day: str) -> Usage:
         async with self._db.connection() as conn:

@@ -35,12 +35,12 @@ RESERVE, COMMIT, REFUND = "reserve", "commit", "refund"
 SPEND, SPEND_UNCONFIRMED = "spend", "spend_unconfirmed"
 WALLET_SPEND, WALLET_REFUND = "wallet_spend", "wallet_refund"  # a job's share paid from purchased credits
 _WALLET_ROW = Rows("INSERT INTO wallets (user_key, balance) VALUES", "(?, ?)",
-                   " ON CONFLICT (user_key) DO UPDATE SET balance = balance + excluded.balance")
+                   " ON CONFLICT (user_key) DO UPDATE SET balance = wallets.balance + excluded.balance")
 BOT = "bot"  # usage scope: the bot-wide ceiling (billed spend + holds of jobs not yet billed)
 OPERATOR = "spend"  # usage scope: what 302.AI billed (or may have), in credits
 LEDGER_ROW = Rows("INSERT INTO ledger (job_id, user_key, chat_key, entry, amount, at) VALUES", "(?, ?, ?, ?, ?, ?)")
 _USAGE_ROW = Rows("INSERT INTO usage (scope, day, spent) VALUES", "(?, ?, ?)",
-                  " ON CONFLICT (scope, day) DO UPDATE SET spent = spent + excluded.spent")
+                  " ON CONFLICT (scope, day) DO UPDATE SET spent = usage.spent + excluded.spent")
 IN_FLIGHT_STATES = "('queued', 'submitting', 'running', 'ready')"
 # Each query is a round trip to the database thread: ask about many keys at once, staying
 # well below SQLite's limit of 32766 bound parameters.

@@ -8,6 +8,7 @@ the database changed under it: SQLite's `data_version` moves when another connec
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ from bot.store.database import Database
 __all__ = ["PolicyStore", "Snapshot", "Limit", "Pause"]
 
 GRANT = "grant"
+POSTGRES_SNAPSHOT_SECONDS = 1.0
 REVERSAL = "reversal"  # a delivered job's credits given back by an admin
 
 
@@ -70,7 +72,7 @@ class PolicyStore:
 
     async def _current(self, day: str) -> Snapshot:
         async with self._db.connection() as conn:
-            [(version,)] = await conn.execute_fetchall("PRAGMA data_version")
+            version = await _version(conn)
             if self._snapshot is not None and version == self._version and self._snapshot.day == day:
                 return self._snapshot
             bans = {r[0]: r[1] for r in await conn.execute_fetchall("SELECT user_key, reason FROM bans")}
@@ -182,3 +184,13 @@ async def _audit(conn: aiosqlite.Connection, actor: str, action: str, target: st
     """The admin's action, in the transaction that carries it out."""
     await conn.execute("INSERT INTO audit (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)",
                        (actor, action, target, detail, at))
+
+
+async def _version(conn) -> object:
+    """What changes when another process may have changed the policy. SQLite counts other
+    connections' commits (data_version); PostgreSQL has no such counter, so there a snapshot
+    is reused for at most a second: another worker's ban or pause applies within it."""
+    if getattr(conn, "dialect", "sqlite") == "postgres":
+        return int(time.monotonic() / POSTGRES_SNAPSHOT_SECONDS)
+    [(version,)] = await conn.execute_fetchall("PRAGMA data_version")
+    return version

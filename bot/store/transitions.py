@@ -22,6 +22,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.errors import LeaseLost
 from bot.jobs.model import JobState
 from bot.store import ledger
 from bot.store.database import Database
@@ -45,15 +46,20 @@ def _no_money(_left: JobState) -> Money:
 class Transition:
     """Move job `job_id` from one of `leaves` (None: any state) with `columns` set (stored
     form; `state` among them to change the state). `money(left)` gives the ledger rows for
-    the state actually left."""
+    the state actually left. `owner`: only if that worker still holds the job's lease
+    (None: whoever does — a member cancelling, a field that is not the runner's)."""
 
     job_id: str
     leaves: frozenset[JobState] | None
     columns: Mapping[str, Any]
     money: Callable[[JobState], Money] = _no_money
+    owner: str | None = None
 
 
 class TransitionWriter(GroupCommit[Transition, "JobState | None"]):
+    """Outcomes: the state left, None (not in a state it may leave), or LeaseLost (another
+    worker owns the job now), each for its own transition only."""
+
     what = "job writes"
 
     def __init__(self, db: Database):
@@ -62,7 +68,8 @@ class TransitionWriter(GroupCommit[Transition, "JobState | None"]):
 
     async def apply(self, transition: Transition) -> JobState | None:
         """Apply it in a transaction (possibly with others); the state it left, or None if
-        the job was not in a state it may leave (nothing changed then)."""
+        the job was not in a state it may leave (nothing changed then). Raises LeaseLost
+        when `transition.owner` no longer owns the job."""
         return await self.submit(transition)
 
     def next_batch(self, pending):
@@ -78,14 +85,17 @@ class TransitionWriter(GroupCommit[Transition, "JobState | None"]):
                 batch.append(item)
         return batch, later
 
-    async def write(self, batch: list[Transition]) -> list[JobState | None]:
+    async def write(self, batch: list[Transition]) -> list[JobState | None | Exception]:
         async with self._db.transaction() as conn:
-            states = await _states(conn, {t.job_id for t in batch})
-            outcomes: list[JobState | None] = []
+            states, owners = await _states(conn, {t.job_id for t in batch})
+            outcomes: list[JobState | None | Exception] = []
             updates: dict[tuple[str, ...], list[tuple]] = {}
             money = Money()
             for t in batch:
                 left = states.get(t.job_id)
+                if left is not None and t.owner is not None and owners[t.job_id] != t.owner:
+                    outcomes.append(LeaseLost(t.job_id, owners[t.job_id]))
+                    continue
                 if left is None or (t.leaves is not None and left not in t.leaves):
                     outcomes.append(None)
                     continue
@@ -101,12 +111,16 @@ class TransitionWriter(GroupCommit[Transition, "JobState | None"]):
         return outcomes
 
 
-async def _states(conn: aiosqlite.Connection, ids: set[str]) -> dict[str, JobState]:
-    found: dict[str, JobState] = {}
+async def _states(conn: aiosqlite.Connection, ids: set[str]) -> tuple[dict[str, JobState], dict[str, str | None]]:
+    """Each job's state and the worker that owns it."""
+    states: dict[str, JobState] = {}
+    owners: dict[str, str | None] = {}
     ordered = list(ids)
     for start in range(0, len(ordered), 5000):
         chunk = ordered[start:start + 5000]
-        sql = f"SELECT json_group_object(id, state) FROM jobs WHERE id IN ({', '.join('?' * len(chunk))})"
-        found.update({k: JobState(v) for k, v in (await ledger.one_json(conn, sql, chunk)).items()})
-    return found
+        sql = ("SELECT json_group_object(id, json_array(state, owner)) FROM jobs "
+               f"WHERE id IN ({', '.join('?' * len(chunk))})")
+        for job_id, (state, owner) in (await ledger.one_json(conn, sql, chunk)).items():
+            states[job_id], owners[job_id] = JobState(state), owner
+    return states, owners
 

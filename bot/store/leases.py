@@ -1,0 +1,77 @@
+"""Which worker runs which job: a lease per unfinished job (`owner`, `lease_until`).
+
+A worker renews the leases of its jobs while it lives; a job whose lease ran out (its
+worker died, stalled or lost the database) is claimed by another. Claims are one statement
+each: on PostgreSQL the candidates are locked with `FOR UPDATE SKIP LOCKED`, so two workers
+claiming at once never take the same job and never wait for each other. The runner's state
+changes check the owner too (bot.store.transitions), so a worker that lost a lease cannot
+move the job any more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.jobs.model import Job
+from bot.store.database import Database
+from bot.store.jobs import job_from_row
+from bot.store.ledger import IN_FLIGHT_STATES
+
+__all__ = ["LeaseStore", "UNFINISHED"]
+
+# what a runner must carry on: in flight, or failed without the member being told
+_IDS_PER_QUERY = 5000
+UNFINISHED = f"(state IN {IN_FLIGHT_STATES} OR (state = 'failed' AND notified = 0))"
+
+
+class LeaseStore:
+    def __init__(self, db: Database, owner: str, lease: float):
+        self._db, self.owner, self.lease = db, owner, lease
+
+    async def claim(self, now: float, platforms: Iterable[str], *, limit: int = 1000,
+                    mine: bool = False, everything: bool = False) -> list[Job]:
+        """Take over up to `limit` unfinished jobs of `platforms` whose lease ran out (or
+        that have none), oldest first; `mine`: also those still leased to this worker's name
+        (a restart under the same REELBOT_WORKER_ID); `everything`: any job, for the one
+        process of a single-process store. Returns them, now leased to us."""
+        platforms = sorted(set(platforms))
+        if not platforms:
+            return []
+        # `lease_until < now + lease` leaves out what this very claim just took (pages repeat
+        # the query with the same `now`)
+        if everything:
+            free, chosen = "(owner IS NULL OR lease_until < ?)", [now + self.lease]
+        elif mine:
+            free, chosen = ("(owner IS NULL OR lease_until < ? OR (owner = ? AND lease_until < ?))",
+                            [now, self.owner, now + self.lease])
+        else:
+            free, chosen = "(owner IS NULL OR lease_until < ?)", [now]
+        lock = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgres" else ""
+        sql = (f"UPDATE jobs SET owner = ?, lease_until = ? WHERE id IN (SELECT id FROM jobs WHERE {UNFINISHED} "
+               f"AND platform IN ({', '.join('?' * len(platforms))}) AND {free} "
+               f"ORDER BY created_at LIMIT ?{lock}) RETURNING *")
+        params = [self.owner, now + self.lease, *platforms, *chosen, limit]
+        async with self._db.transaction(exclusive=False) as conn:
+            rows = await conn.execute_fetchall(sql, params)
+        return sorted((job_from_row(row) for row in rows), key=lambda job: job.created_at)
+
+    async def renew(self, now: float, job_ids: Iterable[str]) -> int:
+        """Extend this worker's leases of `job_ids` (the jobs it runs); returns how many.
+        Only those: a job it owns but no longer runs is left to expire and be taken over."""
+        ids, renewed = list(job_ids), 0
+        async with self._db.transaction(exclusive=False) as conn:
+            for start in range(0, len(ids), _IDS_PER_QUERY):
+                chunk = ids[start:start + _IDS_PER_QUERY]
+                cursor = await conn.execute(
+                    f"UPDATE jobs SET lease_until = ? WHERE owner = ? AND id IN ({', '.join('?' * len(chunk))})",
+                    (now + self.lease, self.owner, *chunk))
+                renewed += cursor.rowcount
+        return renewed
+
+    async def release(self) -> int:
+        """Give every lease back at once (a clean stop): other workers take the jobs over at
+        their next look instead of after the lease time."""
+        async with self._db.transaction(exclusive=False) as conn:
+            cursor = await conn.execute(f"UPDATE jobs SET lease_until = 0 WHERE owner = ? AND {UNFINISHED}",
+                                        (self.owner,))
+            return cursor.rowcount

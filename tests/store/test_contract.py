@@ -1,0 +1,126 @@
+"""The store's contract, run on both backends (SQLite and PostgreSQL) with the same tests:
+a job's whole life, reservations and ceilings under concurrency, conditional transitions,
+the ledger's balance, leases, and the operators' reports."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.errors import LeaseLost, QuotaExceeded
+from bot.jobs.model import JobState
+from bot.store.leases import LeaseStore
+from tests.conftest import RecordingMessenger
+from bot.commands import Requester
+from tests.core.helpers import ALICE, BOB, ledger_balances, request
+
+ADMIN = Requester("test", "root", chat_id="chat-1", name="Root", is_admin=True)
+
+
+@pytest.fixture
+def messenger():
+    return RecordingMessenger()
+
+
+@pytest.fixture
+async def core(make_core, backend, messenger):
+    core = await make_core(**backend)
+    core.register("test", messenger)
+    await core.start()
+    return core
+
+
+async def test_a_video_and_an_image_are_delivered_and_charged(core, messenger, simulator):
+    video = await core.submit(request("video", "a cat surfing"))
+    image = await core.submit(request("image", "a red fox", who=BOB))
+    await core.wait_idle()
+    assert sorted(job for job, _ in messenger.delivered) == sorted([video.job_id, image.job_id])
+    assert (await core.quota(ALICE)).used_today == video.cost
+    assert (await core.operator_spend()).credits == video.cost + image.cost
+    assert len(simulator.billed) == 2
+    assert await ledger_balances(core)
+
+
+async def test_fifty_concurrent_requests_with_credit_for_three_accept_exactly_three(make_core, backend, messenger):
+    core = await make_core(daily_credits=3 * 5, max_in_flight=100, prices={"T2V-01": 5}, **backend)
+    core.register("test", messenger)
+    await core.start()
+    outcomes = await asyncio.gather(*(core.submit(request("video", f"take {n}", model="T2V-01"))
+                                      for n in range(50)), return_exceptions=True)
+    accepted = [o for o in outcomes if not isinstance(o, BaseException)]
+    refused = [o for o in outcomes if isinstance(o, QuotaExceeded)]
+    assert len(accepted) == 3 and len(refused) == 47
+    await core.wait_idle()
+    assert len(messenger.delivered) == 3
+    assert (await core.quota(ALICE)).used_today == 15
+    assert await ledger_balances(core)
+
+
+async def test_the_bot_wide_ceiling_holds_across_members(make_core, backend, messenger):
+    core = await make_core(bot_daily_credits=10, prices={"T2V-01": 5}, **backend)
+    core.register("test", messenger)
+    await core.start()
+    who = [ALICE, BOB, ALICE.__class__("test", "carol", chat_id="chat-2", name="Carol")]
+    outcomes = await asyncio.gather(*(core.submit(request("video", "x", who=w, model="T2V-01")) for w in who),
+                                    return_exceptions=True)
+    assert sum(not isinstance(o, BaseException) for o in outcomes) == 2
+    await core.wait_idle()
+    assert await ledger_balances(core)
+
+
+async def test_a_transition_happens_once_and_a_refund_gives_the_credits_back(core, messenger):
+    await core.stop_jobs()  # keep the job queued: the test moves it by hand
+    ticket = await core.submit(request("video", "a slow one"))
+    store = core._store
+    job = await store.job(ticket.job_id)
+    claimed = await store.claim(job)
+    assert claimed is not None and await store.claim(job) is None  # the second claim finds it taken
+    refunded = await store.refund(claimed, "test", 1.0, refused=True)
+    assert refunded.state is JobState.FAILED and await store.refund(claimed, "test", 2.0) is None
+    assert (await core.quota(ALICE)).used_today == 0
+    assert await ledger_balances(core)
+
+
+async def test_a_worker_that_lost_its_lease_cannot_move_the_job(core):
+    await core.stop_jobs()
+    ticket = await core.submit(request("video", "taken over"))
+    store = core._store
+    job = await store.job(ticket.job_id)
+    other = LeaseStore(store.db, "worker-b", lease=30.0)
+    assert [j.id for j in await other.claim(job.created_at + 3600, ["test"])] == [job.id]  # ours ran out
+    with pytest.raises(LeaseLost):
+        await store.claim(job)
+    assert (await store.job(job.id)).state is JobState.QUEUED
+
+
+async def test_two_workers_claiming_at_once_share_the_jobs_without_overlap(core):
+    await core.stop_jobs()
+    tickets = [await core.submit(request("image", f"n{n}", who=ALICE.__class__("test", f"u{n}", chat_id="c")))
+               for n in range(40)]
+    jobs = [await core._store.job(t.job_id) for t in tickets]
+    later = max(job.created_at for job in jobs) + 3600
+    a, b = (LeaseStore(core._store.db, name, lease=30.0) for name in ("a", "b"))
+    got_a, got_b = await asyncio.gather(a.claim(later, ["test"], limit=25), b.claim(later, ["test"], limit=25))
+    ids_a, ids_b = {j.id for j in got_a}, {j.id for j in got_b}
+    assert not ids_a & ids_b and len(ids_a | ids_b) == 40
+    assert await a.renew(later, ids_a | ids_b) == len(ids_a)  # only its own
+    assert not await b.claim(later + 1, ["test"])  # nothing has run out yet
+
+
+async def test_the_operator_reports_and_controls_work_alike(core, messenger):
+    ticket = await core.submit(request("video", "for the report"))
+    await core.submit(request("image", "and another", who=BOB))
+    await core.wait_idle()
+    await core.admin.ban(ADMIN, "test:mallory", "spam")
+    await core.admin.grant(ADMIN, ALICE.user_key, 7, "birthday")
+    report = await core.admin.usage(ADMIN, "7d")
+    assert report.by_user[0] == (ALICE.user_key, ticket.cost, 1)
+    assert report.members_credits == ticket.cost + (await core.quota(BOB)).used_today
+    assert report.operator_credits == report.members_credits
+    assert [a[2] for a in report.audit] == ["grant", "ban"]
+    assert ticket.job_id in await core.admin.jobs(ADMIN)
+    with pytest.raises(QuotaExceeded):
+        await core.submit(request("image", "banned", who=Requester("test", "mallory", chat_id="chat-1")))
+    assert (await core.quota(ALICE)).credits_left == core.limits.daily_credits + 7 - ticket.cost
+    assert await ledger_balances(core)
