@@ -1,12 +1,15 @@
 """A bot process to kill: the core on a database, against a 302.AI address, posting to a file.
 
     python -m tests.core.bot_process --db D --sim URL --key K --posts F [--submit N --rate R --faults SEED]
+                                     [--database-url postgresql://… --worker-id W --lease S --stay]
 
 It submits N requests (a seeded share of them carrying simulator faults), prints
 `submitted N` when all are accepted or refused, and runs until every job has ended. The
 "chat" is an append-only file, one line per post ("deliver <job>" / "fail <job>"), which
 survives a SIGKILL and can be asked what it holds (find_post), as Discord can be.
-Used by the SIGKILL tests and by bench/soak.py.
+With `--database-url` several such processes are workers sharing one PostgreSQL store;
+`--stay` keeps one running after its own jobs end (to take over others'), until killed.
+Used by the SIGKILL tests, bench/soak.py and bench/cluster.py.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import argparse
 import asyncio
 import os
 import random
+import time
 from pathlib import Path
 
 from bot.catalog import Command
@@ -63,20 +67,22 @@ class FileMessenger:
 
 
 def settings(db: Path, sim: str, key: str, timeout: float = 1.0, **overrides) -> Settings:
-    return Settings(api_key=key, base_url=sim, data_dir=db.parent, db_path=db, daily_credits=10_000,
-                    max_in_flight=10_000, submit_timeout=timeout, image_timeout=timeout, **overrides)
+    values = dict(api_key=key, base_url=sim, data_dir=db.parent, db_path=db, daily_credits=10_000,
+                  max_in_flight=10_000, submit_timeout=timeout, image_timeout=timeout)
+    return Settings(**{**values, **overrides})
 
 
 TIMING = Timing(min_poll_interval=0.2, max_poll_interval=1.0, retry_base=0.1, retry_max=1.0, max_retries=4,
                 expected_seconds=1.0, delivery_retry_max=1.0)
 
 
-def requests(count: int, seed: int, fault_share: float = 0.2) -> list[GenerationRequest]:
+def requests(count: int, seed: int, fault_share: float = 0.2, *, only: Command | None = None,
+             member: str | None = None) -> list[GenerationRequest]:
     rng = random.Random(seed)
     out = []
     for i in range(count):
-        who = Requester("file", f"member{i % 50}", chat_id=f"chat{i % 5}")
-        command = Command.IMAGE if i % 3 else Command.VIDEO
+        who = Requester("file", member or f"member{i % 50}", chat_id=f"chat{i % 5}")
+        command = only or (Command.IMAGE if i % 3 else Command.VIDEO)
         tag = f" [sim:{rng.choice(FAULTS)}]" if rng.random() < fault_share else ""
         out.append(GenerationRequest(who, {"line": i}, command, f"soak #{i}{tag}"))
     return out
@@ -93,25 +99,47 @@ async def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--ceiling", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=1.0, help="seconds a paid call may take")
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--worker-id", default="")
+    parser.add_argument("--lease", type=float, default=30.0)
+    parser.add_argument("--stay", action="store_true")
+    parser.add_argument("--first", type=int, default=0, help="number the requests from here (several workers)")
+    parser.add_argument("--only", choices=["video", "image"], default=None, help="one kind of request")
+    parser.add_argument("--member", default=None, help="every request from this one member")
+    parser.add_argument("--daily", type=int, default=10_000, help="each member's daily credits")
+    parser.add_argument("--faults", type=float, default=0.2, help="share of requests with a fault")
+    parser.add_argument("--go-at", type=float, default=0.0, help="wall-clock time to start submitting at")
     args = parser.parse_args()
-    core = await build_core(settings(args.db, args.sim, args.key, args.timeout, bot_daily_credits=args.ceiling),
-                            timing=TIMING)
+    core = await build_core(settings(args.db, args.sim, args.key, args.timeout, bot_daily_credits=args.ceiling,
+                                     database_url=args.database_url, worker_id=args.worker_id,
+                                     lease_seconds=args.lease, daily_credits=args.daily), timing=TIMING)
     core.register("file", FileMessenger(args.posts))
     await core.start()
 
+    accepted = 0
+
     async def submit(request: GenerationRequest) -> None:
+        nonlocal accepted
         try:
             await core.submit(request)
+            accepted += 1
         except UserError:
             pass  # refused: nothing spent
 
+    batch = requests(args.first + args.submit, args.seed, args.faults, member=args.member,
+                     only=Command(args.only) if args.only else None)[args.first:]
+    if args.go_at:
+        await asyncio.sleep(max(0.0, args.go_at - time.time()))  # several workers start together
+    began = time.time()
     pending = []
-    for i, request in enumerate(requests(args.submit, args.seed)):
+    for i, request in enumerate(batch):
         pending.append(asyncio.create_task(submit(request)))
         if args.rate and i % 10 == 9:
             await asyncio.sleep(10 / args.rate)
     await asyncio.gather(*pending)
-    print(f"submitted {args.submit}", flush=True)
+    print(f"submitted {args.submit} accepted {accepted} from {began:.3f} to {time.time():.3f}", flush=True)
+    if args.stay:
+        await asyncio.Event().wait()  # a worker: runs whatever it claims until killed
     await core.wait_idle()
     await core.stop()
     print("idle", flush=True)
