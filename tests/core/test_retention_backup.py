@@ -22,9 +22,9 @@ from tests.media import image_bytes
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def test_retention_clears_tokens_images_and_old_prompts_but_never_the_ledger(make_core, tmp_path):
+async def test_retention_clears_tokens_images_and_old_prompts_but_never_the_ledger(make_core, tmp_path, backend):
     now = [time.time()]
-    core = await make_core(clock=lambda: now[0], keep_days=30, daily_credits=100, max_in_flight=10)
+    core = await make_core(clock=lambda: now[0], keep_days=30, daily_credits=100, max_in_flight=10, **backend)
     core.register("test", RecordingMessenger())
     animate = await core.submit(request("animate", "wave", image=image_bytes()))
     discord_like = {"token": "itoken.secret-secret", "expires_at": now[0] + 900}

@@ -11,8 +11,8 @@ from tests.core.helpers import ALICE, ledger_balances, request
 
 
 @pytest.fixture
-async def core(make_core):
-    core = await make_core(daily_credits=5, stars_per_credit=2, credit_packs=(10, 50))
+async def core(make_core, backend):  # on both stores: payments are money
+    core = await make_core(daily_credits=5, stars_per_credit=2, credit_packs=(10, 50), **backend)
     core.register("test", RecordingMessenger())
     await core.start()
     return core
