@@ -21,6 +21,7 @@ __all__ = ["LeaseStore", "UNFINISHED"]
 
 # what a runner must carry on: in flight, or failed without the member being told
 _IDS_PER_QUERY = 5000
+_HAIR = 0.001  # seconds
 UNFINISHED = f"(state IN {IN_FLIGHT_STATES} OR (state = 'failed' AND notified = 0))"
 
 
@@ -37,12 +38,13 @@ class LeaseStore:
         platforms = sorted(set(platforms))
         if not platforms:
             return []
-        # `lease_until < now + lease` leaves out what this very claim just took (pages repeat
-        # the query with the same `now`)
+        # claimed leases run to `until`, a hair past now + lease, so `lease_until <= now +
+        # lease` leaves out what this very claim took (its pages repeat it with the same now)
+        until = now + self.lease + _HAIR
         if everything:
-            free, chosen = "(owner IS NULL OR lease_until < ?)", [now + self.lease]
+            free, chosen = "(owner IS NULL OR lease_until <= ?)", [now + self.lease]
         elif mine:
-            free, chosen = ("(owner IS NULL OR lease_until < ? OR (owner = ? AND lease_until < ?))",
+            free, chosen = ("(owner IS NULL OR lease_until < ? OR (owner = ? AND lease_until <= ?))",
                             [now, self.owner, now + self.lease])
         else:
             free, chosen = "(owner IS NULL OR lease_until < ?)", [now]
@@ -50,7 +52,7 @@ class LeaseStore:
         sql = (f"UPDATE jobs SET owner = ?, lease_until = ? WHERE id IN (SELECT id FROM jobs WHERE {UNFINISHED} "
                f"AND platform IN ({', '.join('?' * len(platforms))}) AND {free} "
                f"ORDER BY created_at LIMIT ?{lock}) RETURNING *")
-        params = [self.owner, now + self.lease, *platforms, *chosen, limit]
+        params = [self.owner, until, *platforms, *chosen, limit]
         async with self._db.transaction(exclusive=False) as conn:
             rows = await conn.execute_fetchall(sql, params)
         return sorted((job_from_row(row) for row in rows), key=lambda job: job.created_at)

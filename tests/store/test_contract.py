@@ -124,3 +124,23 @@ async def test_the_operator_reports_and_controls_work_alike(core, messenger):
         await core.submit(request("image", "banned", who=Requester("test", "mallory", chat_id="chat-1")))
     assert (await core.quota(ALICE)).credits_left == core.limits.daily_credits + 7 - ticket.cost
     assert await ledger_balances(core)
+
+
+@pytest.mark.parametrize("same_name", [True, False])
+async def test_a_restarted_worker_resumes_the_unfinished_jobs(make_core, backend, messenger, same_name):
+    now = [1_800_000_000.0]
+    first = await make_core(worker_id="a", clock=lambda: now[0], **backend)
+    first.register("test", RecordingMessenger())
+    await first.start()
+    await first.stop_jobs()  # accepted, never run: as if the process died
+    ticket = await first.submit(request("image", "resume me"))
+    await first.stop()
+    # the same name takes its jobs back at once; another name once their lease ran out
+    # (SQLite has one process at a time, so there the next start takes everything)
+    now[0] += 0 if same_name else 31
+    second = await make_core(worker_id="a" if same_name else "b", clock=lambda: now[0], **backend)
+    second.register("test", messenger)
+    await second.start()
+    await second.wait_idle()
+    assert [job for job, _ in messenger.delivered] == [ticket.job_id]
+    assert await ledger_balances(second)
