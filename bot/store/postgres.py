@@ -12,8 +12,9 @@ skip it (`exclusive=False`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
@@ -27,6 +28,7 @@ __all__ = ["PgDatabase", "PgConnection", "is_postgres_url"]
 
 log = logging.getLogger(__name__)
 WRITE_LOCK = 0x7265656C  # 'reel': the advisory lock every write transaction holds
+_CLOSE_WAIT = 10.0  # seconds
 _RETURNS_ROWS = ("SELECT", "WITH", "VALUES")
 
 
@@ -118,14 +120,28 @@ class PgDatabase:
         return db
 
     async def close(self) -> None:
-        await self._pool.close()
+        try:  # a query that never ends must not keep the process from stopping
+            await asyncio.wait_for(self._pool.close(), _CLOSE_WAIT)
+        except TimeoutError:
+            log.warning("closing the PostgreSQL pool took over %.0f s; connections terminated", _CLOSE_WAIT)
+            self._pool.terminate()
 
     @asynccontextmanager
     async def transaction(self, *, exclusive: bool = True) -> AsyncIterator[PgConnection]:
-        async with self._pool.acquire() as raw, raw.transaction():
-            if exclusive:
-                await raw.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
-            yield PgConnection(raw)
+        """A transaction on a pooled connection. Its COMMIT is shielded, as on SQLite: a
+        caller cancelled while committing must not leave the outcome unknown to the process."""
+        async with self._pool.acquire() as raw:
+            transaction = raw.transaction()
+            await transaction.start()
+            try:
+                if exclusive:
+                    await raw.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+                yield PgConnection(raw)
+            except BaseException:
+                await _to_the_end(transaction.rollback())
+                raise
+            else:
+                await _to_the_end(transaction.commit())
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[PgConnection]:
@@ -150,3 +166,17 @@ class PgDatabase:
                 await conn.raw.execute(script)
                 await conn.raw.execute("INSERT INTO schema_version (version) VALUES ($1)", number)
 
+
+async def _to_the_end(step: Awaitable[None]) -> None:
+    """Finish `step` even if the caller is cancelled meanwhile (then re-raise that): the
+    connection may go back to the pool only once its COMMIT or ROLLBACK has ended."""
+    task = asyncio.ensure_future(step)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+    task.result()
