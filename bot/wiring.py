@@ -22,9 +22,10 @@ __all__ = ["build_core"]
 
 
 async def build_core(settings: Settings, *, timing: Timing | None = None,
-                     clock: Callable[[], float] = time.time) -> Core:
+                     clock: Callable[[], float] = time.time, runs_jobs: bool = True) -> Core:
     """Lock and open the database and open the 302.AI client; `await core.stop()` closes all.
-    Raises AlreadyRunning when another process runs jobs on the same database."""
+    Raises AlreadyRunning when another process runs jobs on the same database. `runs_jobs`
+    False: a front process, which stores the jobs it accepts for the workers to run."""
     catalog = Catalog(default_models(), settings.prices)
     lock = InstanceLock(settings.database)
     lock.acquire()
@@ -49,4 +50,4 @@ async def build_core(settings: Settings, *, timing: Timing | None = None,
     inbox = Inbox(db)
     return Core(settings, store, client, catalog, runner, PolicyStore(db), clock=clock,
                 closers=(metrics.stop, client.aclose, db.close, lock.aclose), inbox=inbox, metrics=metrics,
-                retention=Retention(db, settings.keep_days, inbox=inbox, clock=clock))
+                retention=Retention(db, settings.keep_days, inbox=inbox, clock=clock), runs_jobs=runs_jobs)

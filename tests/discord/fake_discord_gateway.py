@@ -39,6 +39,7 @@ class GatewaySession:
     ready: bool = False
     shard: tuple[int, int] = (0, 1)  # (id, count) from IDENTIFY
     events: list[str] = field(default_factory=list)  # every dispatch this session received, by name
+    guilds: list[int] = field(default_factory=list)  # the guilds its READY announced
 
     def serves(self, guild_id: int | None) -> bool:
         shard_id, count = self.shard
@@ -130,6 +131,7 @@ class FakeGateway:
             return
         session.intents, session.shard = intents, (shard[0], shard[1])
         guilds = sorted({g for g in self.discord.channels.values() if g is not None and session.serves(g)})
+        session.guilds = guilds
         await session.dispatch("READY", {
             "v": 10, "user": self.discord.bot_user, "session_id": secrets.token_hex(16),
             "resume_gateway_url": self.discord.gateway_url, "shard": list(session.shard),
