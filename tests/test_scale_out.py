@@ -9,6 +9,8 @@ the other.
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import warnings
 from contextlib import closing
 from pathlib import Path
@@ -22,7 +24,7 @@ with warnings.catch_warnings():
 
 from tests.conftest import SIM_KEY
 from tests.discord.fake_discord import FakeDiscord
-from tests.run_process import ReelbotProcess
+from tests.run_process import ROOT, ReelbotProcess
 from tests.telegram.fake_bot_api import FakeBotApi
 
 TELEGRAM_TOKEN = "7000003:AAHscaleOutTOKEN_0123456789abcdef"
@@ -127,3 +129,17 @@ async def test_a_worker_delivers_what_a_stopped_front_took_on_both_platforms_wit
     assert len(fake_discord.gateway.sessions) == discord_sessions  # no gateway connection from the worker
     assert "as a worker" in worker.output
     assert TELEGRAM_TOKEN not in worker.output + front.output and fake_discord.token not in worker.output
+
+
+@pytest.mark.parametrize("env, args, says", [
+    ({"DISCORD_TOKEN": "x", "DISCORD_SHARD_IDS": "1"}, [], "DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT"),
+    ({"DISCORD_TOKEN": "x", "DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "0,2"}, [],
+     "shard 2 does not exist with DISCORD_SHARD_COUNT=2"),
+    ({"TELEGRAM_TOKEN": "1:x", "TELEGRAM_RECEIVE": "webhook"}, [], "TELEGRAM_RECEIVE=webhook needs"),
+    ({"TELEGRAM_TOKEN": "1:x", "TELEGRAM_RECEIVE": "off"}, ["--role=front"], "a front process takes commands"),
+])
+def test_run_refuses_to_start_on_settings_that_cannot_work_and_says_why(tmp_path, env, args, says):
+    proc = subprocess.run([sys.executable, "-m", "adapters.cli", "--env-file", str(tmp_path / "none.env"), "run",
+                           *args], capture_output=True, text=True, cwd=tmp_path, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "AI302_API_KEY": SIM_KEY, **env})
+    assert proc.returncode == 2 and says in proc.stderr, proc.stderr
