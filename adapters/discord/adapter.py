@@ -39,8 +39,10 @@ class DiscordAdapter:
     def __init__(self, core: Core, config: DiscordConfig, *, clock: Callable[[], float] = time.time):
         self._config = config
         self.actions = Actions(core, admin_ids=config.admin_ids, clock=clock)
+        # a worker without a gateway has no shards to run, whatever the shared settings say
         self.client = make_client(self.actions, guild_ready_timeout=config.guild_ready_timeout,
-                                  shard_count=config.shard_count, shard_ids=config.shard_ids)
+                                  shard_count=config.shard_count if config.gateway else None,
+                                  shard_ids=config.shard_ids)
         install_commands(self.client.tree, core.catalog, self.actions)
         install_admin(self.client.tree, core, self.actions)
         self.messenger = DiscordMessenger(Outbox(self.client), progress_interval=config.progress_interval,

@@ -66,7 +66,8 @@ async def test_a_worker_without_a_gateway_delivers_a_job_a_front_process_accepte
 
 
 async def test_health_follows_a_gateway_less_workers_rest_checks(start_bot, fake_discord):
-    worker = await start_bot(gateway=False, rest_check_interval=0.05)
+    # the shard settings a worker may share with the front processes' .env open no shard here
+    worker = await start_bot(gateway=False, rest_check_interval=0.05, shard_count=2, shard_ids=(0,))
     listener = OpsListener(worker.core, {"discord": worker.adapter}, "127.0.0.1:0")
     await listener.start()
     try:
