@@ -18,6 +18,7 @@ from telegram import Update
 from telegram.error import InvalidToken
 from telegram.ext import Application, ApplicationBuilder
 
+from adapters.rest_check import RestCheck
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.flood import FloodGate, patiently
 from adapters.telegram.handlers import BOT_COMMANDS, Handlers
@@ -26,7 +27,6 @@ from adapters.telegram.messenger import TelegramMessenger
 from adapters.telegram.receive import Polling, Webhook
 from adapters.telegram.redact import TokenRedaction
 from adapters.telegram.status import StatusBoard
-from adapters.rest_check import RestCheck
 from bot.core import Core
 
 __all__ = ["TelegramAdapter", "TelegramStartError"]
