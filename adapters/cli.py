@@ -34,12 +34,19 @@ and AI302_API_KEY, your 302.AI key. They can go in a .env file in this directory
 To try reelbot without any of them: reelbot demo"""
 
 
+ROLES = ("all", "front", "worker")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="reelbot", description="AI video and image bot for Discord and "
                                      "Telegram, powered by 302.AI.")
     parser.add_argument("--env-file", default=".env", help="read settings from this file too (default .env)")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot for every platform whose token is set")
+    run = sub.add_parser("run", help="run the bot for every platform whose token is set")
+    run.add_argument("--role", choices=ROLES, default="all",
+                     help="all: take commands and run jobs (default); front: take commands only, for "
+                          "workers to run; worker: run jobs and deliver through the platforms' REST APIs, "
+                          "taking no commands")
     demo = sub.add_parser("demo", help="try it offline: the console against a built-in simulator")
     demo.add_argument("--video-seconds", type=float, default=2.0, help="how long simulated videos take")
     sub.add_parser("console", help="the console chat against the real 302.AI (needs AI302_API_KEY)")
@@ -142,13 +149,20 @@ async def _run(args, settings: Settings, env) -> int:
     if telegram is None and discord is None:
         print(NO_ADAPTER, file=sys.stderr)
         return 2
+    if args.role == "worker":  # the platforms' sending side only: no gateway, no getUpdates, no webhook
+        telegram = replace(telegram, receive="off") if telegram is not None else None
+        discord = replace(discord, gateway=False) if discord is not None else None
+    elif args.role == "front" and discord is None and telegram is not None and telegram.receive_mode == "off":
+        print("reelbot: a front process takes commands, but TELEGRAM_RECEIVE=off and DISCORD_TOKEN is unset.",
+              file=sys.stderr)
+        return 2
     if not settings.api_key:
         print("reelbot: set AI302_API_KEY to your 302.AI API key.", file=sys.stderr)
         return 2
     tokens = [settings.api_key] + [c.token for c in (telegram, discord) if c is not None]
     setup_logging(settings.log_level, tokens, settings.log_format)
 
-    core = await build_core(settings)
+    core = await build_core(settings, runs_jobs=args.role != "front")
     listener: OpsListener | None = None
     adapters = []
     if telegram is not None:
@@ -165,7 +179,8 @@ async def _run(args, settings: Settings, env) -> int:
             listener = OpsListener(core, {type(a).__name__.removesuffix("Adapter").lower(): a for a in adapters},
                                    settings.http_listen)
             await listener.start()
-        log.info("reelbot is running (%s); Ctrl-C to stop", ", ".join(type(a).__name__ for a in adapters))
+        log.info("reelbot is running (%s)%s; Ctrl-C to stop", ", ".join(type(a).__name__ for a in adapters),
+                 "" if args.role == "all" else f" as a {args.role}")
         return await _serve(adapters)
     except (SettingsError, TelegramStartError) as err:
         # both name the setting to fix and never carry the token itself

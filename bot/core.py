@@ -43,8 +43,11 @@ class Core:
     def __init__(self, settings: Settings, store: JobStore, client: Ai302Client, catalog: Catalog,
                  runner: JobRunner, policy: PolicyStore, *, clock: Callable[[], float] = time.time,
                  closers: tuple[Callable[[], Awaitable[None]], ...] = (), inbox: Inbox | None = None,
-                 metrics: Metrics | None = None, retention: Retention | None = None):
+                 metrics: Metrics | None = None, retention: Retention | None = None, runs_jobs: bool = True):
         self.settings, self.catalog = settings, catalog
+        # False in a front process (`reelbot run --role=front`): it takes commands and stores
+        # their jobs, and worker processes on the same database run them
+        self.runs_jobs = runs_jobs
         self.inbox = inbox  # where adapters store platform events before acknowledging them
         self.access = AccessPolicy.from_settings(settings)
         self.limits = self.access.default
@@ -70,9 +73,12 @@ class Core:
         if self.retention is not None:
             self.retention.start()
         await self.guard.start()
-        resumed = await self._runner.resume()
-        if resumed:
-            log.info("resumed %d unfinished job(s)", resumed)
+        if self.runs_jobs:
+            resumed = await self._runner.resume()
+            if resumed:
+                log.info("resumed %d unfinished job(s)", resumed)
+        else:
+            log.info("jobs accepted here are run by the worker processes on this database")
         log.info("%s", await self.operator_spend())
 
     async def stop_jobs(self) -> None:
@@ -160,7 +166,8 @@ class Core:
             job = replace(job, from_wallet=usage.from_wallet)
         ticket = self._ticket(job, usage, limits)
         job = await self._acknowledge(job, ticket, messenger)
-        self._runner.launch(job)
+        if self.runs_jobs:
+            self._runner.launch(job)
         return ticket
 
     def _ticket(self, job: Job, usage, limits: Limits) -> Ticket:

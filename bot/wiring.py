@@ -22,11 +22,12 @@ __all__ = ["build_core"]
 
 
 async def build_core(settings: Settings, *, timing: Timing | None = None,
-                     clock: Callable[[], float] = time.time) -> Core:
+                     clock: Callable[[], float] = time.time, runs_jobs: bool = True) -> Core:
     """Lock and open the database and open the 302.AI client; `await core.stop()` closes all.
-    Raises AlreadyRunning when another process runs jobs on the same database."""
+    Raises AlreadyRunning when another process runs jobs on the same database. `runs_jobs`
+    False: a front process, which stores the jobs it accepts for the workers to run."""
     catalog = Catalog(default_models(), settings.prices)
-    opened = await open_store(settings)
+    opened = await open_store(settings, exclusive=runs_jobs)  # a front runs no jobs: no file lock
     db = opened.db
     timeouts = Timeouts(lookup=settings.request_timeout, submit=settings.submit_timeout,
                         image=settings.image_timeout)
@@ -34,7 +35,8 @@ async def build_core(settings: Settings, *, timing: Timing | None = None,
     client = Ai302Client(settings.base_url, settings.api_key, timeouts=timeouts,
                          max_connections=settings.max_concurrent_requests, observe=metrics.api_call)
     owner = worker_name(settings)
-    store = JobStore(db, owner=owner, lease=settings.lease_seconds)
+    # a front's jobs are stored without an owner, for the workers' next look to claim
+    store = JobStore(db, owner=owner if runs_jobs else None, lease=settings.lease_seconds)
     timing = timing or Timing(min_poll_interval=settings.min_poll_interval,
                               max_poll_interval=settings.max_poll_interval,
                               expected_seconds=settings.expected_seconds,
@@ -48,4 +50,4 @@ async def build_core(settings: Settings, *, timing: Timing | None = None,
     inbox = Inbox(db)
     return Core(settings, store, client, catalog, runner, PolicyStore(db), clock=clock,
                 closers=(metrics.stop, client.aclose, opened.close), inbox=inbox, metrics=metrics,
-                retention=Retention(db, settings.keep_days, inbox=inbox, clock=clock))
+                retention=Retention(db, settings.keep_days, inbox=inbox, clock=clock), runs_jobs=runs_jobs)

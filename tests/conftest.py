@@ -67,11 +67,11 @@ async def make_core(simulator, tmp_path, request):
         defaults = {}
 
     async def make(*, db_path: Path | None = None, timing: Timing = FAST,
-                   clock: Callable[[], float] = time.time, **overrides) -> Core:
+                   clock: Callable[[], float] = time.time, runs_jobs: bool = True, **overrides) -> Core:
         overrides = {**defaults, **overrides}
         settings = Settings(api_key=SIM_KEY, base_url=simulator.base_url, data_dir=tmp_path,
                             db_path=db_path or tmp_path / "reelbot.db", **overrides)
-        core = await build_core(settings, timing=timing, clock=clock)
+        core = await build_core(settings, timing=timing, clock=clock, runs_jobs=runs_jobs)
         cores.append(core)
         return core
 

@@ -1,4 +1,9 @@
-"""The Discord adapter's lifecycle: log in, connect, sync commands; close cleanly."""
+"""The Discord adapter's lifecycle: log in, connect, sync commands; close cleanly.
+
+With DISCORD_SHARD_COUNT the gateway side is the shards of this process (AutoShardedClient);
+a deliver-only worker logs in for REST and opens no gateway session at all. Either way every
+process can post to any channel: a job's destination holds all that REST needs.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from collections.abc import Callable
 import discord
 
 from adapters.discord.actions import Actions
-from adapters.discord.client import ReelbotClient
+from adapters.discord.client import make_client
 from adapters.discord.admin import install_admin
 from adapters.discord.commands import install_commands
 from adapters.discord.config import DiscordConfig
@@ -19,6 +24,7 @@ from adapters.discord.endpoints import point_at, use_gateway
 from adapters.discord.messenger import DiscordMessenger
 from adapters.discord.outbox import Outbox
 from adapters.discord.sync import sync_commands
+from adapters.rest_check import RestCheck
 from bot.config import SettingsError
 from bot.core import Core
 
@@ -33,7 +39,10 @@ class DiscordAdapter:
     def __init__(self, core: Core, config: DiscordConfig, *, clock: Callable[[], float] = time.time):
         self._config = config
         self.actions = Actions(core, admin_ids=config.admin_ids, clock=clock)
-        self.client = ReelbotClient(self.actions, guild_ready_timeout=config.guild_ready_timeout)
+        # a worker without a gateway has no shards to run, whatever the shared settings say
+        self.client = make_client(self.actions, guild_ready_timeout=config.guild_ready_timeout,
+                                  shard_count=config.shard_count if config.gateway else None,
+                                  shard_ids=config.shard_ids)
         install_commands(self.client.tree, core.catalog, self.actions)
         install_admin(self.client.tree, core, self.actions)
         self.messenger = DiscordMessenger(Outbox(self.client), progress_interval=config.progress_interval,
@@ -41,6 +50,7 @@ class DiscordAdapter:
         core.register("discord", self.messenger)
         self._restore_endpoints: Callable[[], None] | None = None
         self._connection: asyncio.Task[None] | None = None
+        self._rest: RestCheck | None = None  # a deliver-only worker's health (no gateway to go by)
         self._stopping = False
 
     async def start(self) -> None:
@@ -50,16 +60,30 @@ class DiscordAdapter:
         except discord.LoginFailure:
             raise SettingsError("Discord refused DISCORD_TOKEN. Copy the bot's token again from the Developer "
                                 "Portal (Bot → Reset Token) into your .env.") from None
+        if not self._config.gateway:
+            # login() fetched the bot user and application: all that posting, editing and
+            # following up through stored interaction tokens needs
+            self._rest = RestCheck("discord", self.client.application_info,
+                                   interval=self._config.rest_check_interval)
+            self._rest.start()
+            log.info("discord: delivering only, as %s (no gateway session)", self.client.user)
+            return
         if not self._config.gateway_url:
-            _, url, _ = await self.client.http.get_bot_gateway()
+            shards, url, _ = await self.client.http.get_bot_gateway()
             use_gateway(url)
+            if self._config.sharded and shards > (self._config.shard_count or 0):
+                log.warning("discord: Discord recommends %d shards; DISCORD_SHARD_COUNT is %d",
+                            shards, self._config.shard_count)
         self._connection = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
         self._connection.add_done_callback(self._connection_ended)
         await self._until_ready(self._connection)
         assert self.client.application_id is not None  # set by login()
-        await sync_commands(self.client.tree, self.client.application_id, self._config.guild_ids,
-                            self._config.data_dir)
-        log.info("discord: connected as %s (%s)", self.client.user, self.client.application_id)
+        if self._config.syncs_commands:
+            await sync_commands(self.client.tree, self.client.application_id, self._config.guild_ids,
+                                self._config.data_dir)
+        shards = f", shards {list(self._config.shard_ids or range(self._config.shard_count or 0))} of " \
+                 f"{self._config.shard_count}" if self._config.sharded else ""
+        log.info("discord: connected as %s (%s)%s", self.client.user, self.client.application_id, shards)
 
     async def _until_ready(self, connection: asyncio.Task[None]) -> None:
         ready = asyncio.create_task(self.client.wait_until_ready())
@@ -85,10 +109,17 @@ class DiscordAdapter:
 
     @property
     def connected(self) -> bool:
-        """The gateway session is up (for /healthz)."""
+        """Every gateway session of this process is up; for a deliver-only worker, the REST
+        API answered its last check (for /healthz)."""
+        if self._rest is not None:
+            return self._rest.healthy
+        if self._connection is None or self._connection.done() or not self.client.is_ready():
+            return False
+        if isinstance(self.client, discord.AutoShardedClient):
+            shards = self.client.shards
+            return bool(shards) and not any(shard.is_closed() for shard in shards.values())
         ws = self.client.ws
-        return (self._connection is not None and not self._connection.done() and self.client.is_ready()
-                and ws is not None and ws.open)
+        return ws is not None and ws.open
 
     async def wait_closed(self) -> None:
         """Return when the gateway connection has ended for good, raising its error if it had one.
@@ -96,6 +127,8 @@ class DiscordAdapter:
         A supervisor (the CLI) can await this beside its stop signal, so that a Discord bot that
         can no longer connect stops the process instead of running on silently offline.
         """
+        if self._rest is not None:
+            await asyncio.Event().wait()  # REST only: no session to lose
         if self._connection is None:
             raise RuntimeError("the Discord adapter was not started")
         await asyncio.shield(self._connection)
@@ -103,6 +136,8 @@ class DiscordAdapter:
     async def stop(self) -> None:
         self._stopping = True
         try:
+            if self._rest is not None:
+                await self._rest.stop()
             await self.client.close()
             if self._connection is not None:
                 with contextlib.suppress(asyncio.CancelledError, discord.DiscordException, OSError):

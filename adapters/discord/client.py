@@ -11,7 +11,7 @@ from adapters.discord.actions import APOLOGY, Actions
 from adapters.discord.buttons import AnimateButton, RerollButton
 from adapters.discord.render import NO_PINGS, problem_embed
 
-__all__ = ["ReelbotClient", "INTENTS"]
+__all__ = ["ReelbotClient", "ShardedReelbotClient", "make_client", "INTENTS"]
 
 log = logging.getLogger(__name__)
 
@@ -23,19 +23,31 @@ STALE_COMMAND = ("This command has changed since your Discord app loaded it. Rel
                  "(Ctrl+R, or restart the app) and try again.")
 
 
-class ReelbotClient(discord.Client):
-    def __init__(self, actions: Actions, *, guild_ready_timeout: float = 2.0):
+def make_client(actions: Actions, *, guild_ready_timeout: float = 2.0, shard_count: int | None = None,
+                shard_ids: tuple[int, ...] | None = None) -> ReelbotClient | ShardedReelbotClient:
+    """One gateway session, or (with a shard count) the shards this process runs."""
+    if shard_count is None:
+        return ReelbotClient(actions, guild_ready_timeout=guild_ready_timeout)
+    return ShardedReelbotClient(actions, guild_ready_timeout=guild_ready_timeout, shard_count=shard_count,
+                                shard_ids=list(shard_ids) if shard_ids is not None else None)
+
+
+class _Reelbot:
+    """What reelbot adds to discord.py's client, sharded or not."""
+
+    def __init__(self, actions: Actions, *, guild_ready_timeout: float = 2.0, **sharding: object):
         # reelbot has no voice features; discord.py's warnings about voice libraries would
         # only make operators think something is missing
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
-        super().__init__(intents=INTENTS, allowed_mentions=NO_PINGS, guild_ready_timeout=guild_ready_timeout,
-                         max_messages=None, chunk_guilds_at_startup=False)
+        super().__init__(intents=INTENTS, allowed_mentions=NO_PINGS,  # type: ignore[call-arg]
+                         guild_ready_timeout=guild_ready_timeout, max_messages=None,
+                         chunk_guilds_at_startup=False, **sharding)
         self.actions = actions  # the buttons find their handlers here
         self.tree = app_commands.CommandTree(self)
         self.tree.on_error = self._on_app_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(RerollButton, AnimateButton)
+        self.add_dynamic_items(RerollButton, AnimateButton)  # type: ignore[attr-defined]
 
     async def _on_app_command_error(self, interaction: discord.Interaction,
                                     error: app_commands.AppCommandError) -> None:
@@ -54,3 +66,11 @@ class ReelbotClient(discord.Client):
                 await interaction.response.send_message(embed=embed, ephemeral=True)
         except discord.HTTPException as exc:
             log.warning("discord: could not report an error to user %s: %s", interaction.user.id, exc)
+
+
+class ReelbotClient(_Reelbot, discord.Client):
+    """One gateway session for every server (a bot below Discord's sharding threshold)."""
+
+
+class ShardedReelbotClient(_Reelbot, discord.AutoShardedClient):
+    """The shards of DISCORD_SHARD_IDS, each its own gateway session; REST calls are shared."""

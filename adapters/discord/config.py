@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from bot.config import SettingsError
@@ -27,6 +28,23 @@ class DiscordConfig:
     # How long discord.py waits for the guilds announced in READY before calling itself ready.
     guild_ready_timeout: float = 2.0
     connect_timeout: float = 60.0
+    # Sharding across processes: the bot's total shard count and the shards this process runs.
+    # None: one unsharded gateway session (discord.Client), as a bot under 2,500 servers needs.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None  # None with a count: every shard, in this process
+    # False: a deliver-only worker (`reelbot run --role=worker`): REST only, no gateway session
+    gateway: bool = True
+    rest_check_interval: float = 30.0  # seconds between REST checks of a gateway-less worker (/healthz)
+
+    @property
+    def sharded(self) -> bool:
+        return self.shard_count is not None
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Registering commands is one job for the whole bot, not one per process: the process
+        that runs shard 0 does it (every process, when the bot is not sharded)."""
+        return self.gateway and (self.shard_ids is None or 0 in self.shard_ids)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], data_dir: Path) -> DiscordConfig | None:
@@ -52,7 +70,32 @@ class DiscordConfig:
             guild_ids=tuple(_ids("DISCORD_GUILD_IDS", env)),
             admin_ids=frozenset(_ids("DISCORD_ADMIN_IDS", env)),
             progress_interval=progress_interval,
+            **_shards(env),
         )
+
+
+def _shards(env: Mapping[str, str]) -> dict[str, Any]:
+    raw_count = (env.get("DISCORD_SHARD_COUNT") or "").strip()
+    parts = [p for p in (env.get("DISCORD_SHARD_IDS") or "").replace(" ", ",").split(",") if p]
+    if not all(p.isdigit() for p in parts):
+        raise SettingsError(f"DISCORD_SHARD_IDS={env.get('DISCORD_SHARD_IDS')!r} should list shard numbers, "
+                            "e.g. 0,1")
+    ids = [int(p) for p in parts]
+    if not raw_count:
+        if ids:
+            raise SettingsError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT, the number of shards of the "
+                                "whole bot (across every process)")
+        return {}
+    if not raw_count.isdigit() or int(raw_count) < 1:
+        raise SettingsError(f"DISCORD_SHARD_COUNT={raw_count!r} should be a whole number of shards, 1 or more")
+    count = int(raw_count)
+    outside = [i for i in ids if i >= count]
+    if outside:
+        raise SettingsError(f"DISCORD_SHARD_IDS: shard {outside[0]} does not exist with DISCORD_SHARD_COUNT="
+                            f"{count} (shard ids run from 0 to {count - 1})")
+    if len(set(ids)) != len(ids):
+        raise SettingsError("DISCORD_SHARD_IDS names a shard twice")
+    return {"shard_count": count, "shard_ids": tuple(sorted(ids)) if ids else None}
 
 
 def _ids(name: str, env: Mapping[str, str]) -> list[int]:

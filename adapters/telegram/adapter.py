@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import secrets
 import time
 from collections.abc import Callable
 
@@ -19,6 +18,7 @@ from telegram import Update
 from telegram.error import InvalidToken
 from telegram.ext import Application, ApplicationBuilder
 
+from adapters.rest_check import RestCheck
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.flood import FloodGate, patiently
 from adapters.telegram.handlers import BOT_COMMANDS, Handlers
@@ -61,6 +61,7 @@ class TelegramAdapter:
         Handlers(core, config).install(self._app)
         self.intake = Intake(self._app, core.inbox)
         self.receiver: Polling | Webhook | None = None
+        self._rest: RestCheck | None = None  # a deliver-only worker's health (TELEGRAM_RECEIVE=off)
 
     async def start(self) -> None:
         try:
@@ -73,18 +74,27 @@ class TelegramAdapter:
 
     async def _start(self) -> None:
         await self._app.initialize()  # getMe: checks the token, learns the bot's @username
+        if self._config.receive_mode == "off":
+            # A deliver-only worker: the Bot API's sending side alone. No getUpdates, no
+            # setWebhook or deleteWebhook (a receiving process may hold the webhook), no
+            # setMyCommands, and the inbox stays with the processes that receive.
+            self._rest = RestCheck("Telegram", self._app.bot.get_me, interval=self._config.rest_check_interval)
+            self._rest.start()
+            log.info("Telegram: sending only, as @%s (TELEGRAM_RECEIVE=off)", self._app.bot.username)
+            return
         # Restarts in a row can hit flood control here; waiting beats failing the start.
         await patiently(lambda: self._app.bot.set_my_commands(BOT_COMMANDS))
         await self._app.start()
         await self.intake.start()  # what the last run stored but did not finish comes first
         config = self._config
-        if config.webhook_url:
+        if config.receive_mode == "webhook":
             # Telegram sends this secret with every update; without one, anyone who guesses
-            # the URL could post fake updates. A fresh one per start is as good as a fixed one.
+            # the URL could post fake updates. Each receiver checks it itself, so several may
+            # stand behind a load balancer; they all set the same URL and secret.
             self.receiver = Webhook(
                 self._app.bot, self.intake, host=config.listen_host, port=config.listen_port,
-                path=config.webhook_path, url=config.webhook_url,
-                secret=config.webhook_secret or secrets.token_urlsafe(32), allowed_updates=ALLOWED_UPDATES)
+                path=config.webhook_path, url=config.webhook_url or "",
+                secret=config.secret_token, allowed_updates=ALLOWED_UPDATES)
             await self.receiver.start()
             log.info("Telegram: receiving updates by webhook on %s:%s", config.listen_host, self.receiver.port)
         else:
@@ -95,7 +105,10 @@ class TelegramAdapter:
 
     @property
     def connected(self) -> bool:
-        """Updates are arriving: polling reached Telegram last time, or the webhook listens (for /healthz)."""
+        """Updates are arriving: polling reached Telegram last time, or the webhook listens; for a
+        deliver-only worker, the Bot API answered its last check (for /healthz)."""
+        if self._rest is not None:
+            return self._rest.healthy
         receiver = self.receiver
         if isinstance(receiver, Polling):
             return receiver.healthy and receiver.running
@@ -106,12 +119,14 @@ class TelegramAdapter:
         if isinstance(self.receiver, Polling):
             await self.receiver.wait_closed()
         else:
-            await asyncio.Event().wait()  # a webhook has no session to lose
+            await asyncio.Event().wait()  # a webhook or a sending-only worker has no session to lose
 
     async def stop(self) -> None:
         """Stop taking updates, let running handlers finish, close the connections."""
         if self.receiver is not None:
             await self.receiver.stop()
+        if self._rest is not None:
+            await self._rest.stop()
         await self.intake.stop()  # updates under way finish; the rest stay in the inbox
         if self._app.running:
             await self._app.stop()

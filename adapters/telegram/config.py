@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from bot.config import SettingsError
 
-__all__ = ["TelegramConfig", "MB"]
+__all__ = ["TelegramConfig", "MB", "RECEIVE_MODES"]
 
 MB = 1024 * 1024
+# How updates come in: getUpdates (one process per token), a webhook (any number of
+# receivers behind a load balancer), or not at all (a deliver-only worker).
+RECEIVE_MODES = ("polling", "webhook", "off")
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,7 @@ class TelegramConfig:
     webhook_url: str | None = None  # set: receive updates by webhook instead of long polling
     webhook_listen: str = "0.0.0.0:8443"
     webhook_secret: str | None = field(default=None, repr=False)
+    receive: str | None = None  # one of RECEIVE_MODES; None: webhook when webhook_url is set, else polling
     admin_ids: frozenset[int] = frozenset()
     # Telegram's cloud Bot API takes uploads up to 50 MB; a self-hosted one up to 2000 MB.
     upload_limit: int = 50 * MB
@@ -34,6 +40,7 @@ class TelegramConfig:
     # default for a large video; giving up earlier makes a posted result look failed, and
     # the core's retry would post it twice.
     media_read_timeout: float = 120.0
+    rest_check_interval: float = 30.0  # seconds between getMe checks of a deliver-only worker (/healthz)
 
     @property
     def listen_host(self) -> str:
@@ -46,6 +53,20 @@ class TelegramConfig:
     @property
     def webhook_path(self) -> str:
         return urlsplit(self.webhook_url or "").path.lstrip("/")
+
+    @property
+    def receive_mode(self) -> str:
+        return self.receive or ("webhook" if self.webhook_url else "polling")
+
+    @property
+    def secret_token(self) -> str:
+        """What Telegram must send with every webhook call. Without TELEGRAM_WEBHOOK_SECRET it
+        is derived from the bot token: every receiver behind a load balancer arrives at the same
+        one without being told, and only a holder of the token (who could do anything with the
+        bot anyway) can work it out. 64 hex digits fit Telegram's 1-256 characters [A-Za-z0-9_-]."""
+        if self.webhook_secret:
+            return self.webhook_secret
+        return hmac.new(self.token.encode(), b"reelbot telegram webhook secret", hashlib.sha256).hexdigest()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> TelegramConfig | None:
@@ -64,6 +85,7 @@ class TelegramConfig:
         webhook_url = get("TELEGRAM_WEBHOOK_URL")
         if webhook_url and urlsplit(webhook_url).scheme not in ("http", "https"):
             raise SettingsError(f"TELEGRAM_WEBHOOK_URL={webhook_url!r} is not an http(s) URL")
+        receive = _receive(get("TELEGRAM_RECEIVE"), webhook_url)
         return cls(
             token=token,
             api_base=(get("TELEGRAM_API_BASE") or cls.api_base).rstrip("/"),
@@ -71,10 +93,24 @@ class TelegramConfig:
             webhook_url=webhook_url,
             webhook_listen=listen,
             webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
+            receive=receive,
             admin_ids=_ids(get("TELEGRAM_ADMIN_IDS") or ""),
             upload_limit=_megabytes("TELEGRAM_UPLOAD_LIMIT_MB", get("TELEGRAM_UPLOAD_LIMIT_MB") or "50"),
             sends_per_second=_positive("TELEGRAM_SENDS_PER_SECOND", get("TELEGRAM_SENDS_PER_SECOND") or "30"),
         )
+
+
+def _receive(raw: str | None, webhook_url: str | None) -> str:
+    mode = (raw or ("webhook" if webhook_url else "polling")).lower()
+    if mode not in RECEIVE_MODES:
+        raise SettingsError(f"TELEGRAM_RECEIVE={raw!r} should be one of: {', '.join(RECEIVE_MODES)}")
+    if mode == "webhook" and not webhook_url:
+        raise SettingsError("TELEGRAM_RECEIVE=webhook needs TELEGRAM_WEBHOOK_URL, the https address "
+                            "Telegram posts updates to")
+    if mode == "polling" and webhook_url:
+        raise SettingsError("TELEGRAM_RECEIVE=polling and TELEGRAM_WEBHOOK_URL are both set; unset one "
+                            "(Telegram sends no updates to getUpdates while a webhook is set)")
+    return mode
 
 
 def _ids(raw: str) -> frozenset[int]:

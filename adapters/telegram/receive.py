@@ -75,7 +75,12 @@ class Polling:
                 continue  # a long poll that outlived the read timeout: ask again
             except (NetworkError, Conflict) as err:
                 self.healthy = False
-                log.warning("Telegram getUpdates failed (%s); retrying in %.0f s", err, backoff)
+                if isinstance(err, Conflict):  # Telegram serves getUpdates to one caller per token
+                    log.warning("Telegram getUpdates failed (%s); retrying in %.0f s. Only one process may "
+                                "poll with a token: set TELEGRAM_RECEIVE=off on the others, or receive by "
+                                "webhook", err, backoff)
+                else:
+                    log.warning("Telegram getUpdates failed (%s); retrying in %.0f s", err, backoff)
                 await self._sleep(backoff)
                 backoff = min(backoff * 2, _MAX_BACKOFF)
                 continue

@@ -1,10 +1,11 @@
 """A worker's side of job leases: claim its share at start, renew while alive, take over the
 jobs of workers that died, give everything back on a clean stop.
 
-With one process on SQLite (the file lock makes it the only one) the start claims every
-unfinished job and nothing else is needed. With several workers on PostgreSQL, each looks
-every `look_every` seconds for jobs whose lease ran out, so a dead worker's jobs are running
-again within the lease time plus one look.
+With one runner on SQLite (the file lock makes it the only one) the start claims every
+unfinished job, and later looks take only the jobs front processes stored without an owner.
+With several workers on PostgreSQL, each renews its leases and looks every `look_every`
+seconds for jobs whose lease ran out, so a dead worker's jobs are running again within the
+lease time plus one look.
 """
 
 from __future__ import annotations
@@ -39,8 +40,7 @@ class LeaseKeeper:
     async def start(self) -> int:
         """Claim what is ours to run now; returns how many jobs were picked up."""
         picked = await self._claim(mine=True, everything=not self._shared)
-        if self._shared:
-            self._loop.start()
+        self._loop.start()
         self._started = True
         return picked
 
@@ -59,6 +59,9 @@ class LeaseKeeper:
         while True:
             await asyncio.sleep(self._look_every)
             try:
+                if not self._shared:  # the only runner: nobody else's lease to take over
+                    await self._claim(unowned=True)
+                    continue
                 if self._clock() - renewed >= renew_every:
                     renewed = self._clock()
                     await self._leases.renew(renewed, self._running())
@@ -68,10 +71,11 @@ class LeaseKeeper:
             except Exception:  # the database is away: jobs cannot move either; look again soon
                 log.exception("could not renew or claim job leases")
 
-    async def _claim(self, *, mine: bool = False, everything: bool = False) -> int:
+    async def _claim(self, *, mine: bool = False, everything: bool = False, unowned: bool = False) -> int:
         picked, now = 0, self._clock()
         while True:
-            jobs = await self._leases.claim(now, self._platforms(), limit=_PAGE, mine=mine, everything=everything)
+            jobs = await self._leases.claim(now, self._platforms(), limit=_PAGE, mine=mine, everything=everything,
+                                            unowned=unowned)
             for job in jobs:
                 if picked < 20 or log.isEnabledFor(logging.DEBUG):
                     log.info("running job %s (%s)", job.id, job.state)

@@ -30,18 +30,21 @@ class LeaseStore:
         self._db, self.owner, self.lease = db, owner, lease
 
     async def claim(self, now: float, platforms: Iterable[str], *, limit: int = 1000,
-                    mine: bool = False, everything: bool = False) -> list[Job]:
+                    mine: bool = False, everything: bool = False, unowned: bool = False) -> list[Job]:
         """Take over up to `limit` unfinished jobs of `platforms` whose lease ran out (or
         that have none), oldest first; `mine`: also those still leased to this worker's name
         (a restart under the same REELBOT_WORKER_ID); `everything`: any job, for the one
-        process of a single-process store. Returns them, now leased to us."""
+        runner of a single-process store at its start; `unowned`: only jobs nobody holds (a
+        front process's). Returns them, now leased to us."""
         platforms = sorted(set(platforms))
         if not platforms:
             return []
         # claimed leases run to `until`, a hair past now + lease, so `lease_until <= now +
         # lease` leaves out what this very claim took (its pages repeat it with the same now)
         until = now + self.lease + _HAIR
-        if everything:
+        if unowned:
+            free, chosen = "owner IS NULL", []
+        elif everything:
             free, chosen = "(owner IS NULL OR lease_until <= ?)", [now + self.lease]
         elif mine:
             free, chosen = ("(owner IS NULL OR lease_until < ? OR (owner = ? AND lease_until <= ?))",

@@ -113,6 +113,7 @@ class FakeDiscord:
         self.followup_errors_after_create: list[int] = []
         self.post_errors_after_create: list[int] = []
         self.history_forbidden = False  # the bot lacks Read Message History
+        self.recommended_shards = 1  # what GET /gateway/bot advises
         self.guild_roles = [self.ids.next(), self.ids.next()]  # roles the server has besides @everyone
         self.member_roles: dict[str, list[int]] = {}  # user name -> role ids they hold
         self._nonces: dict[tuple[int, str], FakeMessage] = {}  # enforce_nonce: a repeat returns the first
@@ -183,9 +184,11 @@ class FakeDiscord:
         return message
 
     async def invoke(self, name: str, *, user: str = "alice", in_guild: bool = True,
-                     upload_limit: int | None = None, sub: str | None = None, **options: Any) -> FakeInteraction:
-        """A member runs `/name [sub] option=value…`; checked against the schema the bot synced."""
-        guild_id = self.guild_id if in_guild else None
+                     upload_limit: int | None = None, sub: str | None = None, channel: int | None = None,
+                     **options: Any) -> FakeInteraction:
+        """A member runs `/name [sub] option=value…`; checked against the schema the bot synced.
+        In the test channel, or in `channel` (of a server from add_guild)."""
+        guild_id = (self.channels[channel] if channel is not None else self.guild_id) if in_guild else None
         command = self._synced(name, 1, guild_id)
         data: dict[str, Any] = {"id": command["id"], "name": name, "type": 1, "resolved": {}}
         if sub is None:
@@ -203,7 +206,15 @@ class FakeDiscord:
             data["resolved"]["attachments"] = attachments
         if "guild_id" in command:
             data["guild_id"] = command["guild_id"]
-        return await self._interact(2, data, user, guild_id, upload_limit)
+        return await self._interact(2, data, user, guild_id, upload_limit, channel_id=channel)
+
+    def add_guild(self, *, shard: int = 0, shard_count: int = 1) -> tuple[int, int]:
+        """Another server with one channel, whose id falls on `shard` of `shard_count`;
+        returns (guild id, channel id). Add it before the bot connects, as READY lists guilds."""
+        guild_id = self.ids.next_on_shard(shard, shard_count)
+        channel_id = self.ids.next()
+        self.channels[channel_id] = guild_id
+        return guild_id, channel_id
 
     async def invoke_message_command(self, name: str, message: FakeMessage, *, user: str = "alice",
                                      upload_limit: int | None = None) -> FakeInteraction:
@@ -316,11 +327,13 @@ class FakeDiscord:
         return out
 
     async def _interact(self, kind: int, data: dict[str, Any], user: str, guild_id: int | None,
-                        upload_limit: int | None, source: FakeMessage | None = None) -> FakeInteraction:
-        session = self.gateway.ready_session()
+                        upload_limit: int | None, source: FakeMessage | None = None,
+                        channel_id: int | None = None) -> FakeInteraction:
+        session = self.gateway.ready_session(guild_id)
         if session is None:
-            raise AssertionError("no bot is connected to the gateway")
-        channel_id = source.channel_id if source else self.channel_id if guild_id else self.dm_channel_id
+            raise AssertionError(f"no bot is connected to the gateway for guild {guild_id}")
+        channel_id = (source.channel_id if source else self.dm_channel_id if guild_id is None
+                      else channel_id or self.channel_id)
         interaction = FakeInteraction(
             self.ids.next(), f"itoken.{secrets.token_urlsafe(32)}", kind, self.clock(), time.monotonic(),
             upload_limit or self.upload_limit, channel_id, guild_id, int(self.user_id(user)),
@@ -420,7 +433,7 @@ class FakeDiscord:
         }
 
     async def _gateway_bot(self, **_: Any) -> dict[str, Any]:
-        return {"url": self.gateway_url, "shards": 1,
+        return {"url": self.gateway_url, "shards": self.recommended_shards,
                 "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0,
                                         "max_concurrency": 1}}
 

@@ -46,6 +46,13 @@ class Snowflakes:
         ms = int(datetime.now(UTC).timestamp() * 1000) - _DISCORD_EPOCH_MS
         return (ms << 22) | (next(self._counter) & 0x3FFFFF)
 
+    def next_on_shard(self, shard: int, shard_count: int) -> int:
+        """An id whose guild would be served by `shard` (Discord: `(id >> 22) % shard_count`):
+        its timestamp moved back to the nearest millisecond that falls there."""
+        ms = int(datetime.now(UTC).timestamp() * 1000) - _DISCORD_EPOCH_MS
+        ms -= (ms - shard) % shard_count
+        return (ms << 22) | (next(self._counter) & 0x3FFFFF)
+
 
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat()

@@ -49,3 +49,31 @@ def test_the_token_is_not_in_the_configs_repr():
     config = DiscordConfig.from_env({"DISCORD_TOKEN": TOKEN}, Path("data"))
 
     assert TOKEN not in repr(config)
+
+
+def test_without_shard_settings_one_unsharded_session_syncs_the_commands():
+    config = DiscordConfig.from_env({"DISCORD_TOKEN": TOKEN}, Path("data"))
+
+    assert (config.sharded, config.shard_count, config.shard_ids, config.syncs_commands) == (False, None, None, True)
+
+
+def test_shard_settings_name_the_shards_of_this_process():
+    shard_1 = DiscordConfig.from_env({"DISCORD_TOKEN": TOKEN, "DISCORD_SHARD_COUNT": "4",
+                                      "DISCORD_SHARD_IDS": "3, 1"}, Path("data"))
+    every_shard = DiscordConfig.from_env({"DISCORD_TOKEN": TOKEN, "DISCORD_SHARD_COUNT": "2"}, Path("data"))
+
+    assert (shard_1.shard_count, shard_1.shard_ids, shard_1.syncs_commands) == (4, (1, 3), False)
+    assert (every_shard.shard_count, every_shard.shard_ids, every_shard.syncs_commands) == (2, None, True)
+
+
+@pytest.mark.parametrize("env, says", [
+    ({"DISCORD_SHARD_IDS": "0"}, "DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT"),
+    ({"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "1,2"}, "shard 2 does not exist with DISCORD_SHARD_COUNT=2"),
+    ({"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "1,1"}, "names a shard twice"),
+    ({"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "first"}, "DISCORD_SHARD_IDS='first' should list shard"),
+    ({"DISCORD_SHARD_COUNT": "0"}, "DISCORD_SHARD_COUNT='0' should be a whole number"),
+    ({"DISCORD_SHARD_COUNT": "two"}, "DISCORD_SHARD_COUNT='two'"),
+])
+def test_shard_settings_that_cannot_work_are_refused_at_start(env, says):
+    with pytest.raises(SettingsError, match=says):
+        DiscordConfig.from_env({"DISCORD_TOKEN": TOKEN, **env}, Path("data"))

@@ -144,3 +144,21 @@ async def test_a_restarted_worker_resumes_the_unfinished_jobs(make_core, backend
     await second.wait_idle()
     assert [job for job, _ in messenger.delivered] == [ticket.job_id]
     assert await ledger_balances(second)
+
+
+async def test_a_front_stores_jobs_that_a_worker_beside_it_runs(make_core, backend, messenger):
+    worker = await make_core(worker_id="w", lease_seconds=4.0, **backend)
+    worker.register("test", messenger)
+    await worker.start()
+    front = await make_core(runs_jobs=False, worker_id="f", max_in_flight=5, **backend)  # SQLite: no file lock
+    front.register("test", RecordingMessenger())
+    await front.start()
+    tickets = [await front.submit(request("image", f"from the front {n}")) for n in range(3)]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 20
+    while len(messenger.delivered) < 3:  # the worker's next look claims them
+        assert loop.time() < deadline, "the worker never ran the front's jobs"
+        await asyncio.sleep(0.05)
+    await worker.wait_idle()
+    assert sorted(job for job, _ in messenger.delivered) == sorted(t.job_id for t in tickets)
+    assert await ledger_balances(worker)

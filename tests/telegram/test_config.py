@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from adapters.telegram import TelegramConfig
@@ -55,3 +57,35 @@ def test_the_token_is_not_in_the_repr():
 def test_a_bad_value_is_refused_naming_the_setting(name, value):
     with pytest.raises(SettingsError, match=name):
         TelegramConfig.from_env({"TELEGRAM_TOKEN": "123:abc", name: value})
+
+
+@pytest.mark.parametrize("env, mode", [
+    ({}, "polling"),
+    ({"TELEGRAM_WEBHOOK_URL": "https://bot.example.org/hook"}, "webhook"),
+    ({"TELEGRAM_RECEIVE": "Webhook", "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/hook"}, "webhook"),
+    ({"TELEGRAM_RECEIVE": "off"}, "off"),
+    # a deliver-only worker may share the receivers' .env file, webhook address included
+    ({"TELEGRAM_RECEIVE": "off", "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/hook"}, "off"),
+])
+def test_telegram_receive_picks_how_updates_come_in(env, mode):
+    assert TelegramConfig.from_env({"TELEGRAM_TOKEN": "123:abc", **env}).receive_mode == mode
+
+
+@pytest.mark.parametrize("env, says", [
+    ({"TELEGRAM_RECEIVE": "sometimes"}, "TELEGRAM_RECEIVE='sometimes' should be one of: polling, webhook, off"),
+    ({"TELEGRAM_RECEIVE": "webhook"}, "TELEGRAM_RECEIVE=webhook needs TELEGRAM_WEBHOOK_URL"),
+    ({"TELEGRAM_RECEIVE": "polling", "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/hook"}, "unset one"),
+])
+def test_a_receive_mode_that_cannot_work_is_refused(env, says):
+    with pytest.raises(SettingsError, match=says):
+        TelegramConfig.from_env({"TELEGRAM_TOKEN": "123:abc", **env})
+
+
+def test_without_a_secret_every_webhook_receiver_derives_the_same_one_from_the_token():
+    env = {"TELEGRAM_TOKEN": "123:abc", "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/hook"}
+    one, other = TelegramConfig.from_env(env), TelegramConfig.from_env(env)
+    another_bot = TelegramConfig.from_env({**env, "TELEGRAM_TOKEN": "456:def"})
+
+    assert one.secret_token == other.secret_token != another_bot.secret_token
+    assert "123:abc" not in one.secret_token and re.fullmatch(r"[A-Za-z0-9_-]{32,256}", one.secret_token)
+    assert TelegramConfig.from_env({**env, "TELEGRAM_WEBHOOK_SECRET": "s3cret"}).secret_token == "s3cret"
