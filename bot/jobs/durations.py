@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections import deque
 
 from bot.catalog import Model
@@ -12,6 +13,7 @@ from bot.store.jobs import JobStore
 __all__ = ["Durations"]
 
 _KEEP = 40
+_MIN_SAMPLES = 5  # as bot.jobs.schedule: fewer finishes say little about a model
 
 
 class Durations:
@@ -21,12 +23,26 @@ class Durations:
         self._recent: dict[str, deque[float]] = {}
 
     async def spread(self, model: Model) -> Spread:
-        if self._override is not None and len(self._recent.get(model.name, ())) < 5:
+        if self._override is not None and len(self._recent.get(model.name, ())) < _MIN_SAMPLES:
             return spread_of([], self._override)
+        return spread_of(await self._samples(model), self._override or model.typical_seconds)
+
+    async def estimate(self, model: Model) -> tuple[float, float]:
+        """How long the model's jobs take from submission to finish, as (p50, p90) seconds of
+        the learned durations; before enough are learned, its expected time for both."""
+        if self._override is not None and len(self._recent.get(model.name, ())) < _MIN_SAMPLES:
+            return self._override, self._override
+        recent = sorted(d for d in await self._samples(model) if d > 0)
+        if len(recent) < _MIN_SAMPLES:
+            prior = self._override or model.typical_seconds
+            return prior, prior
+        return statistics.median(recent), statistics.quantiles(recent, n=10, method="inclusive")[8]
+
+    async def _samples(self, model: Model) -> list[float]:
         if model.name not in self._recent:
             recent = await self._store.recent_durations(model.name, _KEEP)
             self._recent[model.name] = deque(reversed(recent), maxlen=_KEEP)
-        return spread_of(list(self._recent[model.name]), self._override or model.typical_seconds)
+        return list(self._recent[model.name])
 
     def learn(self, job: Job) -> None:
         # ready_at holds the estimated finish (bot.jobs.schedule.finish_estimate)
