@@ -14,6 +14,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from adapters.telegram.config import MB
 from bot.commands import QuotaStatus, Ticket
+from bot.history import fetchable, job_line, jobs_heading
+from bot.i18n import T, Text
+from bot.jobs.cancel import cancelled_text
 from bot.jobs.model import Job
 from bot.ports import Progress, Result
 from bot.texts import progress_text, quota_text, ticket_text
@@ -21,12 +24,14 @@ from bot.texts import progress_text, quota_text, ticket_text
 __all__ = [
     "esc", "clip_utf16", "ticket", "progress", "done", "failed", "refusal", "caption", "buttons",
     "link_note", "quota", "help_message", "AGAIN", "ANIMATE", "CAPTION_LIMIT", "TEXT_LIMIT",
+    "CANCEL", "FETCH", "cancel_button", "cancelled", "jobs_list", "fetch_buttons",
 ]
 
 # Telegram counts these limits in UTF-16 code units, after the markup is parsed.
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
 AGAIN, ANIMATE = "again", "animate"  # callback data is "<action>:<job id>", at most 64 bytes
+CANCEL, FETCH = "cancel", "fetch"  # under a waiting job's status message; under /jobs
 
 
 def esc(text: str) -> str:
@@ -107,3 +112,29 @@ In Telegram:
 
 def help_message(core_help: str, username: str) -> str:
     return esc(core_help + "\n" + _TELEGRAM_HELP.format(username=username))
+
+
+def cancel_button(job: Job) -> InlineKeyboardMarkup:
+    """Under the status message while the job waits for 302.AI: cancelling it then is free."""
+    label = str(T("✖ Cancel"))
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"{CANCEL}:{job.id}")]])
+
+
+def cancelled(job: Job) -> str:
+    return f"✖ {esc(str(cancelled_text(job)))}"
+
+
+def jobs_list(jobs: list[Job], now: float) -> str:
+    lines = [jobs_heading(len(jobs)), *(job_line(n, job, now) for n, job in enumerate(jobs, start=1))]
+    if any(fetchable(job, now) for job in jobs):
+        lines.append(T("Press a number to get that result again (free, while 302.AI still serves it)."))
+    return esc("\n".join(str(line) for line in lines))
+
+
+def fetch_buttons(jobs: list[Job], now: float) -> InlineKeyboardMarkup | None:
+    """One button per result that can still be fetched, numbered as in the list, five a row."""
+    buttons = [InlineKeyboardButton(f"📥 {n}", callback_data=f"{FETCH}:{job.id}")
+               for n, job in enumerate(jobs, start=1) if fetchable(job, now)]
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([buttons[i:i + 5] for i in range(0, len(buttons), 5)])

@@ -150,9 +150,12 @@ async def test_progress_carries_the_estimate(make_core, messenger):
     core.register("test", messenger)
     await core.start()
     ticket = await core.submit(request("video", "a cat surfing"))
-    await core.wait_idle()
+
+    def submitted():
+        return [p for j, p in messenger.progress_updates if j == ticket.job_id and p.stage == "submitted"]
+    await wait_for(submitted, what="the submitted update")  # the first poll would be minutes away
     typical = core.catalog.get("T2V-01").typical_seconds
-    [submitted] = [p for j, p in messenger.progress_updates if j == ticket.job_id and p.stage == "submitted"]
+    [submitted] = submitted()
     assert submitted.eta is not None and typical - 5 < submitted.eta[1] <= typical
 
 
