@@ -71,7 +71,7 @@ class JobHistory:
 def jobs_heading(count: int) -> Text:
     if count == 0:
         return T("You have no jobs yet. Try /image or /video.")
-    return T("Your last {count} jobs, newest first:", count=count)
+    return Text("Your last job:", {}, plural="Your last {n} jobs, newest first:", n=count)
 
 
 def job_line(number: int, job: Job, now: float) -> Text:

@@ -39,6 +39,7 @@ class DiscordAdapter:
         self.messenger = DiscordMessenger(Outbox(self.client), progress_interval=config.progress_interval,
                                           clock=clock, admin_ids=config.admin_ids)
         core.register("discord", self.messenger)
+        self.actions.messenger = self.messenger  # a cancelled job's status edits stop there
         self._restore_endpoints: Callable[[], None] | None = None
         self._connection: asyncio.Task[None] | None = None
         self._stopping = False
@@ -103,6 +104,7 @@ class DiscordAdapter:
     async def stop(self) -> None:
         self._stopping = True
         try:
+            await self.messenger.close()
             await self.client.close()
             if self._connection is not None:
                 with contextlib.suppress(asyncio.CancelledError, discord.DiscordException, OSError):
