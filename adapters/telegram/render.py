@@ -108,10 +108,12 @@ In Telegram:
 • /video as the caption of a photo (or as a reply to one) makes a video of that character (S2V-01).
 • In groups, address me as /video@{username} … when several bots are around.
 • Under each result: 🔁 Again makes it once more (charged again); 🎬 Animate turns an image into a video."""
+_TELEGRAM_JOBS_HELP = T("• ✖ Cancel under a waiting job's status message gives all its credits back; "
+                        "/jobs has 📥 buttons to get a result again.")
 
 
 def help_message(core_help: str, username: str) -> str:
-    return esc(core_help + "\n" + _TELEGRAM_HELP.format(username=username))
+    return esc(core_help + "\n" + _TELEGRAM_HELP.format(username=username) + "\n" + str(_TELEGRAM_JOBS_HELP))
 
 
 def cancel_button(job: Job) -> InlineKeyboardMarkup:

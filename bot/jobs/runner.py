@@ -42,6 +42,7 @@ class JobRunner:
         self._life = JobLife(self._ctx, durations)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._settling: set[asyncio.Task[Any]] = set()
+        self._ended_early: set[str] = set()  # cancelled between acceptance and launch: not to run
         self._stopping = False
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -80,6 +81,9 @@ class JobRunner:
         """Run `job` in this process, unless it already runs here."""
         if self._stopping or job.id in self._tasks:
             return  # stopping: it is stored, and the next start runs it
+        if job.id in self._ended_early:
+            self._ended_early.discard(job.id)
+            return
         task = asyncio.create_task(self._run(job), name=f"job-{job.id}")
         self._tasks[job.id] = task
         task.add_done_callback(lambda _t, job_id=job.id: self._tasks.pop(job_id, None))
@@ -89,7 +93,11 @@ class JobRunner:
         it gives up its place in line at once instead of waiting there for a slot it may no
         longer use. Safe, because a job that left `queued` that way can never be claimed."""
         task = self._tasks.get(job_id)
-        if task is None or task is asyncio.current_task():
+        if task is None:
+            # cancelled in the instant between its acknowledgement and its launch
+            self._ended_early.add(job_id)
+            return
+        if task is asyncio.current_task():
             return
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
