@@ -86,8 +86,8 @@ class FetchButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"re
     """Under /jobs: that delivered result again, numbered as in the list."""
 
     def __init__(self, job_id: str, number: int = 0) -> None:
-        super().__init__(discord.ui.Button(label=str(number or "…"), emoji="📥", style=discord.ButtonStyle.secondary,
-                                           custom_id=f"reelbot:fetch:{job_id}"))
+        super().__init__(discord.ui.Button(label=str(number or "…"), emoji="📥",
+                                           style=discord.ButtonStyle.secondary, custom_id=f"reelbot:fetch:{job_id}"))
         self.job_id = job_id
 
     @classmethod

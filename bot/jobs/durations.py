@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 from collections import deque
 
@@ -21,6 +22,7 @@ class Durations:
         self._store = store
         self._override = expected_seconds  # the demo's and the tests' fixed expectation
         self._recent: dict[str, deque[float]] = {}
+        self._loading: dict[str, asyncio.Future[list[float]]] = {}
 
     async def spread(self, model: Model) -> Spread:
         if self._override is not None and len(self._recent.get(model.name, ())) < _MIN_SAMPLES:
@@ -40,8 +42,18 @@ class Durations:
 
     async def _samples(self, model: Model) -> list[float]:
         if model.name not in self._recent:
-            recent = await self._store.recent_durations(model.name, _KEEP)
-            self._recent[model.name] = deque(reversed(recent), maxlen=_KEEP)
+            # One read per model, shared: thousands of jobs joining the line at once all ask.
+            loading = self._loading.get(model.name)
+            if loading is None:
+                loading = self._loading[model.name] = asyncio.ensure_future(
+                    self._store.recent_durations(model.name, _KEEP))
+            try:
+                recent = await asyncio.shield(loading)
+            finally:
+                if loading.done():
+                    self._loading.pop(model.name, None)
+            if model.name not in self._recent:
+                self._recent[model.name] = deque(reversed(recent), maxlen=_KEEP)
         return list(self._recent[model.name])
 
     def learn(self, job: Job) -> None:
