@@ -26,7 +26,7 @@ from bot.commands import GenerationRequest, Requester
 from bot.core import Core
 from bot.errors import UserError
 from bot.history import fetchable
-from bot.i18n import T
+from bot.i18n import T, Text, language_of, render
 from bot.texts import quota_text
 
 __all__ = ["Actions", "APOLOGY"]
@@ -100,10 +100,12 @@ class Actions:
         """The Cancel button on a waiting job's status message, which becomes the member's one
         notice. The core checks who may cancel, and whether 302.AI has the job already."""
         await interaction.response.defer()  # a button's defer: the message it is on is edited later
+        language = _language(interaction)
         try:
             job = await self._core.cancel(job_id, self.requester(interaction))
         except UserError as err:
-            await self._note(interaction, problem_embed(str(err), title=str(T("Not cancelled"))))
+            await self._note(interaction, problem_embed(_said(err, language),
+                                                        title=render(T("Not cancelled"), language)))
             return
         except Exception:
             log.exception("discord: cancelling job %s for user %s failed", job_id, interaction.user.id)
@@ -111,14 +113,15 @@ class Actions:
             return
         if self.messenger is not None:
             self.messenger.forget(job_id)
-        await self._answer(interaction, cancelled_embed(job), view=None)
+        await self._answer(interaction, cancelled_embed(job, language), view=None)
 
     async def jobs(self, interaction: discord.Interaction) -> None:
         async with self._answering(interaction):
             jobs = await self._core.jobs(self.requester(interaction))
             now = self._clock()
             numbered = [(n, job) for n, job in enumerate(jobs, start=1) if fetchable(job, now)]
-            await self._answer(interaction, jobs_embed(jobs, now, len(numbered)), view=fetch_view(numbered))
+            embed = jobs_embed(jobs, now, len(numbered), _language(interaction))
+            await self._answer(interaction, embed, view=fetch_view(numbered))
 
     async def fetch(self, interaction: discord.Interaction, job_id: str) -> None:
         """A button under /jobs: the result again, privately, as a file (or a link when too big)."""
@@ -170,7 +173,7 @@ class Actions:
         try:
             yield target
         except UserError as err:
-            await self._answer(interaction, problem_embed(str(err)))
+            await self._answer(interaction, problem_embed(_said(err, _language(interaction))))
         except Exception:
             log.exception("discord: %s by user %s failed", _describe(interaction), interaction.user.id)
             await self._answer(interaction, problem_embed(APOLOGY, title="Sorry"))
@@ -182,6 +185,16 @@ class Actions:
             await interaction.edit_original_response(embed=embed, **fields)
         except discord.HTTPException as exc:
             log.warning("discord: could not answer user %s: %s", interaction.user.id, exc)
+
+
+def _language(interaction: discord.Interaction) -> str:
+    return language_of(str(interaction.locale.value) if interaction.locale else None)
+
+
+def _said(err: UserError, language: str) -> str:
+    """The refusal in the member's language, where the core worded it as a Text."""
+    message = err.args[0] if err.args else ""
+    return render(message, language) if isinstance(message, Text) else str(err)
 
 
 def _describe(interaction: discord.Interaction) -> str:

@@ -12,7 +12,7 @@ import discord
 
 from bot.catalog import Command
 from bot.history import job_line, jobs_heading
-from bot.i18n import T
+from bot.i18n import T, render
 from bot.jobs.cancel import cancelled_text
 from bot.jobs.eta import eta_text, position_text
 from bot.jobs.model import Job
@@ -101,19 +101,21 @@ def status_embed(job: Job, stage: str, elapsed: float, expected: float | None,
     return embed
 
 
-def cancelled_embed(job: Job) -> discord.Embed:
-    embed = discord.Embed(title=str(T("Cancelled")), description=str(cancelled_text(job)), colour=_FAILED)
+def cancelled_embed(job: Job, language: str | None = None) -> discord.Embed:
+    embed = discord.Embed(title=render(T("Cancelled"), language), description=render(cancelled_text(job), language),
+                          colour=_FAILED)
     embed.add_field(name="Prompt", value=clip(_prompt(job, 300), 1024), inline=False)
     return embed
 
 
-def jobs_embed(jobs: list[Job], now: float, fetchable: int) -> discord.Embed:
+def jobs_embed(jobs: list[Job], now: float, fetchable: int, language: str | None = None) -> discord.Embed:
     """/jobs: one line per job; `fetchable` results have a button below."""
-    lines = [str(job_line(n, job, now)) for n, job in enumerate(jobs, start=1)]
-    embed = discord.Embed(title=str(jobs_heading(len(jobs))), description="\n".join(lines) or None,
+    lines = [render(job_line(n, job, now), language) for n, job in enumerate(jobs, start=1)]
+    embed = discord.Embed(title=render(jobs_heading(len(jobs)), language), description="\n".join(lines) or None,
                           colour=discord.Colour.blurple())
     if fetchable:
-        embed.set_footer(text=str(T("Press a number to get that result again (free, while 302.AI still serves it).")))
+        embed.set_footer(text=render(T("Press a number to get that result again (free, while 302.AI still "
+                                       "serves it)."), language))
     return embed
 
 

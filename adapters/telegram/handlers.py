@@ -30,6 +30,7 @@ from bot.catalog import Command
 from bot.commands import GenerationRequest, Requester
 from bot.core import Core
 from bot.errors import UserError
+from bot import i18n
 from bot.i18n import T
 from bot.textsyntax import parse
 
@@ -107,7 +108,7 @@ class Handlers:
             elif name == "quota":
                 await _reply(message, render.quota(await self._core.quota(requester)))
             elif name == "jobs":
-                await self._jobs(message, requester)
+                await self._jobs(message, requester, message.from_user.language_code)
             elif name == "buy":
                 await self.shop.show(message, rest)
             elif name == "admin":
@@ -192,19 +193,20 @@ class Handlers:
     async def _cancel(self, query: CallbackQuery, message: Message, job_id: str) -> None:
         """The Cancel button under a waiting job's status message. The core checks who may."""
         requester = self._requester(query.from_user, message.chat)
+        language = query.from_user.language_code
         try:
             job = await self._core.cancel(job_id, requester)
         except UserError as err:  # not theirs, or 302.AI has it already: said in the spinner's place
-            await _answer(query, str(err), alert=True)
+            await _answer(query, render.said(err, language), alert=True)
             return
-        await _answer(query, str(T("Cancelled; your credits are back.")))
-        await self._messenger.cancelled(job)
+        await _answer(query, i18n.render(T("Cancelled; your credits are back."), language))
+        await self._messenger.cancelled(job, language)
 
-    async def _jobs(self, message: Message, requester: Requester) -> None:
+    async def _jobs(self, message: Message, requester: Requester, language: str | None) -> None:
         jobs = await self._core.jobs(requester)
         now = time.time()
         await patiently(lambda: message.get_bot().send_message(
-            text=render.jobs_list(jobs, now), parse_mode=ParseMode.HTML,
+            text=render.jobs_list(jobs, now, language), parse_mode=ParseMode.HTML,
             reply_markup=render.fetch_buttons(jobs, now), **Where.answering(message).reply()))
 
     async def _fetch(self, query: CallbackQuery, message: Message, job_id: str) -> None:
@@ -217,7 +219,8 @@ class Handlers:
             await send_result(message.get_bot(), job, result, where=Where.answering(message),
                               upload_limit=self._config.upload_limit, read_timeout=self._config.media_read_timeout)
         except UserError as err:
-            await _reply(message, render.refusal(_addressed(str(err), query.from_user, message.chat)))
+            text = render.said(err, query.from_user.language_code)
+            await _reply(message, render.refusal(_addressed(text, query.from_user, message.chat)))
         except TelegramError:
             raise
         except Exception:

@@ -68,11 +68,11 @@ class TelegramMessenger:
             markup = render.cancel_button(job) if progress.stage == "queued" else None
             await self._board.show(where.chat_id, where.status_id, render.progress(job, progress), markup=markup)
 
-    async def cancelled(self, job: Job) -> None:
+    async def cancelled(self, job: Job, language: str | None = None) -> None:
         """The status message's last text after the member cancelled the job (their one notice)."""
         where = Where.of(job)
         if where.status_id is not None:
-            await self._board.show(where.chat_id, where.status_id, render.cancelled(job), final=True)
+            await self._board.show(where.chat_id, where.status_id, render.cancelled(job, language), final=True)
 
     async def deliver(self, job: Job, result: Result) -> None:
         self._check_open()

@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from adapters.telegram.config import MB
 from bot.commands import QuotaStatus, Ticket
 from bot.history import fetchable, job_line, jobs_heading
-from bot.i18n import T, Text
+from bot.i18n import T, Text, render
 from bot.jobs.cancel import cancelled_text
 from bot.jobs.model import Job
 from bot.ports import Progress, Result
@@ -24,7 +24,7 @@ from bot.texts import progress_text, quota_text, ticket_text
 __all__ = [
     "esc", "clip_utf16", "ticket", "progress", "done", "failed", "refusal", "caption", "buttons",
     "link_note", "quota", "help_message", "AGAIN", "ANIMATE", "CAPTION_LIMIT", "TEXT_LIMIT",
-    "CANCEL", "FETCH", "cancel_button", "cancelled", "jobs_list", "fetch_buttons",
+    "CANCEL", "FETCH", "cancel_button", "cancelled", "jobs_list", "fetch_buttons", "said",
 ]
 
 # Telegram counts these limits in UTF-16 code units, after the markup is parsed.
@@ -122,15 +122,21 @@ def cancel_button(job: Job) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"{CANCEL}:{job.id}")]])
 
 
-def cancelled(job: Job) -> str:
-    return f"✖ {esc(str(cancelled_text(job)))}"
+def cancelled(job: Job, language: str | None = None) -> str:
+    return f"✖ {esc(render(cancelled_text(job), language))}"
 
 
-def jobs_list(jobs: list[Job], now: float) -> str:
+def jobs_list(jobs: list[Job], now: float, language: str | None = None) -> str:
     lines = [jobs_heading(len(jobs)), *(job_line(n, job, now) for n, job in enumerate(jobs, start=1))]
     if any(fetchable(job, now) for job in jobs):
         lines.append(T("Press a number to get that result again (free, while 302.AI still serves it)."))
-    return esc("\n".join(str(line) for line in lines))
+    return esc("\n".join(render(line, language) for line in lines))
+
+
+def said(err: Exception, language: str | None) -> str:
+    """A UserError's answer in `language` when the core worded it as a Text."""
+    message = err.args[0] if err.args else ""
+    return render(message, language) if isinstance(message, Text) else str(err)
 
 
 def fetch_buttons(jobs: list[Job], now: float) -> InlineKeyboardMarkup | None:
