@@ -17,11 +17,14 @@ from bot.catalog import PTC_PER_CREDIT, Catalog, Command
 from bot.commands import Destination, GenerationRequest, OperatorSpend, QuotaStatus, Requester, Ticket
 from bot.config import Settings
 from bot.errors import AlreadyAccepted, UserError
+from bot.i18n import T
 from bot.guard import AccountGuard
+from bot.history import JobHistory
+from bot.jobs import cancel as cancelling
 from bot.jobs.model import IN_FLIGHT, Job, JobState
 from bot.jobs.runner import JobRunner
 from bot.metrics import Metrics
-from bot.ports import Messenger
+from bot.ports import Messenger, Result
 from bot.quota import Limits, next_reset, quota_day
 from bot.retention import Retention
 from bot.shop import Shop
@@ -58,6 +61,7 @@ class Core:
                                   probe_interval=settings.probe_interval, clock=clock)
         runner.watch(self.guard.account_problem, self.guard.spent)
         self._validator = Validator(catalog)
+        self.history = JobHistory(store, client, catalog, clock)
         self.metrics, self.retention = metrics, retention
         self._clock = clock
         self._closers = closers
@@ -200,6 +204,30 @@ class Core:
 
     async def job(self, job_id: str) -> Job | None:
         return await self._store.job(job_id)
+
+    async def cancel(self, job_id: str, requester: Requester) -> Job:
+        """Cancel a job 302.AI has not been sent yet: all its credits back, no spend. Only its
+        member or an admin may. Returns the cancelled job; raises UserError (the answer) when
+        it cannot be cancelled, e.g. because 302.AI has already started (and billed) it."""
+        job = await self._store.job(job_id)
+        if job is None or not cancelling.may_cancel(job, requester.user_key, requester.is_admin):
+            raise UserError(T("You can cancel only your own jobs.") if job else cancelling.refusal(None))
+        if job.state is JobState.QUEUED:
+            cancelled = await self._store.cancel(job, cancelling.CANCELLED, self._clock())
+            if cancelled is not None:
+                log.info("job %s cancelled by %s", job_id, requester.user_key)
+                await self._runner.forget(job_id)
+                return cancelled
+            job = await self._store.job(job_id)  # claimed meanwhile: 302.AI has it now
+        raise UserError(cancelling.refusal(job))
+
+    async def jobs(self, requester: Requester) -> list[Job]:
+        """The member's last jobs, newest first (/jobs)."""
+        return await self.history.recent(requester)
+
+    async def refetch(self, job_id: str, requester: Requester, limit: int) -> Result:
+        """A delivered job's result again, free, while 302.AI still serves it (bot.history)."""
+        return await self.history.fetch(job_id, requester, min(limit, self.settings.max_download_bytes))
 
     async def database_answers(self) -> bool:
         """For health checks: the database takes a query."""

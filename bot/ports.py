@@ -22,6 +22,8 @@ class Progress:
     stage: str  # "queued", "submitted", "Queueing", "Preparing", "Processing", "downloading"
     elapsed: float  # seconds since the job was accepted
     expected: float  # seconds such a job usually takes
+    eta: tuple[float, float] | None = None  # seconds still to go, low–high (learned p50–p90), when known
+    position: int | None = None  # 1-based place in line for a 302.AI request slot, while waiting for one
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from bot.catalog import CAMERA_MOVES, Catalog, Command
 from bot.commands import QuotaStatus, Ticket
+from bot.i18n import T
+from bot.jobs.eta import progress_notes
 from bot.jobs.model import Job
 from bot.ports import Progress
 from bot.quota import until
@@ -36,8 +38,10 @@ def ticket_text(ticket: Ticket) -> str:
 
 def progress_text(job: Job, progress: Progress) -> str:
     stage = STAGES.get(progress.stage, progress.stage)
-    return (f"{stage}… {int(progress.elapsed)}s so far (usually about {int(progress.expected)}s). "
-            f"Model {job.model}, {credits_text(job.cost)}.")
+    notes = progress_notes(progress)  # the place in line and the learned estimate, when known
+    usually = "" if progress.eta is not None else f" (usually about {int(progress.expected)}s)"
+    return " ".join([f"{stage}… {int(progress.elapsed)}s so far{usually}.", *map(str, notes),
+                     f"Model {job.model}, {credits_text(job.cost)}."])
 
 
 def quota_text(status: QuotaStatus, now: float) -> str:
@@ -79,6 +83,8 @@ def help_text(catalog: Catalog, style: str = "text") -> str:
             f"default {image_default.name}).",
             "Right-click a message with an image → Apps → Animate image.",
             "/quota — your credits left today. /help — this message.",
+            str(T("/jobs — your last 10 jobs; fetch a delivered result again while 302.AI still serves it.")),
+            str(T("While a job waits its turn, its status message has a Cancel button: all credits back.")),
             f"Camera moves (Director models and Hailuo-02, up to 3): {', '.join(CAMERA_MOVES)}.",
             "Images for /animate: JPG, PNG or WebP, up to 20 MB, shorter side over 300 px, between 2:5 and 5:2.",
         ])
@@ -90,6 +96,8 @@ def help_text(catalog: Catalog, style: str = "text") -> str:
         f"(from {credits_text(price[Command.ANIMATE])}).",
         f"/image a red fox in the snow — text to image ({credits_text(price[Command.IMAGE])}).",
         "/quota — your credits left today. /help — this message.",
+        str(T("/jobs — your last 10 jobs; fetch a delivered result again while 302.AI still serves it.")),
+        str(T("While a job waits its turn, its status message has a Cancel button: all credits back.")),
         "",
         "Options go anywhere in the command as --name=value (quote values with spaces):",
         f"  --model=NAME  video: {video}; animate: {animate}; image: {image_default.name} and more "

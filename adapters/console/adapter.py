@@ -14,6 +14,10 @@ from bot.catalog import Command
 from bot.commands import GenerationRequest, Requester
 from bot.core import Core
 from bot.errors import UserError
+from bot.history import job_line, jobs_heading
+from bot.i18n import T
+from bot.jobs.cancel import cancelled_text
+from bot.jobs.eta import progress_notes
 from bot.jobs.model import Job
 from bot.ports import Progress, Result
 from bot.texts import STAGES, quota_text, ticket_text
@@ -30,7 +34,7 @@ class ConsoleMessenger:
 
     def __init__(self, out_dir: Path, out: TextIO):
         self._out_dir, self._out = out_dir, out
-        self._last_stage: dict[str, str] = {}
+        self._last_stage: dict[str, tuple[str, int | None]] = {}
 
     def say(self, text: str) -> None:
         print(text, file=self._out, flush=True)
@@ -39,19 +43,24 @@ class ConsoleMessenger:
         self.say(f"[{job.id}] {ticket_text(ticket)}")
 
     async def progress(self, job: Job, progress: Progress) -> None:
-        if self._last_stage.get(job.id) != progress.stage:  # one line per stage, not per poll
-            self._last_stage[job.id] = progress.stage
-            self.say(f"[{job.id}] {STAGES.get(progress.stage, progress.stage)}… ({progress.elapsed:.0f}s)")
+        seen = (progress.stage, progress.position)
+        if self._last_stage.get(job.id) != seen:  # one line per stage (and place in line), not per poll
+            self._last_stage[job.id] = seen
+            notes = "".join(f" {note}" for note in progress_notes(progress))
+            self.say(f"[{job.id}] {STAGES.get(progress.stage, progress.stage)}… ({progress.elapsed:.0f}s){notes}")
 
     async def deliver(self, job: Job, result: Result) -> None:
         self._last_stage.pop(job.id, None)
+        self.say(f"[{job.id}] {await self.save(result)}")
+
+    async def save(self, result: Result) -> str:
+        """Saves `result` under the output folder; what to tell the user."""
         if result.data is None:
-            self.say(f"[{job.id}] Your {result.kind} is ready (too large to save here): {result.url}")
-            return
+            return f"Your {result.kind} is ready (too large to save here): {result.url}"
         self._out_dir.mkdir(parents=True, exist_ok=True)
         path = (self._out_dir / result.filename).resolve()
         await asyncio.to_thread(path.write_bytes, result.data)
-        self.say(f"[{job.id}] Your {result.kind} is ready: {path}")
+        return f"Your {result.kind} is ready: {path}"
 
     async def fail(self, job: Job, reason: str) -> None:
         self._last_stage.pop(job.id, None)
@@ -68,6 +77,7 @@ class ConsoleAdapter:
         self._user = Requester(PLATFORM, user or getpass.getuser(), name=user or getpass.getuser())
         self.messenger = ConsoleMessenger(out_dir, out)
         core.register(PLATFORM, self.messenger)
+        self._listed: list[str] = []  # job ids of the last /jobs, so /fetch 2 means its line 2
 
     async def handle(self, line: str) -> bool:
         """Run one command line; False when the user asked to quit."""
@@ -82,9 +92,17 @@ class ConsoleAdapter:
                 return False
             if name == "help":
                 say(self._core.help_text("text") + "\nIn the console: /animate PATH [prompt], "
-                    "/video --character=PATH prompt, /quit.")
+                    "/video --character=PATH prompt, /quit. "
+                    + str(T("/fetch N saves result N of /jobs again; /cancel JOB_ID cancels a waiting job.")))
             elif name == "quota":
                 say(quota_text(await self._core.quota(self._user), time.time()))
+            elif name == "jobs":
+                await self._jobs()
+            elif name == "fetch":
+                await self._fetch(rest.strip())
+            elif name == "cancel":
+                job = await self._core.cancel(rest.strip(), self._user)
+                say(f"[{job.id}] {cancelled_text(job)}")
             elif name in ("image", "video", "animate"):
                 await self._generate(Command(name), rest)
             else:
@@ -92,6 +110,22 @@ class ConsoleAdapter:
         except UserError as err:
             say(f"Sorry: {err}")
         return True
+
+    async def _jobs(self) -> None:
+        jobs = await self._core.jobs(self._user)
+        self._listed = [job.id for job in jobs]
+        now = time.time()
+        self.messenger.say("\n".join([str(jobs_heading(len(jobs))),
+                                       *(f"{job_line(n, job, now)} [{job.id}]" for n, job in enumerate(jobs, 1))]))
+
+    async def _fetch(self, which: str) -> None:
+        """`/fetch 2` (line 2 of the last /jobs) or `/fetch JOB_ID`."""
+        if which.isdigit() and 1 <= int(which) <= len(self._listed):
+            which = self._listed[int(which) - 1]
+        if not which:
+            raise UserError(T("Say which: /fetch N (a line of /jobs) or /fetch JOB_ID."))
+        result = await self._core.refetch(which, self._user, self.messenger.upload_limit(None))
+        self.messenger.say(f"[{which}] {await self.messenger.save(result)}")
 
     async def _generate(self, command: Command, text: str) -> None:
         image = None

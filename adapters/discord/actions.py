@@ -8,20 +8,25 @@ result is the public follow-up.
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any
 from contextlib import asynccontextmanager
 
 import discord
 
 from adapters.discord.attachments import first_image, read_image
+from adapters.discord.buttons import fetch_view
 from adapters.discord.destination import Target
-from adapters.discord.render import problem_embed
+from adapters.discord.render import cancelled_embed, clip, jobs_embed, problem_embed
 from bot.catalog import Command
 from bot.commands import GenerationRequest, Requester
 from bot.core import Core
 from bot.errors import UserError
+from bot.history import fetchable
+from bot.i18n import T, Text, language_of, render
 from bot.texts import quota_text
 
 __all__ = ["Actions", "APOLOGY"]
@@ -36,6 +41,7 @@ class Actions:
     def __init__(self, core: Core, *, admin_ids: frozenset[int] = frozenset(),
                  clock: Callable[[], float] = time.time):
         self._core, self._admins, self._clock = core, admin_ids, clock
+        self.messenger: Any = None  # the adapter's DiscordMessenger: told when a job is cancelled
 
     def requester(self, interaction: discord.Interaction) -> Requester:
         user = interaction.user
@@ -88,6 +94,54 @@ class Actions:
             requester=self.requester(interaction), destination=target.dump(), command=Command.ANIMATE,
             prompt=prompt, image=data))
 
+    # -- cancel, /jobs, fetching a result again ----------------------------------------------
+
+    async def cancel(self, interaction: discord.Interaction, job_id: str) -> None:
+        """The Cancel button on a waiting job's status message, which becomes the member's one
+        notice. The core checks who may cancel, and whether 302.AI has the job already."""
+        await interaction.response.defer()  # a button's defer: the message it is on is edited later
+        language = _language(interaction)
+        try:
+            job = await self._core.cancel(job_id, self.requester(interaction))
+        except UserError as err:
+            await self._note(interaction, problem_embed(_said(err, language),
+                                                        title=render(T("Not cancelled"), language)))
+            return
+        except Exception:
+            log.exception("discord: cancelling job %s for user %s failed", job_id, interaction.user.id)
+            await self._note(interaction, problem_embed(APOLOGY, title="Sorry"))
+            return
+        if self.messenger is not None:
+            self.messenger.forget(job_id)
+        await self._answer(interaction, cancelled_embed(job, language), view=None)
+
+    async def jobs(self, interaction: discord.Interaction) -> None:
+        async with self._answering(interaction):
+            jobs = await self._core.jobs(self.requester(interaction))
+            now = self._clock()
+            numbered = [(n, job) for n, job in enumerate(jobs, start=1) if fetchable(job, now)]
+            embed = jobs_embed(jobs, now, len(numbered), _language(interaction))
+            await self._answer(interaction, embed, view=fetch_view(numbered))
+
+    async def fetch(self, interaction: discord.Interaction, job_id: str) -> None:
+        """A button under /jobs: the result again, privately, as a file (or a link when too big)."""
+        async with self._answering(interaction) as target:
+            result = await self._core.refetch(job_id, self.requester(interaction), target.upload_limit)
+            if result.data is not None:
+                file = discord.File(io.BytesIO(result.data), filename=result.filename)
+                await interaction.edit_original_response(embed=None, attachments=[file])
+            else:
+                text = T("It is too big to upload here; here is a link (valid for a few hours): {url}", url=result.url)
+                await interaction.edit_original_response(content=clip(str(text), 2000))
+
+    @staticmethod
+    async def _note(interaction: discord.Interaction, embed: discord.Embed) -> None:
+        """A private note beside the message a button is on (which stays as it is)."""
+        try:
+            await interaction.followup.send(embed=embed, ephemeral=True)
+        except discord.HTTPException as exc:
+            log.warning("discord: could not answer user %s: %s", interaction.user.id, exc)
+
     # -- information -----------------------------------------------------------------------
 
     async def quota(self, interaction: discord.Interaction) -> None:
@@ -119,18 +173,28 @@ class Actions:
         try:
             yield target
         except UserError as err:
-            await self._answer(interaction, problem_embed(str(err)))
+            await self._answer(interaction, problem_embed(_said(err, _language(interaction))))
         except Exception:
             log.exception("discord: %s by user %s failed", _describe(interaction), interaction.user.id)
             await self._answer(interaction, problem_embed(APOLOGY, title="Sorry"))
 
     @staticmethod
-    async def _answer(interaction: discord.Interaction, embed: discord.Embed) -> None:
+    async def _answer(interaction: discord.Interaction, embed: discord.Embed, **fields: Any) -> None:
         """Fill in the deferred (private) response."""
         try:
-            await interaction.edit_original_response(embed=embed)
+            await interaction.edit_original_response(embed=embed, **fields)
         except discord.HTTPException as exc:
             log.warning("discord: could not answer user %s: %s", interaction.user.id, exc)
+
+
+def _language(interaction: discord.Interaction) -> str:
+    return language_of(str(interaction.locale.value) if interaction.locale else None)
+
+
+def _said(err: UserError, language: str) -> str:
+    """The refusal in the member's language, where the core worded it as a Text."""
+    message = err.args[0] if err.args else ""
+    return render(message, language) if isinstance(message, Text) else str(err)
 
 
 def _describe(interaction: discord.Interaction) -> str:

@@ -48,6 +48,7 @@ class DiscordAdapter:
         self.messenger = DiscordMessenger(Outbox(self.client), progress_interval=config.progress_interval,
                                           clock=clock, admin_ids=config.admin_ids)
         core.register("discord", self.messenger)
+        self.actions.messenger = self.messenger  # a cancelled job's status edits stop there
         self._restore_endpoints: Callable[[], None] | None = None
         self._connection: asyncio.Task[None] | None = None
         self._rest: RestCheck | None = None  # a deliver-only worker's health (no gateway to go by)
@@ -138,6 +139,7 @@ class DiscordAdapter:
         try:
             if self._rest is not None:
                 await self._rest.stop()
+            await self.messenger.close()
             await self.client.close()
             if self._connection is not None:
                 with contextlib.suppress(asyncio.CancelledError, discord.DiscordException, OSError):

@@ -12,9 +12,11 @@ from typing import Any, Protocol
 import discord
 
 from bot.catalog import Command
+from bot.i18n import T
 from bot.jobs.model import Job
 
-__all__ = ["RerollButton", "AnimateButton", "result_view", "ButtonActions"]
+__all__ = ["RerollButton", "AnimateButton", "CancelButton", "FetchButton", "result_view", "status_view",
+           "fetch_view", "ButtonActions"]
 
 _JOB = r"(?P<job>[A-Za-z0-9_-]{1,64})"
 
@@ -23,6 +25,10 @@ class ButtonActions(Protocol):
     async def reroll(self, interaction: discord.Interaction, job_id: str) -> None: ...
 
     async def animate_result(self, interaction: discord.Interaction, job_id: str) -> None: ...
+
+    async def cancel(self, interaction: discord.Interaction, job_id: str) -> None: ...
+
+    async def fetch(self, interaction: discord.Interaction, job_id: str) -> None: ...
 
 
 def _actions(interaction: discord.Interaction) -> ButtonActions:
@@ -57,6 +63,56 @@ class AnimateButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await _actions(interaction).animate_result(interaction, self.job_id)
+
+
+class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"reelbot:cancel:{_JOB}"):
+    """On a job's status message while it waits for 302.AI; the core decides whether it still may."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(discord.ui.Button(label=str(T("Cancel")), emoji="✖️", style=discord.ButtonStyle.danger,
+                                           custom_id=f"reelbot:cancel:{job_id}"))
+        self.job_id = job_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: Any, /) -> CancelButton:
+        return cls(match["job"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _actions(interaction).cancel(interaction, self.job_id)
+
+
+class FetchButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"reelbot:fetch:{_JOB}"):
+    """Under /jobs: that delivered result again, numbered as in the list."""
+
+    def __init__(self, job_id: str, number: int = 0) -> None:
+        super().__init__(discord.ui.Button(label=str(number or "…"), emoji="📥",
+                                           style=discord.ButtonStyle.secondary, custom_id=f"reelbot:fetch:{job_id}"))
+        self.job_id = job_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: Any, /) -> FetchButton:
+        return cls(match["job"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _actions(interaction).fetch(interaction, self.job_id)
+
+
+def status_view(job: Job) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(CancelButton(job.id))
+    return view
+
+
+def fetch_view(numbered: list[tuple[int, Job]]) -> discord.ui.View | None:
+    """Buttons for the results that can still be fetched (at most 10: two rows of five)."""
+    if not numbered:
+        return None
+    view = discord.ui.View(timeout=None)
+    for number, job in numbered[:10]:
+        view.add_item(FetchButton(job.id, number))
+    return view
 
 
 def result_view(job: Job, *, attached: bool) -> discord.ui.View:

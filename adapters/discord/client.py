@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.actions import APOLOGY, Actions
-from adapters.discord.buttons import AnimateButton, RerollButton
+from adapters.discord.buttons import AnimateButton, CancelButton, FetchButton, RerollButton
 from adapters.discord.render import NO_PINGS, problem_embed
 
 __all__ = ["ReelbotClient", "ShardedReelbotClient", "make_client", "INTENTS"]
@@ -47,7 +47,7 @@ class _Reelbot:
         self.tree.on_error = self._on_app_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(RerollButton, AnimateButton)  # type: ignore[attr-defined]
+        self.add_dynamic_items(RerollButton, AnimateButton, CancelButton, FetchButton)  # type: ignore[attr-defined]
 
     async def _on_app_command_error(self, interaction: discord.Interaction,
                                     error: app_commands.AppCommandError) -> None:

@@ -15,6 +15,7 @@ from adapters.discord.actions import Actions
 from adapters.discord.suggest import MAX_CHOICES, camera_choices, model_choices, ratio_choices
 from bot.catalog import MAX_CAMERA_MOVES, Catalog, Command, Model
 from bot.errors import ValidationError
+from bot.i18n import T
 from bot.validation import MAX_PROMPT_CHARS, check_options
 
 __all__ = ["install_commands"]
@@ -112,6 +113,10 @@ def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: 
     async def quota(interaction: discord.Interaction) -> None:
         await actions.quota(interaction)
 
+    @app_commands.command(name="jobs", description=str(T("Your last 10 jobs; get a delivered result again")))
+    async def jobs(interaction: discord.Interaction) -> None:
+        await actions.jobs(interaction)
+
     @app_commands.command(name="help", description="What reelbot can do and how to ask")
     async def help_(interaction: discord.Interaction) -> None:
         await actions.help(interaction)
@@ -119,6 +124,6 @@ def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: 
     async def animate_message(interaction: discord.Interaction, message: discord.Message) -> None:
         await actions.animate_message(interaction, message)
 
-    for command in (video, animate, image, quota, help_):
+    for command in (video, animate, image, quota, jobs, help_):
         tree.add_command(command)
     tree.add_command(app_commands.ContextMenu(name="Animate image", callback=animate_message))

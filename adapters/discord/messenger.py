@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import time
@@ -12,7 +13,7 @@ from typing import Any
 
 import discord
 
-from adapters.discord.buttons import result_view
+from adapters.discord.buttons import result_view, status_view
 from adapters.discord.destination import Target
 from adapters.discord.once import PostUncertain, nonce_for
 from adapters.discord.outbox import Outbox
@@ -50,12 +51,16 @@ class DiscordMessenger:
         # job id -> time of its last status edit. Discord rate-limits edits, and discord.py
         # waits out a limit inside the call, which would hold up the job's polling.
         self._last_edit: dict[str, float] = {}
+        # An update that came too soon is not lost but merged: the newest one waits (one task
+        # per job) until an edit is due, so a place in line that changed is shown in the end.
+        self._pending: dict[str, tuple[Job, Progress]] = {}
+        self._later: dict[str, asyncio.Task[None]] = {}
 
     async def acknowledge(self, job: Job, ticket: Ticket) -> Destination:
         target = Target.load(job.destination)
         self._last_edit[job.id] = self._clock()
         embed = status_embed(job, "queued", 0.0, None, ticket.credits_left)
-        await self._quietly(job, self._outbox.edit_original(target, embed=embed))
+        await self._quietly(job, self._outbox.edit_original(target, embed=embed, view=status_view(job)))
         # kept with the job so that later status edits (even after a restart) can show it
         return {"credits_left": ticket.credits_left}
 
@@ -63,11 +68,49 @@ class DiscordMessenger:
         target = Target.load(job.destination)
         now = self._clock()
         # past the token's life the status message can no longer be edited
-        if not target.token_alive(now) or not self._edit_due(job.id, now):
+        if not target.token_alive(now):
             return
+        if not self._edit_due(job.id, now):
+            self._pending[job.id] = (job, progress)
+            if job.id not in self._later:
+                wait = max(0.0, self._last_edit[job.id] + self._interval - now)
+                self._later[job.id] = asyncio.create_task(self._edit_later(job.id, wait),
+                                                          name=f"discord-status-{job.id}")
+            return
+        self._pending.pop(job.id, None)
+        await self._show(job, target, progress)
+
+    async def _show(self, job: Job, target: Target, progress: Progress) -> None:
         embed = status_embed(job, progress.stage, progress.elapsed, progress.expected,
-                             job.destination.get("credits_left"))
-        await self._quietly(job, self._outbox.edit_original(target, embed=embed))
+                             job.destination.get("credits_left"), eta=progress.eta, position=progress.position)
+        # the Cancel button stays only while the job waits for 302.AI; any later edit removes it
+        view = status_view(job) if progress.stage == "queued" else None
+        await self._quietly(job, self._outbox.edit_original(target, embed=embed, view=view))
+
+    async def _edit_later(self, job_id: str, wait: float) -> None:
+        try:
+            await asyncio.sleep(wait)
+        finally:
+            if self._later.get(job_id) is asyncio.current_task():
+                del self._later[job_id]
+        pending = self._pending.pop(job_id, None)
+        if pending is not None:
+            self._last_edit[job_id] = self._clock()
+            await self._show(pending[0], Target.load(pending[0].destination), pending[1])
+
+    def forget(self, job_id: str) -> None:
+        """No more status edits for this job (it ended: delivered, failed or cancelled)."""
+        self._last_edit.pop(job_id, None)
+        self._pending.pop(job_id, None)
+        later = self._later.pop(job_id, None)
+        if later is not None:
+            later.cancel()
+
+    async def close(self) -> None:
+        tasks = list(self._later.values())
+        for job_id in list(self._later):
+            self.forget(job_id)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def _edit_due(self, job_id: str, now: float) -> bool:
         last = self._last_edit.get(job_id)
@@ -79,11 +122,11 @@ class DiscordMessenger:
 
     async def deliver(self, job: Job, result: Result) -> None:
         target = Target.load(job.destination)
-        self._last_edit.pop(job.id, None)
+        self.forget(job.id)
         if target.token_alive(self._clock()):
             # The status message first: while a deferred response is still "thinking", Discord
             # turns the next follow-up into that (private) response instead of a public message.
-            await self._quietly(job, self._outbox.edit_original(target, embed=done_embed(job)))
+            await self._quietly(job, self._outbox.edit_original(target, embed=done_embed(job), view=None))
             try:
                 await self._send_result(job, result, self._limit(target, via_token=True),
                                         partial(self._outbox.follow_up, target))
@@ -143,12 +186,12 @@ class DiscordMessenger:
 
     async def fail(self, job: Job, reason: str) -> None:
         target = Target.load(job.destination)
-        self._last_edit.pop(job.id, None)
+        self.forget(job.id)
         embed = failed_embed(job, reason)
         if target.token_alive(self._clock()):
             # privately: the status message turns into the reason, or a new ephemeral note
             # when the member has dismissed it
-            for send in (partial(self._outbox.edit_original, target, embed=embed),
+            for send in (partial(self._outbox.edit_original, target, embed=embed, view=None),
                          partial(self._outbox.follow_up, target, embed=embed, ephemeral=True)):
                 try:
                     await send()

@@ -11,11 +11,17 @@ import re
 import discord
 
 from bot.catalog import Command
+from bot.history import job_line, jobs_heading
+from bot.i18n import T, render
+from bot.jobs.cancel import cancelled_text
+from bot.jobs.eta import eta_text, position_text
 from bot.jobs.model import Job
 from bot.texts import STAGES, credits_text
 
 __all__ = [
     "status_embed",
+    "cancelled_embed",
+    "jobs_embed",
     "done_embed",
     "failed_embed",
     "problem_embed",
@@ -78,15 +84,38 @@ def _bytes(n: int) -> str:
 
 
 def status_embed(job: Job, stage: str, elapsed: float, expected: float | None,
-                 credits_left: int | None) -> discord.Embed:
+                 credits_left: int | None, *, eta: tuple[float, float] | None = None,
+                 position: int | None = None) -> discord.Embed:
     embed = discord.Embed(title=f"Making your {_what(job)}…", description=_prompt(job), colour=_WORKING)
     embed.add_field(name="Status", value=STAGES.get(stage, stage))
+    if position is not None:
+        embed.add_field(name=str(T("In line")), value=str(position_text(position)))
     embed.add_field(name="Model", value=job.model)
-    usually = f" (usually ~{_duration(expected)})" if expected else ""
+    usually = f" (usually ~{_duration(expected)})" if expected and eta is None else ""
     embed.add_field(name="Elapsed", value=_duration(elapsed) + usually)
+    if eta is not None:
+        embed.add_field(name=str(T("Estimate")), value=str(eta_text(eta)))
     embed.add_field(name="Cost", value=credits_text(job.cost))
     if credits_left is not None:
         embed.add_field(name="Credits left today", value=str(credits_left))
+    return embed
+
+
+def cancelled_embed(job: Job, language: str | None = None) -> discord.Embed:
+    embed = discord.Embed(title=render(T("Cancelled"), language), description=render(cancelled_text(job), language),
+                          colour=_FAILED)
+    embed.add_field(name="Prompt", value=clip(_prompt(job, 300), 1024), inline=False)
+    return embed
+
+
+def jobs_embed(jobs: list[Job], now: float, fetchable: int, language: str | None = None) -> discord.Embed:
+    """/jobs: one line per job; `fetchable` results have a button below."""
+    lines = [render(job_line(n, job, now), language) for n, job in enumerate(jobs, start=1)]
+    embed = discord.Embed(title=render(jobs_heading(len(jobs)), language), description="\n".join(lines) or None,
+                          colour=discord.Colour.blurple())
+    if fetchable:
+        embed.set_footer(text=render(T("Press a number to get that result again (free, while 302.AI still "
+                                       "serves it)."), language))
     return embed
 
 

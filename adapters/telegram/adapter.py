@@ -58,7 +58,7 @@ class TelegramAdapter:
         self._board = StatusBoard(self._app.bot, interval=config.edit_interval, clock=clock)
         self.messenger = TelegramMessenger(self._app.bot, self._board, config)
         core.register("telegram", self.messenger)
-        Handlers(core, config).install(self._app)
+        Handlers(core, config, self.messenger).install(self._app)
         self.intake = Intake(self._app, core.inbox)
         self.receiver: Polling | Webhook | None = None
         self._rest: RestCheck | None = None  # a deliver-only worker's health (TELEGRAM_RECEIVE=off)

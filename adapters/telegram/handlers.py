@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 from telegram import BotCommand, CallbackQuery, Chat, Message, Update, User
 from telegram.constants import ParseMode
@@ -22,11 +23,15 @@ from adapters.telegram.shop import BUY, StarShop
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.destination import Where
 from adapters.telegram.flood import patiently
+from adapters.telegram.delivery import send_result
 from adapters.telegram.media import download_image, image_for, image_in
+from adapters.telegram.messenger import TelegramMessenger
 from bot.catalog import Command
 from bot.commands import GenerationRequest, Requester
 from bot.core import Core
 from bot.errors import UserError
+from bot import i18n
+from bot.i18n import T
 from bot.textsyntax import parse
 
 __all__ = ["Handlers", "BOT_COMMANDS", "parse_command"]
@@ -38,6 +43,7 @@ BOT_COMMANDS = [
     BotCommand("image", "Text to image: /image a red fox in the snow"),
     BotCommand("animate", "Photo to video: caption a photo, or reply to one"),
     BotCommand("quota", "Your credits left today"),
+    BotCommand("jobs", str(T("Your last 10 jobs; get a result again"))),
     BotCommand("help", "Commands and options"),
     BotCommand("start", "What this bot does"),
 ]
@@ -64,8 +70,8 @@ def parse_command(text: str, bot_username: str) -> tuple[str, str] | None:
 
 
 class Handlers:
-    def __init__(self, core: Core, config: TelegramConfig):
-        self._core, self._config = core, config
+    def __init__(self, core: Core, config: TelegramConfig, messenger: TelegramMessenger):
+        self._core, self._config, self._messenger = core, config, messenger
         self._admin = AdminCommands(core)
         self.shop = StarShop(core)
 
@@ -101,6 +107,8 @@ class Handlers:
                 await _reply(message, render.help_message(self._core.help_text("text"), context.bot.username))
             elif name == "quota":
                 await _reply(message, render.quota(await self._core.quota(requester)))
+            elif name == "jobs":
+                await self._jobs(message, requester, message.from_user.language_code)
             elif name == "buy":
                 await self.shop.show(message, rest)
             elif name == "admin":
@@ -145,6 +153,12 @@ class Handlers:
             if pack is not None:
                 await self.shop.invoice(message.chat_id, pack)
             return
+        if action == render.CANCEL:
+            await self._cancel(query, message, job_id)
+            return
+        if action == render.FETCH:
+            await self._fetch(query, message, job_id)
+            return
         if action not in (render.AGAIN, render.ANIMATE):
             await _answer(query, "That button no longer does anything.")
             return
@@ -172,6 +186,45 @@ class Handlers:
             raise
         except Exception:
             log.exception("button %r from user %s failed", action, requester.user_id)
+            await _reply(message, render.refusal(_addressed(OOPS, query.from_user, message.chat)))
+
+    # ---- cancel, /jobs and fetching a result again ---------------------------------------
+
+    async def _cancel(self, query: CallbackQuery, message: Message, job_id: str) -> None:
+        """The Cancel button under a waiting job's status message. The core checks who may."""
+        requester = self._requester(query.from_user, message.chat)
+        language = query.from_user.language_code
+        try:
+            job = await self._core.cancel(job_id, requester)
+        except UserError as err:  # not theirs, or 302.AI has it already: said in the spinner's place
+            await _answer(query, render.said(err, language), alert=True)
+            return
+        await _answer(query, i18n.render(T("Cancelled; your credits are back."), language))
+        await self._messenger.cancelled(job, language)
+
+    async def _jobs(self, message: Message, requester: Requester, language: str | None) -> None:
+        jobs = await self._core.jobs(requester)
+        now = time.time()
+        await patiently(lambda: message.get_bot().send_message(
+            text=render.jobs_list(jobs, now, language), parse_mode=ParseMode.HTML,
+            reply_markup=render.fetch_buttons(jobs, now), **Where.answering(message).reply()))
+
+    async def _fetch(self, query: CallbackQuery, message: Message, job_id: str) -> None:
+        """A button under /jobs: that delivered result posted again, as a reply to the list."""
+        await _answer(query, WORKING)  # downloading can take a while; the spinner must not
+        requester = self._requester(query.from_user, message.chat)
+        try:
+            result = await self._core.refetch(job_id, requester, self._config.upload_limit)
+            job = await self._core.job(job_id)
+            await send_result(message.get_bot(), job, result, where=Where.answering(message),
+                              upload_limit=self._config.upload_limit, read_timeout=self._config.media_read_timeout)
+        except UserError as err:
+            text = render.said(err, query.from_user.language_code)
+            await _reply(message, render.refusal(_addressed(text, query.from_user, message.chat)))
+        except TelegramError:
+            raise
+        except Exception:
+            log.exception("fetching job %s for user %s failed", job_id, requester.user_id)
             await _reply(message, render.refusal(_addressed(OOPS, query.from_user, message.chat)))
 
     # ---- shared ------------------------------------------------------------------------

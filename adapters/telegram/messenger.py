@@ -57,13 +57,22 @@ class TelegramMessenger:
         self._check_open()
         where = Where.of(job)
         message = await patiently(lambda: self._bot.send_message(
-            text=render.ticket(ticket), parse_mode=ParseMode.HTML, **where.reply()))
+            text=render.ticket(ticket), parse_mode=ParseMode.HTML, reply_markup=render.cancel_button(job),
+            **where.reply()))
         return {"status_id": message.message_id}
 
     async def progress(self, job: Job, progress: Progress) -> None:
         where = Where.of(job)
         if where.status_id is not None:
-            await self._board.show(where.chat_id, where.status_id, render.progress(job, progress))
+            # the Cancel button stays only while the job waits; the first later edit removes it
+            markup = render.cancel_button(job) if progress.stage == "queued" else None
+            await self._board.show(where.chat_id, where.status_id, render.progress(job, progress), markup=markup)
+
+    async def cancelled(self, job: Job, language: str | None = None) -> None:
+        """The status message's last text after the member cancelled the job (their one notice)."""
+        where = Where.of(job)
+        if where.status_id is not None:
+            await self._board.show(where.chat_id, where.status_id, render.cancelled(job, language), final=True)
 
     async def deliver(self, job: Job, result: Result) -> None:
         self._check_open()

@@ -14,6 +14,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from adapters.telegram.config import MB
 from bot.commands import QuotaStatus, Ticket
+from bot.history import fetchable, job_line, jobs_heading
+from bot.i18n import T, Text, render
+from bot.jobs.cancel import cancelled_text
 from bot.jobs.model import Job
 from bot.ports import Progress, Result
 from bot.texts import progress_text, quota_text, ticket_text
@@ -21,12 +24,14 @@ from bot.texts import progress_text, quota_text, ticket_text
 __all__ = [
     "esc", "clip_utf16", "ticket", "progress", "done", "failed", "refusal", "caption", "buttons",
     "link_note", "quota", "help_message", "AGAIN", "ANIMATE", "CAPTION_LIMIT", "TEXT_LIMIT",
+    "CANCEL", "FETCH", "cancel_button", "cancelled", "jobs_list", "fetch_buttons", "said",
 ]
 
 # Telegram counts these limits in UTF-16 code units, after the markup is parsed.
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
 AGAIN, ANIMATE = "again", "animate"  # callback data is "<action>:<job id>", at most 64 bytes
+CANCEL, FETCH = "cancel", "fetch"  # under a waiting job's status message; under /jobs
 
 
 def esc(text: str) -> str:
@@ -103,7 +108,41 @@ In Telegram:
 • /video as the caption of a photo (or as a reply to one) makes a video of that character (S2V-01).
 • In groups, address me as /video@{username} … when several bots are around.
 • Under each result: 🔁 Again makes it once more (charged again); 🎬 Animate turns an image into a video."""
+_TELEGRAM_JOBS_HELP = T("• ✖ Cancel under a waiting job's status message gives all its credits back; "
+                        "/jobs has 📥 buttons to get a result again.")
 
 
 def help_message(core_help: str, username: str) -> str:
-    return esc(core_help + "\n" + _TELEGRAM_HELP.format(username=username))
+    return esc(core_help + "\n" + _TELEGRAM_HELP.format(username=username) + "\n" + str(_TELEGRAM_JOBS_HELP))
+
+
+def cancel_button(job: Job) -> InlineKeyboardMarkup:
+    """Under the status message while the job waits for 302.AI: cancelling it then is free."""
+    label = str(T("✖ Cancel"))
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"{CANCEL}:{job.id}")]])
+
+
+def cancelled(job: Job, language: str | None = None) -> str:
+    return f"✖ {esc(render(cancelled_text(job), language))}"
+
+
+def jobs_list(jobs: list[Job], now: float, language: str | None = None) -> str:
+    lines = [jobs_heading(len(jobs)), *(job_line(n, job, now) for n, job in enumerate(jobs, start=1))]
+    if any(fetchable(job, now) for job in jobs):
+        lines.append(T("Press a number to get that result again (free, while 302.AI still serves it)."))
+    return esc("\n".join(render(line, language) for line in lines))
+
+
+def said(err: Exception, language: str | None) -> str:
+    """A UserError's answer in `language` when the core worded it as a Text."""
+    message = err.args[0] if err.args else ""
+    return render(message, language) if isinstance(message, Text) else str(err)
+
+
+def fetch_buttons(jobs: list[Job], now: float) -> InlineKeyboardMarkup | None:
+    """One button per result that can still be fetched, numbered as in the list, five a row."""
+    buttons = [InlineKeyboardButton(f"📥 {n}", callback_data=f"{FETCH}:{job.id}")
+               for n, job in enumerate(jobs, start=1) if fetchable(job, now)]
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([buttons[i:i + 5] for i in range(0, len(buttons), 5)])

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from telegram import Bot
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
@@ -39,6 +39,9 @@ CLOSE_GRACE = 5.0  # seconds close() gives final texts that are about to be show
 class _Slot:
     wanted: str
     shown: str | None = None
+    # the buttons under the text (a Cancel while the job waits); an edit without them removes them
+    wanted_markup: InlineKeyboardMarkup | None = None
+    shown_markup: dict | None = None
     not_before: float = 0.0
     final: bool = False
     final_until: float = 0.0
@@ -57,9 +60,10 @@ class StatusBoard:
         self._closed = False
 
     async def show(self, chat_id: int, message_id: int, text: str, *,
-                   final: bool = False, wait: bool = False) -> bool:
-        """Make the message show `text`. `final`: the last text it will get. `wait`: return
-        only once it is shown (or cannot be); the result says whether it is shown."""
+                   final: bool = False, wait: bool = False, markup: InlineKeyboardMarkup | None = None) -> bool:
+        """Make the message show `text` (with `markup`'s buttons; none without). `final`: the
+        last text it will get. `wait`: return only once it is shown (or cannot be); the result
+        says whether it is shown."""
         if self._closed:
             return False
         key = (chat_id, message_id)
@@ -68,7 +72,7 @@ class StatusBoard:
             return False
         if slot is None:
             slot = self._slots[key] = _Slot(text)
-        slot.wanted = text
+        slot.wanted, slot.wanted_markup = text, markup
         if final and not slot.final:
             slot.final, slot.final_until = True, self._clock() + self._final_patience
         if slot.task is None or slot.task.done():
@@ -94,7 +98,7 @@ class StatusBoard:
     async def _flush(self, key: tuple[int, int], slot: _Slot) -> None:
         failures = 0
         try:
-            while not slot.dead and slot.wanted != slot.shown:
+            while not slot.dead and not _shows(slot):
                 if failures >= _GIVE_UP_AFTER and (not slot.final or self._clock() > slot.final_until):
                     log.warning("Giving up on status message %s after %d failed edits", key, failures)
                     break
@@ -111,17 +115,18 @@ class StatusBoard:
 
     async def _edit(self, key: tuple[int, int], slot: _Slot, failures: int) -> int:
         """One edit; returns the failures in a row after it, and sets when the next may go."""
-        text = slot.wanted
+        text, markup = slot.wanted, slot.wanted_markup
         pause = self._interval
         try:
-            await self._bot.edit_message_text(text, chat_id=key[0], message_id=key[1], parse_mode=ParseMode.HTML)
-            slot.shown, failures = text, 0
+            await self._bot.edit_message_text(text, chat_id=key[0], message_id=key[1], parse_mode=ParseMode.HTML,
+                                              reply_markup=markup)
+            slot.shown, slot.shown_markup, failures = text, _key(markup), 0
         except RetryAfter as err:
             pause = retry_after_seconds(err)  # in full, however long: Telegram punishes early edits
             log.info("Telegram asked to wait %.1f s before editing status message %s", pause, key)
         except BadRequest as err:
             if "not modified" in err.message.lower():
-                slot.shown = text
+                slot.shown, slot.shown_markup = text, _key(markup)
             else:  # deleted, too old, or otherwise out of reach
                 log.warning("Cannot edit status message %s: %s", key, err.message)
                 slot.dead = True
@@ -135,3 +140,11 @@ class StatusBoard:
             log.warning("Editing status message %s failed (%s); will retry", key, err)
         slot.not_before = self._clock() + pause
         return failures
+
+
+def _key(markup: InlineKeyboardMarkup | None) -> dict | None:
+    return markup.to_dict() if markup is not None else None
+
+
+def _shows(slot: _Slot) -> bool:
+    return slot.shown == slot.wanted and slot.shown_markup == _key(slot.wanted_markup)

@@ -15,6 +15,7 @@ from bot.catalog import Catalog
 from bot.jobs.model import Job
 from bot.errors import LeaseLost, RetryLater
 from bot.jobs.retry import asked_wait, backoff
+from bot.jobs.slots import RequestSlots
 from bot.metrics import Metrics
 from bot.ports import Messenger, Progress
 from bot.store.jobs import JobStore
@@ -47,7 +48,7 @@ class Context:
     catalog: Catalog
     timing: Timing
     clock: Callable[[], float]
-    slots: asyncio.Semaphore  # 302.AI requests and downloads under way at once
+    slots: RequestSlots  # 302.AI requests and downloads under way at once
     max_download_bytes: int
     settle: Callable[[Coroutine[Any, Any, Any]], Awaitable[Any]]  # run to the end even if cancelled
     messengers: dict[str, Messenger] = field(default_factory=dict)
@@ -56,6 +57,8 @@ class Context:
     on_account_problem: Callable[[str, str], Awaitable[None]] | None = None
     on_spend: Callable[[], Awaitable[None]] | None = None
     metrics: Metrics | None = None
+    # (p50, p90) seconds a model's jobs take after submission (bot.jobs.durations)
+    estimate: Callable[[Any], Awaitable[tuple[float, float]]] | None = None
 
     async def tell(self, hook: Callable[..., Awaitable[None]] | None, *args: Any) -> None:
         if hook is None:
@@ -112,15 +115,32 @@ class Context:
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable")
 
-    async def progress(self, job: Job, stage: str, expected: float | None = None) -> None:
+    async def progress(self, job: Job, stage: str, expected: float | None = None, *,
+                       position: int | None = None) -> None:
         messenger = self.messengers.get(job.requester.platform)
         if messenger is None:
             return
         model = self.catalog.get(job.model)
-        update = Progress(stage, self.clock() - job.created_at, expected or model.typical_seconds)
+        update = Progress(stage, self.clock() - job.created_at, expected or model.typical_seconds,
+                          eta=await self._eta(job, model, stage), position=position)
         try:
             await messenger.progress(job, update)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # progress is a courtesy: it never stops a job
             log.debug("job %s: progress update failed: %s", job.id, exc)
+
+    async def _eta(self, job: Job, model: Any, stage: str) -> tuple[float, float] | None:
+        """Seconds still to go until 302.AI finishes: the learned p50–p90, less the time since
+        submission. None once it has finished (downloading, posting)."""
+        if self.estimate is None or stage in ("downloading", "waiting"):
+            return None
+        try:
+            p50, p90 = await self.estimate(model)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # an estimate is a courtesy, like the progress it rides on
+            log.debug("job %s: no estimate: %s", job.id, exc)
+            return None
+        since = self.clock() - job.submitted_at if job.submitted_at else 0.0
+        return max(0.0, p50 - since), max(0.0, p90 - since)

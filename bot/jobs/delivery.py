@@ -25,7 +25,7 @@ from bot.jobs.model import Job, JobState
 from bot.jobs.retry import asked_wait
 from bot.ports import Messenger, Result
 
-__all__ = ["Delivery"]
+__all__ = ["Delivery", "result_for"]
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class Delivery:
                 limit = min(messenger.upload_limit(job), ctx.max_download_bytes)
                 async with ctx.slots:
                     data = await ctx.client.download(job.result_url, limit)
-                return await ctx.settle(self._post(job, messenger, _result(job, model, data)))
+                return await ctx.settle(self._post(job, messenger, result_for(job, model, data)))
             except asyncio.CancelledError:
                 raise
             except DestinationGone as gone:
@@ -192,7 +192,7 @@ class Delivery:
         return job
 
 
-def _result(job: Job, model: Model, data: bytes | None) -> Result:
+def result_for(job: Job, model: Model, data: bytes | None) -> Result:
     suffix = PurePosixPath(urlparse(job.result_url or "").path).suffix.lower()
     if model.output == "video" or suffix not in (".png", ".jpg", ".jpeg", ".webp"):
         suffix = ".mp4" if model.output == "video" else ".png"

@@ -121,7 +121,8 @@ class JobLife:
         while True:
             self._check_deadline(job)
             payload = await self._payload(job, model)  # before the claim: nothing paid can fail here
-            await ctx.slots.acquire()
+            # in line for a request slot: the member sees their place as the line moves
+            await ctx.slots.acquire(job.id, lambda place: ctx.progress(job, "queued", position=place))
             try:
                 # shielded: a stop waits for the answer instead of cutting a paid call in half
                 return await ctx.settle(self._send(job, model, payload))

@@ -23,6 +23,7 @@ from bot.jobs.durations import Durations
 from bot.jobs.leases import LeaseKeeper
 from bot.jobs.life import JobLife
 from bot.jobs.model import IN_FLIGHT, Job, JobState
+from bot.jobs.slots import RequestSlots
 from bot.ports import Messenger
 from bot.store.jobs import JobStore
 from bot.store.leases import LeaseStore
@@ -37,11 +38,14 @@ class JobRunner:
     def __init__(self, store: JobStore, client: Ai302Client, catalog: Catalog, timing: Timing, *,
                  max_download_bytes: int, max_concurrent_requests: int = 32,
                  clock: Callable[[], float] = time.time):
-        self._ctx = Context(store, client, catalog, timing, clock, asyncio.Semaphore(max_concurrent_requests),
+        self._ctx = Context(store, client, catalog, timing, clock, RequestSlots(max_concurrent_requests),
                             max_download_bytes, self._settle)
-        self._life = JobLife(self._ctx, Durations(store, timing.expected_seconds))
+        durations = Durations(store, timing.expected_seconds)
+        self._ctx.estimate = durations.estimate
+        self._life = JobLife(self._ctx, durations)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._settling: set[asyncio.Task[Any]] = set()
+        self._ended_early: set[str] = set()  # cancelled between acceptance and launch: not to run
         self._stopping = False
         self._keeper: LeaseKeeper | None = None
 
@@ -91,9 +95,26 @@ class JobRunner:
         """Run `job` in this process, unless it already runs here."""
         if self._stopping or job.id in self._tasks:
             return  # stopping: it is stored, and the next start runs it
+        if job.id in self._ended_early:
+            self._ended_early.discard(job.id)
+            return
         task = asyncio.create_task(self._run(job), name=f"job-{job.id}")
         self._tasks[job.id] = task
         task.add_done_callback(lambda _t, job_id=job.id: self._tasks.pop(job_id, None))
+
+    async def forget(self, job_id: str) -> None:
+        """Stop the task of a job that ended elsewhere (cancelled by its member while queued):
+        it gives up its place in line at once instead of waiting there for a slot it may no
+        longer use. Safe, because a job that left `queued` that way can never be claimed."""
+        task = self._tasks.get(job_id)
+        if task is None:
+            # cancelled in the instant between its acknowledgement and its launch
+            self._ended_early.add(job_id)
+            return
+        if task is asyncio.current_task():
+            return
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
     async def wait_idle(self) -> None:
         while self._tasks or self._settling:

@@ -142,6 +142,16 @@ class JobStore:
         return await self._move(job, frozenset({job.state}) & _ANY_IN_FLIGHT, money,
                                 state=JobState.FAILED, failure=reason, finished_at=now, posting=False)
 
+    async def cancel(self, job: Job, reason: str, now: float) -> Job | None:
+        """queued → failed at the member's request. 302.AI never saw the job, so every credit
+        comes back and no spend is counted; the answer to the member's press is their notice
+        (`notified`), so no failure notice follows. None once the job has left `queued`.
+        Whichever worker holds the job: the press may reach another process (its claim of
+        the job then finds it cancelled)."""
+        return await self._move(job, frozenset({JobState.QUEUED}),
+                                lambda _left: ledger.refund_money(job, now, billed=False), any_owner=True,
+                                state=JobState.FAILED, failure=reason, finished_at=now, posting=False, notified=True)
+
     async def mark_notified(self, job: Job) -> Job | None:
         return await self._move(job, frozenset({JobState.FAILED}), notified=True)
 
@@ -172,6 +182,12 @@ class JobStore:
         """Credits 302.AI billed (or may have) for jobs reserved on `day`."""
         async with self._db.connection() as conn:
             return (await ledger.spent(conn, [(ledger.OPERATOR, day)]))[(ledger.OPERATOR, day)]
+
+    async def recent(self, user_key: str, limit: int = 10) -> list[Job]:
+        """A member's newest jobs first (index jobs_by_user)."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM jobs WHERE user_key = ? ORDER BY created_at DESC, id DESC LIMIT ?", (user_key, limit))
+        return [job_from_row(row) for row in rows]
 
     async def recent_durations(self, model: str, limit: int = 20) -> list[float]:
         rows = await self._db.fetchall(

@@ -116,6 +116,7 @@ class FakeDiscord:
         self.recommended_shards = 1  # what GET /gateway/bot advises
         self.guild_roles = [self.ids.next(), self.ids.next()]  # roles the server has besides @everyone
         self.member_roles: dict[str, list[int]] = {}  # user name -> role ids they hold
+        self.locales: dict[str, str] = {}  # user name -> their Discord client's locale (default en-US)
         self._nonces: dict[tuple[int, str], FakeMessage] = {}  # enforce_nonce: a repeat returns the first
         # What the tests inspect:
         self.problems: list[str] = []  # unknown routes and protocol violations
@@ -346,7 +347,7 @@ class FakeDiscord:
             # a DM channel in an interaction comes without its recipients
             "channel": channel_payload(channel_id, guild_id, "general") if guild_id else
             {"id": str(channel_id), "type": 1, "last_message_id": None, "flags": 0},
-            "app_permissions": "2251799813685247", "locale": "en-US", "entitlements": [],
+            "app_permissions": "2251799813685247", "locale": self.locales.get(user, "en-US"), "entitlements": [],
             "attachment_size_limit": interaction.upload_limit,
             "context": 0 if guild_id else 1,
             "authorizing_integration_owners": {"0": str(guild_id or 0)},

@@ -8,7 +8,7 @@ from bot.ai302.simulator.media import png_for, size_for_ratio
 async def test_start_registers_the_command_menu(start_bot, fake_api):
     await start_bot()
 
-    assert [c["command"] for c in fake_api.commands] == ["video", "image", "animate", "quota", "help", "start"]
+    assert [c["command"] for c in fake_api.commands] == ["video", "image", "animate", "quota", "jobs", "help", "start"]
 
 
 async def test_image_photo_has_the_bytes_302ai_made(start_bot, fake_api, ann, ann_chat):

@@ -100,6 +100,7 @@ class Simulator:
         self.billed: list[dict[str, Any]] = []  # every paid call carried out, oldest first
         self._tasks: dict[str, _Task] = {}
         self._files: dict[str, tuple[bytes, str]] = {}
+        self._expired: set[str] = set()  # task ids whose video 302.AI no longer serves
         self._ids = itertools.count(227311208538261)
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -139,6 +140,12 @@ class Simulator:
 
     def fail_next(self, fault: str, count: int = 1) -> None:
         self.config.next_faults.extend([fault] * count)
+
+    def expire_files(self) -> None:
+        """Stop serving every result made so far, as 302.AI does after some hours: files/retrieve
+        no longer knows those videos, and every download URL given out answers 404."""
+        self._expired.update(self._tasks)
+        self._files.clear()
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -294,7 +301,7 @@ class Simulator:
             return reply
         file_id = request.query.get("file_id", "")
         task = self._tasks.get(file_id.removeprefix("file-"))
-        if task is None or not file_id.startswith("file-"):
+        if task is None or not file_id.startswith("file-") or task.task_id in self._expired:
             return _base_resp(2013, "invalid params, file_id not found")
         url = f"{request.url.origin()}/files/{file_id}.mp4"  # served from the shared sample, not stored
         return _ok(file={"file_id": file_id, "bytes": 0, "created_at": int(time.time()),
@@ -349,7 +356,7 @@ class Simulator:
 
     async def _download(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
-        if name.startswith("file-") and name.endswith(".mp4") and name[5:-4] in self._tasks:
+        if name.startswith("file-") and name.endswith(".mp4") and name[5:-4] in self._tasks.keys() - self._expired:
             return web.Response(body=sample_mp4(), content_type="video/mp4")
         if name not in self._files:
             return web.Response(status=404, text="not found")

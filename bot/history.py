@@ -1,0 +1,112 @@
+"""A member's recent jobs (/jobs), and a delivered result fetched again while 302.AI serves it.
+
+302.AI's download URLs live about nine hours. A video's URL is asked for afresh (files/retrieve,
+free) every time, so a video can be fetched for as long as 302.AI keeps its file; an image has
+only the URL it was made with. Fetching again costs nothing: no job, no ledger row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from bot.ai302.client import Ai302Client
+from bot.catalog import Catalog, Command
+from bot.commands import Requester
+from bot.errors import Ai302Error, DownloadFailed, RetryLater, UserError
+from bot.i18n import T, Text
+from bot.jobs.cancel import is_cancelled
+from bot.jobs.delivery import result_for
+from bot.jobs.model import Job, JobState
+from bot.ports import Result
+from bot.store.jobs import JobStore
+
+__all__ = ["JobHistory", "RECENT", "URL_LIFETIME", "job_line", "jobs_heading", "fetchable"]
+
+RECENT = 10  # jobs /jobs lists
+URL_LIFETIME = 9 * 3600.0  # seconds 302.AI serves a result at the URL it first gave
+
+EXPIRED = T("That result has expired: 302.AI no longer serves it. Send the command again to make a new one.")
+
+
+def fetchable(job: Job, now: float) -> bool:
+    """Worth offering a "fetch again" for: delivered, and its result may still be served."""
+    if job.state is not JobState.DELIVERED or not job.result_url:
+        return False
+    if job.file_id:  # a video: its URL is refreshed for as long as 302.AI keeps the file
+        return True
+    return now - (job.ready_at or job.finished_at or job.created_at) < URL_LIFETIME
+
+
+class JobHistory:
+    def __init__(self, store: JobStore, client: Ai302Client, catalog: Catalog, clock: Callable[[], float]):
+        self._store, self._client, self._catalog, self._clock = store, client, catalog, clock
+
+    async def recent(self, requester: Requester) -> list[Job]:
+        return await self._store.recent(requester.user_key, RECENT)
+
+    async def fetch(self, job_id: str, requester: Requester, limit: int) -> Result:
+        """The result of the member's delivered job `job_id`, downloaded up to `limit` bytes
+        (larger: `data` None, send the URL). Raises UserError when it cannot be had."""
+        job = await self._store.job(job_id)
+        if job is None or job.requester.user_key != requester.user_key:
+            raise UserError(T("You can fetch only your own results."))
+        if job.state is not JobState.DELIVERED:
+            raise UserError(T("Only a delivered job has a result to fetch."))
+        if not fetchable(job, self._clock()):
+            raise UserError(EXPIRED)
+        url = job.result_url or ""
+        try:
+            if job.file_id:
+                url = (await self._client.retrieve_file(job.file_id)).download_url
+            data = await self._client.download(url, limit)
+        except RetryLater:
+            raise UserError(T("302.AI did not answer just now; please try again in a minute.")) from None
+        except (Ai302Error, DownloadFailed):  # 302.AI no longer knows the file, or its URL is dead
+            raise UserError(EXPIRED) from None
+        model = self._catalog.get(job.model)
+        return result_for(replace(job, result_url=url), model, data)
+
+
+def jobs_heading(count: int) -> Text:
+    if count == 0:
+        return T("You have no jobs yet. Try /image or /video.")
+    return Text("Your last job:", {}, plural="Your last {n} jobs, newest first:", n=count)
+
+
+def job_line(number: int, job: Job, now: float) -> Text:
+    """`1. video · T2V-01 · delivered · 5 credits · 3 h ago`."""
+    return T("{number}. {what} · {model} · {state} · {cost} · {age}", number=number, what=_what(job),
+             model=job.model, state=_state(job), cost=_credits(job.cost), age=_age(now - job.created_at))
+
+
+def _what(job: Job) -> Text:
+    return T("image") if job.command is Command.IMAGE else T("video")
+
+
+def _state(job: Job) -> Text:
+    if is_cancelled(job):
+        return T("cancelled")
+    return {
+        JobState.QUEUED: T("waiting"),
+        JobState.SUBMITTING: T("being made"),
+        JobState.RUNNING: T("being made"),
+        JobState.READY: T("being posted"),
+        JobState.DELIVERED: T("delivered"),
+        JobState.FAILED: T("failed, refunded"),
+    }[job.state]
+
+
+def _credits(n: int) -> Text:
+    return Text("{n} credit", {}, plural="{n} credits", n=n)
+
+
+def _age(seconds: float) -> Text:
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return T("just now")
+    if seconds < 3600:
+        return T("{minutes} min ago", minutes=seconds // 60)
+    if seconds < 86400:
+        return T("{hours} h ago", hours=seconds // 3600)
+    return T("{days} d ago", days=seconds // 86400)
