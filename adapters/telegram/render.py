@@ -14,6 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from adapters.telegram.config import MB
 from bot.commands import QuotaStatus, Ticket
+from bot.i18n import T
 from bot.jobs.model import Job
 from bot.ports import Progress, Result
 from bot.texts import progress_text, quota_text, ticket_text
@@ -105,5 +106,11 @@ In Telegram:
 • Under each result: 🔁 Again makes it once more (charged again); 🎬 Animate turns an image into a video."""
 
 
+_REPLY_HELP = T("• /image as the caption of a photo (or as a reply to one) redraws that picture "
+                "(image-to-image models).\n"
+                "• Reply to a result with new text to make it again with that prompt: same model, options and "
+                "picture, charged as a new job.")
+
+
 def help_message(core_help: str, username: str) -> str:
-    return esc(core_help + "\n" + _TELEGRAM_HELP.format(username=username))
+    return esc(core_help + "\n" + _TELEGRAM_HELP.format(username=username) + "\n" + str(_REPLY_HELP))
