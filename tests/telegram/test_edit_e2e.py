@@ -24,6 +24,7 @@ async def test_a_text_reply_to_a_result_makes_it_again_with_that_prompt(start_bo
     bot = await start_bot()
     command = await fake_api.send_text(ann, ann_chat, "/image --model=ideogram-v2-t2i --ar=16:9 a red fox")
     photo = await fake_api.wait_until(lambda: fake_api.reply_with(command, "photo"))
+    await bot.core.wait_idle()  # delivered: the result message is recorded
 
     edit = await fake_api.send_text(ann, ann_chat, "a blue fox at night", reply_to=photo)
     again = await fake_api.wait_until(lambda: fake_api.reply_with(edit, "photo"))
@@ -38,10 +39,11 @@ async def test_a_text_reply_to_a_result_makes_it_again_with_that_prompt(start_bo
 
 async def test_an_edited_i2i_result_keeps_its_picture_and_negative_prompt(start_bot, simulator, fake_api, ann,
                                                                           ann_chat):
-    await start_bot()
+    bot = await start_bot()
     command = await fake_api.send_photo(ann, ann_chat, image_bytes(640, 480, "JPEG"),
                                         caption="/image --negative_prompt=people a quiet street")
     photo = await fake_api.wait_until(lambda: fake_api.reply_with(command, "photo"))
+    await bot.core.wait_idle()  # delivered: the result message is recorded
 
     edit = await fake_api.send_text(ann, ann_chat, "a busy market", reply_to=photo)
     await fake_api.wait_until(lambda: fake_api.reply_with(edit, "photo"))
@@ -57,6 +59,7 @@ async def test_in_a_group_anyone_may_reply_and_the_one_who_replied_pays(start_bo
     group, bob = fake_api.group_chat(), fake_api.user(1002, "Bob")
     command = await fake_api.send_text(ann, group, "/image a lighthouse")
     photo = await fake_api.wait_until(lambda: fake_api.reply_with(command, "photo"))
+    await bot.core.wait_idle()  # delivered: the result message is recorded
 
     edit = await fake_api.send_text(bob, group, "a lighthouse in a storm", reply_to=photo)
     await fake_api.wait_until(lambda: fake_api.reply_with(edit, "photo"))
@@ -70,6 +73,7 @@ async def test_a_reply_handled_twice_makes_one_job(start_webhook_bot, simulator,
     bot, _ = await start_webhook_bot()
     command = await fake_api.send_text(ann, ann_chat, "/image a lighthouse")
     photo = await fake_api.wait_until(lambda: fake_api.reply_with(command, "photo"))
+    await bot.core.wait_idle()  # delivered: the result message is recorded
     edit = await fake_api.send_text(ann, ann_chat, "a lighthouse at dawn", reply_to=photo)
     update_id = fake_api.pushed[-1]["update_id"]
     await fake_api.wait_until(lambda: fake_api.reply_with(edit, "photo"))
@@ -86,6 +90,7 @@ async def test_an_edit_is_validated_like_a_command(start_bot, simulator, fake_ap
     bot = await start_bot()
     command = await fake_api.send_text(ann, ann_chat, "/image a lighthouse")
     photo = await fake_api.wait_until(lambda: fake_api.reply_with(command, "photo"))
+    await bot.core.wait_idle()  # delivered: the result message is recorded
 
     edit = await fake_api.send_text(ann, ann_chat, "word " * 250, reply_to=photo)
     reply = await fake_api.wait_until(lambda: fake_api.reply_with(edit, "text"))
@@ -96,9 +101,10 @@ async def test_an_edit_is_validated_like_a_command(start_bot, simulator, fake_ap
 
 
 async def test_a_reply_to_a_video_result_re_runs_the_video(start_bot, simulator, fake_api, ann, ann_chat):
-    await start_bot()
+    bot = await start_bot()
     command = await fake_api.send_text(ann, ann_chat, "/video --model=director --camera=\"Pan left\" a paper boat")
     video = await fake_api.wait_until(lambda: fake_api.reply_with(command, "video"))
+    await bot.core.wait_idle()  # delivered: the result message is recorded
 
     edit = await fake_api.send_text(ann, ann_chat, "a paper plane", reply_to=video)
     await fake_api.wait_until(lambda: fake_api.reply_with(edit, "video"))
@@ -113,6 +119,7 @@ async def test_a_reply_to_a_message_that_is_not_a_result_makes_nothing(start_bot
     bot = await start_bot()
     command = await fake_api.send_text(ann, ann_chat, "/image a lighthouse")
     await fake_api.wait_until(lambda: fake_api.reply_with(command, "photo"))
+    await bot.core.wait_idle()
     status = fake_api.reply_with(command, "text")  # the bot's status message, not a result
     other = await fake_api.send_text(ann, ann_chat, "hello")  # the member's own message
 
