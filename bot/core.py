@@ -47,7 +47,7 @@ class Core:
                  metrics: Metrics | None = None, retention: Retention | None = None):
         self.settings, self.catalog = settings, catalog
         self.inbox = inbox  # where adapters store platform events before acknowledging them
-        self.posts = Posts(store.db)  # result messages → their jobs, for replies to a result
+        self.posts = Posts(store.db, clock)  # result messages → their jobs, for replies to a result
         self.access = AccessPolicy.from_settings(settings)
         self.limits = self.access.default
         self._store, self._client, self._runner, self._policy = store, client, runner, policy

@@ -9,8 +9,6 @@ message replying to the command. Everything works from `job.destination` alone.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 
 from telegram import Bot, Message
 from telegram.constants import ParseMode
@@ -44,10 +42,9 @@ class AdapterStopped(RuntimeError):
 
 
 class TelegramMessenger:
-    def __init__(self, bot: Bot, board: StatusBoard, config: TelegramConfig, *, posts: Posts | None = None,
-                 clock: Callable[[], float] = time.time):
+    def __init__(self, bot: Bot, board: StatusBoard, config: TelegramConfig, *, posts: Posts | None = None):
         self._bot, self._board, self._config = bot, board, config
-        self._posts, self._clock = posts, clock  # which message shows which job: replies re-run it
+        self._posts = posts  # which message shows which job: a reply to a result re-runs it
         self._closed = False
 
     def close(self) -> None:
@@ -88,7 +85,7 @@ class TelegramMessenger:
         if self._posts is None:
             return
         try:
-            await self._posts.remember("telegram", str(posted.chat_id), str(posted.message_id), job.id, self._clock())
+            await self._posts.remember("telegram", str(posted.chat_id), str(posted.message_id), job.id)
         except Exception:
             log.exception("job %s: could not record its result message; replies to it will not re-run it", job.id)
 

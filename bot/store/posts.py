@@ -7,21 +7,24 @@ has no need to record anything here.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from bot.store.database import Database
 
 __all__ = ["Posts"]
 
 
 class Posts:
-    def __init__(self, db: Database):
-        self._db = db
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time):
+        self._db, self._clock = db, clock  # the core's clock: retention ages the rows by it
 
-    async def remember(self, platform: str, chat_id: str, message_id: str, job_id: str, now: float) -> None:
+    async def remember(self, platform: str, chat_id: str, message_id: str, job_id: str) -> None:
         """`message_id` in `chat_id` shows `job_id`'s result. A repeat (a re-posted result) is harmless."""
         async with self._db.transaction() as conn:
             await conn.execute(
                 "INSERT OR REPLACE INTO posts (platform, chat_id, message_id, job_id, at) VALUES (?, ?, ?, ?, ?)",
-                (platform, chat_id, message_id, job_id, now))
+                (platform, chat_id, message_id, job_id, self._clock()))
 
     async def job_for(self, platform: str, chat_id: str, message_id: str) -> str | None:
         """The job whose result is that message, or None when it is not one of ours (or forgotten)."""
