@@ -14,6 +14,7 @@ from bot.catalog import Command
 from bot.commands import GenerationRequest, Requester
 from bot.core import Core
 from bot.errors import UserError
+from bot.i18n import T
 from bot.jobs.model import Job
 from bot.ports import Progress, Result
 from bot.texts import STAGES, quota_text, ticket_text
@@ -82,7 +83,7 @@ class ConsoleAdapter:
                 return False
             if name == "help":
                 say(self._core.help_text("text") + "\nIn the console: /animate PATH [prompt], "
-                    "/video --character=PATH prompt, /quit.")
+                    "/video --character=PATH prompt, /quit.\n" + str(T("/image --image=PATH prompt redraws that picture.")))
             elif name == "quota":
                 say(quota_text(await self._core.quota(self._user), time.time()))
             elif name in ("image", "video", "animate"):
@@ -104,6 +105,8 @@ class ConsoleAdapter:
         options = dict(parsed.options)
         if (character := options.pop("character", None)) is not None:
             image = await _read(character)
+        if command is Command.IMAGE and (picture := options.pop("image", None)) is not None:
+            image = await _read(picture)  # image to image
         await self._core.submit(GenerationRequest(self._user, {}, command, parsed.prompt, parsed.model,
                                                   options, image))
 
