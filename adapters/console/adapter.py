@@ -83,7 +83,8 @@ class ConsoleAdapter:
                 return False
             if name == "help":
                 say(self._core.help_text("text") + "\nIn the console: /animate PATH [prompt], "
-                    "/video --character=PATH prompt, /quit.\n" + str(T("/image --image=PATH prompt redraws that picture.")))
+                    "/video --character=PATH prompt, /quit.\n"
+                    + str(T("/image --image=PATH prompt redraws that picture.")))
             elif name == "quota":
                 say(quota_text(await self._core.quota(self._user), time.time()))
             elif name in ("image", "video", "animate"):
