@@ -82,7 +82,7 @@ class Actions:
             if not job.prompt and job.command is not Command.ANIMATE:
                 raise UserError(str(T("That job is too old to edit: its prompt is no longer kept. "
                                       "Send the command again.")))
-            await interaction.response.send_modal(prompt_modal(job))
+            await interaction.response.send_modal(prompt_modal(job, str(interaction.locale)))
         except UserError as err:
             await self._refuse(interaction, problem_embed(str(err)))
         except discord.HTTPException as exc:  # the click expired (over 3 s) or Discord refused the form

@@ -28,13 +28,14 @@ _TITLE_LIMIT, _DEFAULT_LIMIT = 45, 4000  # Discord's limits for a modal title an
 _FORM_SECONDS = 15 * 60
 
 
-def prompt_modal(job: Job) -> discord.ui.Modal:
-    modal = discord.ui.Modal(title=str(T("Edit the prompt"))[:_TITLE_LIMIT], timeout=_FORM_SECONDS,
+def prompt_modal(job: Job, language: str | None = None) -> discord.ui.Modal:
+    """The form, in `language` (the clicking member's Discord locale)."""
+    modal = discord.ui.Modal(title=T("Edit the prompt").render(language)[:_TITLE_LIMIT], timeout=_FORM_SECONDS,
                              custom_id=f"reelbot:edited:{job.id}")
     # /animate's prompt is optional; every other command needs one (the core says so if empty)
     optional = job.command is Command.ANIMATE
     modal.add_item(discord.ui.TextInput(
-        label=str(T("Prompt"))[:_TITLE_LIMIT], custom_id=PROMPT_FIELD, style=discord.TextStyle.paragraph,
+        label=T("Prompt").render(language)[:_TITLE_LIMIT], custom_id=PROMPT_FIELD, style=discord.TextStyle.paragraph,
         default=job.prompt[:min(MAX_PROMPT_CHARS, _DEFAULT_LIMIT)] or None, required=not optional,
         min_length=0 if optional else 1, max_length=MAX_PROMPT_CHARS))
     return modal
