@@ -45,6 +45,7 @@ class ImageRole(StrEnum):
     NONE = "none"
     FIRST_FRAME = "first_frame"
     SUBJECT = "subject"
+    SOURCE = "source"  # image to image: the picture the model redraws
 
 
 # MiniMax's camera instructions, understood by the Director models and Hailuo-02.
@@ -85,6 +86,8 @@ class Model:
     defaults: Mapping[str, str] = field(default_factory=dict)
     accepts_webp: bool = False
     aliases: tuple[str, ...] = ()
+    # options that take free text rather than one of a list (negative_prompt)
+    text_options: tuple[str, ...] = ()
 
     @property
     def output(self) -> str:
@@ -188,6 +191,19 @@ _UNIFIED = {
 }
 
 
+# Image-to-image models of the same interface: they require `image` and take no aspect_ratio.
+# Which take negative_prompt the table does not say ("only some models"); these are the ones
+# whose upstream APIs document it (Stability's SD3 and SD3.5, Kolors). Stability ignores it
+# for the turbo model, so it is not offered there.
+_UNIFIED_I2I = {
+    "stable-sd3-i2i": ("Stability.ai SD3, image to image", True),
+    "stable-sd3.5-medium-i2i": ("Stability.ai SD3.5 Medium, image to image", True),
+    "stable-sd3.5-large-i2i": ("Stability.ai SD3.5 Large, image to image", True),
+    "stable-sd3-turbo-i2i": ("Stability.ai SD3 Turbo, image to image", False),
+    "302ai-kolors-i2i": ("Kolors (302.AI), image to image", True),
+}
+
+
 def _image_models() -> list[Model]:
     models = [
         Model("minimaxi-image-01", frozenset({Command.IMAGE}), Endpoint.MINIMAX_IMAGE, 1,
@@ -198,6 +214,9 @@ def _image_models() -> list[Model]:
         options = {"aspect_ratio": ratios} if ratios else {}
         models.append(Model(name, frozenset({Command.IMAGE}), Endpoint.UNIFIED_IMAGE, 1,
                             description, 20, options=options))
+    for name, (description, negative) in _UNIFIED_I2I.items():
+        models.append(Model(name, frozenset({Command.IMAGE}), Endpoint.UNIFIED_IMAGE, 1, description, 20,
+                            image_role=ImageRole.SOURCE, text_options=("negative_prompt",) if negative else ()))
     return models
 
 
@@ -240,8 +259,15 @@ class Catalog:
     def for_command(self, command: Command) -> list[Model]:
         return [m for m in self._models.values() if command in m.commands]
 
-    def default(self, command: Command) -> Model:
-        return self.for_command(command)[0]
+    def default(self, command: Command, *, image: bool = False) -> Model:
+        """The first model listed for `command`; with `image`, the first that redraws a picture
+        (for /image with one attached), if `command` has such a model."""
+        models = self.for_command(command)
+        if image:
+            redraw = [m for m in models if m.image_role is ImageRole.SOURCE]
+            if redraw:
+                return redraw[0]
+        return models[0]
 
     def resolve(self, command: Command, name: str | None) -> Model:
         """The model `name` names for `command`, or a ValidationError listing the valid ones."""

@@ -31,6 +31,7 @@ from bot.shop import Shop
 from bot.store.inbox import Inbox
 from bot.store.jobs import JobStore
 from bot.store.policy import PolicyStore
+from bot.store.posts import Posts
 from bot.store.wallet import Wallets
 from bot.texts import help_text
 from bot.validation import Validator
@@ -52,6 +53,7 @@ class Core:
         # their jobs, and worker processes on the same database run them
         self.runs_jobs = runs_jobs
         self.inbox = inbox  # where adapters store platform events before acknowledging them
+        self.posts = Posts(store.db, clock)  # result messages → their jobs, for replies to a result
         self.access = AccessPolicy.from_settings(settings)
         self.limits = self.access.default
         self._store, self._client, self._runner, self._policy = store, client, runner, policy
@@ -189,17 +191,20 @@ class Core:
         return await self._store.update(job, destination={**job.destination, **(patch or {}), _ACKNOWLEDGED: True})
 
     async def rerun(self, job_id: str, requester: Requester, destination: Destination, *,
-                    request_key: str | None = None) -> Ticket:
-        """The same request again ("again" / "re-roll"), charged to `requester`."""
+                    request_key: str | None = None, prompt: str | None = None) -> Ticket:
+        """The same request again ("again" / "re-roll"), charged to `requester`; with `prompt`,
+        the same model, options and picture with that prompt instead ("edit"). Anyone who can
+        see the result may do either: the job is theirs and so is the charge."""
         job = await self._store.job(job_id)
         if job is None:
             raise UserError("That job is no longer known to this bot, so it cannot be repeated.")
         image = await self._store.image(job_id)
-        if (job.has_image and image is None) or (not job.prompt and job.command is not Command.ANIMATE):
+        if (job.has_image and image is None) or (prompt is None and not job.prompt and job.command is not Command.ANIMATE):
             raise UserError("That job is too old to repeat: its picture or prompt is no longer kept. "
                             "Send the command again.")
         return await self.submit(GenerationRequest(
-            requester=requester, destination=destination, command=job.command, prompt=job.prompt,
+            requester=requester, destination=destination, command=job.command,
+            prompt=job.prompt if prompt is None else prompt,
             model=job.model, options=job.options, image=image[1] if image else None, request_key=request_key))
 
     async def job(self, job_id: str) -> Job | None:

@@ -9,7 +9,8 @@ on it; space is reused by SQLite, no VACUUM.
   button can run the same request.
 - After REELBOT_KEEP_DAYS (30) a finished job keeps only what the ledger and the reports
   need (who, what model, what it cost, when, how it ended): its prompt, options,
-  destination and result link are cleared.
+  destination and result link are cleared, and so is the record of which message showed
+  its result (a reply to it can no longer re-run it).
 - Handled inbox rows (Telegram updates) are deleted a day after handling.
 
 The ledger, usage, payments, audit and the jobs' rows themselves are never deleted.
@@ -76,6 +77,10 @@ class Retention:
                 f"UPDATE jobs SET prompt = '', options = '{{}}', destination = '{{}}', result_url = NULL "
                 f"WHERE id IN (SELECT id FROM jobs WHERE {_FINISHED} AND finished_at < ? "
                 "AND (prompt != '' OR destination != '{}') LIMIT ?)", now - self._keep * 86400.0)
+            if self._keep > 0 else 0,
+            "posts": await self._batches(
+                "DELETE FROM posts WHERE (platform, chat_id, message_id) IN "
+                "(SELECT platform, chat_id, message_id FROM posts WHERE at < ? LIMIT ?)", now - self._keep * 86400.0)
             if self._keep > 0 else 0,
         }
         if self._inbox is not None:

@@ -3,7 +3,7 @@ neutralise mentions; nothing here is platform-specific."""
 
 from __future__ import annotations
 
-from bot.catalog import CAMERA_MOVES, Catalog, Command
+from bot.catalog import CAMERA_MOVES, Catalog, Command, ImageRole
 from bot.commands import QuotaStatus, Ticket
 from bot.i18n import T
 from bot.jobs.eta import progress_notes
@@ -71,6 +71,8 @@ def help_text(catalog: Catalog, style: str = "text") -> str:
     video = ", ".join(m.name for m in catalog.for_command(Command.VIDEO))
     animate = ", ".join(m.name for m in catalog.for_command(Command.ANIMATE))
     image_default = catalog.default(Command.IMAGE)
+    redraw_default = catalog.default(Command.IMAGE, image=True).name
+    redraw = ", ".join(m.name for m in catalog.for_command(Command.IMAGE) if m.image_role is ImageRole.SOURCE)
     price = {c: min(m.price for m in catalog.for_command(c)) for c in Command}
     if style == "slash":
         return "\n".join([
@@ -81,6 +83,9 @@ def help_text(catalog: Catalog, style: str = "text") -> str:
             f"Models: {animate}.",
             f"/image prompt [model] [aspect_ratio] — text to image ({credits_text(price[Command.IMAGE])}; "
             f"default {image_default.name}).",
+            str(T("/image with an image attached redraws that picture (default {model}; models: {models}); "
+                  "negative_prompt says what it should not show. Under each result: Re-roll makes it again, "
+                  "Edit changes the prompt (each charged as a new job).", model=redraw_default, models=redraw)),
             "Right-click a message with an image → Apps → Animate image.",
             "/quota — your credits left today. /help — this message.",
             str(T("/jobs — your last 10 jobs; fetch a delivered result again while 302.AI still serves it.")),
@@ -95,6 +100,9 @@ def help_text(catalog: Catalog, style: str = "text") -> str:
         f"/animate make it move — as the caption of a photo, or as a reply to one: image to video "
         f"(from {credits_text(price[Command.ANIMATE])}).",
         f"/image a red fox in the snow — text to image ({credits_text(price[Command.IMAGE])}).",
+        str(T("/image as the caption of a photo, or as a reply to one, redraws that picture (default {model}; "
+              "models: {models}); --negative_prompt=\"…\" says what it should not show.",
+              model=redraw_default, models=redraw)),
         "/quota — your credits left today. /help — this message.",
         str(T("/jobs — your last 10 jobs; fetch a delivered result again while 302.AI still serves it.")),
         str(T("While a job waits its turn, its status message has a Cancel button: all credits back.")),

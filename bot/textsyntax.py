@@ -22,6 +22,8 @@ OPTION_ALIASES = {
     "res": "resolution",
     "dur": "duration",
     "cam": "camera",
+    "neg": "negative_prompt",
+    "negative": "negative_prompt",
 }
 
 _OPTION = re.compile(

@@ -14,6 +14,7 @@ from PIL import Image, UnidentifiedImageError
 from bot.catalog import CAMERA_MOVES, MAX_CAMERA_MOVES, Catalog, Command, ImageRole, Model
 from bot.commands import GenerationRequest
 from bot.errors import ValidationError
+from bot.i18n import T
 
 __all__ = ["Checked", "PreparedImage", "Validator", "check_options", "clean_text", "MAX_PROMPT_CHARS", "MAX_PROMPT_WORDS",
            "MAX_IMAGE_BYTES", "MIN_IMAGE_SIDE"]
@@ -70,6 +71,8 @@ class Validator:
         command, has_image = request.command, request.image is not None
         if command is Command.VIDEO and has_image and not request.model:
             model = self._catalog.get("S2V-01")
+        elif command is Command.IMAGE and has_image and not request.model:
+            model = self._catalog.default(command, image=True)
         else:
             model = self._catalog.resolve(command, request.model)
         if model.image_role is ImageRole.SUBJECT and not has_image:
@@ -80,8 +83,15 @@ class Validator:
                 "Leave the model out (or choose S2V-01), or to animate a picture use /animate.")
         if command is Command.ANIMATE and not has_image:
             raise ValidationError("Attach the image you want to animate (JPG, PNG or WebP).")
-        if command is Command.IMAGE and has_image:
-            raise ValidationError("/image makes a picture from text only; to animate a picture use /animate.")
+        if model.image_role is ImageRole.SOURCE and not has_image:
+            raise ValidationError(T("{model} redraws a picture: attach the image you want it to change.",
+                                    model=model.name))
+        if command is Command.IMAGE and has_image and model.image_role is not ImageRole.SOURCE:
+            # Refused rather than dropping the picture (or switching models behind the member's back).
+            redraw = ", ".join(m.name for m in self._catalog.for_command(command) if m.image_role is ImageRole.SOURCE)
+            raise ValidationError(T("{model} draws from text only, so it cannot use the attached picture. "
+                                    "Leave the model out, or choose one that redraws a picture: {models}. "
+                                    "To animate a picture use /animate.", model=model.name, models=redraw))
         return model
 
     @staticmethod
@@ -112,9 +122,14 @@ def check_options(model: Model, command: Command, raw: Mapping[str, str]) -> dic
     for name, value in raw.items():
         if value is None or str(value).strip() == "":
             continue
+        if name in model.text_options:
+            if text := _check_text_option(name, str(value)):
+                options[name] = text
+            continue
         allowed = model.options.get(name)
         if allowed is None:
-            takes = ", ".join(model.options) if model.options else "none besides the prompt"
+            names = [*model.options, *model.text_options]
+            takes = ", ".join(names) if names else "none besides the prompt"
             raise ValidationError(f"{model.name} has no option “{name}”. Options it takes: {takes}.")
         if name == "camera":
             options[name] = _check_camera(model, str(value))
@@ -129,6 +144,15 @@ def check_options(model: Model, command: Command, raw: Mapping[str, str]) -> dic
     if options.get("resolution") == "1080P" and options.get("duration") == "10":
         raise ValidationError("1080P videos can only be 6 seconds long: choose duration 6 or resolution 768P.")
     return options
+
+
+def _check_text_option(name: str, value: str) -> str:
+    """A free-text option (negative_prompt) under the same limits as the prompt."""
+    text = clean_text(value)
+    if len(text.split()) >= MAX_PROMPT_WORDS or len(text) > MAX_PROMPT_CHARS:
+        raise ValidationError(T("{name} is too long: keep it under {words} words and {chars} characters.",
+                                name=name, words=MAX_PROMPT_WORDS, chars=MAX_PROMPT_CHARS))
+    return text
 
 
 def _check_camera(model: Model, value: str) -> str:

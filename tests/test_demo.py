@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.media import is_mp4, is_png
+from tests.media import image_bytes, is_mp4, is_png
 
 
 def test_piped_demo_saves_a_png_and_an_mp4_and_charges_both(tmp_path):
@@ -57,3 +57,15 @@ def test_a_second_process_on_the_same_data_directory_refuses_to_start_until_the_
     third = subprocess.run([sys.executable, "-m", "adapters.cli", "demo"], input="/quota\n", text=True,
                            capture_output=True, cwd=tmp_path, timeout=60, env=env)
     assert third.returncode == 0, third.stderr
+
+
+def test_console_image_redraws_a_picture_given_by_its_path(tmp_path):
+    (tmp_path / "street.jpg").write_bytes(image_bytes(640, 480, "JPEG"))
+    commands = "/image --image=street.jpg --neg=cars at night\n/quota\n"
+    proc = subprocess.run([sys.executable, "-m", "adapters.cli", "demo"], input=commands, text=True,
+                          capture_output=True, cwd=tmp_path, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[1])})
+    assert proc.returncode == 0, proc.stderr
+    [path] = [Path(p) for p in re.findall(r"is ready: (\S+)", proc.stdout)]
+    assert is_png(path.read_bytes())
+    assert "stable-sd3-i2i" in proc.stdout and "used 1 of 50" in proc.stdout

@@ -92,7 +92,8 @@ class ConsoleAdapter:
                 return False
             if name == "help":
                 say(self._core.help_text("text") + "\nIn the console: /animate PATH [prompt], "
-                    "/video --character=PATH prompt, /quit. "
+                    "/video --character=PATH prompt, /quit.\n"
+                    + str(T("/image --image=PATH prompt redraws that picture.")) + " "
                     + str(T("/fetch N saves result N of /jobs again; /cancel JOB_ID cancels a waiting job.")))
             elif name == "quota":
                 say(quota_text(await self._core.quota(self._user), time.time()))
@@ -138,6 +139,8 @@ class ConsoleAdapter:
         options = dict(parsed.options)
         if (character := options.pop("character", None)) is not None:
             image = await _read(character)
+        if command is Command.IMAGE and (picture := options.pop("image", None)) is not None:
+            image = await _read(picture)  # image to image
         await self._core.submit(GenerationRequest(self._user, {}, command, parsed.prompt, parsed.model,
                                                   options, image))
 

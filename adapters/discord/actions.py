@@ -20,6 +20,7 @@ import discord
 from adapters.discord.attachments import first_image, read_image
 from adapters.discord.buttons import fetch_view
 from adapters.discord.destination import Target
+from adapters.discord.edit import prompt_modal
 from adapters.discord.render import cancelled_embed, clip, jobs_embed, problem_embed
 from bot.catalog import Command
 from bot.commands import GenerationRequest, Requester
@@ -74,7 +75,32 @@ class Actions:
 
     async def reroll(self, interaction: discord.Interaction, job_id: str) -> None:
         async with self._answering(interaction) as target:
-            await self._core.rerun(job_id, self.requester(interaction), target.dump())
+            await self._core.rerun(job_id, self.requester(interaction), target.dump(), request_key=_key(interaction))
+
+    async def open_edit(self, interaction: discord.Interaction, job_id: str) -> None:
+        """The "Edit" button: a form with the prompt to change. It must be the first answer to
+        the click, so nothing is deferred; one database read stays well inside the 3 s."""
+        try:
+            job = await self._core.job(job_id)
+            if job is None:
+                raise UserError(str(T("That job is no longer known to this bot, so it cannot be edited.")))
+            if not job.prompt and job.command is not Command.ANIMATE:
+                raise UserError(str(T("That job is too old to edit: its prompt is no longer kept. "
+                                      "Send the command again.")))
+            await interaction.response.send_modal(prompt_modal(job, str(interaction.locale)))
+        except UserError as err:
+            await self._refuse(interaction, problem_embed(str(err)))
+        except discord.HTTPException as exc:  # the click expired (over 3 s) or Discord refused the form
+            log.warning("discord: could not open the edit form for job %s: %s", job_id, exc)
+        except Exception:
+            log.exception("discord: opening the edit form for job %s failed", job_id)
+            await self._refuse(interaction, problem_embed(APOLOGY, title="Sorry"))
+
+    async def edit(self, interaction: discord.Interaction, job_id: str, prompt: str) -> None:
+        """The submitted Edit form: the job again with `prompt`, charged to who submitted it."""
+        async with self._answering(interaction) as target:
+            await self._core.rerun(job_id, self.requester(interaction), target.dump(), request_key=_key(interaction),
+                                   prompt=prompt)
 
     async def animate_result(self, interaction: discord.Interaction, job_id: str) -> None:
         """The "Animate" button under an image result: that image becomes the first frame."""
@@ -179,6 +205,14 @@ class Actions:
             await self._answer(interaction, problem_embed(APOLOGY, title="Sorry"))
 
     @staticmethod
+    async def _refuse(interaction: discord.Interaction, embed: discord.Embed) -> None:
+        """A private first answer to an interaction that was not deferred."""
+        try:
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+        except discord.HTTPException as exc:
+            log.warning("discord: could not answer user %s: %s", interaction.user.id, exc)
+
+    @staticmethod
     async def _answer(interaction: discord.Interaction, embed: discord.Embed, **fields: Any) -> None:
         """Fill in the deferred (private) response."""
         try:
@@ -195,6 +229,11 @@ def _said(err: UserError, language: str) -> str:
     """The refusal in the member's language, where the core worded it as a Text."""
     message = err.args[0] if err.args else ""
     return render(message, language) if isinstance(message, Text) else str(err)
+
+
+def _key(interaction: discord.Interaction) -> str:
+    # One click or one submitted form is one job, however often the event reaches us.
+    return f"discord:interaction:{interaction.id}"
 
 
 def _describe(interaction: discord.Interaction) -> str:

@@ -1,4 +1,4 @@
-"""The buttons under a result: re-roll, and animate (under images).
+"""The buttons under a result: re-roll, edit (the prompt, in a modal), and animate (under images).
 
 They are dynamic items: discord.py routes any click whose custom id matches the template,
 whichever process posted the message, so the buttons keep working after a restart without
@@ -15,8 +15,8 @@ from bot.catalog import Command
 from bot.i18n import T
 from bot.jobs.model import Job
 
-__all__ = ["RerollButton", "AnimateButton", "CancelButton", "FetchButton", "result_view", "status_view",
-           "fetch_view", "ButtonActions"]
+__all__ = ["RerollButton", "EditButton", "AnimateButton", "CancelButton", "FetchButton", "result_view",
+           "status_view", "fetch_view", "ButtonActions"]
 
 _JOB = r"(?P<job>[A-Za-z0-9_-]{1,64})"
 
@@ -29,6 +29,7 @@ class ButtonActions(Protocol):
     async def cancel(self, interaction: discord.Interaction, job_id: str) -> None: ...
 
     async def fetch(self, interaction: discord.Interaction, job_id: str) -> None: ...
+    async def open_edit(self, interaction: discord.Interaction, job_id: str) -> None: ...
 
 
 def _actions(interaction: discord.Interaction) -> ButtonActions:
@@ -48,6 +49,21 @@ class RerollButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"r
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await _actions(interaction).reroll(interaction, self.job_id)
+
+
+class EditButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"reelbot:edit:{_JOB}"):
+    def __init__(self, job_id: str) -> None:
+        super().__init__(discord.ui.Button(label=str(T("Edit")), emoji="✏️", style=discord.ButtonStyle.secondary,
+                                           custom_id=f"reelbot:edit:{job_id}"))
+        self.job_id = job_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: Any, /) -> EditButton:
+        return cls(match["job"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _actions(interaction).open_edit(interaction, self.job_id)
 
 
 class AnimateButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"reelbot:animate:{_JOB}"):
@@ -121,4 +137,5 @@ def result_view(job: Job, *, attached: bool) -> discord.ui.View:
     view.add_item(RerollButton(job.id))
     if job.command is Command.IMAGE and attached:
         view.add_item(AnimateButton(job.id))
+    view.add_item(EditButton(job.id))  # last, so the first two keep their places
     return view

@@ -8,7 +8,8 @@ import discord
 from discord import app_commands
 
 from adapters.discord.actions import APOLOGY, Actions
-from adapters.discord.buttons import AnimateButton, CancelButton, FetchButton, RerollButton
+from adapters.discord.buttons import AnimateButton, CancelButton, EditButton, FetchButton, RerollButton
+from adapters.discord.edit import edited_job, submitted_prompt
 from adapters.discord.render import NO_PINGS, problem_embed
 
 __all__ = ["ReelbotClient", "ShardedReelbotClient", "make_client", "INTENTS"]
@@ -47,7 +48,14 @@ class _Reelbot:
         self.tree.on_error = self._on_app_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(RerollButton, AnimateButton, CancelButton, FetchButton)  # type: ignore[attr-defined]
+        self.add_dynamic_items(RerollButton, AnimateButton, EditButton, CancelButton,  # type: ignore[attr-defined]
+                               FetchButton)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A submitted Edit modal (the buttons and commands are routed by discord.py itself)."""
+        job_id = edited_job(interaction)
+        if job_id is not None:
+            await self.actions.edit(interaction, job_id, submitted_prompt(interaction.data or {}))
 
     async def _on_app_command_error(self, interaction: discord.Interaction,
                                     error: app_commands.AppCommandError) -> None:

@@ -95,11 +95,14 @@ def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: 
 
     @app_commands.command(name="image", description="Make an image from a text prompt")
     @app_commands.describe(prompt="What the image shows", model="Which model draws it (type to search)",
-                           aspect_ratio="Shape of the image, e.g. 16:9 (depends on the model)")
+                           aspect_ratio="Shape of the image, e.g. 16:9 (depends on the model)",
+                           image=str(T("A picture to redraw (JPG, PNG or WebP; uses an image-to-image model)")),
+                           negative_prompt=str(T("What the image should not show (image-to-image models)")))
     async def image(interaction: discord.Interaction, prompt: Prompt, model: str | None = None,
-                    aspect_ratio: str | None = None) -> None:
-        await actions.generate(interaction, Command.IMAGE, prompt=prompt, model=model,
-                               options={"aspect_ratio": aspect_ratio})
+                    aspect_ratio: str | None = None, image: discord.Attachment | None = None,
+                    negative_prompt: Prompt | None = None) -> None:
+        await actions.generate(interaction, Command.IMAGE, prompt=prompt, model=model, image=image,
+                               options={"aspect_ratio": aspect_ratio, "negative_prompt": negative_prompt})
 
     @image.autocomplete("model")
     async def _image_model(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -56,7 +56,7 @@ class TelegramAdapter:
         self._redactor.install()  # before PTB logs its first URL
         self._app = _build_application(config, flood_gate or FloodGate(per_second=config.sends_per_second))
         self._board = StatusBoard(self._app.bot, interval=config.edit_interval, clock=clock)
-        self.messenger = TelegramMessenger(self._app.bot, self._board, config)
+        self.messenger = TelegramMessenger(self._app.bot, self._board, config, posts=core.posts)
         core.register("telegram", self.messenger)
         Handlers(core, config, self.messenger).install(self._app)
         self.intake = Intake(self._app, core.inbox)

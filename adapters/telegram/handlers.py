@@ -54,6 +54,7 @@ ANIMATE_HOW = ("Send /animate as the caption of a photo, or reply with /animate 
                "a photo or an image file.")
 OOPS = "Sorry, something went wrong on our side. Please try again."
 WORKING = "Working on it…"
+EDIT = "edit"  # a text reply to a result: handled like a command of that name
 ANSWER_LIMIT = 200  # characters in a callback query's answer
 
 
@@ -87,9 +88,16 @@ class Handlers:
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
-        parsed = parse_command(message.text or message.caption or "", context.bot.username)
-        if parsed is None or message.from_user is None:
+        if message.from_user is None:
             return
+        parsed = parse_command(message.text or message.caption or "", context.bot.username)
+        edited_job = None
+        if parsed is None:
+            # Not a command: a text reply to one of our results re-runs it with that text.
+            edited_job = await self._replied_result(message, context.bot.id)
+            if edited_job is None:
+                return
+            parsed = (EDIT, message.text or "")
         name, rest = parsed
         requester = self._requester(message.from_user, message.chat)
         self._admin.saw(message)
@@ -101,7 +109,10 @@ class Handlers:
         # Names the job after this update and message, so handling it twice makes one job.
         key = f"telegram:update:{update.update_id}:{message.chat_id}:{message.message_id}"
         try:
-            if name in _GENERATE:
+            if edited_job is not None:
+                await self._core.rerun(edited_job, requester, Where.answering(message).stored(), request_key=key,
+                                       prompt=rest)
+            elif name in _GENERATE:
                 await self._generate(message, _GENERATE[name], rest, requester, key)
             elif name in ("start", "help"):
                 await _reply(message, render.help_message(self._core.help_text("text"), context.bot.username))
@@ -123,14 +134,21 @@ class Handlers:
             log.exception("/%s from user %s failed", name, requester.user_id)
             await _reply(message, render.refusal(OOPS))
 
+    async def _replied_result(self, message: Message, bot_id: int) -> str | None:
+        """The job whose result `message` replies to with text, or None (not a reply to one of
+        our results; a reply with a photo or a file is not a new prompt)."""
+        replied = message.reply_to_message
+        if (replied is None or not message.text or replied.from_user is None
+                or replied.from_user.id != bot_id):
+            return None
+        return await self._core.posts.job_for("telegram", str(message.chat_id), str(replied.message_id))
+
     async def _generate(self, message: Message, command: Command, text: str, requester: Requester,
                         key: str) -> None:
         parsed = parse(text)
-        # /image takes no picture; the others take the one attached or replied to. Only
-        # /animate needs one: for /video any other file is just not a character image.
-        source = None
-        if command is not Command.IMAGE:
-            source = image_for(message, strict=command is Command.ANIMATE)
+        # Each takes the picture attached or replied to (/image redraws it with an image-to-image
+        # model). Only /animate needs one: for the others any other file is just not a picture to use.
+        source = image_for(message, strict=command is Command.ANIMATE)
         if command is Command.ANIMATE and source is None:
             raise UserError(ANIMATE_HOW)
         image = await download_image(source) if source is not None else None

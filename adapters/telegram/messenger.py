@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot
+from telegram import Bot, Message
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
@@ -24,6 +24,7 @@ from adapters.telegram.status import StatusBoard
 from bot.commands import Destination, Ticket
 from bot.jobs.model import Job
 from bot.ports import Progress, Result
+from bot.store.posts import Posts
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,9 @@ class AdapterStopped(RuntimeError):
 
 
 class TelegramMessenger:
-    def __init__(self, bot: Bot, board: StatusBoard, config: TelegramConfig):
+    def __init__(self, bot: Bot, board: StatusBoard, config: TelegramConfig, *, posts: Posts | None = None):
         self._bot, self._board, self._config = bot, board, config
+        self._posts = posts  # which message shows which job: a reply to a result re-runs it
         self._closed = False
 
     def close(self) -> None:
@@ -77,13 +79,24 @@ class TelegramMessenger:
     async def deliver(self, job: Job, result: Result) -> None:
         self._check_open()
         where = Where.of(job)
-        await reaching(where, lambda there: send_result(
+        posted = await reaching(where, lambda there: send_result(
             self._bot, job, result, where=there, upload_limit=self.upload_limit(job),
             read_timeout=self._config.media_read_timeout))
+        await self._remember(job, posted)
         if where.status_id is not None:
             # Without wait=True this only queues the edit: once the result is posted, the job
             # must be recorded as delivered at once, or a restart in between would post it twice.
             await self._board.show(where.chat_id, where.status_id, render.done(job, result), final=True)
+
+    async def _remember(self, job: Job, posted: Message) -> None:
+        """Record the result message, so that a reply to it re-runs the job. Never raises: the
+        result is posted, and raising would make the core post it again."""
+        if self._posts is None:
+            return
+        try:
+            await self._posts.remember("telegram", str(posted.chat_id), str(posted.message_id), job.id)
+        except Exception:
+            log.exception("job %s: could not record its result message; replies to it will not re-run it", job.id)
 
     async def fail(self, job: Job, reason: str) -> None:
         self._check_open()

@@ -112,8 +112,15 @@ _TELEGRAM_JOBS_HELP = T("• ✖ Cancel under a waiting job's status message giv
                         "/jobs has 📥 buttons to get a result again.")
 
 
+_REPLY_HELP = T("• /image as the caption of a photo (or as a reply to one) redraws that picture "
+                "(image-to-image models).\n"
+                "• Reply to a result with new text to make it again with that prompt: same model, options and "
+                "picture, charged as a new job.")
+
+
 def help_message(core_help: str, username: str) -> str:
-    return esc(core_help + "\n" + _TELEGRAM_HELP.format(username=username) + "\n" + str(_TELEGRAM_JOBS_HELP))
+    return esc(core_help + "\n" + _TELEGRAM_HELP.format(username=username) + "\n" + str(_TELEGRAM_JOBS_HELP)
+               + "\n" + str(_REPLY_HELP))
 
 
 def cancel_button(job: Job) -> InlineKeyboardMarkup:

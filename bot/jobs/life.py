@@ -137,10 +137,10 @@ class JobLife:
             await asyncio.sleep(wait)
 
     async def _payload(self, job: Job, model: Model) -> dict:
+        image = await self._ctx.store.image(job.id) if job.has_image else None
         if model.output == "video":
-            image = await self._ctx.store.image(job.id) if job.has_image else None
             return video_payload(job, model, image)
-        return image_payload(job, model)
+        return image_payload(job, model, image)
 
     async def _send(self, job: Job, model: Model, payload: dict) -> Job | None:
         """The one place a paid call is made. Holds a request slot, which it releases."""

@@ -42,7 +42,8 @@ def video_payload(job: Job, model: Model, image: tuple[str, bytes] | None) -> di
     return payload
 
 
-def image_payload(job: Job, model: Model) -> dict[str, Any]:
+def image_payload(job: Job, model: Model, image: tuple[str, bytes] | None = None) -> dict[str, Any]:
+    """`image`: the picture an image-to-image model redraws (its `image` field)."""
     if model.endpoint is Endpoint.MINIMAX_IMAGE:
         return {"model": model.name, "prompt": job.prompt,
                 "aspect_ratio": job.options.get("aspect_ratio", "1:1"),
@@ -50,4 +51,9 @@ def image_payload(job: Job, model: Model) -> dict[str, Any]:
     payload = {"model": model.name, "prompt": job.prompt}
     if "aspect_ratio" in job.options:
         payload["aspect_ratio"] = job.options["aspect_ratio"]
+    if "negative_prompt" in job.options:
+        payload["negative_prompt"] = job.options["negative_prompt"]
+    if model.image_role is ImageRole.SOURCE and image is not None:
+        # The interface takes a file, a URL or a data URL; the bytes go inline, as for video.
+        payload["image"] = data_url(*image)
     return payload

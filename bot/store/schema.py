@@ -163,6 +163,19 @@ MIGRATIONS: list[str] = [
     CREATE INDEX jobs_leases ON jobs(lease_until)
         WHERE state IN ('queued', 'submitting', 'running', 'ready') OR (state = 'failed' AND notified = 0)
     """,
+    # 7: result messages and the jobs they show, so that a Telegram reply to a result can
+    # re-run that job. Self-contained: it touches no other table.
+    """
+    CREATE TABLE posts (
+        platform   TEXT NOT NULL,
+        chat_id    TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        job_id     TEXT NOT NULL,
+        at         REAL NOT NULL,
+        PRIMARY KEY (platform, chat_id, message_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX posts_by_age ON posts(at)
+    """,
 ]
 
 _POSTGRES_ONLY: dict[int, str] = {}

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import io
 import socket
 
 import httpx
 import pytest
+from PIL import Image
 
 from bot.ai302.client import Ai302Client, Timeouts
 from bot.ai302.translate import read_json
@@ -203,3 +205,39 @@ async def test_queued_faults_apply_to_the_next_calls_only(client, simulator):
         with pytest.raises(RetryLater):
             await client.submit_video({"model": "T2V-01", "prompt": "x"})
     assert await client.submit_video({"model": "T2V-01", "prompt": "x"})
+
+
+def _data_url(data: bytes, mime: str = "image/png") -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+async def test_an_i2i_model_redraws_the_picture_it_is_sent_keeping_its_shape(client, simulator):
+    url = await client.unified_image({"model": "stable-sd3.5-large-i2i", "prompt": "in ink", "negative_prompt": "red",
+                                      "image": _data_url(image_bytes(900, 600))})
+    async with httpx.AsyncClient() as http:
+        data = (await http.get(url)).content
+    with Image.open(io.BytesIO(data)) as img:
+        assert img.size == (512, 341)
+    assert [b["model"] for b in simulator.billed] == ["stable-sd3.5-large-i2i"]
+
+
+@pytest.mark.parametrize("payload, words", [
+    ({"model": "stable-sd3-i2i", "prompt": "in ink"}, "image parameter is required"),
+    ({"model": "stable-sd3-i2i", "prompt": "in ink", "image": "data:image/png;base64,bm90IGFuIGltYWdl"},
+     "must be a file"),
+    ({"model": "302ai-kolors-i2i", "prompt": "in ink", "aspect_ratio": "16:9"}, "image parameter is required"),
+    ({"model": "flux-dev-i2i", "prompt": "in ink"}, "not supported"),
+])
+async def test_what_the_unified_interface_refuses_from_i2i_models_is_bad_parameters(client, simulator, payload, words):
+    with pytest.raises(BadParameters) as info:
+        await client.unified_image(payload)
+    assert info.value.status == 422 and words in str(info.value)
+    assert simulator.billed == []
+
+
+async def test_an_i2i_model_refuses_an_aspect_ratio(client, simulator):
+    with pytest.raises(BadParameters) as info:
+        await client.unified_image({"model": "302ai-kolors-i2i", "prompt": "in ink", "aspect_ratio": "16:9",
+                                    "image": _data_url(image_bytes(640, 480))})
+    assert "aspect_ratio parameter is not supported" in str(info.value)
+    assert simulator.billed == []

@@ -53,6 +53,20 @@ async def test_retention_clears_tokens_images_and_old_prompts_but_never_the_ledg
     assert await ledger_balances(core)
 
 
+async def test_the_record_of_a_result_message_goes_with_the_prompts(make_core):
+    now = [time.time()]
+    core = await make_core(clock=lambda: now[0], keep_days=30)
+    await core.posts.remember("telegram", "-100", "7", "job1")
+
+    now[0] += 29 * 86400
+    assert (await core.retention.sweep())["posts"] == 0
+    assert await core.posts.job_for("telegram", "-100", "7") == "job1"
+
+    now[0] += 2 * 86400
+    assert (await core.retention.sweep())["posts"] == 1
+    assert await core.posts.job_for("telegram", "-100", "7") is None
+
+
 async def test_a_backup_taken_under_load_opens_and_passes_the_integrity_check(make_core, tmp_path):
     core = await make_core(daily_credits=10_000, max_in_flight=10_000)
     core.register("test", RecordingMessenger())

@@ -70,7 +70,7 @@ class UserOption:
 class FakeInteraction:
     id: int
     token: str
-    type: int  # 2 command, 3 component, 4 autocomplete
+    type: int  # 2 command, 3 component, 4 autocomplete, 5 modal submit
     created_at: float  # on the test's clock: the token's lifetime
     received_at: float  # monotonic: the 3-second deadline
     upload_limit: int
@@ -80,6 +80,7 @@ class FakeInteraction:
     source_message: FakeMessage | None = None  # the message a clicked button is on
     response_type: int | None = None
     choices: list[dict[str, Any]] | None = None
+    modal: dict[str, Any] | None = None  # the form the bot answered with (callback type 9)
     original: FakeMessage | None = None
     followups: list[FakeMessage] = field(default_factory=list)
 
@@ -231,6 +232,28 @@ class FakeDiscord:
             raise AssertionError(f"message {message.id} has no button {custom_id!r}: {message.custom_ids()}")
         data = {"custom_id": custom_id, "component_type": 2}
         return await self._interact(3, data, user, message.guild_id, None, source=message)
+
+    async def submit_modal(self, opened: FakeInteraction, values: Mapping[str, str], *,
+                           user: str = "alice") -> FakeInteraction:
+        """The member fills in and submits the form the bot opened in answer to `opened`;
+        checked against the form's own limits, as Discord's client does."""
+        modal = opened.modal
+        if modal is None:
+            raise AssertionError(f"interaction {opened.id} was not answered with a modal")
+        inputs = {c["custom_id"]: c for c in _text_inputs(modal["components"])}
+        if set(values) - set(inputs):
+            raise AssertionError(f"the modal has no field(s) {sorted(set(values) - set(inputs))}")
+        rows = []
+        for custom_id, field_ in inputs.items():
+            value = values.get(custom_id, field_.get("value", ""))
+            if field_.get("required", True) and not value:
+                raise AssertionError(f"field {custom_id} is required")
+            if value and not field_.get("min_length", 0) <= len(value) <= field_.get("max_length", 4000):
+                raise AssertionError(f"field {custom_id}: {len(value)} characters is outside "
+                                     f"{field_.get('min_length', 0)}..{field_.get('max_length', 4000)}")
+            rows.append({"type": 1, "components": [{"type": 4, "custom_id": custom_id, "value": value}]})
+        data = {"custom_id": modal["custom_id"], "components": rows}
+        return await self._interact(5, data, user, opened.guild_id, None, source=opened.source_message)
 
     async def autocomplete(self, name: str, focused: str, *, user: str = "alice",
                            **options: Any) -> list[dict[str, Any]]:
@@ -495,6 +518,9 @@ class FakeDiscord:
             message = self._new_message(interaction, flags)
             self._apply(message, data, files, interaction.upload_limit)
             interaction.original = message
+        elif kind == 9 and interaction.type in (2, 3):
+            self._check_modal(data)
+            interaction.modal = data
         elif kind in (6, 7) and interaction.source_message is not None:
             interaction.original = message = interaction.source_message
             if kind == 7:
@@ -512,6 +538,25 @@ class FakeDiscord:
             answer["interaction"]["response_message_id"] = str(message.id)
             answer["resource"] = {"type": kind, "message": message.payload()}
         return answer
+
+    def _check_modal(self, data: Mapping[str, Any]) -> None:
+        """Discord's limits for a modal (it refuses the whole response otherwise)."""
+        problems = []
+        if not 1 <= len(data.get("title") or "") <= 45:
+            problems.append("modal title must be 1-45 characters")
+        if not 1 <= len(data.get("custom_id") or "") <= 100:
+            problems.append("modal custom_id must be 1-100 characters")
+        inputs = list(_text_inputs(data.get("components") or []))
+        if not 1 <= len(inputs) <= 5:
+            problems.append("a modal holds 1-5 text inputs")
+        for field_ in inputs:
+            low, high = field_.get("min_length", 0), field_.get("max_length", 4000)
+            if not (0 <= low <= high <= 4000 and len(field_.get("value") or "") <= high
+                    and 1 <= len(field_.get("label") or "") <= 45):
+                problems.append(f"text input {field_.get('custom_id')} breaks Discord's limits: {field_}")
+        if problems:
+            self.problems.extend(problems)
+            raise DiscordError(400, 50035, "Invalid Form Body")
 
     async def _followup(self, token: str, *, body: Any, files: list[FakeFile],
                         query: Mapping[str, str]) -> dict[str, Any]:
@@ -636,3 +681,15 @@ class FakeDiscord:
         if file is None:
             return web.Response(status=404)
         return web.Response(body=file.data, content_type=file.content_type or "application/octet-stream")
+
+
+def _text_inputs(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The text inputs (type 4) of a modal, in action rows (type 1) or labels (type 18)."""
+    found = []
+    for component in components:
+        if component.get("type") == 4:
+            found.append(component)
+        found += _text_inputs(component.get("components") or [])
+        if isinstance(component.get("component"), dict):
+            found += _text_inputs([component["component"]])
+    return found

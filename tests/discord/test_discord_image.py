@@ -35,9 +35,9 @@ async def test_the_image_result_carries_reroll_and_animate_buttons(start_bot, fa
 
     result = await fake_discord.result_of(await fake_discord.invoke("image", prompt="a lighthouse at dusk"))
 
-    [reroll, animate] = result.custom_ids()
+    [reroll, animate, edit] = result.custom_ids()
     assert reroll.startswith("reelbot:reroll:")
-    assert animate == reroll.replace("reroll", "animate")
+    assert animate == reroll.replace("reroll", "animate") and edit == reroll.replace("reroll", "edit")
 
 
 async def test_a_prompt_with_everyone_and_mentions_pings_nobody_but_the_requester(start_bot, fake_discord):
@@ -62,7 +62,7 @@ async def test_a_result_over_the_interactions_upload_limit_is_posted_as_a_link(s
 
     assert result.files == []
     assert f"{simulator.base_url}/files/" in result.content
-    assert [c.split(":")[1] for c in result.custom_ids()] == ["reroll"]  # nothing attached to animate
+    assert [c.split(":")[1] for c in result.custom_ids()] == ["reroll", "edit"]  # nothing attached to animate
 
 
 async def test_an_upload_discord_refuses_as_too_large_is_sent_again_as_a_link(start_bot, fake_discord, simulator):

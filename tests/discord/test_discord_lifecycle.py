@@ -30,7 +30,7 @@ async def test_a_job_finishing_after_the_token_expired_is_posted_in_the_channel_
     assert message.content.startswith(f"<@{alice}>")
     assert fake_discord.pings(message) == {f"user:{alice}"}
     assert is_mp4(message.files[0].data)
-    assert [c.split(":")[1] for c in message.custom_ids()] == ["reroll"]
+    assert [c.split(":")[1] for c in message.custom_ids()] == ["reroll", "edit"]
     assert interaction.followups == []
 
 

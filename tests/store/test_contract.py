@@ -11,6 +11,7 @@ import pytest
 from bot.errors import LeaseLost, QuotaExceeded
 from bot.jobs.model import JobState
 from bot.store.leases import LeaseStore
+from bot.store.posts import Posts
 from tests.conftest import RecordingMessenger
 from bot.commands import Requester
 from tests.core.helpers import ALICE, BOB, ledger_balances, request
@@ -162,3 +163,11 @@ async def test_a_front_stores_jobs_that_a_worker_beside_it_runs(make_core, backe
     await worker.wait_idle()
     assert sorted(job for job, _ in messenger.delivered) == sorted(t.job_id for t in tickets)
     assert await ledger_balances(worker)
+
+
+async def test_a_result_message_names_its_job_until_it_is_posted_again(core):
+    posts = Posts(core._store.db)
+    await posts.remember("telegram", "-100", "7", "job-a")
+    await posts.remember("telegram", "-100", "7", "job-b")  # the same message shows another job now
+    assert await posts.job_for("telegram", "-100", "7") == "job-b"
+    assert await posts.job_for("telegram", "-100", "8") is None

@@ -55,6 +55,9 @@ _VIDEO_MODELS = {"T2V-01", "T2V-01-Director", "I2V-01", "I2V-01-live", "I2V-01-D
                  "MiniMax-Hailuo-02"}
 _FIRST_FRAME_MODELS = {"I2V-01", "I2V-01-live", "I2V-01-Director"}
 _MINIMAX_RATIOS = {"1:1", "16:9", "4:3", "3:2", "2:3", "3:4", "9:16", "21:9"}
+# The unified interface's image-to-image models: `image` required, `aspect_ratio` not supported.
+_I2I_MODELS = {"stable-sd3-i2i", "stable-sd3.5-medium-i2i", "stable-sd3.5-large-i2i", "stable-sd3-turbo-i2i",
+               "302ai-kolors-i2i"}
 
 
 def _envelope(status: int, code: int, message: str) -> web.Response:
@@ -342,11 +345,16 @@ class Simulator:
         prompt, model = body.get("prompt"), body.get("model")
         if not isinstance(prompt, str) or not prompt.strip() or not isinstance(model, str) or not model:
             return _envelope(422, -10002, "prompt and model are required")
-        if not model.endswith("-t2i"):
+        if not model.endswith("-t2i") and model not in _I2I_MODELS:
             return _envelope(422, -10002, f"model {model} is not supported")
+        size = size_for_ratio(body.get("aspect_ratio"))
+        if model in _I2I_MODELS:
+            if (problem := _i2i_problem(body)) is not None:
+                return _envelope(422, -10002, problem)
+            size = _size_of(body["image"]) or size  # the redrawn picture keeps the source's shape
         await asyncio.sleep(self.config.image_seconds)
         image_id = f"{next(self._ids):x}"
-        png = png_for(prompt, size_for_ratio(body.get("aspect_ratio")))
+        png = png_for(prompt, size)
         url = self._serve(request, f"{image_id}.png", png, "image/png")
         self._bill("image", body, image_id)
         return await self._after_accept(fault, web.json_response(
@@ -407,6 +415,32 @@ def _video_problem(body: dict[str, Any]) -> str | None:
         if not first and not prompt.strip():
             return "prompt is required"
     return None
+
+
+def _i2i_problem(body: dict[str, Any]) -> str | None:
+    """What the unified interface refuses from an image-to-image model, or None. The model
+    table says the image is required and aspect_ratio unsupported; sending one is refused here
+    so that the bot is caught sending it."""
+    image = body.get("image")
+    if not image:
+        return "the image parameter is required for this model"
+    if image != "<file>" and not _valid_image_ref(image):  # "<file>": a multipart upload
+        return "image must be a file, an http(s) URL or a data:image base64 string"
+    if "aspect_ratio" in body:
+        return "the aspect_ratio parameter is not supported for image-to-image models"
+    return None
+
+
+def _size_of(ref: Any) -> tuple[int, int] | None:
+    """The pixel size of a data URL's image, scaled to at most 512 px (like the other results); None for a
+    URL or a file."""
+    match = re.match(r"data:image/[a-z]+;base64,", ref) if isinstance(ref, str) else None
+    if match is None:
+        return None
+    with Image.open(io.BytesIO(base64.b64decode(ref[match.end():]))) as img:
+        width, height = img.size
+    scale = min(1.0, 512 / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def _valid_image_ref(ref: Any) -> bool:
