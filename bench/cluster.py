@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.failover import all_at_302ai, counts_by, takeover  # noqa: E402
 from bench.simproc import start_simulator  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.store.audit import ledger_problems  # noqa: E402
@@ -92,25 +93,18 @@ async def failover(pg: PgCluster, sim: str, videos: int, workers: int, lease: fl
     try:
         # kill when every video is at 302.AI (running): a kill during a paid call would end
         # those jobs as "unconfirmed" refunds, which bench/soak.py covers
-        while (await db.fetchone("SELECT COUNT(*) AS n FROM jobs WHERE state IN ('queued', 'submitting')"))["n"]:
-            await asyncio.sleep(0.1)
+        await all_at_302ai(db)
         victim = procs[0]
         victim.send_signal(signal.SIGKILL)
         killed = time.monotonic()
         await victim.wait()
-        orphans = await _unfinished_of(db, "w0")
+        orphans, claimed, ended = await takeover(db, "w0", killed)
         print(f"failover: {accepted} videos accepted over {workers} workers; worker w0 SIGKILLed "
               f"with {orphans} unfinished jobs")
-        while await _unfinished_of(db, "w0"):
-            await asyncio.sleep(0.1)
-        print(f"  all of them claimed by live workers {time.monotonic() - killed:.1f} s after the kill "
+        print(f"  all of them claimed by live workers {claimed:.1f} s after the kill "
               f"(lease {lease:.0f} s; target lease + 5 s)")
-        while (await db.fetchone("SELECT COUNT(*) AS n FROM jobs WHERE state NOT IN ('delivered', 'failed') "
-                                 "OR notified = 0"))["n"]:
-            await asyncio.sleep(0.5)
-        print(f"  every job ended {time.monotonic() - killed:.1f} s after the kill")
-        states = Counter(r["state"] for r in await db.fetchall("SELECT state FROM jobs"))
-        owners = Counter(r["owner"] for r in await db.fetchall("SELECT owner FROM jobs"))
+        print(f"  every job ended {ended:.1f} s after the kill")
+        states, owners = await counts_by(db, "state"), await counts_by(db, "owner")
         problems = await ledger_problems(db)
     finally:
         await opened.close()
@@ -119,18 +113,11 @@ async def failover(pg: PgCluster, sim: str, videos: int, workers: int, lease: fl
     with urllib.request.urlopen(f"{sim}/_sim/billing") as reply:  # loopback: the simulator
         billed = json.load(reply)
     per_prompt = Counter(b["prompt"] for b in billed if b["kind"] == "video")  # the intake made images
-    print(f"  jobs by state: {dict(states)}; last owners: {dict(owners)}")
+    print(f"  jobs by state: {states}; last owners: {owners}")
     print(f"  posts: {len(posts)} jobs posted, {sum(1 for n in posts.values() if n > 1)} posted twice")
     print(f"  302.AI billed {sum(per_prompt.values())} calls for {len(per_prompt)} prompts; "
           f"{sum(1 for n in per_prompt.values() if n > 1)} prompts billed twice")
     print(f"  ledger problems: {len(problems)}{' ' + str(problems[:3]) if problems else ''}")
-
-
-async def _unfinished_of(db, owner: str) -> int:
-    row = await db.fetchone("SELECT COUNT(*) AS n FROM jobs WHERE owner = ? AND (state IN "
-                            "('queued', 'submitting', 'running', 'ready') OR (state = 'failed' AND notified = 0))",
-                            (owner,))
-    return row["n"]
 
 
 async def main() -> None:

@@ -33,7 +33,9 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.failover import all_at_302ai, counts_by, takeover  # noqa: E402
 from bench.simproc import start_simulator  # noqa: E402
+from bench.telegram_bench import queued_waits  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.store.audit import ledger_problems  # noqa: E402
 from bot.store.opening import open_store  # noqa: E402
@@ -105,22 +107,6 @@ async def offer(fake: FakeBotApi, command: str, count: int, rate: float, first_u
     return sent
 
 
-async def replies(fake: FakeBotApi, sent: list[tuple[dict, float]], timeout: float = 120) -> list[float]:
-    waits, pending, deadline = [], list(sent), time.perf_counter() + timeout
-    while pending and time.perf_counter() < deadline:
-        still = []
-        for message, at in pending:
-            reply = fake.reply_with(message, "text")
-            if reply is None:
-                still.append((message, at))
-            else:
-                waits.append(fake.reply_clock.get((reply["chat"]["id"], reply["message_id"]), time.perf_counter()) - at)
-        pending = still
-        if pending:
-            await asyncio.sleep(0.05)
-    return sorted(waits)
-
-
 async def intake(pg: PgCluster, sim: str, n: int, count: int, rate: float) -> None:
     fake = BalancedBotApi(TOKEN)
     await fake.start()
@@ -131,7 +117,7 @@ async def intake(pg: PgCluster, sim: str, n: int, count: int, rate: float) -> No
         began = time.perf_counter()
         sent = await offer(fake, "image", count, rate, 10_000)
         offered = time.perf_counter() - began
-        waits = await replies(fake, sent)
+        waits = await queued_waits(fake, sent)
     finally:
         for proc in procs:
             await proc.stop()
@@ -155,23 +141,15 @@ async def failover(pg: PgCluster, sim: str, n: int, videos: int, lease: float) -
     db = opened.db
     try:
         sent = await offer(fake, "video", videos, 200.0, 50_000)
-        await replies(fake, sent)
-        while (await db.fetchone("SELECT COUNT(*) AS n FROM jobs WHERE state IN ('queued', 'submitting')"))["n"]:
-            await asyncio.sleep(0.1)
+        await queued_waits(fake, sent)
+        await all_at_302ai(db)
         victim = procs[0]
         victim._proc.send_signal(signal.SIGKILL)
         killed = time.monotonic()
         await victim._proc.wait()
         fake.ports = fake.ports[1:]
-        orphans = await _unfinished_of(db, "w0")
-        while await _unfinished_of(db, "w0"):
-            await asyncio.sleep(0.1)
-        claimed = time.monotonic() - killed
-        while (await db.fetchone("SELECT COUNT(*) AS n FROM jobs WHERE state NOT IN ('delivered', 'failed') "
-                                 "OR notified = 0"))["n"]:
-            await asyncio.sleep(0.5)
-        ended = time.monotonic() - killed
-        states = Counter(r["state"] for r in await db.fetchall("SELECT state FROM jobs"))
+        orphans, claimed, ended = await takeover(db, "w0", killed)
+        states = await counts_by(db, "state")
         problems = await ledger_problems(db)
     finally:
         await opened.close()
@@ -184,16 +162,9 @@ async def failover(pg: PgCluster, sim: str, n: int, videos: int, lease: float) -
         billed = Counter(b["prompt"] for b in json.load(reply) if b["kind"] == "video")
     print(f"failover, {n} processes: {videos} videos; w0 SIGKILLed with {orphans} unfinished jobs; claimed by "
           f"the others {claimed:.1f} s later (lease {lease:g} s); all ended {ended:.1f} s after the kill")
-    print(f"  jobs by state {dict(states)}; members with a result: {len(results)}, with two or more: "
+    print(f"  jobs by state {states}; members with a result: {len(results)}, with two or more: "
           f"{sum(1 for c in results.values() if c > 1)}; 302.AI billed {sum(billed.values())} videos, "
           f"{sum(1 for c in billed.values() if c > 1)} twice; ledger problems: {len(problems)}")
-
-
-async def _unfinished_of(db, owner: str) -> int:
-    row = await db.fetchone("SELECT COUNT(*) AS n FROM jobs WHERE owner = ? AND (state IN "
-                            "('queued', 'submitting', 'running', 'ready') OR (state = 'failed' AND notified = 0))",
-                            (owner,))
-    return row["n"]
 
 
 async def main() -> None:

@@ -57,23 +57,9 @@ async def one_rate(sim: str, rate: int, seconds: float, sends: float, private: b
             message = await fake.send_text(member, chat, f"/image@{fake.username} a fox, take {i}")
             sent.append((message, time.perf_counter()))
         offered = time.perf_counter() - started
-        waits: list[float] = []
-        deadline = time.perf_counter() + 120
-        pending = list(sent)
-        while pending and time.perf_counter() < deadline:
-            still = []
-            for message, at in pending:
-                reply = fake.reply_with(message, "text")
-                if reply is None:
-                    still.append((message, at))
-                else:
-                    waits.append(reply_time(fake, reply) - at)
-            pending = still
-            if pending:
-                await asyncio.sleep(0.05)
+        waits = await queued_waits(fake, sent)
         done = time.perf_counter() - started
         jobs = (await core._store.db.fetchone("SELECT COUNT(*) AS n FROM jobs"))["n"]
-        waits.sort()
         p = (lambda q: waits[min(len(waits) - 1, int(q * len(waits)))] if waits else float("nan"))
         where = "private chats" if private else "50 groups"
         print(f"{where}, offered {rate}/s for {seconds:g} s ({total} commands in {offered:.1f} s), sends {sends:g}/s: "
@@ -83,6 +69,24 @@ async def one_rate(sim: str, rate: int, seconds: float, sends: float, private: b
         await adapter.stop()
         await core.stop()
     await fake.close()
+
+
+async def queued_waits(fake: FakeBotApi, sent: list[tuple[dict, float]], timeout: float = 120) -> list[float]:
+    """Seconds from each command to the bot's text reply to it ("Queued"), sorted; commands
+    still unanswered after `timeout` are left out."""
+    waits, pending, deadline = [], list(sent), time.perf_counter() + timeout
+    while pending and time.perf_counter() < deadline:
+        still = []
+        for message, at in pending:
+            reply = fake.reply_with(message, "text")
+            if reply is None:
+                still.append((message, at))
+            else:
+                waits.append(reply_time(fake, reply) - at)
+        pending = still
+        if pending:
+            await asyncio.sleep(0.05)
+    return sorted(waits)
 
 
 def reply_time(fake: FakeBotApi, reply: dict) -> float:
