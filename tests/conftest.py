@@ -34,6 +34,14 @@ async def simulator():
     await sim.stop()
 
 
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("REELBOT_TEST_STORE") == "postgres":
+        skip = pytest.mark.skip(reason="about the SQLite file; REELBOT_TEST_STORE=postgres")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def pg_cluster():
     cluster = PgCluster()

@@ -174,6 +174,7 @@ async def test_admins_hear_when_spend_passes_80_and_100_percent_of_the_ceiling(m
     assert [a for a in messenger.alerts if "80 %" in a] and [a for a in messenger.alerts if "100 %" in a]
 
 
+@pytest.mark.sqlite_only
 async def test_reelbot_admin_on_the_command_line_changes_what_the_running_bot_does(make, simulator, tmp_path):
     core = await make()
     result = subprocess.run(

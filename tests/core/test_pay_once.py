@@ -124,6 +124,7 @@ async def test_a_stale_copy_of_a_delivered_job_is_neither_posted_nor_charged_aga
     assert await ledger_balances(core)
 
 
+@pytest.mark.sqlite_only
 async def test_a_database_locked_after_a_post_is_recorded_without_posting_again(core, messenger, tmp_path):
     db = core._store._db
     await db._conn.execute("PRAGMA busy_timeout = 50")  # fail fast instead of waiting 10 s
@@ -147,6 +148,7 @@ async def test_a_database_locked_after_a_post_is_recorded_without_posting_again(
     assert await ledger_balances(core)
 
 
+@pytest.mark.sqlite_only
 async def test_a_second_runner_on_the_same_database_refuses_to_start(make_core, tmp_path):
     await make_core(db_path=tmp_path / "one.db")
     with pytest.raises(AlreadyRunning, match=r"pid \d+"):

@@ -67,6 +67,7 @@ async def test_the_record_of_a_result_message_goes_with_the_prompts(make_core):
     assert await core.posts.job_for("telegram", "-100", "7") is None
 
 
+@pytest.mark.sqlite_only
 async def test_a_backup_taken_under_load_opens_and_passes_the_integrity_check(make_core, tmp_path):
     core = await make_core(daily_credits=10_000, max_in_flight=10_000)
     core.register("test", RecordingMessenger())
