@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from bot.errors import ValidationError
+from bot.i18n import T
 
 __all__ = [
     "Command",
@@ -251,7 +252,8 @@ class Catalog:
         model = self._models.get(found) if found else None
         if model is None or command not in model.commands:
             names = ", ".join(m.name for m in self.for_command(command))
-            raise ValidationError(f"Unknown model “{name}” for /{command}. Choose one of: {names}.")
+            raise ValidationError(T("Unknown model “{name}” for /{command}. Choose one of: {names}.",
+                                    name=name, command=str(command), names=names))
         return model
 
     def search(self, command: Command, text: str, limit: int = 25) -> list[Model]:

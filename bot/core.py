@@ -18,6 +18,7 @@ from bot.commands import Destination, GenerationRequest, OperatorSpend, QuotaSta
 from bot.config import Settings
 from bot.errors import AlreadyAccepted, UserError
 from bot.guard import AccountGuard
+from bot.i18n import Joined, T, set_default_language
 from bot.jobs.model import IN_FLIGHT, Job, JobState
 from bot.jobs.runner import JobRunner
 from bot.metrics import Metrics
@@ -45,6 +46,7 @@ class Core:
                  closers: tuple[Callable[[], Awaitable[None]], ...] = (), inbox: Inbox | None = None,
                  metrics: Metrics | None = None, retention: Retention | None = None):
         self.settings, self.catalog = settings, catalog
+        set_default_language(settings.default_language)
         self.inbox = inbox  # where adapters store platform events before acknowledging them
         self.access = AccessPolicy.from_settings(settings)
         self.limits = self.access.default
@@ -99,7 +101,7 @@ class Core:
     def busy(self) -> bool:
         return self.busy_jobs > 0
 
-    def help_text(self, style: str = "text") -> str:
+    def help_text(self, style: str = "text") -> Joined:
         return help_text(self.catalog, style)
 
     async def submit(self, request: GenerationRequest) -> Ticket:
@@ -162,11 +164,11 @@ class Core:
         """The same request again ("again" / "re-roll"), charged to `requester`."""
         job = await self._store.job(job_id)
         if job is None:
-            raise UserError("That job is no longer known to this bot, so it cannot be repeated.")
+            raise UserError(T("That job is no longer known to this bot, so it cannot be repeated."))
         image = await self._store.image(job_id)
         if (job.has_image and image is None) or (not job.prompt and job.command is not Command.ANIMATE):
-            raise UserError("That job is too old to repeat: its picture or prompt is no longer kept. "
-                            "Send the command again.")
+            raise UserError(T("That job is too old to repeat: its picture or prompt is no longer kept. "
+                              "Send the command again."))
         return await self.submit(GenerationRequest(
             requester=requester, destination=destination, command=job.command, prompt=job.prompt,
             model=job.model, options=job.options, image=image[1] if image else None, request_key=request_key))

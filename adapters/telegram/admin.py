@@ -18,6 +18,7 @@ from adapters.telegram import render
 from bot.access import Refused
 from bot.commands import Requester
 from bot.core import Core
+from bot.i18n import T
 
 __all__ = ["AdminCommands", "USAGE"]
 
@@ -45,7 +46,7 @@ class AdminCommands:
         action, args = words[0].lower(), words[1:]
         desk = self._core.admin
         if action in ("usage", "jobs") and not admin.is_admin:
-            raise Refused("Only the bot's admins can do that.")
+            raise Refused(T("Only the bot's admins can do that."))
         match action:
             case "grant":
                 who, rest = self._member(message, args)

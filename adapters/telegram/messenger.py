@@ -22,6 +22,7 @@ from adapters.telegram.flood import patiently
 from adapters.telegram.reach import reaching
 from adapters.telegram.status import StatusBoard
 from bot.commands import Destination, Ticket
+from bot.i18n import Text
 from bot.jobs.model import Job
 from bot.ports import Progress, Result
 
@@ -57,7 +58,7 @@ class TelegramMessenger:
         self._check_open()
         where = Where.of(job)
         message = await patiently(lambda: self._bot.send_message(
-            text=render.ticket(ticket), parse_mode=ParseMode.HTML, **where.reply()))
+            text=render.ticket(ticket, job.requester.language), parse_mode=ParseMode.HTML, **where.reply()))
         return {"status_id": message.message_id}
 
     async def progress(self, job: Job, progress: Progress) -> None:
@@ -76,10 +77,10 @@ class TelegramMessenger:
             # must be recorded as delivered at once, or a restart in between would post it twice.
             await self._board.show(where.chat_id, where.status_id, render.done(job, result), final=True)
 
-    async def fail(self, job: Job, reason: str) -> None:
+    async def fail(self, job: Job, reason: Text | str) -> None:
         self._check_open()
         where = Where.of(job)
-        text = render.failed(reason)
+        text = render.failed(reason, job.requester.language)
         if where.status_id is not None and await self._board.show(
                 where.chat_id, where.status_id, text, final=True, wait=True):
             return

@@ -146,4 +146,9 @@ MIGRATIONS: list[str] = [
         taken_back  INTEGER
     )
     """,
+    # 6: the member's language with each job, so notices sent later (progress, result,
+    # failure) are in it; NULL for older jobs (the default language)
+    """
+    ALTER TABLE jobs ADD COLUMN language TEXT
+    """,
 ]
