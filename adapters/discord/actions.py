@@ -22,14 +22,22 @@ from bot.catalog import Command
 from bot.commands import GenerationRequest, Requester
 from bot.core import Core
 from bot.errors import UserError
+from bot.i18n import T, render
 from bot.texts import quota_text
 
-__all__ = ["Actions", "APOLOGY"]
+__all__ = ["Actions", "APOLOGY", "SORRY", "language_of_interaction"]
 
 log = logging.getLogger(__name__)
 
-APOLOGY = ("Something went wrong on our side. Please try again in a minute; "
-           "if it keeps happening, tell the server's admins.")
+APOLOGY = T("Something went wrong on our side. Please try again in a minute; "
+            "if it keeps happening, tell the server's admins.")
+SORRY = T("Sorry")
+
+
+def language_of_interaction(interaction: discord.Interaction) -> str | None:
+    """The member's language: their Discord client's locale, else the server's."""
+    locale = interaction.locale or interaction.guild_locale
+    return locale.value if locale is not None else None
 
 
 class Actions:
@@ -43,7 +51,8 @@ class Actions:
         return Requester(platform="discord", user_id=str(user.id),
                          chat_id=str(interaction.guild_id) if interaction.guild_id else None,
                          name=user.display_name, is_admin=user.id in self._admins,
-                         private=interaction.guild_id is None, roles=roles)
+                         private=interaction.guild_id is None, roles=roles,
+                         language=language_of_interaction(interaction))
 
     # -- generation ------------------------------------------------------------------------
 
@@ -62,8 +71,8 @@ class Actions:
         async with self._answering(interaction) as target:
             attachment = first_image(message.attachments)
             if attachment is None:
-                raise UserError("That message has no picture attached. Use “Animate image” on a message with a "
-                                "JPG, PNG or WebP image, or use /animate and attach one.")
+                raise UserError(T("That message has no picture attached. Use “Animate image” on a message with a "
+                                  "JPG, PNG or WebP image, or use /animate and attach one."))
             await self._animate(interaction, target, attachment, prompt="")
 
     async def reroll(self, interaction: discord.Interaction, job_id: str) -> None:
@@ -76,8 +85,8 @@ class Actions:
             message = interaction.message
             attachment = first_image(message.attachments) if message is not None else None
             if attachment is None:
-                raise UserError("This image was posted as a link, so it cannot be animated from here. "
-                                "Download it and use /animate with it.")
+                raise UserError(T("This image was posted as a link, so it cannot be animated from here. "
+                                  "Download it and use /animate with it."))
             job = await self._core.job(job_id)
             await self._animate(interaction, target, attachment, prompt=job.prompt if job else "")
 
@@ -93,14 +102,16 @@ class Actions:
     async def quota(self, interaction: discord.Interaction) -> None:
         async with self._answering(interaction):  # deferred before the database is read
             status = await self._core.quota(self.requester(interaction))
+            language = language_of_interaction(interaction)
             await self._answer(interaction, discord.Embed(
-                title="Your credits", description=quota_text(status, self._clock()),
+                title=render(T("Your credits"), language), description=render(quota_text(status, self._clock()), language),
                 colour=discord.Colour.blurple()))
 
     async def help(self, interaction: discord.Interaction) -> None:
         async with self._answering(interaction):
             await self._answer(interaction, discord.Embed(
-                title="reelbot", description=self._core.help_text("slash"), colour=discord.Colour.blurple()))
+                title="reelbot", description=render(self._core.help_text("slash"), language_of_interaction(interaction)),
+                colour=discord.Colour.blurple()))
 
     async def admin(self, interaction: discord.Interaction,
                     act: Callable[[Requester], Awaitable[str]]) -> None:
@@ -119,10 +130,10 @@ class Actions:
         try:
             yield target
         except UserError as err:
-            await self._answer(interaction, problem_embed(str(err)))
+            await self._answer(interaction, problem_embed(err.text, language_of_interaction(interaction)))
         except Exception:
             log.exception("discord: %s by user %s failed", _describe(interaction), interaction.user.id)
-            await self._answer(interaction, problem_embed(APOLOGY, title="Sorry"))
+            await self._answer(interaction, problem_embed(APOLOGY, language_of_interaction(interaction), title=SORRY))
 
     @staticmethod
     async def _answer(interaction: discord.Interaction, embed: discord.Embed) -> None:

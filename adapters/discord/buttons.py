@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import discord
 
 from bot.catalog import Command
+from bot.i18n import T, render
 from bot.jobs.model import Job
 
 __all__ = ["RerollButton", "AnimateButton", "result_view", "ButtonActions"]
@@ -30,8 +31,8 @@ def _actions(interaction: discord.Interaction) -> ButtonActions:
 
 
 class RerollButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"reelbot:reroll:{_JOB}"):
-    def __init__(self, job_id: str) -> None:
-        super().__init__(discord.ui.Button(label="Re-roll", emoji="🎲", style=discord.ButtonStyle.secondary,
+    def __init__(self, job_id: str, language: str | None = None) -> None:
+        super().__init__(discord.ui.Button(label=render(T("Re-roll"), language), emoji="🎲", style=discord.ButtonStyle.secondary,
                                            custom_id=f"reelbot:reroll:{job_id}"))
         self.job_id = job_id
 
@@ -45,8 +46,8 @@ class RerollButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"r
 
 
 class AnimateButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"reelbot:animate:{_JOB}"):
-    def __init__(self, job_id: str) -> None:
-        super().__init__(discord.ui.Button(label="Animate", emoji="🎬", style=discord.ButtonStyle.primary,
+    def __init__(self, job_id: str, language: str | None = None) -> None:
+        super().__init__(discord.ui.Button(label=render(T("Animate"), language), emoji="🎬", style=discord.ButtonStyle.primary,
                                            custom_id=f"reelbot:animate:{job_id}"))
         self.job_id = job_id
 
@@ -60,9 +61,10 @@ class AnimateButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"
 
 
 def result_view(job: Job, *, attached: bool) -> discord.ui.View:
-    """Buttons for a result message; "animate" needs the image attached to the message."""
+    """Buttons for a result message, labelled in its member's language; "animate" needs the
+    image attached to the message. (A click is routed by its custom id, not by the label.)"""
     view = discord.ui.View(timeout=None)
-    view.add_item(RerollButton(job.id))
+    view.add_item(RerollButton(job.id, job.requester.language))
     if job.command is Command.IMAGE and attached:
-        view.add_item(AnimateButton(job.id))
+        view.add_item(AnimateButton(job.id, job.requester.language))
     return view

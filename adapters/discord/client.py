@@ -7,9 +7,11 @@ import logging
 import discord
 from discord import app_commands
 
-from adapters.discord.actions import APOLOGY, Actions
+from adapters.discord.actions import APOLOGY, SORRY, Actions, language_of_interaction
 from adapters.discord.buttons import AnimateButton, RerollButton
 from adapters.discord.render import NO_PINGS, problem_embed
+from adapters.discord.translate import ReelbotTranslator
+from bot.i18n import T
 
 __all__ = ["ReelbotClient", "INTENTS"]
 
@@ -19,8 +21,8 @@ log = logging.getLogger(__name__)
 # guild cache that tells each server's upload limit. Nothing privileged is needed.
 INTENTS = discord.Intents(guilds=True)
 
-STALE_COMMAND = ("This command has changed since your Discord app loaded it. Reload Discord "
-                 "(Ctrl+R, or restart the app) and try again.")
+STALE_COMMAND = T("This command has changed since your Discord app loaded it. Reload Discord "
+                  "(Ctrl+R, or restart the app) and try again.")
 
 
 class ReelbotClient(discord.Client):
@@ -36,6 +38,8 @@ class ReelbotClient(discord.Client):
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(RerollButton, AnimateButton)
+        # before the commands are synced (after login): their localizations come from it
+        await self.tree.set_translator(ReelbotTranslator())
 
     async def _on_app_command_error(self, interaction: discord.Interaction,
                                     error: app_commands.AppCommandError) -> None:
@@ -46,7 +50,7 @@ class ReelbotClient(discord.Client):
         else:
             log.error("discord: command failed for user %s", interaction.user.id, exc_info=error)
             text = APOLOGY
-        embed = problem_embed(text, title="Sorry")
+        embed = problem_embed(text, language_of_interaction(interaction), title=SORRY)
         try:
             if interaction.response.is_done():
                 await interaction.edit_original_response(embed=embed)

@@ -22,6 +22,7 @@ from adapters.discord.render import (
 )
 from bot.commands import Destination, Ticket
 from bot.errors import DestinationGone
+from bot.i18n import Text
 from bot.jobs.model import Job
 from bot.ports import Progress, Result
 
@@ -141,7 +142,7 @@ class DiscordMessenger:
         await send(content=link_caption(job, result.url, why), view=result_view(job, attached=False),
                    allowed_mentions=mentions)
 
-    async def fail(self, job: Job, reason: str) -> None:
+    async def fail(self, job: Job, reason: Text | str) -> None:
         target = Target.load(job.destination)
         self._last_edit.pop(job.id, None)
         embed = failed_embed(job, reason)
