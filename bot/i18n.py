@@ -18,6 +18,7 @@ import gettext
 import io
 import json
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,8 +166,11 @@ def translations(language: str) -> gettext.NullTranslations:
     po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
     if po.is_file() and (not mo.is_file() or mo.stat().st_mtime < po.stat().st_mtime):
         compiled = compile_po(po)
-        try:
-            mo.write_bytes(compiled)  # for the next start; an installed package may be read-only
+        try:  # for the next start (an installed package may be read-only); atomic, as other
+            # processes may read it meanwhile
+            partial = mo.with_name(f"{mo.name}.{os.getpid()}.tmp")
+            partial.write_bytes(compiled)
+            os.replace(partial, mo)
         except OSError:
             pass
         return gettext.GNUTranslations(io.BytesIO(compiled))

@@ -13,6 +13,7 @@ import pytest
 from bot.ai302.simulator import Simulator
 from bot.config import Settings
 from bot.core import Core
+from bot.i18n import render
 from bot.jobs.runner import Timing
 from bot.ports import Progress, Result
 from bot.wiring import build_core
@@ -83,7 +84,8 @@ class RecordingMessenger:
         self.delivered.append((job.id, result))
 
     async def fail(self, job, reason):
-        self.failures.append((job.id, reason))
+        # as a real messenger does: the reason in the job's member's language
+        self.failures.append((job.id, render(reason, job.requester.language)))
 
     def upload_limit(self, job):
         return self.limit

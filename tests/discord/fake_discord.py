@@ -183,8 +183,10 @@ class FakeDiscord:
         return message
 
     async def invoke(self, name: str, *, user: str = "alice", in_guild: bool = True,
-                     upload_limit: int | None = None, sub: str | None = None, **options: Any) -> FakeInteraction:
-        """A member runs `/name [sub] option=value…`; checked against the schema the bot synced."""
+                     upload_limit: int | None = None, sub: str | None = None, locale: str = "en-US",
+                     **options: Any) -> FakeInteraction:
+        """A member runs `/name [sub] option=value…`; checked against the schema the bot synced.
+        `locale`: the member's Discord client language, sent with the interaction."""
         guild_id = self.guild_id if in_guild else None
         command = self._synced(name, 1, guild_id)
         data: dict[str, Any] = {"id": command["id"], "name": name, "type": 1, "resolved": {}}
@@ -203,22 +205,23 @@ class FakeDiscord:
             data["resolved"]["attachments"] = attachments
         if "guild_id" in command:
             data["guild_id"] = command["guild_id"]
-        return await self._interact(2, data, user, guild_id, upload_limit)
+        return await self._interact(2, data, user, guild_id, upload_limit, locale=locale)
 
     async def invoke_message_command(self, name: str, message: FakeMessage, *, user: str = "alice",
-                                     upload_limit: int | None = None) -> FakeInteraction:
+                                     upload_limit: int | None = None, locale: str = "en-US") -> FakeInteraction:
         command = self._synced(name, 3, self.guild_id)
         data = {"id": command["id"], "name": name, "type": 3, "target_id": str(message.id),
                 "resolved": {"messages": {str(message.id): message.payload()}}}
         if "guild_id" in command:
             data["guild_id"] = command["guild_id"]
-        return await self._interact(2, data, user, self.guild_id, upload_limit)
+        return await self._interact(2, data, user, self.guild_id, upload_limit, locale=locale)
 
-    async def click(self, message: FakeMessage, custom_id: str, *, user: str = "alice") -> FakeInteraction:
+    async def click(self, message: FakeMessage, custom_id: str, *, user: str = "alice",
+                    locale: str = "en-US") -> FakeInteraction:
         if custom_id not in message.custom_ids():
             raise AssertionError(f"message {message.id} has no button {custom_id!r}: {message.custom_ids()}")
         data = {"custom_id": custom_id, "component_type": 2}
-        return await self._interact(3, data, user, message.guild_id, None, source=message)
+        return await self._interact(3, data, user, message.guild_id, None, source=message, locale=locale)
 
     async def autocomplete(self, name: str, focused: str, *, user: str = "alice",
                            **options: Any) -> list[dict[str, Any]]:
@@ -316,7 +319,8 @@ class FakeDiscord:
         return out
 
     async def _interact(self, kind: int, data: dict[str, Any], user: str, guild_id: int | None,
-                        upload_limit: int | None, source: FakeMessage | None = None) -> FakeInteraction:
+                        upload_limit: int | None, source: FakeMessage | None = None,
+                        locale: str = "en-US") -> FakeInteraction:
         session = self.gateway.ready_session()
         if session is None:
             raise AssertionError("no bot is connected to the gateway")
@@ -333,7 +337,7 @@ class FakeDiscord:
             # a DM channel in an interaction comes without its recipients
             "channel": channel_payload(channel_id, guild_id, "general") if guild_id else
             {"id": str(channel_id), "type": 1, "last_message_id": None, "flags": 0},
-            "app_permissions": "2251799813685247", "locale": "en-US", "entitlements": [],
+            "app_permissions": "2251799813685247", "locale": locale, "entitlements": [],
             "attachment_size_limit": interaction.upload_limit,
             "context": 0 if guild_id else 1,
             "authorizing_integration_owners": {"0": str(guild_id or 0)},
