@@ -104,14 +104,14 @@ class Actions:
             status = await self._core.quota(self.requester(interaction))
             language = language_of_interaction(interaction)
             await self._answer(interaction, discord.Embed(
-                title=render(T("Your credits"), language), description=render(quota_text(status, self._clock()), language),
-                colour=discord.Colour.blurple()))
+                title=render(T("Your credits"), language),
+                description=render(quota_text(status, self._clock()), language), colour=discord.Colour.blurple()))
 
     async def help(self, interaction: discord.Interaction) -> None:
         async with self._answering(interaction):
-            await self._answer(interaction, discord.Embed(
-                title="reelbot", description=render(self._core.help_text("slash"), language_of_interaction(interaction)),
-                colour=discord.Colour.blurple()))
+            text = render(self._core.help_text("slash"), language_of_interaction(interaction))
+            await self._answer(interaction, discord.Embed(title="reelbot", description=text,
+                                                          colour=discord.Colour.blurple()))
 
     async def admin(self, interaction: discord.Interaction,
                     act: Callable[[Requester], Awaitable[str]]) -> None:

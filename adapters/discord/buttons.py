@@ -32,8 +32,8 @@ def _actions(interaction: discord.Interaction) -> ButtonActions:
 
 class RerollButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"reelbot:reroll:{_JOB}"):
     def __init__(self, job_id: str, language: str | None = None) -> None:
-        super().__init__(discord.ui.Button(label=render(T("Re-roll"), language), emoji="🎲", style=discord.ButtonStyle.secondary,
-                                           custom_id=f"reelbot:reroll:{job_id}"))
+        super().__init__(discord.ui.Button(label=render(T("Re-roll"), language), emoji="🎲",
+                                           style=discord.ButtonStyle.secondary, custom_id=f"reelbot:reroll:{job_id}"))
         self.job_id = job_id
 
     @classmethod
@@ -47,8 +47,8 @@ class RerollButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"r
 
 class AnimateButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"reelbot:animate:{_JOB}"):
     def __init__(self, job_id: str, language: str | None = None) -> None:
-        super().__init__(discord.ui.Button(label=render(T("Animate"), language), emoji="🎬", style=discord.ButtonStyle.primary,
-                                           custom_id=f"reelbot:animate:{job_id}"))
+        super().__init__(discord.ui.Button(label=render(T("Animate"), language), emoji="🎬",
+                                           style=discord.ButtonStyle.primary, custom_id=f"reelbot:animate:{job_id}"))
         self.job_id = job_id
 
     @classmethod

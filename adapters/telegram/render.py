@@ -116,6 +116,7 @@ def help_message(core_help: Joined, username: str, language: str | None) -> str:
           "of an image sent as a file."),
         T("• /video as the caption of a photo (or as a reply to one) makes a video of that character (S2V-01)."),
         T("• In groups, address me as /video@{username} … when several bots are around.", username=username),
-        T("• Under each result: 🔁 Again makes it once more (charged again); 🎬 Animate turns an image into a video."),
+        T("• Under each result: 🔁 Again makes it once more (charged again); 🎬 Animate turns an image into "
+          "a video."),
     ])
     return esc(render(Joined([core_help, telegram]), language))
