@@ -2,8 +2,9 @@
 
 The core never renders text for a chat itself: it builds `T("Queued your {what}…", what=…)`
 (a `Text`, the message id and its parameters) and the adapter renders it with
-`text.render(language)` once it knows who reads it. `T` (and `TN` for plurals) also mark
-the string for extraction (Babel's `-k T -k TN:1,2`, see babel.cfg and the README).
+`text.render(language)` once it knows who reads it. `T` (and `TN` for plurals, `N_` for a
+str kept as data) also mark the string for extraction (Babel's `-k T -k TN:1,2 -k N_`, see
+babel.cfg and the README).
 
 Languages are gettext catalogs under `bot/locale/<lang>/LC_MESSAGES/reelbot.mo`; a language
 without a catalog, or a message missing from one, falls back to English. The install
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["T", "TN", "Text", "Joined", "DEFAULT_LANGUAGE", "LANGUAGES", "language_of", "translations",
+__all__ = ["T", "TN", "N_", "Text", "Joined", "DEFAULT_LANGUAGE", "LANGUAGES", "language_of", "translations",
            "render", "set_default_language", "default_language", "dumps", "loads"]
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,12 @@ def T(msgid: str, /, **params: Any) -> Text:  # noqa: N802 - gettext-style marke
 def TN(singular: str, plural: str, n: int, /, **params: Any) -> Text:  # noqa: N802
     """A text whose wording depends on the number `n` ("1 credit" / "5 credits")."""
     return Text(singular, params, plural, n)
+
+
+def N_(msgid: str, /) -> str:  # noqa: N802 - gettext's name for it
+    """Marks a str kept as data (a model's description) for extraction; whoever shows it to
+    a member renders `Text(msgid)` in their language."""
+    return msgid
 
 
 def render(text: Text | Joined | str, language: str | None) -> str:

@@ -44,4 +44,7 @@ class ReelbotTranslator(app_commands.Translator):
             translated = render(text, language)
         else:
             translated = translations(language).gettext(string.message)
-        return translated if translated != string.message else None
+        if translated == string.message:
+            return None
+        # Discord's limits: 100 characters for a description or a choice (names are short anyway)
+        return translated if len(translated) <= 100 else translated[:99] + "…"

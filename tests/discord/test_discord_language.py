@@ -93,3 +93,12 @@ async def test_a_changed_translation_syncs_the_commands_again(start_bot, fake_di
     assert len(fake_discord.sync_calls) == 2
     video = fake_discord.commands["global"]["1:video"]
     assert video["description_localizations"] == {"zh-CN": "根据文字描述生成影片"}
+
+
+async def test_model_choices_describe_the_models_in_the_members_language(start_bot, fake_discord):
+    await start_bot()
+
+    options = {o["name"]: o for o in fake_discord.commands["global"]["1:animate"]["options"]}
+    choices = {c["value"]: c for c in options["model"]["choices"]}
+    assert choices["I2V-01"]["name"] == "I2V-01 — MiniMax image to video"
+    assert choices["I2V-01"]["name_localizations"] == {"zh-CN": "I2V-01 — MiniMax 图片生成视频"}
