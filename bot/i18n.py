@@ -130,7 +130,8 @@ def dumps(text: Text | str | None) -> str | None:
     """JSON for a Text (message id and parameters, nested texts included); a str as it is."""
     if text is None or isinstance(text, str):
         return text
-    return json.dumps(_plain(text), ensure_ascii=False)
+    # default=str: a refund must never fail on a parameter JSON cannot hold (it is kept as text)
+    return json.dumps(_plain(text), ensure_ascii=False, default=str)
 
 
 def loads(stored: str | None) -> Text | str | None:
