@@ -62,6 +62,10 @@ class Text:
     def __str__(self) -> str:
         return self.render(DEFAULT_LANGUAGE)
 
+    def __hash__(self) -> int:
+        # the parameters are a dict; equal Texts share their message id, which is enough
+        return hash((self.msgid, self.plural, self.n))
+
 
 @dataclass(frozen=True)
 class Joined:

@@ -39,7 +39,7 @@ def reason_label(failure: str | None) -> str:
     reason = loads(failure)
     if isinstance(reason, Text) and reason.msgid in _REASONS:
         return _REASONS[reason.msgid]
-    if reason in _REASONS:  # a row stored before reasons were localized
+    if isinstance(reason, str) and reason in _REASONS:  # a row stored before reasons were localized
         return _REASONS[reason]
     text = render(reason or "", DEFAULT_LANGUAGE).lower()
     for words, label in (("sensitive", "flagged"), ("key", "account"), ("balance", "account"),
