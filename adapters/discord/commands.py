@@ -2,8 +2,9 @@
 
 Choices come from the core's catalog when the tree is built, so the commands Discord shows
 always match the models the core accepts (and a changed catalog re-syncs the commands).
-Descriptions and labels are Texts: the translator (adapters.discord.translate) gives Discord
-their translations, and a changed translation re-syncs the commands too.
+Names, descriptions and labels are Texts: the translator (adapters.discord.translate) gives
+Discord their translations, and a changed translation re-syncs the commands too. Discord
+sends back the English names whatever the member's language, so the code sees only those.
 """
 
 from __future__ import annotations
@@ -24,6 +25,21 @@ from bot.validation import MAX_PROMPT_CHARS, check_options
 __all__ = ["install_commands"]
 
 Prompt = app_commands.Range[str, 1, MAX_PROMPT_CHARS]
+
+# the commands' and options' names, which Discord shows translated in the member's language
+NAMES = {"video": T("video"), "animate": T("animate"), "image": T("image"), "quota": T("quota"),
+         "help": T("help"), "prompt": T("prompt"), "model": T("model"), "duration": T("duration"),
+         "resolution": T("resolution"), "camera": T("camera"), "character": T("character"),
+         "aspect_ratio": T("aspect_ratio")}
+
+
+def _named(name: str) -> app_commands.locale_str:
+    return L(NAMES[name])
+
+
+def _renamed(*options: str):
+    """The options' names, translatable (their English names are unchanged)."""
+    return app_commands.rename(**{option: _named(option) for option in options})
 
 
 def _models(catalog: Catalog, command: Command) -> list[app_commands.Choice[str]]:
@@ -57,7 +73,8 @@ async def _camera(interaction: discord.Interaction, current: str) -> list[app_co
 
 
 def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: Actions) -> None:
-    @app_commands.command(name="video", description=L(T("Make a video from a text prompt")))
+    @app_commands.command(name=_named("video"), description=L(T("Make a video from a text prompt")))
+    @_renamed("prompt", "model", "duration", "resolution", "camera", "character")
     @app_commands.describe(
         prompt=L(T("What happens in the video")),
         model=L(T("Which model makes it (default: the first listed)")),
@@ -75,7 +92,8 @@ def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: 
         await actions.generate(interaction, Command.VIDEO, prompt=prompt, model=model, image=character,
                                options={"duration": duration, "resolution": resolution, "camera": camera})
 
-    @app_commands.command(name="animate", description=L(T("Bring a picture to life as a video")))
+    @app_commands.command(name=_named("animate"), description=L(T("Bring a picture to life as a video")))
+    @_renamed("image", "prompt", "model", "duration", "resolution", "camera")
     @app_commands.describe(
         image=L(T("The picture to animate (JPG, PNG or WebP, up to 20 MB)")),
         prompt=L(T("What should happen (optional)")),
@@ -96,7 +114,8 @@ def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: 
     for command in (video, animate):
         command.autocomplete("camera")(_camera)
 
-    @app_commands.command(name="image", description=L(T("Make an image from a text prompt")))
+    @app_commands.command(name=_named("image"), description=L(T("Make an image from a text prompt")))
+    @_renamed("prompt", "model", "aspect_ratio")
     @app_commands.describe(prompt=L(T("What the image shows")), model=L(T("Which model draws it (type to search)")),
                            aspect_ratio=L(T("Shape of the image, e.g. 16:9 (depends on the model)")))
     async def image(interaction: discord.Interaction, prompt: Prompt, model: str | None = None,
@@ -112,11 +131,11 @@ def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: 
     async def _ratio(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return ratio_choices(catalog, interaction.namespace.model, current)
 
-    @app_commands.command(name="quota", description=L(T("How many credits you have left today")))
+    @app_commands.command(name=_named("quota"), description=L(T("How many credits you have left today")))
     async def quota(interaction: discord.Interaction) -> None:
         await actions.quota(interaction)
 
-    @app_commands.command(name="help", description=L(T("What reelbot can do and how to ask")))
+    @app_commands.command(name=_named("help"), description=L(T("What reelbot can do and how to ask")))
     async def help_(interaction: discord.Interaction) -> None:
         await actions.help(interaction)
 

@@ -2,7 +2,8 @@
 Translator: Discord shows each member the localization for their client's locale.
 
 A string made with `localized(T(...))` carries its Text, so it is rendered from our gettext
-catalog; any other string is looked up there by its English words. Locales we have no
+catalog; any other description or choice is looked up there by its English words (a name only
+when it carries its Text: the operators' /admin keeps its English names). Locales we have no
 catalog for get nothing, and Discord shows the English.
 """
 
@@ -20,9 +21,7 @@ __all__ = ["ReelbotTranslator", "localized", "DISCORD_LOCALES"]
 DISCORD_LOCALES: dict[discord.Locale, str] = {discord.Locale.chinese: "zh"}
 assert set(DISCORD_LOCALES.values()) <= set(LANGUAGES)
 
-# Slash command and option names stay English in every language, so that the help text, the
-# README and Telegram's commands name them alike; a context menu's name is a label, translated.
-_KEEP_NAMES = (Where.command_name, Where.group_name, Where.parameter_name)
+_NAMES = (Where.command_name, Where.group_name, Where.parameter_name)
 
 
 def localized(text: Text) -> app_commands.locale_str:
@@ -37,11 +36,11 @@ class ReelbotTranslator(app_commands.Translator):
         language = DISCORD_LOCALES.get(locale)
         if language is None:
             return None
-        if context.location in _KEEP_NAMES and not isinstance(context.data, app_commands.ContextMenu):
-            return None
         text = string.extras.get("text")
         if isinstance(text, Text):
             translated = render(text, language)
+        elif context.location in _NAMES:
+            return None
         else:
             translated = translations(language).gettext(string.message)
         if translated == string.message:

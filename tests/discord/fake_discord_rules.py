@@ -86,7 +86,8 @@ def _check_localizations(thing: Mapping[str, Any], *, name_rule, description: bo
 
 
 def _slash_name(value: str) -> bool:
-    return bool(_COMMAND_NAME.match(value)) and value == value.lower()
+    # Discord's rule for localized names: letters of any script, digits, - and _, lower case
+    return bool(re.fullmatch(r"[-_\w]{1,32}", value)) and value == value.lower()
 
 
 def check_command(command: Mapping[str, Any]) -> None:

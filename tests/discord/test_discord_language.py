@@ -12,7 +12,7 @@ def labels(message) -> list[str]:
     return [item["label"] for row in message.components for item in row.get("components", [])]
 
 
-async def test_synced_commands_carry_chinese_descriptions_and_choices(start_bot, fake_discord):
+async def test_synced_commands_carry_chinese_names_descriptions_and_choices(start_bot, fake_discord):
     await start_bot()
     synced = fake_discord.commands["global"]
 
@@ -25,9 +25,15 @@ async def test_synced_commands_carry_chinese_descriptions_and_choices(start_bot,
     assert {c["value"]: c["name_localizations"]["zh-CN"] for c in options["duration"]["choices"]} == \
         {"6": "6 秒", "10": "10 秒"}
     assert synced["1:quota"]["description_localizations"] == {"zh-CN": "查看你今天剩余的积分"}
-    # the context menu's name is a label and is translated; slash command and option names stay
-    assert synced["3:Animate image"]["name_localizations"] == {"zh-CN": "让图片动起来"}
-    assert not video.get("name_localizations") and not options["prompt"].get("name_localizations")
+    assert video["name"] == "video" and video["name_localizations"] == {"zh-CN": "视频"}
+    assert {o["name"]: o["name_localizations"]["zh-CN"] for o in video["options"]} == {
+        "prompt": "提示词", "model": "模型", "duration": "时长", "resolution": "分辨率", "camera": "运镜",
+        "character": "角色"}
+    assert {key: command["name_localizations"] for key, command in synced.items() if key != "1:admin"} == {
+        "1:video": {"zh-CN": "视频"}, "1:animate": {"zh-CN": "动画"}, "1:image": {"zh-CN": "图片"},
+        "1:quota": {"zh-CN": "额度"}, "1:help": {"zh-CN": "帮助"}, "3:Animate image": {"zh-CN": "让图片动起来"}}
+    # the operators' /admin keeps its English names
+    assert not synced["1:admin"].get("name_localizations")
 
 
 async def test_a_chinese_member_gets_chinese_status_result_and_buttons(start_bot, fake_discord):
@@ -69,6 +75,7 @@ async def test_quota_help_and_refusals_follow_the_interactions_locale(start_bot,
 
     assert embeds_sent(quota)[-1]["title"] == "你的积分" and "你今天还剩 50 积分" in quota.text
     assert "reelbot 通过 302.AI 生成 AI 视频和图片。" in help_.text and "右键点击带图片的消息" in help_.text
+    assert "/视频 提示词 [模型]" in help_.text  # the names a Chinese member's Discord shows
     assert embeds_sent(refused)[-1]["title"] == "未扣除任何积分"
     assert "/image 没有名为“no-such-model”的模型" in refused.text
     assert embeds_sent(english)[-1]["title"] == "Nothing was charged"
