@@ -1,7 +1,8 @@
 # Build stage: a wheel and its dependencies, compiled where needed, kept out of the image.
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+# setup.py compiles the translations (bot/locale) into the wheel
+COPY pyproject.toml setup.py README.md ./
 COPY bot ./bot
 COPY adapters ./adapters
 RUN pip install --no-cache-dir --prefix=/install .

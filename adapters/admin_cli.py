@@ -80,7 +80,7 @@ async def run_admin(args: argparse.Namespace, settings: Settings, env: Mapping[s
         await db.close()
 
 
-async def refund_payment(db: Database, token: str, api_base: str, charge_id: str) -> str:
+async def refund_payment(db, token: str, api_base: str, charge_id: str) -> str:
     """Stars back to the member first (Telegram), then their credits out of the wallet: a
     failed refund changes nothing, and a refund Telegram made is recorded even if repeated."""
     from telegram import Bot

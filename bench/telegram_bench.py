@@ -2,11 +2,15 @@
 member waits for the "Queued" reply, at a given offered rate.
 
     .venv/bin/python bench/telegram_bench.py [--rates 20,200,1000] [--seconds 5] [--sends-per-second 30]
+                                             [--languages en,zh] [--rounds 2]
 
 python-telegram-bot long-polls the fake Bot API from tests/ (on loopback, in this process);
 the core runs against the 302.AI simulator in its own process. Each command comes from its
 own member, in one of 50 groups or (--chats private) in their own private chat. --sends-per-second is the bot's own send limit (Telegram
 allows 30 messages a second to ordinary bots; raise it to measure the adapter itself).
+--languages runs each rate once per member language (their app's language_code), one after
+the other in the same process, so the cost of localized replies shows side by side; --rounds
+repeats that, alternating, to show the noise between runs.
 """
 
 from __future__ import annotations
@@ -32,7 +36,12 @@ KEY = "sk-bench-0123456789abcdef"
 TOKEN = "7000001:AAHbenchTOKEN-0123456789abcdefghij"
 
 
-async def one_rate(sim: str, rate: int, seconds: float, sends: float, private: bool) -> None:
+# what a member's Telegram app sends as language_code, and the words their "Queued" reply starts with
+LANGUAGE_CODES = {"en": ("en", "⏳ Queued your image"), "zh": ("zh-hans", "⏳ 已将你的图片加入队列")}
+
+
+async def one_rate(sim: str, rate: int, seconds: float, sends: float, private: bool, language: str) -> None:
+    language_code, queued = LANGUAGE_CODES[language]
     fake = FakeBotApi(TOKEN)
     await fake.start()
     with tempfile.TemporaryDirectory() as tmp:
@@ -52,19 +61,22 @@ async def one_rate(sim: str, rate: int, seconds: float, sends: float, private: b
             due = started + i / rate
             if (wait := due - time.perf_counter()) > 0:
                 await asyncio.sleep(wait)
-            member = fake.user(10_000 + i, f"M{i}")
+            member = fake.user(10_000 + i, f"M{i}", language_code=language_code)
             chat = fake.private_chat(member) if private else groups[i % 50]
             message = await fake.send_text(member, chat, f"/image@{fake.username} a fox, take {i}")
             sent.append((message, time.perf_counter()))
         offered = time.perf_counter() - started
         waits = await queued_waits(fake, sent)
+        replies = [fake.reply_with(message, "text") for message, _ in sent]
+        # replies not in the member's language (there should be none)
+        wrong = sum(not fake.versions(reply)[0].startswith(queued) for reply in replies if reply is not None)
         done = time.perf_counter() - started
         jobs = (await core._store.db.fetchone("SELECT COUNT(*) AS n FROM jobs"))["n"]
         p = (lambda q: waits[min(len(waits) - 1, int(q * len(waits)))] if waits else float("nan"))
         where = "private chats" if private else "50 groups"
-        print(f"{where}, offered {rate}/s for {seconds:g} s ({total} commands in {offered:.1f} s), sends {sends:g}/s: "
+        print(f"[{language}] {where}, offered {rate}/s for {seconds:g} s ({total} commands in {offered:.1f} s), sends {sends:g}/s: "
               f"{jobs} jobs ({jobs / offered:,.0f}/s while offered); 'Queued' replies {len(waits)} within "
-              f"{done:.1f} s, wait p50 {p(0.5):.2f} s, p99 {p(0.99):.2f} s")
+              f"{done:.1f} s ({wrong} not in {language}), wait p50 {p(0.5):.2f} s, p99 {p(0.99):.2f} s", flush=True)
         await core.stop_jobs()
         await adapter.stop()
         await core.stop()
@@ -101,11 +113,20 @@ async def main() -> None:
     parser.add_argument("--sends-per-second", type=float, default=30.0)
     parser.add_argument("--chats", choices=("groups", "private"), default="groups",
                         help="50 groups (20 messages a minute each, Telegram's limit) or a private chat per member")
+    parser.add_argument("--languages", default="en",
+                        help=f"comma-separated member languages, each run in turn ({', '.join(LANGUAGE_CODES)})")
+    parser.add_argument("--rounds", type=int, default=1, help="how many times to run every language, alternating")
     args = parser.parse_args()
     sim_proc, sim = start_simulator(KEY, 600.0)
     try:
+        languages = [language.strip() for language in args.languages.split(",")]
+        if unknown := set(languages) - set(LANGUAGE_CODES):
+            parser.error(f"unknown language(s): {', '.join(sorted(unknown))}")
         for rate in (int(r) for r in args.rates.split(",")):
-            await one_rate(sim, rate, args.seconds, args.sends_per_second, args.chats == "private")
+            for _ in range(args.rounds):
+                for language in languages:
+                    await one_rate(sim, rate, args.seconds, args.sends_per_second, args.chats == "private",
+                                   language)
     finally:
         sim_proc.terminate()
         sim_proc.wait()

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from bot.commands import Requester
 from bot.config import Settings
 from bot.errors import QuotaExceeded
+from bot.i18n import T
 from bot.quota import Limits
 from bot.store.policy import Limit, Snapshot
 
 __all__ = ["AccessPolicy", "Refused", "Tier", "PAUSED_BY_ACCOUNT"]
 
-PAUSED_BY_ACCOUNT = "The bot is paused by its operator's account; please try again later."
+PAUSED_BY_ACCOUNT = T("The bot is paused by its operator's account; please try again later.")
 
 
 class Refused(QuotaExceeded):
@@ -55,17 +56,19 @@ class AccessPolicy:
         """Raise Refused when this person or place may not use the bot now."""
         if snapshot.pause is not None:
             if snapshot.pause.cause == "admin":
-                reason = f" ({snapshot.pause.reason})" if snapshot.pause.reason else ""
-                raise Refused(f"The bot is paused by its operator{reason}. Please try again later.")
+                if snapshot.pause.reason:
+                    raise Refused(T("The bot is paused by its operator ({reason}). Please try again later.",
+                                    reason=snapshot.pause.reason))
+                raise Refused(T("The bot is paused by its operator. Please try again later."))
             raise Refused(PAUSED_BY_ACCOUNT)
         if who.user_key in snapshot.bans:
-            raise Refused("You cannot use this bot.")
+            raise Refused(T("You cannot use this bot."))
         if who.is_admin or (who.chat_id is None and not who.private):
             return  # admins go anywhere; a request from no chat at all (the console) has no place to check
         if who.private and not self.allow_dms:
-            raise Refused("This bot does not take requests in private messages; use it in a group or server.")
+            raise Refused(T("This bot does not take requests in private messages; use it in a group or server."))
         if not who.private and self.allowed_chats and not self.chat_allowed(who):
-            raise Refused("This bot is not available in this chat.")
+            raise Refused(T("This bot is not available in this chat."))
 
     def chat_allowed(self, who: Requester) -> bool:
         return not self.allowed_chats or bool({who.chat_id, who.chat_key} & self.allowed_chats)

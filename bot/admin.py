@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from bot.access import AccessPolicy, Refused
 from bot.catalog import PTC_PER_CREDIT
 from bot.commands import Requester
+from bot.i18n import T
 from bot.quota import quota_day
 from bot.store.database import Database
 from bot.store.policy import Limit, PolicyStore
@@ -20,7 +21,7 @@ from bot.texts import credits_text
 __all__ = ["AdminDesk", "UsageReport", "PERIODS", "NOT_ADMIN"]
 
 PERIODS = {"today": 1, "7d": 7, "30d": 30}
-NOT_ADMIN = "Only the bot's admins can do that."
+NOT_ADMIN = T("Only the bot's admins can do that.")  # a member may try; the rest is for admins, in English
 
 
 @dataclass(frozen=True)

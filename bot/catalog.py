@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from bot.errors import ValidationError
+from bot.i18n import N_, T
 
 __all__ = [
     "Command",
@@ -106,23 +107,23 @@ def _video_models() -> list[Model]:
     camera = {"camera": CAMERA_MOVES}
     return [
         Model("T2V-01", frozenset({Command.VIDEO}), Endpoint.MINIMAX_VIDEO, 5,
-              "MiniMax text to video", 180),
+              N_("MiniMax text to video"), 180),
         Model("T2V-01-Director", frozenset({Command.VIDEO}), Endpoint.MINIMAX_VIDEO, 5,
-              "MiniMax text to video with camera control", 180, options=camera,
+              N_("MiniMax text to video with camera control"), 180, options=camera,
               aliases=("director",)),
         Model("S2V-01", frozenset({Command.VIDEO}), Endpoint.MINIMAX_VIDEO, 7,
-              "MiniMax video of a given character (needs a character image)", 180,
+              N_("MiniMax video of a given character (needs a character image)"), 180,
               image_role=ImageRole.SUBJECT),
         Model("I2V-01", frozenset({Command.ANIMATE}), Endpoint.MINIMAX_VIDEO, 5,
-              "MiniMax image to video", 180, image_role=ImageRole.FIRST_FRAME),
+              N_("MiniMax image to video"), 180, image_role=ImageRole.FIRST_FRAME),
         Model("I2V-01-live", frozenset({Command.ANIMATE}), Endpoint.MINIMAX_VIDEO, 5,
-              "MiniMax image to video for illustrations and anime", 180,
+              N_("MiniMax image to video for illustrations and anime"), 180,
               image_role=ImageRole.FIRST_FRAME, aliases=("live",)),
         Model("I2V-01-Director", frozenset({Command.ANIMATE}), Endpoint.MINIMAX_VIDEO, 5,
-              "MiniMax image to video with camera control", 180,
+              N_("MiniMax image to video with camera control"), 180,
               image_role=ImageRole.FIRST_FRAME, options=camera),
         Model("MiniMax-Hailuo-02", frozenset({Command.VIDEO, Command.ANIMATE}),
-              Endpoint.MINIMAX_VIDEO, 5, "MiniMax Hailuo-02, 6 or 10 s up to 1080P", 240,
+              Endpoint.MINIMAX_VIDEO, 5, N_("MiniMax Hailuo-02, 6 or 10 s up to 1080P"), 240,
               image_role=ImageRole.FIRST_FRAME,
               options={"duration": _DURATIONS, "resolution": _HAILUO_RESOLUTIONS, **camera},
               defaults={"duration": "6", "resolution": "768P"},
@@ -277,7 +278,8 @@ class Catalog:
         model = self._models.get(found) if found else None
         if model is None or command not in model.commands:
             names = ", ".join(m.name for m in self.for_command(command))
-            raise ValidationError(f"Unknown model “{name}” for /{command}. Choose one of: {names}.")
+            raise ValidationError(T("Unknown model “{name}” for /{command}. Choose one of: {names}.",
+                                    name=name, command=str(command), names=names))
         return model
 
     def search(self, command: Command, text: str, limit: int = 25) -> list[Model]:

@@ -26,6 +26,9 @@ class Requester:
     is_admin: bool = False
     private: bool = False  # a direct message / private chat with the bot
     roles: tuple[str, ...] = ()  # Discord role ids, for tiers bound to roles
+    # the member's language as the platform names it ("zh-hans", "zh-CN", "zh_CN.UTF-8"; None:
+    # unknown); stored with each job, so notices sent later are in it (bot.i18n.language_of)
+    language: str | None = None
 
     @property
     def user_key(self) -> str:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
 __all__ = ["Settings", "load_env", "SettingsError"]
 
 
@@ -69,6 +71,8 @@ class Settings:
     probe_interval: float = 300.0  # seconds between checks that a paused 302.AI account works again
     stars_per_credit: int | None = None  # Telegram Stars per purchased credit; None: no shop
     credit_packs: tuple[int, ...] = (50, 200, 1000)
+    # members whose platform names no language we have a catalog for read this one
+    default_language: str = DEFAULT_LANGUAGE
 
     @property
     def database(self) -> Path:
@@ -122,6 +126,8 @@ class Settings:
             stars_per_credit=get("TELEGRAM_STARS_PER_CREDIT", None, int),
             credit_packs=tuple(_positive("REELBOT_CREDIT_PACKS", p) for p in _items(env.get("REELBOT_CREDIT_PACKS", "")))
             or cls.credit_packs,
+            default_language=_choice("REELBOT_DEFAULT_LANGUAGE",
+                                     get("REELBOT_DEFAULT_LANGUAGE", cls.default_language).lower(), LANGUAGES),
         )
 
 

@@ -17,10 +17,10 @@ from bot.catalog import PTC_PER_CREDIT, Catalog, Command
 from bot.commands import Destination, GenerationRequest, OperatorSpend, QuotaStatus, Requester, Ticket
 from bot.config import Settings
 from bot.errors import AlreadyAccepted, UserError
-from bot.i18n import T
 from bot.guard import AccountGuard
 from bot.history import JobHistory
 from bot.jobs import cancel as cancelling
+from bot.i18n import Joined, T, set_default_language
 from bot.jobs.model import IN_FLIGHT, Job, JobState
 from bot.jobs.runner import JobRunner
 from bot.metrics import Metrics
@@ -52,6 +52,7 @@ class Core:
         # False in a front process (`reelbot run --role=front`): it takes commands and stores
         # their jobs, and worker processes on the same database run them
         self.runs_jobs = runs_jobs
+        set_default_language(settings.default_language)
         self.inbox = inbox  # where adapters store platform events before acknowledging them
         self.posts = Posts(store.db, clock)  # result messages → their jobs, for replies to a result
         self.access = AccessPolicy.from_settings(settings)
@@ -112,7 +113,7 @@ class Core:
     def busy(self) -> bool:
         return self.busy_jobs > 0
 
-    def help_text(self, style: str = "text") -> str:
+    def help_text(self, style: str = "text") -> Joined:
         return help_text(self.catalog, style)
 
     async def submit(self, request: GenerationRequest) -> Ticket:
@@ -197,11 +198,11 @@ class Core:
         see the result may do either: the job is theirs and so is the charge."""
         job = await self._store.job(job_id)
         if job is None:
-            raise UserError("That job is no longer known to this bot, so it cannot be repeated.")
+            raise UserError(T("That job is no longer known to this bot, so it cannot be repeated."))
         image = await self._store.image(job_id)
         if (job.has_image and image is None) or (prompt is None and not job.prompt and job.command is not Command.ANIMATE):
-            raise UserError("That job is too old to repeat: its picture or prompt is no longer kept. "
-                            "Send the command again.")
+            raise UserError(T("That job is too old to repeat: its picture or prompt is no longer kept. "
+                              "Send the command again."))
         return await self.submit(GenerationRequest(
             requester=requester, destination=destination, command=job.command,
             prompt=job.prompt if prompt is None else prompt,

@@ -25,6 +25,8 @@ The job runner decides retry versus refund from the type alone, never from a mes
 
 from __future__ import annotations
 
+from bot.i18n import T, Text
+
 __all__ = [
     "ReelbotError",
     "UserError",
@@ -50,7 +52,15 @@ class ReelbotError(Exception):
 
 
 class UserError(ReelbotError):
-    """A refusal worded for the chat member: `str(err)` is the reply."""
+    """A refusal worded for the chat member: `err.text` is the reply (a Text the adapter
+    renders in the member's language, `err.render(language)`); `str(err)` is it in English."""
+
+    def __init__(self, text: Text | str):
+        super().__init__(str(text))
+        self.text = text
+
+    def render(self, language: str | None) -> str:
+        return self.text.render(language) if isinstance(self.text, Text) else self.text
 
 
 class ValidationError(UserError):
@@ -62,9 +72,9 @@ class QuotaExceeded(UserError):
 
 
 class Ai302Error(ReelbotError):
-    """An error talking to 302.AI. `detail` is for the operator's log, `user_message` for chat."""
+    """An error talking to 302.AI. `detail` is for the operator's log, `user_message` (a Text) for chat."""
 
-    user_message = "The video service had a problem."
+    user_message: Text = T("The video service had a problem.")
 
     def __init__(self, detail: str, *, status: int | None = None, code: int | None = None):
         super().__init__(detail)
@@ -74,7 +84,7 @@ class Ai302Error(ReelbotError):
 
 
 class RetryLater(Ai302Error):
-    user_message = "The video service was busy for too long. Please try again later."
+    user_message = T("The video service was busy for too long. Please try again later.")
 
     def __init__(self, detail: str, *, retry_after: float | None = None, **kw):
         super().__init__(detail, **kw)
@@ -85,29 +95,30 @@ class OutcomeUnknown(Ai302Error):
     """A paid call that 302.AI may have accepted (and billed) without our knowing: re-sending
     it could pay twice, so the job ends, the member is refunded and the operator told."""
 
-    user_message = ("302.AI did not confirm whether it took this request, so it was not sent again. "
-                    "Your credits are back; please try again.")
+    user_message = T("302.AI did not confirm whether it took this request, so it was not sent again. "
+                     "Your credits are back; please try again.")
 
 
 class Rejected(Ai302Error):
-    user_message = "The video service refused this request."
+    user_message = T("The video service refused this request.")
 
 
 class AuthFailed(Rejected):
     # The member cannot fix this; the operator must (and is told in the log).
-    user_message = "The bot is not set up correctly (its 302.AI key was refused). The operator has been told."
+    user_message = T("The bot is not set up correctly (its 302.AI key was refused). "
+                     "The operator has been told.")
 
 
 class BalanceTooLow(Rejected):
-    user_message = "The bot's 302.AI balance has run out. The operator has been told."
+    user_message = T("The bot's 302.AI balance has run out. The operator has been told.")
 
 
 class ContentFlagged(Rejected):
-    user_message = "302.AI flagged this as sensitive content. Please rephrase your prompt or use another image."
+    user_message = T("302.AI flagged this as sensitive content. Please rephrase your prompt or use another image.")
 
 
 class BadParameters(Rejected):
-    user_message = "302.AI rejected the request's parameters."
+    user_message = T("302.AI rejected the request's parameters.")
 
 
 class DownloadFailed(ReelbotError):

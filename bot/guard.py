@@ -13,6 +13,7 @@ from bot.ai302.client import Ai302Client
 from bot.background import Background
 from bot.errors import AuthFailed, RetryLater
 from bot.jobs.model import JobState
+from bot.jobs.texts import credits_back
 from bot.ports import Messenger
 from bot.quota import quota_day
 from bot.store.jobs import JobStore
@@ -54,7 +55,7 @@ class AccountGuard:
     async def _refund_queued(self) -> None:
         for job in await self._store.in_state(JobState.QUEUED):
             # not yet sent: the member loses nothing; a job whose call has left goes on
-            await self._store.refund(job, PAUSED_BY_ACCOUNT + " Your credits are back.", self._clock(),
+            await self._store.refund(job, credits_back(PAUSED_BY_ACCOUNT), self._clock(),
                                      refused=True)
 
     async def spent(self) -> None:

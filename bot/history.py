@@ -14,7 +14,7 @@ from bot.ai302.client import Ai302Client
 from bot.catalog import Catalog, Command
 from bot.commands import Requester
 from bot.errors import Ai302Error, DownloadFailed, RetryLater, UserError
-from bot.i18n import T, Text
+from bot.i18n import TN, T, Text
 from bot.jobs.cancel import is_cancelled
 from bot.jobs.delivery import result_for
 from bot.jobs.model import Job, JobState
@@ -71,7 +71,7 @@ class JobHistory:
 def jobs_heading(count: int) -> Text:
     if count == 0:
         return T("You have no jobs yet. Try /image or /video.")
-    return Text("Your last job:", {}, plural="Your last {n} jobs, newest first:", n=count)
+    return TN("Your last job:", "Your last {n} jobs, newest first:", count)
 
 
 def job_line(number: int, job: Job, now: float) -> Text:
@@ -98,7 +98,7 @@ def _state(job: Job) -> Text:
 
 
 def _credits(n: int) -> Text:
-    return Text("{n} credit", {}, plural="{n} credits", n=n)
+    return TN("{n} credit", "{n} credits", n)
 
 
 def _age(seconds: float) -> Text:

@@ -21,21 +21,27 @@ from prometheus_client.registry import Collector
 from bot.background import Background
 from bot.catalog import PTC_PER_CREDIT
 from bot.errors import OutcomeUnknown
+from bot.i18n import DEFAULT_LANGUAGE, Text, loads, render
 from bot.jobs import texts
 from bot.quota import quota_day
 from bot.store.database import Database
 
 __all__ = ["Metrics", "outcome_of"]
 
-# a refund's reason text -> a bounded label
-_REASONS = {texts.TOO_SLOW: "too_slow", texts.TOO_BUSY: "too_busy", texts.GEN_FAILED: "generation_failed",
-            texts.NOT_POSTED: "not_posted", texts.UNEXPECTED: "unexpected", OutcomeUnknown.user_message: "unconfirmed"}
+# a refund's reason (its message id) -> a bounded label
+_REASONS = {text.msgid: label for text, label in (
+    (texts.TOO_SLOW, "too_slow"), (texts.TOO_BUSY, "too_busy"), (texts.GEN_FAILED, "generation_failed"),
+    (texts.NOT_POSTED, "not_posted"), (texts.UNEXPECTED, "unexpected"), (OutcomeUnknown.user_message, "unconfirmed"))}
 
 
 def reason_label(failure: str | None) -> str:
-    if failure in _REASONS:
-        return _REASONS[failure]
-    text = (failure or "").lower()
+    """`failure` as stored: a Text as JSON (see bot.i18n.dumps), or older rows' English."""
+    reason = loads(failure)
+    if isinstance(reason, Text) and reason.msgid in _REASONS:
+        return _REASONS[reason.msgid]
+    if isinstance(reason, str) and reason in _REASONS:  # a row stored before reasons were localized
+        return _REASONS[reason]
+    text = render(reason or "", DEFAULT_LANGUAGE).lower()
     for words, label in (("sensitive", "flagged"), ("key", "account"), ("balance", "account"),
                          ("paused", "paused")):
         if words in text:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.errors import QuotaExceeded
+from bot.i18n import T, TN, Text
 
 __all__ = ["Limits", "Usage", "quota_day", "next_reset", "until"]
 
@@ -20,14 +21,14 @@ def next_reset(now: float) -> datetime:
     return today + timedelta(days=1)
 
 
-def until(moment: datetime, now: float) -> str:
+def until(moment: datetime, now: float) -> Text:
     """`3h 5m`, `12m`, `40s`: how long from now until `moment`."""
     seconds = max(0, int(moment.timestamp() - now))
     hours, rest = divmod(seconds, 3600)
     minutes = rest // 60
     if hours:
-        return f"{hours}h {minutes}m"
-    return f"{minutes}m" if minutes else f"{seconds}s"
+        return T("{hours}h {minutes}m", hours=hours, minutes=minutes)
+    return T("{minutes}m", minutes=minutes) if minutes else T("{seconds}s", seconds=seconds)
 
 
 @dataclass(frozen=True)
@@ -56,18 +57,24 @@ class Limits:
         spent only once today's free credits are used up."""
         reset = until(next_reset(now), now)
         if usage.in_flight >= self.max_in_flight:
-            running = "job" if usage.in_flight == 1 else "jobs"
-            raise QuotaExceeded(f"You already have {usage.in_flight} {running} running (the limit is "
-                                f"{self.max_in_flight} at a time). Wait for one to finish, then try again.")
+            raise QuotaExceeded(TN("You already have {n} job running (the limit is {limit} at a time). "
+                                   "Wait for one to finish, then try again.",
+                                   "You already have {n} jobs running (the limit is {limit} at a time). "
+                                   "Wait for one to finish, then try again.",
+                                   usage.in_flight, limit=self.max_in_flight))
         left = max(0, self.daily_credits - usage.user_spent)
         from_wallet = max(0, cost - left)
         if from_wallet > wallet:
-            bought = f" and {wallet} purchased" if wallet else ""
-            raise QuotaExceeded(f"This costs {cost} credits and you have {left} left today{bought}. "
-                                f"Your credits reset in {reset}.")
+            if wallet:
+                raise QuotaExceeded(T("This costs {cost} credits and you have {left} left today and {wallet} "
+                                      "purchased. Your credits reset in {reset}.",
+                                      cost=cost, left=left, wallet=wallet, reset=reset))
+            raise QuotaExceeded(T("This costs {cost} credits and you have {left} left today. "
+                                  "Your credits reset in {reset}.", cost=cost, left=left, reset=reset))
         if self.chat_daily_credits is not None and cost > self.chat_daily_credits - usage.chat_spent:
-            raise QuotaExceeded(f"This chat has used its {self.chat_daily_credits} credits for today. "
-                                f"They reset in {reset}.")
+            raise QuotaExceeded(T("This chat has used its {credits} credits for today. They reset in {reset}.",
+                                  credits=self.chat_daily_credits, reset=reset))
         if self.bot_daily_credits and cost > self.bot_daily_credits - usage.bot_spent:
-            raise QuotaExceeded(f"The bot has reached its spending limit for today. Try again in {reset}.")
+            raise QuotaExceeded(T("The bot has reached its spending limit for today. Try again in {reset}.",
+                                  reset=reset))
         return from_wallet

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.access import Refused
+from bot.i18n import T
 from bot.store.wallet import Wallets
 
 __all__ = ["Shop", "Pack", "CURRENCY"]
@@ -47,14 +48,14 @@ class Shop:
         kind, _, amount = payload.partition(":")
         pack = self._packs.get(int(amount)) if kind == "credits" and amount.isdigit() else None
         if pack is None or currency != CURRENCY or total != pack.stars:
-            raise Refused("That offer has changed; send /buy again for the current packs.")
+            raise Refused(T("That offer has changed; send /buy again for the current packs."))
         return pack
 
     async def paid(self, user_key: str, charge_id: str, payload: str, total: int, currency: str) -> tuple[bool, Pack]:
         """Apply a successful payment once: (newly applied?, the pack)."""
         kind, _, amount = payload.partition(":")
         if kind != "credits" or not amount.isdigit():
-            raise Refused("That payment is not for credits.")
+            raise Refused(T("That payment is not for credits."))
         # What was paid counts, even if the price changed since the invoice was checked.
         pack = Pack(int(amount), total)
         added = await self._wallets.purchase(user_key, charge_id, pack.credits, total, self._clock())

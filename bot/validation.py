@@ -76,13 +76,14 @@ class Validator:
         else:
             model = self._catalog.resolve(command, request.model)
         if model.image_role is ImageRole.SUBJECT and not has_image:
-            raise ValidationError(f"{model.name} makes a video of a character: attach a picture of the character.")
+            raise ValidationError(T("{model} makes a video of a character: attach a picture of the character.",
+                                    model=model.name))
         if command is Command.VIDEO and has_image and model.image_role is not ImageRole.SUBJECT:
-            raise ValidationError(
-                f"A character image works only with S2V-01, not {model.name}. "
-                "Leave the model out (or choose S2V-01), or to animate a picture use /animate.")
+            raise ValidationError(T(
+                "A character image works only with S2V-01, not {model}. "
+                "Leave the model out (or choose S2V-01), or to animate a picture use /animate.", model=model.name))
         if command is Command.ANIMATE and not has_image:
-            raise ValidationError("Attach the image you want to animate (JPG, PNG or WebP).")
+            raise ValidationError(T("Attach the image you want to animate (JPG, PNG or WebP)."))
         if model.image_role is ImageRole.SOURCE and not has_image:
             raise ValidationError(T("{model} redraws a picture: attach the image you want it to change.",
                                     model=model.name))
@@ -98,13 +99,15 @@ class Validator:
     def _check_prompt(command: Command, prompt: str, model: Model) -> str:
         prompt = clean_text(prompt)
         if not prompt and command is not Command.ANIMATE:
-            raise ValidationError(f"Describe what you want after /{command}, e.g. /{command} a red fox in the snow.")
+            raise ValidationError(T("Describe what you want after /{command}, e.g. /{command} a red fox in the snow.",
+                                    command=str(command)))
         words = len(prompt.split())
         if words >= MAX_PROMPT_WORDS:
-            raise ValidationError(f"Your prompt has {words} words; keep it under {MAX_PROMPT_WORDS}.")
+            raise ValidationError(T("Your prompt has {words} words; keep it under {limit}.",
+                                    words=words, limit=MAX_PROMPT_WORDS))
         if len(prompt) > MAX_PROMPT_CHARS:
-            raise ValidationError(
-                f"Your prompt has {len(prompt)} characters; keep it to {MAX_PROMPT_CHARS} at most.")
+            raise ValidationError(T("Your prompt has {chars} characters; keep it to {limit} at most.",
+                                    chars=len(prompt), limit=MAX_PROMPT_CHARS))
         return prompt
 
 
@@ -129,20 +132,21 @@ def check_options(model: Model, command: Command, raw: Mapping[str, str]) -> dic
         allowed = model.options.get(name)
         if allowed is None:
             names = [*model.options, *model.text_options]
-            takes = ", ".join(names) if names else "none besides the prompt"
-            raise ValidationError(f"{model.name} has no option “{name}”. Options it takes: {takes}.")
+            takes = ", ".join(names) if names else T("none besides the prompt")
+            raise ValidationError(T("{model} has no option “{name}”. Options it takes: {takes}.",
+                                    model=model.name, name=name, takes=takes))
         if name == "camera":
             options[name] = _check_camera(model, str(value))
             continue
         match = next((a for a in allowed if a.lower() == str(value).strip().lower()), None)
         if match is None:
-            raise ValidationError(f"{name} “{value}” is not available for {model.name}. Choose one of: "
-                                  f"{', '.join(allowed)}.")
+            raise ValidationError(T("{name} “{value}” is not available for {model}. Choose one of: {allowed}.",
+                                    name=name, value=value, model=model.name, allowed=", ".join(allowed)))
         options[name] = match
     if options.get("resolution") == "512P" and command is not Command.ANIMATE:
-        raise ValidationError("512P needs a starting image: use /animate, or choose 768P or 1080P.")
+        raise ValidationError(T("512P needs a starting image: use /animate, or choose 768P or 1080P."))
     if options.get("resolution") == "1080P" and options.get("duration") == "10":
-        raise ValidationError("1080P videos can only be 6 seconds long: choose duration 6 or resolution 768P.")
+        raise ValidationError(T("1080P videos can only be 6 seconds long: choose duration 6 or resolution 768P."))
     return options
 
 
@@ -163,25 +167,29 @@ def _check_camera(model: Model, value: str) -> str:
             continue
         move = next((m for m in CAMERA_MOVES if m.lower() == part.lower()), None)
         if move is None:
-            raise ValidationError(f"Unknown camera move “{part}”. Choose from: {', '.join(CAMERA_MOVES)}.")
+            raise ValidationError(T("Unknown camera move “{move}”. Choose from: {moves}.",
+                                    move=part, moves=", ".join(CAMERA_MOVES)))
         if move not in moves:
             moves.append(move)
     if len(moves) > MAX_CAMERA_MOVES:
-        raise ValidationError(f"Combine at most {MAX_CAMERA_MOVES} camera moves; you gave {len(moves)}.")
+        raise ValidationError(T("Combine at most {limit} camera moves; you gave {given}.",
+                                limit=MAX_CAMERA_MOVES, given=len(moves)))
     return ",".join(moves)
 
 
 def _check_image(data: bytes, model: Model) -> PreparedImage:
     if len(data) > MAX_IMAGE_BYTES:
-        raise ValidationError(f"The image is {len(data) / 1048576:.1f} MB; send one of 20 MB or less.")
+        raise ValidationError(T("The image is {size} MB; send one of 20 MB or less.",
+                                size=f"{len(data) / 1048576:.1f}"))
     try:
         with Image.open(io.BytesIO(data)) as img:
             fmt, (width, height) = img.format, img.size
             if fmt not in _FORMATS:
-                raise ValidationError(f"That file is {fmt or 'not an image'}; send a JPG, PNG or WebP image.")
+                raise ValidationError(T("That file is {format}; send a JPG, PNG or WebP image.", format=fmt) if fmt
+                                      else T("That file is not an image; send a JPG, PNG or WebP image."))
             if width * height > MAX_IMAGE_PIXELS:
-                raise ValidationError(f"The image is {width}×{height} px, too large to process; "
-                                      "send a smaller one.")
+                raise ValidationError(T("The image is {width}×{height} px, too large to process; "
+                                        "send a smaller one.", width=width, height=height))
             img.load()  # decode it all: a truncated or corrupt file fails here, not at 302.AI
             if (fmt == "WEBP" and not model.accepts_webp) or fmt == "MPO":
                 # MPO: a phone camera's JPEG with extra frames appended; 302.AI gets the first
@@ -191,13 +199,13 @@ def _check_image(data: bytes, model: Model) -> PreparedImage:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
             Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValidationError("That file could not be read as an image; send a JPG, PNG or WebP image.") from None
+        raise ValidationError(T("That file could not be read as an image; send a JPG, PNG or WebP image.")) from None
     if min(width, height) <= MIN_IMAGE_SIDE:
-        raise ValidationError(f"The image is {width}×{height} px; its shorter side must be over "
-                              f"{MIN_IMAGE_SIDE} px. Send a larger image.")
+        raise ValidationError(T("The image is {width}×{height} px; its shorter side must be over {min} px. "
+                                "Send a larger image.", width=width, height=height, min=MIN_IMAGE_SIDE))
     if not MIN_RATIO <= width / height <= MAX_RATIO:
-        raise ValidationError(f"The image is {width}×{height} px; its shape must be between 2:5 (tall) and "
-                              "5:2 (wide). Crop it and try again.")
+        raise ValidationError(T("The image is {width}×{height} px; its shape must be between 2:5 (tall) and "
+                                "5:2 (wide). Crop it and try again.", width=width, height=height))
     return PreparedImage(data, _FORMATS[fmt], width, height)
 
 

@@ -14,6 +14,7 @@ import pytest
 from bot.ai302.simulator import Simulator
 from bot.config import Settings
 from bot.core import Core
+from bot.i18n import DEFAULT_LANGUAGE, render, set_default_language
 from bot.jobs.runner import Timing
 from bot.ports import Progress, Result
 from bot.wiring import build_core
@@ -24,6 +25,13 @@ SIM_KEY = "sk-test-0123456789abcdef"
 # Short waits everywhere: the simulator's videos take well under a second in tests.
 FAST = Timing(min_poll_interval=0.05, max_poll_interval=0.5, retry_base=0.05, retry_max=0.5,
               max_retries=4, expected_seconds=0.3, delivery_retry_max=0.5)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # a core sets the process's default language from its settings; no test may leave another behind
+    yield
+    set_default_language(DEFAULT_LANGUAGE)
 
 
 @pytest.fixture
@@ -122,7 +130,8 @@ class RecordingMessenger:
         self.delivered.append((job.id, result))
 
     async def fail(self, job, reason):
-        self.failures.append((job.id, reason))
+        # as a real messenger does: the reason in the job's member's language
+        self.failures.append((job.id, render(reason, job.requester.language)))
 
     def upload_limit(self, job):
         return self.limit

@@ -37,6 +37,22 @@ def test_console_refuses_bad_input_without_charging(tmp_path):
     assert "used 0 of 50" in proc.stdout
 
 
+def test_the_console_speaks_the_language_its_locale_names(tmp_path):
+    commands = "/image 一只红狐狸\n/video\n/bogus\n/quota\n"
+    proc = subprocess.run([sys.executable, "-m", "adapters.cli", "demo"], input=commands, text=True,
+                          encoding="utf-8", capture_output=True, cwd=tmp_path, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[1]),
+                               "LANG": "zh_CN.UTF-8"})
+    assert proc.returncode == 0, proc.stderr
+    assert "已将你的图片加入队列，使用 " in proc.stdout
+    [path] = [Path(p) for p in re.findall(r"你的图片已生成：(\S+)", proc.stdout)]
+    assert is_png(path.read_bytes())
+    assert "抱歉：请在 /video 后描述你想要的内容" in proc.stdout
+    assert "未知命令 '/bogus'。请输入 /help 查看帮助。" in proc.stdout
+    assert "你今天还剩 49 积分（已用 1，共 50）" in proc.stdout
+    assert "Queued" not in proc.stdout and "credits" not in proc.stdout
+
+
 def test_a_second_process_on_the_same_data_directory_refuses_to_start_until_the_first_dies(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[1])}
     first = subprocess.Popen([sys.executable, "-m", "adapters.cli", "demo"], stdin=subprocess.PIPE,

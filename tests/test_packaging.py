@@ -23,3 +23,10 @@ def test_compose_and_dockerfile_check_health_on_the_listener():
     assert "127.0.0.1:9102/healthz" in compose and "127.0.0.1:9102/healthz" in dockerfile
     assert "restart: unless-stopped" in compose and "env_file: .env" in compose
     assert "USER reelbot" in dockerfile and "HEALTHCHECK" in dockerfile
+
+
+def test_the_image_build_compiles_the_translations():
+    # setup.py's build step turns bot/locale/*/LC_MESSAGES/*.po into the .mo files gettext reads
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^COPY .*\bsetup\.py\b", dockerfile, re.MULTILINE)
+    assert "Babel" in (ROOT / "pyproject.toml").read_text().split("[project]")[0]  # a build requirement

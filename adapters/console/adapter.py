@@ -1,9 +1,11 @@
-"""The console adapter: one line is one command; results are saved as files."""
+"""The console adapter: one line is one command; results are saved as files. It speaks the
+language the terminal's locale names (LC_ALL, LC_MESSAGES, LANG, as gettext reads them)."""
 
 from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 import shlex
 import sys
 import time
@@ -15,12 +17,12 @@ from bot.commands import GenerationRequest, Requester
 from bot.core import Core
 from bot.errors import UserError
 from bot.history import job_line, jobs_heading
-from bot.i18n import T
+from bot.i18n import Joined, T, Text, render
 from bot.jobs.cancel import cancelled_text
 from bot.jobs.eta import progress_notes
 from bot.jobs.model import Job
 from bot.ports import Progress, Result
-from bot.texts import STAGES, quota_text, ticket_text
+from bot.texts import kind_text, quota_text, stage_text, ticket_text
 from bot.textsyntax import parse
 from bot.validation import MAX_IMAGE_BYTES
 
@@ -39,42 +41,50 @@ class ConsoleMessenger:
     def say(self, text: str) -> None:
         print(text, file=self._out, flush=True)
 
+    def tell(self, job: Job, text: Text) -> None:
+        self.say(f"[{job.id}] {render(text, job.requester.language)}")
+
     async def acknowledge(self, job: Job, ticket) -> None:
-        self.say(f"[{job.id}] {ticket_text(ticket)}")
+        self.tell(job, ticket_text(ticket))
 
     async def progress(self, job: Job, progress: Progress) -> None:
         seen = (progress.stage, progress.position)
         if self._last_stage.get(job.id) != seen:  # one line per stage (and place in line), not per poll
             self._last_stage[job.id] = seen
-            notes = "".join(f" {note}" for note in progress_notes(progress))
-            self.say(f"[{job.id}] {STAGES.get(progress.stage, progress.stage)}… ({progress.elapsed:.0f}s){notes}")
+            self.tell(job, Joined([T("{stage}… ({elapsed}s)", stage=stage_text(progress.stage),
+                                     elapsed=f"{progress.elapsed:.0f}"), *progress_notes(progress)], sep=" "))
 
     async def deliver(self, job: Job, result: Result) -> None:
         self._last_stage.pop(job.id, None)
-        self.say(f"[{job.id}] {await self.save(result)}")
+        self.tell(job, await self.save(result))
 
-    async def save(self, result: Result) -> str:
+    async def save(self, result: Result) -> Text:
         """Saves `result` under the output folder; what to tell the user."""
         if result.data is None:
-            return f"Your {result.kind} is ready (too large to save here): {result.url}"
+            return T("Your {kind} is ready (too large to save here): {url}", kind=kind_text(result.kind),
+                     url=result.url)
         self._out_dir.mkdir(parents=True, exist_ok=True)
         path = (self._out_dir / result.filename).resolve()
         await asyncio.to_thread(path.write_bytes, result.data)
-        return f"Your {result.kind} is ready: {path}"
+        return T("Your {kind} is ready: {path}", kind=kind_text(result.kind), path=str(path))
 
-    async def fail(self, job: Job, reason: str) -> None:
+    async def fail(self, job: Job, reason: Text | str) -> None:
         self._last_stage.pop(job.id, None)
-        self.say(f"[{job.id}] Failed: {reason}")
+        self.tell(job, T("Failed: {reason}", reason=reason))
 
     def upload_limit(self, job: Job) -> int:
         return 1024 * 1024 * 1024
 
 
 class ConsoleAdapter:
-    def __init__(self, core: Core, out_dir: Path, *, out: TextIO = sys.stdout, user: str | None = None):
+    def __init__(self, core: Core, out_dir: Path, *, out: TextIO = sys.stdout, user: str | None = None,
+                 language: str | None = None):
         self._core = core
+        language = language or _locale()
         # a member, not an admin: the console shows what members see (operators have `reelbot admin`)
-        self._user = Requester(PLATFORM, user or getpass.getuser(), name=user or getpass.getuser())
+        self._user = Requester(PLATFORM, user or getpass.getuser(), name=user or getpass.getuser(),
+                               language=language)
+        self.language = language
         self.messenger = ConsoleMessenger(out_dir, out)
         core.register(PLATFORM, self.messenger)
         self._listed: list[str] = []  # job ids of the last /jobs, so /fetch 2 means its line 2
@@ -86,15 +96,17 @@ class ConsoleAdapter:
             return True
         head, _, rest = line.partition(" ")
         name = head.lstrip("/").lower()
-        say = self.messenger.say
+        def say(text: Text | str) -> None:
+            self.messenger.say(render(text, self.language))
+
         try:
             if name in ("quit", "exit"):
                 return False
             if name == "help":
-                say(self._core.help_text("text") + "\nIn the console: /animate PATH [prompt], "
-                    "/video --character=PATH prompt, /quit.\n"
-                    + str(T("/image --image=PATH prompt redraws that picture.")) + " "
-                    + str(T("/fetch N saves result N of /jobs again; /cancel JOB_ID cancels a waiting job.")))
+                say(self._core.help_text("text"))
+                say(T("In the console: /animate PATH [prompt], /video --character=PATH prompt, /quit."))
+                say(T("/image --image=PATH prompt redraws that picture."))
+                say(T("/fetch N saves result N of /jobs again; /cancel JOB_ID cancels a waiting job."))
             elif name == "quota":
                 say(quota_text(await self._core.quota(self._user), time.time()))
             elif name == "jobs":
@@ -107,9 +119,9 @@ class ConsoleAdapter:
             elif name in ("image", "video", "animate"):
                 await self._generate(Command(name), rest)
             else:
-                say(f"Unknown command {head!r}. Type /help.")
+                say(T("Unknown command {command}. Type /help.", command=repr(head)))
         except UserError as err:
-            say(f"Sorry: {err}")
+            say(T("Sorry: {reason}", reason=err.text))
         return True
 
     async def _jobs(self) -> None:
@@ -126,14 +138,14 @@ class ConsoleAdapter:
         if not which:
             raise UserError(T("Say which: /fetch N (a line of /jobs) or /fetch JOB_ID."))
         result = await self._core.refetch(which, self._user, self.messenger.upload_limit(None))
-        self.messenger.say(f"[{which}] {await self.messenger.save(result)}")
+        self.messenger.say(f"[{which}] {render(await self.messenger.save(result), self._user.language)}")
 
     async def _generate(self, command: Command, text: str) -> None:
         image = None
         if command is Command.ANIMATE:
             path, _, text = _split_path(text)
             if not path:
-                raise UserError("Give the image's path: /animate PATH [prompt]")
+                raise UserError(T("Give the image's path: /animate PATH [prompt]"))
             image = await _read(path)
         parsed = parse(text)
         options = dict(parsed.options)
@@ -148,15 +160,23 @@ class ConsoleAdapter:
         """Read commands until end of input or /quit, then wait for every job to finish."""
         interactive = stream.isatty()
         if interactive:
-            self.messenger.say("reelbot console. Type /help for commands, /quit to leave.")
+            self.messenger.say(render(T("reelbot console. Type /help for commands, /quit to leave."), self.language))
         loop = asyncio.get_running_loop()
         while True:
             line = await loop.run_in_executor(None, _read_line, stream, interactive)
             if line is None or not await self.handle(line):
                 break
         if self._core.busy:
-            self.messenger.say("Waiting for running jobs to finish…")
+            self.messenger.say(render(T("Waiting for running jobs to finish…"), self.language))
         await self._core.wait_idle()
+
+
+def _locale() -> str | None:
+    """The terminal's language, in gettext's order of precedence."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if os.environ.get(name):
+            return os.environ[name]
+    return None
 
 
 def _read_line(stream: TextIO, interactive: bool) -> str | None:
@@ -184,7 +204,7 @@ def _split_path(text: str) -> tuple[str, str, str]:
 async def _read(path: str) -> bytes:
     file = Path(path).expanduser()
     if not file.is_file():
-        raise UserError(f"No image file at {path}.")
+        raise UserError(T("No image file at {path}.", path=path))
 
     def head() -> bytes:
         # one byte past the limit is enough for validation to refuse it by size

@@ -27,15 +27,22 @@ from bot.commands import GenerationRequest, Requester
 from bot.core import Core
 from bot.errors import UserError
 from bot.history import fetchable
-from bot.i18n import T, Text, language_of, render
+from bot.i18n import T, render
 from bot.texts import quota_text
 
-__all__ = ["Actions", "APOLOGY"]
+__all__ = ["Actions", "APOLOGY", "SORRY", "language_of_interaction"]
 
 log = logging.getLogger(__name__)
 
-APOLOGY = ("Something went wrong on our side. Please try again in a minute; "
-           "if it keeps happening, tell the server's admins.")
+APOLOGY = T("Something went wrong on our side. Please try again in a minute; "
+            "if it keeps happening, tell the server's admins.")
+SORRY = T("Sorry")
+
+
+def language_of_interaction(interaction: discord.Interaction) -> str | None:
+    """The member's language: their Discord client's locale, else the server's."""
+    locale = interaction.locale or interaction.guild_locale
+    return locale.value if locale is not None else None
 
 
 class Actions:
@@ -50,7 +57,8 @@ class Actions:
         return Requester(platform="discord", user_id=str(user.id),
                          chat_id=str(interaction.guild_id) if interaction.guild_id else None,
                          name=user.display_name, is_admin=user.id in self._admins,
-                         private=interaction.guild_id is None, roles=roles)
+                         private=interaction.guild_id is None, roles=roles,
+                         language=language_of_interaction(interaction))
 
     # -- generation ------------------------------------------------------------------------
 
@@ -69,8 +77,8 @@ class Actions:
         async with self._answering(interaction) as target:
             attachment = first_image(message.attachments)
             if attachment is None:
-                raise UserError("That message has no picture attached. Use “Animate image” on a message with a "
-                                "JPG, PNG or WebP image, or use /animate and attach one.")
+                raise UserError(T("That message has no picture attached. Use “Animate image” on a message with a "
+                                  "JPG, PNG or WebP image, or use /animate and attach one."))
             await self._animate(interaction, target, attachment, prompt="")
 
     async def reroll(self, interaction: discord.Interaction, job_id: str) -> None:
@@ -83,18 +91,18 @@ class Actions:
         try:
             job = await self._core.job(job_id)
             if job is None:
-                raise UserError(str(T("That job is no longer known to this bot, so it cannot be edited.")))
+                raise UserError(T("That job is no longer known to this bot, so it cannot be edited."))
             if not job.prompt and job.command is not Command.ANIMATE:
-                raise UserError(str(T("That job is too old to edit: its prompt is no longer kept. "
-                                      "Send the command again.")))
+                raise UserError(T("That job is too old to edit: its prompt is no longer kept. "
+                                  "Send the command again."))
             await interaction.response.send_modal(prompt_modal(job, str(interaction.locale)))
         except UserError as err:
-            await self._refuse(interaction, problem_embed(str(err)))
+            await self._refuse(interaction, problem_embed(err.text, language_of_interaction(interaction)))
         except discord.HTTPException as exc:  # the click expired (over 3 s) or Discord refused the form
             log.warning("discord: could not open the edit form for job %s: %s", job_id, exc)
         except Exception:
             log.exception("discord: opening the edit form for job %s failed", job_id)
-            await self._refuse(interaction, problem_embed(APOLOGY, title="Sorry"))
+            await self._refuse(interaction, problem_embed(APOLOGY, language_of_interaction(interaction), title=SORRY))
 
     async def edit(self, interaction: discord.Interaction, job_id: str, prompt: str) -> None:
         """The submitted Edit form: the job again with `prompt`, charged to who submitted it."""
@@ -108,8 +116,8 @@ class Actions:
             message = interaction.message
             attachment = first_image(message.attachments) if message is not None else None
             if attachment is None:
-                raise UserError("This image was posted as a link, so it cannot be animated from here. "
-                                "Download it and use /animate with it.")
+                raise UserError(T("This image was posted as a link, so it cannot be animated from here. "
+                                  "Download it and use /animate with it."))
             job = await self._core.job(job_id)
             await self._animate(interaction, target, attachment, prompt=job.prompt if job else "")
 
@@ -126,16 +134,15 @@ class Actions:
         """The Cancel button on a waiting job's status message, which becomes the member's one
         notice. The core checks who may cancel, and whether 302.AI has the job already."""
         await interaction.response.defer()  # a button's defer: the message it is on is edited later
-        language = _language(interaction)
+        language = language_of_interaction(interaction)
         try:
             job = await self._core.cancel(job_id, self.requester(interaction))
         except UserError as err:
-            await self._note(interaction, problem_embed(_said(err, language),
-                                                        title=render(T("Not cancelled"), language)))
+            await self._note(interaction, problem_embed(err.text, language, title=T("Not cancelled")))
             return
         except Exception:
             log.exception("discord: cancelling job %s for user %s failed", job_id, interaction.user.id)
-            await self._note(interaction, problem_embed(APOLOGY, title="Sorry"))
+            await self._note(interaction, problem_embed(APOLOGY, language, title=SORRY))
             return
         if self.messenger is not None:
             self.messenger.forget(job_id)
@@ -146,7 +153,7 @@ class Actions:
             jobs = await self._core.jobs(self.requester(interaction))
             now = self._clock()
             numbered = [(n, job) for n, job in enumerate(jobs, start=1) if fetchable(job, now)]
-            embed = jobs_embed(jobs, now, len(numbered), _language(interaction))
+            embed = jobs_embed(jobs, now, len(numbered), language_of_interaction(interaction))
             await self._answer(interaction, embed, view=fetch_view(numbered))
 
     async def fetch(self, interaction: discord.Interaction, job_id: str) -> None:
@@ -173,14 +180,16 @@ class Actions:
     async def quota(self, interaction: discord.Interaction) -> None:
         async with self._answering(interaction):  # deferred before the database is read
             status = await self._core.quota(self.requester(interaction))
+            language = language_of_interaction(interaction)
             await self._answer(interaction, discord.Embed(
-                title="Your credits", description=quota_text(status, self._clock()),
-                colour=discord.Colour.blurple()))
+                title=render(T("Your credits"), language),
+                description=render(quota_text(status, self._clock()), language), colour=discord.Colour.blurple()))
 
     async def help(self, interaction: discord.Interaction) -> None:
         async with self._answering(interaction):
-            await self._answer(interaction, discord.Embed(
-                title="reelbot", description=self._core.help_text("slash"), colour=discord.Colour.blurple()))
+            text = render(self._core.help_text("slash"), language_of_interaction(interaction))
+            await self._answer(interaction, discord.Embed(title="reelbot", description=text,
+                                                          colour=discord.Colour.blurple()))
 
     async def admin(self, interaction: discord.Interaction,
                     act: Callable[[Requester], Awaitable[str]]) -> None:
@@ -199,10 +208,10 @@ class Actions:
         try:
             yield target
         except UserError as err:
-            await self._answer(interaction, problem_embed(_said(err, _language(interaction))))
+            await self._answer(interaction, problem_embed(err.text, language_of_interaction(interaction)))
         except Exception:
             log.exception("discord: %s by user %s failed", _describe(interaction), interaction.user.id)
-            await self._answer(interaction, problem_embed(APOLOGY, title="Sorry"))
+            await self._answer(interaction, problem_embed(APOLOGY, language_of_interaction(interaction), title=SORRY))
 
     @staticmethod
     async def _refuse(interaction: discord.Interaction, embed: discord.Embed) -> None:
@@ -219,16 +228,6 @@ class Actions:
             await interaction.edit_original_response(embed=embed, **fields)
         except discord.HTTPException as exc:
             log.warning("discord: could not answer user %s: %s", interaction.user.id, exc)
-
-
-def _language(interaction: discord.Interaction) -> str:
-    return language_of(str(interaction.locale.value) if interaction.locale else None)
-
-
-def _said(err: UserError, language: str) -> str:
-    """The refusal in the member's language, where the core worded it as a Text."""
-    message = err.args[0] if err.args else ""
-    return render(message, language) if isinstance(message, Text) else str(err)
 
 
 def _key(interaction: discord.Interaction) -> str:

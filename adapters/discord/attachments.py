@@ -10,6 +10,7 @@ import aiohttp
 import discord
 
 from bot.errors import UserError, ValidationError
+from bot.i18n import T
 from bot.validation import MAX_IMAGE_BYTES
 
 __all__ = ["first_image", "read_image"]
@@ -33,15 +34,17 @@ async def read_image(attachment: discord.Attachment) -> bytes:
     """The attachment's bytes, refused up front when it is no picture or too large."""
     name = attachment.filename
     if not _is_image(attachment):
-        raise ValidationError(f"“{name}” is not a picture: attach a JPG, PNG or WebP image.")
+        raise ValidationError(T("“{name}” is not a picture: attach a JPG, PNG or WebP image.", name=name))
     if attachment.size > MAX_IMAGE_BYTES:
-        raise ValidationError(f"“{name}” is {attachment.size / 1048576:.1f} MB: attach an image of "
-                              f"{MAX_IMAGE_BYTES // 1048576} MB or less.")
+        raise ValidationError(T("“{name}” is {size} MB: attach an image of {limit} MB or less.", name=name,
+                                size=f"{attachment.size / 1048576:.1f}", limit=MAX_IMAGE_BYTES // 1048576))
     try:
         data = await attachment.read()
     except (discord.HTTPException, aiohttp.ClientError) as exc:
         log.warning("could not download attachment %s: %s", attachment.id, exc)
-        raise UserError(f"Discord would not let me download “{name}”. Attach it again and retry.") from None
+        raise UserError(T("Discord would not let me download “{name}”. Attach it again and retry.",
+                          name=name)) from None
     if len(data) > MAX_IMAGE_BYTES:  # Discord's size was wrong; the core would refuse it anyway
-        raise ValidationError(f"“{name}” is over {MAX_IMAGE_BYTES // 1048576} MB: attach a smaller image.")
+        raise ValidationError(T("“{name}” is over {limit} MB: attach a smaller image.", name=name,
+                                limit=MAX_IMAGE_BYTES // 1048576))
     return data

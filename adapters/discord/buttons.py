@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import discord
 
 from bot.catalog import Command
-from bot.i18n import T
+from bot.i18n import T, render
 from bot.jobs.model import Job
 
 __all__ = ["RerollButton", "EditButton", "AnimateButton", "CancelButton", "FetchButton", "result_view",
@@ -29,6 +29,7 @@ class ButtonActions(Protocol):
     async def cancel(self, interaction: discord.Interaction, job_id: str) -> None: ...
 
     async def fetch(self, interaction: discord.Interaction, job_id: str) -> None: ...
+
     async def open_edit(self, interaction: discord.Interaction, job_id: str) -> None: ...
 
 
@@ -37,9 +38,9 @@ def _actions(interaction: discord.Interaction) -> ButtonActions:
 
 
 class RerollButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"reelbot:reroll:{_JOB}"):
-    def __init__(self, job_id: str) -> None:
-        super().__init__(discord.ui.Button(label="Re-roll", emoji="🎲", style=discord.ButtonStyle.secondary,
-                                           custom_id=f"reelbot:reroll:{job_id}"))
+    def __init__(self, job_id: str, language: str | None = None) -> None:
+        super().__init__(discord.ui.Button(label=render(T("Re-roll"), language), emoji="🎲",
+                                           style=discord.ButtonStyle.secondary, custom_id=f"reelbot:reroll:{job_id}"))
         self.job_id = job_id
 
     @classmethod
@@ -52,8 +53,8 @@ class RerollButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"r
 
 
 class EditButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"reelbot:edit:{_JOB}"):
-    def __init__(self, job_id: str) -> None:
-        super().__init__(discord.ui.Button(label=str(T("Edit")), emoji="✏️", style=discord.ButtonStyle.secondary,
+    def __init__(self, job_id: str, language: str | None = None) -> None:
+        super().__init__(discord.ui.Button(label=render(T("Edit"), language), emoji="✏️", style=discord.ButtonStyle.secondary,
                                            custom_id=f"reelbot:edit:{job_id}"))
         self.job_id = job_id
 
@@ -67,9 +68,9 @@ class EditButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"ree
 
 
 class AnimateButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"reelbot:animate:{_JOB}"):
-    def __init__(self, job_id: str) -> None:
-        super().__init__(discord.ui.Button(label="Animate", emoji="🎬", style=discord.ButtonStyle.primary,
-                                           custom_id=f"reelbot:animate:{job_id}"))
+    def __init__(self, job_id: str, language: str | None = None) -> None:
+        super().__init__(discord.ui.Button(label=render(T("Animate"), language), emoji="🎬",
+                                           style=discord.ButtonStyle.primary, custom_id=f"reelbot:animate:{job_id}"))
         self.job_id = job_id
 
     @classmethod
@@ -84,8 +85,8 @@ class AnimateButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"
 class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"reelbot:cancel:{_JOB}"):
     """On a job's status message while it waits for 302.AI; the core decides whether it still may."""
 
-    def __init__(self, job_id: str) -> None:
-        super().__init__(discord.ui.Button(label=str(T("Cancel")), emoji="✖️", style=discord.ButtonStyle.danger,
+    def __init__(self, job_id: str, language: str | None = None) -> None:
+        super().__init__(discord.ui.Button(label=render(T("Cancel"), language), emoji="✖️", style=discord.ButtonStyle.danger,
                                            custom_id=f"reelbot:cancel:{job_id}"))
         self.job_id = job_id
 
@@ -117,7 +118,7 @@ class FetchButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"re
 
 def status_view(job: Job) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(CancelButton(job.id))
+    view.add_item(CancelButton(job.id, job.requester.language))
     return view
 
 
@@ -132,10 +133,11 @@ def fetch_view(numbered: list[tuple[int, Job]]) -> discord.ui.View | None:
 
 
 def result_view(job: Job, *, attached: bool) -> discord.ui.View:
-    """Buttons for a result message; "animate" needs the image attached to the message."""
+    """Buttons for a result message, labelled in its member's language; "animate" needs the
+    image attached to the message. (A click is routed by its custom id, not by the label.)"""
     view = discord.ui.View(timeout=None)
-    view.add_item(RerollButton(job.id))
+    view.add_item(RerollButton(job.id, job.requester.language))
     if job.command is Command.IMAGE and attached:
-        view.add_item(AnimateButton(job.id))
-    view.add_item(EditButton(job.id))  # last, so the first two keep their places
+        view.add_item(AnimateButton(job.id, job.requester.language))
+    view.add_item(EditButton(job.id, job.requester.language))  # last, so the first two keep their places
     return view

@@ -7,10 +7,12 @@ import logging
 import discord
 from discord import app_commands
 
-from adapters.discord.actions import APOLOGY, Actions
+from adapters.discord.actions import APOLOGY, SORRY, Actions, language_of_interaction
 from adapters.discord.buttons import AnimateButton, CancelButton, EditButton, FetchButton, RerollButton
 from adapters.discord.edit import edited_job, submitted_prompt
 from adapters.discord.render import NO_PINGS, problem_embed
+from adapters.discord.translate import ReelbotTranslator
+from bot.i18n import T
 
 __all__ = ["ReelbotClient", "ShardedReelbotClient", "make_client", "INTENTS"]
 
@@ -20,8 +22,8 @@ log = logging.getLogger(__name__)
 # guild cache that tells each server's upload limit. Nothing privileged is needed.
 INTENTS = discord.Intents(guilds=True)
 
-STALE_COMMAND = ("This command has changed since your Discord app loaded it. Reload Discord "
-                 "(Ctrl+R, or restart the app) and try again.")
+STALE_COMMAND = T("This command has changed since your Discord app loaded it. Reload Discord "
+                  "(Ctrl+R, or restart the app) and try again.")
 
 
 def make_client(actions: Actions, *, guild_ready_timeout: float = 2.0, shard_count: int | None = None,
@@ -50,6 +52,8 @@ class _Reelbot:
     async def setup_hook(self) -> None:
         self.add_dynamic_items(RerollButton, AnimateButton, EditButton, CancelButton,  # type: ignore[attr-defined]
                                FetchButton)
+        # before the commands are synced (after login): their localizations come from it
+        await self.tree.set_translator(ReelbotTranslator())
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """A submitted Edit modal (the buttons and commands are routed by discord.py itself)."""
@@ -66,7 +70,7 @@ class _Reelbot:
         else:
             log.error("discord: command failed for user %s", interaction.user.id, exc_info=error)
             text = APOLOGY
-        embed = problem_embed(text, title="Sorry")
+        embed = problem_embed(text, language_of_interaction(interaction), title=SORRY)
         try:
             if interaction.response.is_done():
                 await interaction.edit_original_response(embed=embed)

@@ -2,6 +2,9 @@
 
 Choices come from the core's catalog when the tree is built, so the commands Discord shows
 always match the models the core accepts (and a changed catalog re-syncs the commands).
+Names, descriptions and labels are Texts: the translator (adapters.discord.translate) gives
+Discord their translations, and a changed translation re-syncs the commands too. Discord
+sends back the English names whatever the member's language, so the code sees only those.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from discord import app_commands
 
 from adapters.discord.actions import Actions
 from adapters.discord.suggest import MAX_CHOICES, camera_choices, model_choices, ratio_choices
+from adapters.discord.translate import localized as L
 from bot.catalog import MAX_CAMERA_MOVES, Catalog, Command, Model
 from bot.errors import ValidationError
 from bot.i18n import T
@@ -22,13 +26,28 @@ __all__ = ["install_commands"]
 
 Prompt = app_commands.Range[str, 1, MAX_PROMPT_CHARS]
 
+# the commands' and options' names, which Discord shows translated in the member's language
+NAMES = {"video": T("video"), "animate": T("animate"), "image": T("image"), "quota": T("quota"),
+         "help": T("help"), "prompt": T("prompt"), "model": T("model"), "duration": T("duration"),
+         "resolution": T("resolution"), "camera": T("camera"), "character": T("character"),
+         "aspect_ratio": T("aspect_ratio"), "negative_prompt": T("negative_prompt"), "jobs": T("jobs")}
+
+
+def _named(name: str) -> app_commands.locale_str:
+    return L(NAMES[name])
+
+
+def _renamed(*options: str):
+    """The options' names, translatable (their English names are unchanged)."""
+    return app_commands.rename(**{option: _named(option) for option in options})
+
 
 def _models(catalog: Catalog, command: Command) -> list[app_commands.Choice[str]]:
     return model_choices(catalog, command, "")[:MAX_CHOICES]
 
 
 def _choices(catalog: Catalog, command: Command, option: str,
-             label: Callable[[str], str] = str) -> list[app_commands.Choice[str]]:
+             label: Callable[[str], str | app_commands.locale_str] = str) -> list[app_commands.Choice[str]]:
     """The values some model of `command` takes for `option`, as the core would accept them there
     (512P, say, only where a first frame comes with the request)."""
     seen: dict[str, None] = {}
@@ -45,8 +64,8 @@ def _accepted(model: Model, command: Command, option: str, value: str) -> bool:
     return True
 
 
-def _seconds(value: str) -> str:
-    return f"{value} seconds"
+def _seconds(value: str) -> app_commands.locale_str:
+    return L(T("{seconds} seconds", seconds=value))
 
 
 async def _camera(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -54,14 +73,15 @@ async def _camera(interaction: discord.Interaction, current: str) -> list[app_co
 
 
 def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: Actions) -> None:
-    @app_commands.command(name="video", description="Make a video from a text prompt")
+    @app_commands.command(name=_named("video"), description=L(T("Make a video from a text prompt")))
+    @_renamed("prompt", "model", "duration", "resolution", "camera", "character")
     @app_commands.describe(
-        prompt="What happens in the video",
-        model="Which model makes it (default: the first listed)",
-        duration="Length in seconds (MiniMax-Hailuo-02)",
-        resolution="Resolution (MiniMax-Hailuo-02)",
-        camera=f"Up to {MAX_CAMERA_MOVES} camera moves, comma-separated (Director models, Hailuo-02)",
-        character="A picture of a character to star in the video (uses S2V-01)",
+        prompt=L(T("What happens in the video")),
+        model=L(T("Which model makes it (default: the first listed)")),
+        duration=L(T("Length in seconds (MiniMax-Hailuo-02)")),
+        resolution=L(T("Resolution (MiniMax-Hailuo-02)")),
+        camera=L(T("Up to {n} camera moves, comma-separated (Director models, Hailuo-02)", n=MAX_CAMERA_MOVES)),
+        character=L(T("A picture of a character to star in the video (uses S2V-01)")),
     )
     @app_commands.choices(model=_models(catalog, Command.VIDEO),
                           duration=_choices(catalog, Command.VIDEO, "duration", _seconds),
@@ -72,14 +92,15 @@ def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: 
         await actions.generate(interaction, Command.VIDEO, prompt=prompt, model=model, image=character,
                                options={"duration": duration, "resolution": resolution, "camera": camera})
 
-    @app_commands.command(name="animate", description="Bring a picture to life as a video")
+    @app_commands.command(name=_named("animate"), description=L(T("Bring a picture to life as a video")))
+    @_renamed("image", "prompt", "model", "duration", "resolution", "camera")
     @app_commands.describe(
-        image="The picture to animate (JPG, PNG or WebP, up to 20 MB)",
-        prompt="What should happen (optional)",
-        model="Which model animates it",
-        duration="Length in seconds (MiniMax-Hailuo-02)",
-        resolution="Resolution (MiniMax-Hailuo-02; 512P only here)",
-        camera=f"Up to {MAX_CAMERA_MOVES} camera moves, comma-separated (I2V-01-Director, Hailuo-02)",
+        image=L(T("The picture to animate (JPG, PNG or WebP, up to 20 MB)")),
+        prompt=L(T("What should happen (optional)")),
+        model=L(T("Which model animates it")),
+        duration=L(T("Length in seconds (MiniMax-Hailuo-02)")),
+        resolution=L(T("Resolution (MiniMax-Hailuo-02; 512P only here)")),
+        camera=L(T("Up to {n} camera moves, comma-separated (I2V-01-Director, Hailuo-02)", n=MAX_CAMERA_MOVES)),
     )
     @app_commands.choices(model=_models(catalog, Command.ANIMATE),
                           duration=_choices(catalog, Command.ANIMATE, "duration", _seconds),
@@ -93,11 +114,12 @@ def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: 
     for command in (video, animate):
         command.autocomplete("camera")(_camera)
 
-    @app_commands.command(name="image", description="Make an image from a text prompt")
-    @app_commands.describe(prompt="What the image shows", model="Which model draws it (type to search)",
-                           aspect_ratio="Shape of the image, e.g. 16:9 (depends on the model)",
-                           image=str(T("A picture to redraw (JPG, PNG or WebP; uses an image-to-image model)")),
-                           negative_prompt=str(T("What the image should not show (image-to-image models)")))
+    @app_commands.command(name=_named("image"), description=L(T("Make an image from a text prompt")))
+    @_renamed("prompt", "model", "aspect_ratio", "image", "negative_prompt")
+    @app_commands.describe(prompt=L(T("What the image shows")), model=L(T("Which model draws it (type to search)")),
+                           aspect_ratio=L(T("Shape of the image, e.g. 16:9 (depends on the model)")),
+                           image=L(T("A picture to redraw (JPG, PNG or WebP; uses an image-to-image model)")),
+                           negative_prompt=L(T("What the image should not show (image-to-image models)")))
     async def image(interaction: discord.Interaction, prompt: Prompt, model: str | None = None,
                     aspect_ratio: str | None = None, image: discord.Attachment | None = None,
                     negative_prompt: Prompt | None = None) -> None:
@@ -112,15 +134,15 @@ def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: 
     async def _ratio(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return ratio_choices(catalog, interaction.namespace.model, current)
 
-    @app_commands.command(name="quota", description="How many credits you have left today")
+    @app_commands.command(name=_named("quota"), description=L(T("How many credits you have left today")))
     async def quota(interaction: discord.Interaction) -> None:
         await actions.quota(interaction)
 
-    @app_commands.command(name="jobs", description=str(T("Your last 10 jobs; get a delivered result again")))
+    @app_commands.command(name=_named("jobs"), description=L(T("Your last 10 jobs; get a delivered result again")))
     async def jobs(interaction: discord.Interaction) -> None:
         await actions.jobs(interaction)
 
-    @app_commands.command(name="help", description="What reelbot can do and how to ask")
+    @app_commands.command(name=_named("help"), description=L(T("What reelbot can do and how to ask")))
     async def help_(interaction: discord.Interaction) -> None:
         await actions.help(interaction)
 
@@ -129,4 +151,4 @@ def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: 
 
     for command in (video, animate, image, quota, jobs, help_):
         tree.add_command(command)
-    tree.add_command(app_commands.ContextMenu(name="Animate image", callback=animate_message))
+    tree.add_command(app_commands.ContextMenu(name=L(T("Animate image")), callback=animate_message))

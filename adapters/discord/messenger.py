@@ -23,6 +23,7 @@ from adapters.discord.render import (
 )
 from bot.commands import Destination, Ticket
 from bot.errors import DestinationGone
+from bot.i18n import Text
 from bot.jobs.model import Job
 from bot.ports import Progress, Result
 
@@ -184,7 +185,7 @@ class DiscordMessenger:
         await send(content=link_caption(job, result.url, why), view=result_view(job, attached=False),
                    allowed_mentions=mentions)
 
-    async def fail(self, job: Job, reason: str) -> None:
+    async def fail(self, job: Job, reason: Text | str) -> None:
         target = Target.load(job.destination)
         self.forget(job.id)
         embed = failed_embed(job, reason)

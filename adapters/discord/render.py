@@ -2,6 +2,8 @@
 
 Mentions are governed by allowed_mentions, not by editing the member's words: the client's
 default lets nothing ping, and the only exception any message makes is its requester.
+Everything about a job is written in its member's language (kept with the job); a public
+result too, since it answers that member.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ import discord
 
 from bot.catalog import Command
 from bot.history import job_line, jobs_heading
-from bot.i18n import T, render
 from bot.jobs.cancel import cancelled_text
 from bot.jobs.eta import eta_text, position_text
 from bot.jobs.model import Job
-from bot.texts import STAGES, credits_text
+from bot.i18n import T, Text, render
+from bot.texts import credits_text, stage_text
 
 __all__ = [
     "status_embed",
@@ -51,11 +53,16 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _in(job: Job) -> str | None:
+    return job.requester.language
+
+
 def _prompt(job: Job, limit: int = 400) -> str:
     # one line (a caption quotes it) and escaped, so a prompt cannot format anything;
     # mentions in it stay as typed and are made inert by allowed_mentions
     text = " ".join(job.prompt.split())
-    return discord.utils.escape_markdown(clip(text, limit)) if text else "*(no prompt)*"
+    return (discord.utils.escape_markdown(clip(text, limit)) if text
+            else "*" + render(T("(no prompt)"), _in(job)) + "*")
 
 
 # Discord previews every bare http(s) link in a message's content, but not one written <like this>
@@ -68,15 +75,15 @@ def _quoted(job: Job, limit: int) -> str:
     return _BARE_URL.sub(lambda m: f"<{m.group()}>", _prompt(job, limit))
 
 
-def _what(job: Job) -> str:
-    return "image" if job.command is Command.IMAGE else "video"
+def _image(job: Job) -> bool:
+    return job.command is Command.IMAGE
 
 
-def _duration(seconds: float) -> str:
+def _duration(seconds: float) -> Text:
     seconds = max(0, int(seconds))
     if seconds < 60:
-        return f"{seconds}s"
-    return f"{seconds // 60}m {seconds % 60:02d}s"
+        return T("{seconds}s", seconds=seconds)
+    return T("{minutes}m {seconds}s", minutes=seconds // 60, seconds=f"{seconds % 60:02d}")
 
 
 def _bytes(n: int) -> str:
@@ -86,18 +93,21 @@ def _bytes(n: int) -> str:
 def status_embed(job: Job, stage: str, elapsed: float, expected: float | None,
                  credits_left: int | None, *, eta: tuple[float, float] | None = None,
                  position: int | None = None) -> discord.Embed:
-    embed = discord.Embed(title=f"Making your {_what(job)}…", description=_prompt(job), colour=_WORKING)
-    embed.add_field(name="Status", value=STAGES.get(stage, stage))
+    lang = _in(job)
+    title = T("Making your image…") if _image(job) else T("Making your video…")
+    embed = discord.Embed(title=render(title, lang), description=_prompt(job), colour=_WORKING)
+    embed.add_field(name=render(T("Status"), lang), value=render(stage_text(stage), lang))
     if position is not None:
-        embed.add_field(name=str(T("In line")), value=str(position_text(position)))
-    embed.add_field(name="Model", value=job.model)
-    usually = f" (usually ~{_duration(expected)})" if expected and eta is None else ""
-    embed.add_field(name="Elapsed", value=_duration(elapsed) + usually)
+        embed.add_field(name=render(T("In line"), lang), value=render(position_text(position), lang))
+    embed.add_field(name=render(T("Model"), lang), value=job.model)
+    elapsed_text = (T("{elapsed} (usually ~{expected})", elapsed=_duration(elapsed), expected=_duration(expected))
+                    if expected and eta is None else _duration(elapsed))
+    embed.add_field(name=render(T("Elapsed"), lang), value=render(elapsed_text, lang))
     if eta is not None:
-        embed.add_field(name=str(T("Estimate")), value=str(eta_text(eta)))
-    embed.add_field(name="Cost", value=credits_text(job.cost))
+        embed.add_field(name=render(T("Estimate"), lang), value=render(eta_text(eta), lang))
+    embed.add_field(name=render(T("Cost"), lang), value=render(credits_text(job.cost), lang))
     if credits_left is not None:
-        embed.add_field(name="Credits left today", value=str(credits_left))
+        embed.add_field(name=render(T("Credits left today"), lang), value=str(credits_left))
     return embed
 
 
@@ -120,31 +130,41 @@ def jobs_embed(jobs: list[Job], now: float, fetchable: int, language: str | None
 
 
 def done_embed(job: Job) -> discord.Embed:
-    embed = discord.Embed(title=f"Your {_what(job)} is ready", description=_prompt(job), colour=_DONE)
-    embed.add_field(name="Model", value=job.model)
-    embed.add_field(name="Cost", value=credits_text(job.cost))
-    embed.set_footer(text="The result is posted below.")
+    lang = _in(job)
+    title = T("Your image is ready") if _image(job) else T("Your video is ready")
+    embed = discord.Embed(title=render(title, lang), description=_prompt(job), colour=_DONE)
+    embed.add_field(name=render(T("Model"), lang), value=job.model)
+    embed.add_field(name=render(T("Cost"), lang), value=render(credits_text(job.cost), lang))
+    embed.set_footer(text=render(T("The result is posted below."), lang))
     return embed
 
 
-def failed_embed(job: Job, reason: str) -> discord.Embed:
-    embed = discord.Embed(title=f"Your {_what(job)} could not be made", description=clip(reason, 1000),
-                          colour=_FAILED)
-    embed.add_field(name="Prompt", value=clip(_prompt(job, 300), 1024), inline=False)
-    embed.add_field(name="Model", value=job.model)
+def failed_embed(job: Job, reason: Text | str) -> discord.Embed:
+    lang = _in(job)
+    title = T("Your image could not be made") if _image(job) else T("Your video could not be made")
+    embed = discord.Embed(title=render(title, lang), description=clip(render(reason, lang), 1000), colour=_FAILED)
+    embed.add_field(name=render(T("Prompt"), lang), value=clip(_prompt(job, 300), 1024), inline=False)
+    embed.add_field(name=render(T("Model"), lang), value=job.model)
     return embed
 
 
-def problem_embed(reason: str, *, title: str = "Nothing was charged") -> discord.Embed:
+NOTHING_CHARGED = T("Nothing was charged")
+
+
+def problem_embed(reason: Text | str, language: str | None, *, title: Text = NOTHING_CHARGED) -> discord.Embed:
     """A request refused (by default: before anything was spent); `reason` says what to do."""
-    return discord.Embed(title=title, description=clip(reason, 4000), colour=_FAILED)
+    return discord.Embed(title=render(title, language), description=clip(render(reason, language), 4000),
+                         colour=_FAILED)
 
 
-NO_ATTACHING = "I may not attach files in this channel"  # a reason for link_caption
+NO_ATTACHING = T("I may not attach files in this channel")  # a reason for link_caption
 
 
 def _head(job: Job) -> str:
-    return f"<@{job.requester.user_id}> your {_what(job)} is ready · {job.model}"
+    ready = (T("{mention} your image is ready · {model}", mention=f"<@{job.requester.user_id}>", model=job.model)
+             if _image(job) else
+             T("{mention} your video is ready · {model}", mention=f"<@{job.requester.user_id}>", model=job.model))
+    return render(ready, _in(job))
 
 
 def result_caption(job: Job) -> str:
@@ -152,17 +172,24 @@ def result_caption(job: Job) -> str:
     return clip(f"{_head(job)}\n> {_quoted(job, 1500)}", 2000)
 
 
-def link_caption(job: Job, link: str, why: str) -> str:
+def link_caption(job: Job, link: str, why: Text) -> str:
     """A result posted as a link, saying `why`; unlike the prompt's links, this one is previewed."""
-    note = f"{why}, so here is a link instead (it stays valid for a few hours): {link}"
+    note = render(T("{why}, so here is a link instead (it stays valid for a few hours): {link}", why=why, link=link),
+                  _in(job))
     return clip(f"{_head(job)}\n> {_quoted(job, 800)}", 2000 - len(note) - 1) + "\n" + note
 
 
-def too_big(size: int | None, limit: int) -> str:
-    size_text = f" ({_bytes(size)})" if size else ""
-    return f"The file{size_text} is over the {_bytes(limit)} Discord accepts here"
+def too_big(size: int | None, limit: int) -> Text:
+    if size:
+        return T("The file ({size}) is over the {limit} Discord accepts here", size=_bytes(size), limit=_bytes(limit))
+    return T("The file is over the {limit} Discord accepts here", limit=_bytes(limit))
 
 
-def failure_notice(job: Job, reason: str) -> str:
+def failure_notice(job: Job, reason: Text | str) -> str:
     """A failure told in the channel, once the interaction can no longer answer privately."""
-    return clip(f"<@{job.requester.user_id}> your {_what(job)} ({job.model}) could not be made: {reason}", 2000)
+    mention = f"<@{job.requester.user_id}>"
+    text = (T("{mention} your image ({model}) could not be made: {reason}", mention=mention, model=job.model,
+              reason=reason) if _image(job) else
+            T("{mention} your video ({model}) could not be made: {reason}", mention=mention, model=job.model,
+              reason=reason))
+    return clip(render(text, _in(job)), 2000)

@@ -6,6 +6,7 @@ from discord import app_commands
 
 from bot.catalog import CAMERA_MOVES, MAX_CAMERA_MOVES, Catalog, Command
 from bot.errors import ValidationError
+from bot.i18n import T, Text
 
 __all__ = ["model_choices", "ratio_choices", "camera_choices", "MAX_CHOICES"]
 
@@ -13,13 +14,22 @@ MAX_CHOICES = 25  # Discord shows at most 25 suggestions
 _NAME_LIMIT = 100
 
 
+def _clip(name: str) -> str:
+    return name if len(name) <= _NAME_LIMIT else name[:99] + "…"
+
+
 def _choice(name: str, value: str) -> app_commands.Choice[str]:
-    return app_commands.Choice(name=name if len(name) <= _NAME_LIMIT else name[:99] + "…", value=value)
+    return app_commands.Choice(name=_clip(name), value=value)
 
 
 def model_choices(catalog: Catalog, command: Command, current: str) -> list[app_commands.Choice[str]]:
-    return [_choice(f"{m.name} — {m.description}", m.name)
-            for m in catalog.search(command, current, limit=MAX_CHOICES)]
+    """Each model with its description, which the translator gives in the member's language
+    (a description not in the catalogs, such as a brand name, stays as it is)."""
+    choices = []
+    for m in catalog.search(command, current, limit=MAX_CHOICES):
+        text = T("{model} — {description}", model=m.name, description=Text(m.description))
+        choices.append(app_commands.Choice(name=app_commands.locale_str(_clip(str(text)), text=text), value=m.name))
+    return choices
 
 
 def ratio_choices(catalog: Catalog, model_name: str | None, current: str) -> list[app_commands.Choice[str]]:

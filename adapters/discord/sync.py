@@ -29,9 +29,16 @@ STATE_FILE = "discord-commands.json"
 _SCOPE = re.compile(r"global|guild:\d+")
 
 
-def _digest(tree: app_commands.CommandTree, guild: discord.abc.Snowflake | None) -> str:
-    payload = sorted((c.to_dict(tree) for c in tree.get_commands(guild=guild)),
-                     key=lambda c: (c.get("type", 1), c["name"]))
+async def _digest(tree: app_commands.CommandTree, guild: discord.abc.Snowflake | None) -> str:
+    """The hash of what tree.sync would send: with a translator, the payload with every
+    localization in it, so that a changed translation syncs again like a changed command."""
+    translator = tree.translator
+    commands = tree.get_commands(guild=guild)
+    if translator is not None:
+        dicts = [await c.get_translated_payload(tree, translator) for c in commands]
+    else:
+        dicts = [c.to_dict(tree) for c in commands]
+    payload = sorted(dicts, key=lambda c: (c.get("type", 1), c["name"]))
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -62,7 +69,7 @@ async def sync_commands(tree: app_commands.CommandTree, application_id: int, gui
         if guild is not None:
             tree.copy_global_to(guild=guild)
         scope = _scope(guild)
-        key, digest = f"{application_id}:{scope}", _digest(tree, guild)
+        key, digest = f"{application_id}:{scope}", await _digest(tree, guild)
         if state.get(key) == digest:
             log.info("discord: %s commands unchanged; not syncing", scope)
             continue

@@ -21,13 +21,14 @@ from telegram.ext import Application, ApplicationBuilder
 from adapters.rest_check import RestCheck
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.flood import FloodGate, patiently
-from adapters.telegram.handlers import BOT_COMMANDS, Handlers
+from adapters.telegram.handlers import Handlers, bot_commands
 from adapters.telegram.intake import Intake
 from adapters.telegram.messenger import TelegramMessenger
 from adapters.telegram.receive import Polling, Webhook
 from adapters.telegram.redact import TokenRedaction
 from adapters.telegram.status import StatusBoard
 from bot.core import Core
+from bot.i18n import LANGUAGES, default_language
 
 __all__ = ["TelegramAdapter", "TelegramStartError"]
 
@@ -83,7 +84,12 @@ class TelegramAdapter:
             log.info("Telegram: sending only, as @%s (TELEGRAM_RECEIVE=off)", self._app.bot.username)
             return
         # Restarts in a row can hit flood control here; waiting beats failing the start.
-        await patiently(lambda: self._app.bot.set_my_commands(BOT_COMMANDS))
+        # The menu in the default language for everyone, and in each language we have for
+        # members whose app is set to it (Telegram picks by the member's language_code).
+        await patiently(lambda: self._app.bot.set_my_commands(bot_commands(default_language())))
+        for language in LANGUAGES:
+            await patiently(lambda language=language: self._app.bot.set_my_commands(
+                bot_commands(language), language_code=language))
         await self._app.start()
         await self.intake.start()  # what the last run stored but did not finish comes first
         config = self._config

@@ -16,6 +16,7 @@ from telegram import Message
 
 from adapters.telegram import render
 from bot.access import Refused
+from bot.admin import NOT_ADMIN
 from bot.commands import Requester
 from bot.core import Core
 
@@ -45,7 +46,7 @@ class AdminCommands:
         action, args = words[0].lower(), words[1:]
         desk = self._core.admin
         if action in ("usage", "jobs") and not admin.is_admin:
-            raise Refused("Only the bot's admins can do that.")
+            raise Refused(NOT_ADMIN)
         match action:
             case "grant":
                 who, rest = self._member(message, args)

@@ -31,29 +31,37 @@ from bot.commands import GenerationRequest, Requester
 from bot.core import Core
 from bot.errors import UserError
 from bot import i18n
-from bot.i18n import T
+from bot.i18n import DEFAULT_LANGUAGE, T, Text
 from bot.textsyntax import parse
 
-__all__ = ["Handlers", "BOT_COMMANDS", "parse_command"]
+__all__ = ["Handlers", "BOT_COMMANDS", "COMMAND_MENU", "bot_commands", "parse_command"]
 
 log = logging.getLogger(__name__)
 
-BOT_COMMANDS = [
-    BotCommand("video", "Text to video: /video a cat surfing"),
-    BotCommand("image", "Text to image: /image a red fox in the snow"),
-    BotCommand("animate", "Photo to video: caption a photo, or reply to one"),
-    BotCommand("quota", "Your credits left today"),
-    BotCommand("jobs", str(T("Your last 10 jobs; get a result again"))),
-    BotCommand("help", "Commands and options"),
-    BotCommand("start", "What this bot does"),
-]
+# the command menu; set once per language (setMyCommands with that language_code)
+COMMAND_MENU = (
+    ("video", T("Text to video: /video a cat surfing")),
+    ("image", T("Text to image: /image a red fox in the snow")),
+    ("animate", T("Photo to video: caption a photo, or reply to one")),
+    ("quota", T("Your credits left today")),
+    ("jobs", T("Your last 10 jobs; get a result again")),
+    ("help", T("Commands and options")),
+    ("start", T("What this bot does")),
+)
+
+
+def bot_commands(language: str | None = None) -> list[BotCommand]:
+    return [BotCommand(name, i18n.render(text, language)) for name, text in COMMAND_MENU]
+
+
+BOT_COMMANDS = bot_commands(DEFAULT_LANGUAGE)
 
 _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+|$)(.*)", re.DOTALL)
 _GENERATE = {"video": Command.VIDEO, "image": Command.IMAGE, "animate": Command.ANIMATE}
-ANIMATE_HOW = ("Send /animate as the caption of a photo, or reply with /animate to a message that has "
-               "a photo or an image file.")
-OOPS = "Sorry, something went wrong on our side. Please try again."
-WORKING = "Working on it…"
+ANIMATE_HOW = T("Send /animate as the caption of a photo, or reply with /animate to a message that has "
+                "a photo or an image file.")
+OOPS = T("Sorry, something went wrong on our side. Please try again.")
+WORKING = T("Working on it…")
 EDIT = "edit"  # a text reply to a result: handled like a command of that name
 ANSWER_LIMIT = 200  # characters in a callback query's answer
 
@@ -100,10 +108,12 @@ class Handlers:
             parsed = (EDIT, message.text or "")
         name, rest = parsed
         requester = self._requester(message.from_user, message.chat)
+        language = requester.language
         self._admin.saw(message)
         if not requester.is_admin and not requester.private and not self._core.access.chat_allowed(requester):
             # a group the operator did not allow: say so once, and leave it
-            await _reply(message, render.refusal("This bot is not available in this chat, so it is leaving."))
+            await _reply(message, render.refusal(T("This bot is not available in this chat, so it is leaving."),
+                                                 language))
             await patiently(lambda: context.bot.leave_chat(message.chat_id))
             return
         # Names the job after this update and message, so handling it twice makes one job.
@@ -115,24 +125,26 @@ class Handlers:
             elif name in _GENERATE:
                 await self._generate(message, _GENERATE[name], rest, requester, key)
             elif name in ("start", "help"):
-                await _reply(message, render.help_message(self._core.help_text("text"), context.bot.username))
+                await _reply(message, render.help_message(self._core.help_text("text"), context.bot.username,
+                                                          language))
             elif name == "quota":
-                await _reply(message, render.quota(await self._core.quota(requester)))
+                await _reply(message, render.quota(await self._core.quota(requester), language))
             elif name == "jobs":
-                await self._jobs(message, requester, message.from_user.language_code)
+                await self._jobs(message, requester, language)
             elif name == "buy":
-                await self.shop.show(message, rest)
+                await self.shop.show(message, rest, language)
             elif name == "admin":
-                await _privately(message, await self._admin.run(message, rest, requester))
+                await _privately(message, await self._admin.run(message, rest, requester), language)
             elif message.chat.type == Chat.PRIVATE:
-                await _reply(message, render.refusal(f"I don't know /{name}. Send /help for what I can do."))
+                await _reply(message, render.refusal(T("I don't know /{name}. Send /help for what I can do.",
+                                                       name=name), language))
         except UserError as err:
-            await _reply(message, render.refusal(str(err)))
+            await _reply(message, render.refusal(err.text, language))
         except TelegramError:
             raise  # the error handler logs it; replying would likely fail the same way
         except Exception:
             log.exception("/%s from user %s failed", name, requester.user_id)
-            await _reply(message, render.refusal(OOPS))
+            await _reply(message, render.refusal(OOPS, language))
 
     async def _replied_result(self, message: Message, bot_id: int) -> str | None:
         """The job whose result `message` replies to with text, or None (not a reply to one of
@@ -162,14 +174,16 @@ class Handlers:
         query = update.callback_query
         action, _, job_id = (query.data or "").partition(":")
         message = query.message if isinstance(query.message, Message) else None
+        language = query.from_user.language_code
         if message is None:
-            await _answer(query, "This message is too old for its buttons; send the command again.", alert=True)
+            await _answer(query, T("This message is too old for its buttons; send the command again."), language,
+                          alert=True)
             return
         if action == BUY:
-            await _answer(query, WORKING)
+            await _answer(query, WORKING, language)
             pack = self._core.shop.pack(int(job_id)) if job_id.isdigit() else None
             if pack is not None:
-                await self.shop.invoice(message.chat_id, pack)
+                await self.shop.invoice(message.chat_id, pack, language)
             return
         if action == render.CANCEL:
             await self._cancel(query, message, job_id)
@@ -178,12 +192,12 @@ class Handlers:
             await self._fetch(query, message, job_id)
             return
         if action not in (render.AGAIN, render.ANIMATE):
-            await _answer(query, "That button no longer does anything.")
+            await _answer(query, T("That button no longer does anything."), language)
             return
         # Answer at once: until then the member sees a spinner, and a member who clicks again
         # because nothing seems to happen is charged twice. What follows (downloading the
         # photo, queueing) can take seconds; its outcome arrives as messages.
-        await _answer(query, WORKING)
+        await _answer(query, WORKING, language)
         requester = self._requester(query.from_user, message.chat)
         where = Where.answering(message).stored()  # status and result reply to the result clicked
         key = f"telegram:callback:{query.id}"  # one press is one job, however often it is handled
@@ -193,18 +207,18 @@ class Handlers:
             else:
                 source = image_in(message)
                 if source is None:
-                    raise UserError("There is no picture in that message to animate.")
+                    raise UserError(T("There is no picture in that message to animate."))
                 image = await download_image(source)
                 await self._core.submit(GenerationRequest(
                     requester=requester, destination=where, command=Command.ANIMATE, image=image,
                     request_key=key))
         except UserError as err:
-            await _reply(message, render.refusal(_addressed(str(err), query.from_user, message.chat)))
+            await _reply(message, render.refusal(_addressed(err.text, query.from_user, message.chat), language))
         except TelegramError:
             raise
         except Exception:
             log.exception("button %r from user %s failed", action, requester.user_id)
-            await _reply(message, render.refusal(_addressed(OOPS, query.from_user, message.chat)))
+            await _reply(message, render.refusal(_addressed(OOPS, query.from_user, message.chat), language))
 
     # ---- cancel, /jobs and fetching a result again ---------------------------------------
 
@@ -215,9 +229,9 @@ class Handlers:
         try:
             job = await self._core.cancel(job_id, requester)
         except UserError as err:  # not theirs, or 302.AI has it already: said in the spinner's place
-            await _answer(query, render.said(err, language), alert=True)
+            await _answer(query, err.text, language, alert=True)
             return
-        await _answer(query, i18n.render(T("Cancelled; your credits are back."), language))
+        await _answer(query, T("Cancelled; your credits are back."), language)
         await self._messenger.cancelled(job, language)
 
     async def _jobs(self, message: Message, requester: Requester, language: str | None) -> None:
@@ -229,7 +243,8 @@ class Handlers:
 
     async def _fetch(self, query: CallbackQuery, message: Message, job_id: str) -> None:
         """A button under /jobs: that delivered result posted again, as a reply to the list."""
-        await _answer(query, WORKING)  # downloading can take a while; the spinner must not
+        language = query.from_user.language_code
+        await _answer(query, WORKING, language)  # downloading can take a while; the spinner must not
         requester = self._requester(query.from_user, message.chat)
         try:
             result = await self._core.refetch(job_id, requester, self._config.upload_limit)
@@ -237,27 +252,26 @@ class Handlers:
             await send_result(message.get_bot(), job, result, where=Where.answering(message),
                               upload_limit=self._config.upload_limit, read_timeout=self._config.media_read_timeout)
         except UserError as err:
-            text = render.said(err, query.from_user.language_code)
-            await _reply(message, render.refusal(_addressed(text, query.from_user, message.chat)))
+            await _reply(message, render.refusal(_addressed(err.text, query.from_user, message.chat), language))
         except TelegramError:
             raise
         except Exception:
             log.exception("fetching job %s for user %s failed", job_id, requester.user_id)
-            await _reply(message, render.refusal(_addressed(OOPS, query.from_user, message.chat)))
+            await _reply(message, render.refusal(_addressed(OOPS, query.from_user, message.chat), language))
 
     # ---- shared ------------------------------------------------------------------------
 
     def _requester(self, user: User, chat: Chat) -> Requester:
         return Requester(platform="telegram", user_id=str(user.id), chat_id=str(chat.id),
                          name=user.full_name, is_admin=user.id in self._config.admin_ids,
-                         private=chat.type == "private")
+                         private=chat.type == "private", language=user.language_code)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("Telegram update %s failed", update_id, exc_info=context.error)
 
 
-async def _privately(message: Message, html: str) -> None:
+async def _privately(message: Message, html: str, language: str | None) -> None:
     """To the admin's own chat with the bot; in the group only if the bot may not write to them."""
     user = message.from_user
     if message.chat.type == Chat.PRIVATE or user is None:
@@ -266,7 +280,8 @@ async def _privately(message: Message, html: str) -> None:
     try:
         await patiently(lambda: message.get_bot().send_message(chat_id=user.id, text=html, parse_mode=ParseMode.HTML))
     except TelegramError:  # they never started a chat with the bot
-        await _reply(message, render.refusal("Send me /start in a private chat first: admin answers go there."))
+        await _reply(message, render.refusal(T("Send me /start in a private chat first: admin answers go there."),
+                                             language))
 
 
 async def _reply(message: Message, html: str) -> None:
@@ -274,13 +289,13 @@ async def _reply(message: Message, html: str) -> None:
         text=html, parse_mode=ParseMode.HTML, **Where.answering(message).reply()))
 
 
-def _addressed(text: str, user: User, chat: Chat) -> str:
+def _addressed(text: Text | str, user: User, chat: Chat) -> Text | str:
     # In a group the reply lands under a result anyone may have pressed: say whose it is.
-    return text if chat.type == Chat.PRIVATE else f"{user.first_name}: {text}"
+    return text if chat.type == Chat.PRIVATE else T("{name}: {text}", name=user.first_name, text=text)
 
 
-async def _answer(query: CallbackQuery, text: str, *, alert: bool = False) -> None:
+async def _answer(query: CallbackQuery, text: Text, language: str | None, *, alert: bool = False) -> None:
     try:
-        await query.answer(render.clip_utf16(text, ANSWER_LIMIT), show_alert=alert)
+        await query.answer(render.clip_utf16(i18n.render(text, language), ANSWER_LIMIT), show_alert=alert)
     except TelegramError as err:  # answered too late (over ~15 s): the member saw a spinner, nothing worse
         log.info("answerCallbackQuery failed: %s", err)

@@ -17,6 +17,7 @@ from telegram.error import TelegramError
 from adapters.telegram.config import MB
 from adapters.telegram.flood import patiently
 from bot.errors import UserError
+from bot.i18n import T
 from bot.validation import MAX_IMAGE_BYTES
 
 __all__ = ["image_in", "image_for", "download_image", "NotAnImage", "NOT_FETCHED"]
@@ -24,7 +25,7 @@ __all__ = ["image_in", "image_for", "download_image", "NotAnImage", "NOT_FETCHED
 log = logging.getLogger(__name__)
 
 # Fixed words: the error's own text can hold the file URL, and that URL holds the bot token.
-NOT_FETCHED = "I could not fetch that picture from Telegram. Please send it again."
+NOT_FETCHED = T("I could not fetch that picture from Telegram. Please send it again.")
 _DOWNLOAD_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 
 
@@ -45,9 +46,12 @@ def image_in(message: Message | None, *, strict: bool = True) -> PhotoSize | Doc
     if not (document.mime_type or "").startswith("image/"):
         if not strict:
             return None
-        kind = document.mime_type or "unknown type"
-        raise NotAnImage(f"“{document.file_name or 'That file'}” is not an image ({kind}). "
-                         "Send a photo, or a JPG, PNG or WebP file.")
+        kind = document.mime_type or T("unknown type")
+        if document.file_name:
+            raise NotAnImage(T("“{name}” is not an image ({kind}). Send a photo, or a JPG, PNG or WebP file.",
+                               name=document.file_name, kind=kind))
+        raise NotAnImage(T("That file is not an image ({kind}). Send a photo, or a JPG, PNG or WebP file.",
+                           kind=kind))
     return document
 
 
@@ -66,8 +70,8 @@ async def download_image(source: PhotoSize | Document) -> bytes:
         log.warning("Could not download picture %s: %s", source.file_unique_id, err)
         raise UserError(NOT_FETCHED) from None
     if len(data) > MAX_IMAGE_BYTES:
-        raise UserError(f"The image is over {MAX_IMAGE_BYTES // MB} MB; send one of "
-                        f"{MAX_IMAGE_BYTES // MB} MB or less.")
+        raise UserError(T("The image is over {limit} MB; send one of {limit} MB or less.",
+                          limit=MAX_IMAGE_BYTES // MB))
     return data
 
 
@@ -86,5 +90,5 @@ async def _fetch_capped(url: str, limit: int) -> bytes:
 
 def _check_size(size: int | None) -> None:
     if size is not None and size > MAX_IMAGE_BYTES:
-        raise UserError(f"The image is {size / MB:.1f} MB; send one of "
-                        f"{MAX_IMAGE_BYTES // MB} MB or less.")
+        raise UserError(T("The image is {size} MB; send one of {limit} MB or less.",
+                          size=f"{size / MB:.1f}", limit=MAX_IMAGE_BYTES // MB))

@@ -22,6 +22,7 @@ from adapters.telegram.flood import patiently
 from adapters.telegram.reach import reaching
 from adapters.telegram.status import StatusBoard
 from bot.commands import Destination, Ticket
+from bot.i18n import Text
 from bot.jobs.model import Job
 from bot.ports import Progress, Result
 from bot.store.posts import Posts
@@ -59,8 +60,8 @@ class TelegramMessenger:
         self._check_open()
         where = Where.of(job)
         message = await patiently(lambda: self._bot.send_message(
-            text=render.ticket(ticket), parse_mode=ParseMode.HTML, reply_markup=render.cancel_button(job),
-            **where.reply()))
+            text=render.ticket(ticket, job.requester.language), parse_mode=ParseMode.HTML,
+            reply_markup=render.cancel_button(job), **where.reply()))
         return {"status_id": message.message_id}
 
     async def progress(self, job: Job, progress: Progress) -> None:
@@ -98,10 +99,10 @@ class TelegramMessenger:
         except Exception:
             log.exception("job %s: could not record its result message; replies to it will not re-run it", job.id)
 
-    async def fail(self, job: Job, reason: str) -> None:
+    async def fail(self, job: Job, reason: Text | str) -> None:
         self._check_open()
         where = Where.of(job)
-        text = render.failed(reason)
+        text = render.failed(reason, job.requester.language)
         if where.status_id is not None and await self._board.show(
                 where.chat_id, where.status_id, text, final=True, wait=True):
             return

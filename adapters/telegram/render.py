@@ -3,6 +3,7 @@
 Every message goes out with parse_mode HTML, and every piece of text that came from a
 member or from the core passes through `esc` first, so a prompt such as `<b>x</b> *y*
 [a](b)` is shown exactly as typed and can never break or forge the markup around it.
+Texts are rendered in the reader's language first (a job's: its member's, kept with it).
 """
 
 from __future__ import annotations
@@ -15,16 +16,16 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from adapters.telegram.config import MB
 from bot.commands import QuotaStatus, Ticket
 from bot.history import fetchable, job_line, jobs_heading
-from bot.i18n import T, Text, render
+from bot.i18n import Joined, T, Text, render
 from bot.jobs.cancel import cancelled_text
 from bot.jobs.model import Job
 from bot.ports import Progress, Result
-from bot.texts import progress_text, quota_text, ticket_text
+from bot.texts import kind_text, progress_text, quota_text, ticket_text
 
 __all__ = [
     "esc", "clip_utf16", "ticket", "progress", "done", "failed", "refusal", "caption", "buttons",
     "link_note", "quota", "help_message", "AGAIN", "ANIMATE", "CAPTION_LIMIT", "TEXT_LIMIT",
-    "CANCEL", "FETCH", "cancel_button", "cancelled", "jobs_list", "fetch_buttons", "said",
+    "CANCEL", "FETCH", "cancel_button", "cancelled", "jobs_list", "fetch_buttons",
 ]
 
 # Telegram counts these limits in UTF-16 code units, after the markup is parsed.
@@ -55,26 +56,31 @@ def _utf16_units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def ticket(t: Ticket) -> str:
-    return f"⏳ {esc(ticket_text(t))}"
+def _in(job: Job) -> str | None:
+    return job.requester.language
+
+
+def ticket(t: Ticket, language: str | None) -> str:
+    return f"⏳ {esc(render(ticket_text(t), language))}"
 
 
 def progress(job: Job, p: Progress) -> str:
-    return f"⏳ {esc(progress_text(job, p))}"
+    return f"⏳ {esc(render(progress_text(job, p), _in(job)))}"
 
 
 def done(job: Job, result: Result) -> str:
-    what = "image" if result.kind == "image" else "video"
-    return f"✅ Done: your {what} is below ({esc(job.model)})."
+    text = (T("Done: your image is below ({model}).", model=job.model) if result.kind == "image"
+            else T("Done: your video is below ({model}).", model=job.model))
+    return f"✅ {esc(render(text, _in(job)))}"
 
 
-def failed(reason: str) -> str:
-    return f"❌ {esc(clip_utf16(reason, TEXT_LIMIT - 10))}"
+def failed(reason: Text | str, language: str | None) -> str:
+    return f"❌ {esc(clip_utf16(render(reason, language), TEXT_LIMIT - 10))}"
 
 
-def refusal(text: str) -> str:
+def refusal(text: Text | str, language: str | None) -> str:
     """A UserError's text, which the core words for the member."""
-    return f"⚠️ {esc(clip_utf16(text, TEXT_LIMIT - 10))}"
+    return f"⚠️ {esc(clip_utf16(render(text, language), TEXT_LIMIT - 10))}"
 
 
 def caption(job: Job) -> str:
@@ -85,47 +91,50 @@ def caption(job: Job) -> str:
 
 def buttons(job: Job, *, animate: bool) -> InlineKeyboardMarkup:
     """"Again" under every result; "Animate" under a posted image (it animates that photo)."""
-    row = [InlineKeyboardButton("🔁 Again", callback_data=f"{AGAIN}:{job.id}")]
+    row = [InlineKeyboardButton(render(T("🔁 Again"), _in(job)), callback_data=f"{AGAIN}:{job.id}")]
     if animate:
-        row.append(InlineKeyboardButton("🎬 Animate", callback_data=f"{ANIMATE}:{job.id}"))
+        row.append(InlineKeyboardButton(render(T("🎬 Animate"), _in(job)), callback_data=f"{ANIMATE}:{job.id}"))
     return InlineKeyboardMarkup([row])
 
 
 def link_note(job: Job, result: Result, limit: int) -> str:
-    what = "image" if result.kind == "image" else "video"
-    return (f"{caption(job)}\n\nThe {what} is too big to upload here (the limit is {limit // MB} MB), "
-            f'so here is a link: <a href="{esc(result.url)}">download the {what}</a>. '
-            "It expires in a few hours.")
+    language = _in(job)
+    what = render(kind_text(result.kind), language)
+    # the link is markup of our own, so the text around it is escaped piece by piece
+    link = f'<a href="{esc(result.url)}">{esc(render(T("download the {kind}", kind=what), language))}</a>'
+    note = render(T("The {kind} is too big to upload here (the limit is {limit} MB), so here is a link: "
+                    "{link}. It expires in a few hours.", kind=what, limit=limit // MB, link="\0"), language)
+    before, _, after = note.partition("\0")
+    return f"{caption(job)}\n\n{esc(before)}{link}{esc(after)}"
 
 
-def quota(status: QuotaStatus) -> str:
-    return esc(quota_text(status, time.time()))
+def quota(status: QuotaStatus, language: str | None) -> str:
+    return esc(render(quota_text(status, time.time()), language))
 
 
-_TELEGRAM_HELP = """
-In Telegram:
-• /animate works as the caption of a photo, as a reply to a message with a photo, or as the caption of an image sent as a file.
-• /video as the caption of a photo (or as a reply to one) makes a video of that character (S2V-01).
-• In groups, address me as /video@{username} … when several bots are around.
-• Under each result: 🔁 Again makes it once more (charged again); 🎬 Animate turns an image into a video."""
-_TELEGRAM_JOBS_HELP = T("• ✖ Cancel under a waiting job's status message gives all its credits back; "
-                        "/jobs has 📥 buttons to get a result again.")
-
-
-_REPLY_HELP = T("• /image as the caption of a photo (or as a reply to one) redraws that picture "
-                "(image-to-image models).\n"
-                "• Reply to a result with new text to make it again with that prompt: same model, options and "
-                "picture, charged as a new job.")
-
-
-def help_message(core_help: str, username: str) -> str:
-    return esc(core_help + "\n" + _TELEGRAM_HELP.format(username=username) + "\n" + str(_TELEGRAM_JOBS_HELP)
-               + "\n" + str(_REPLY_HELP))
+def help_message(core_help: Joined, username: str, language: str | None) -> str:
+    telegram = Joined([
+        "",
+        T("In Telegram:"),
+        T("• /animate works as the caption of a photo, as a reply to a message with a photo, or as the caption "
+          "of an image sent as a file."),
+        T("• /video as the caption of a photo (or as a reply to one) makes a video of that character (S2V-01)."),
+        T("• In groups, address me as /video@{username} … when several bots are around.", username=username),
+        T("• Under each result: 🔁 Again makes it once more (charged again); 🎬 Animate turns an image into "
+          "a video."),
+        T("• ✖ Cancel under a waiting job's status message gives all its credits back; "
+          "/jobs has 📥 buttons to get a result again."),
+        T("• /image as the caption of a photo (or as a reply to one) redraws that picture "
+          "(image-to-image models)."),
+        T("• Reply to a result with new text to make it again with that prompt: same model, options and "
+          "picture, charged as a new job."),
+    ])
+    return esc(render(Joined([core_help, telegram]), language))
 
 
 def cancel_button(job: Job) -> InlineKeyboardMarkup:
     """Under the status message while the job waits for 302.AI: cancelling it then is free."""
-    label = str(T("✖ Cancel"))
+    label = render(T("✖ Cancel"), job.requester.language)
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"{CANCEL}:{job.id}")]])
 
 
@@ -138,12 +147,6 @@ def jobs_list(jobs: list[Job], now: float, language: str | None = None) -> str:
     if any(fetchable(job, now) for job in jobs):
         lines.append(T("Press a number to get that result again (free, while 302.AI still serves it)."))
     return esc("\n".join(render(line, language) for line in lines))
-
-
-def said(err: Exception, language: str | None) -> str:
-    """A UserError's answer in `language` when the core worded it as a Text."""
-    message = err.args[0] if err.args else ""
-    return render(message, language) if isinstance(message, Text) else str(err)
 
 
 def fetch_buttons(jobs: list[Job], now: float) -> InlineKeyboardMarkup | None:

@@ -14,7 +14,9 @@ from telegram.ext import Application, ContextTypes, MessageHandler, PreCheckoutQ
 from adapters.telegram import render
 from adapters.telegram.flood import patiently
 from bot.core import Core
+from bot import i18n
 from bot.errors import UserError
+from bot.i18n import T
 from bot.shop import CURRENCY, Pack
 from bot.texts import credits_text
 
@@ -22,7 +24,7 @@ __all__ = ["StarShop", "BUY"]
 
 log = logging.getLogger(__name__)
 BUY = "buy"  # callback data "buy:<credits>"
-CLOSED = "Buying credits is not enabled on this bot."
+CLOSED = T("Buying credits is not enabled on this bot.")
 
 
 class StarShop:
@@ -33,7 +35,7 @@ class StarShop:
         app.add_handler(PreCheckoutQueryHandler(self.on_pre_checkout))
         app.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, self.on_paid))
 
-    async def show(self, message: Message, rest: str) -> None:
+    async def show(self, message: Message, rest: str, language: str | None) -> None:
         """/buy: the packs as buttons; /buy N: the invoice for that pack at once."""
         shop = self._core.shop
         if not shop.open:
@@ -41,24 +43,28 @@ class StarShop:
         if rest.strip().isdigit():
             pack = shop.pack(int(rest))
             if pack is None:
-                raise UserError(f"There is no pack of {rest.strip()} credits. Send /buy to see them.")
-            await self.invoice(message.chat_id, pack)
+                raise UserError(T("There is no pack of {credits} credits. Send /buy to see them.",
+                                  credits=rest.strip()))
+            await self.invoice(message.chat_id, pack, language)
             return
-        rows = [[InlineKeyboardButton(f"{credits_text(p.credits)} for {p.stars} ⭐",
-                                      callback_data=f"{BUY}:{p.credits}")] for p in shop.packs()]
-        text = ("Buy credits that never expire: they are spent once your free daily credits are used up. "
-                "Choose a pack:")
+        rows = [[InlineKeyboardButton(
+            i18n.render(T("{credits} for {stars} ⭐", credits=credits_text(p.credits), stars=p.stars), language),
+            callback_data=f"{BUY}:{p.credits}")] for p in shop.packs()]
+        text = T("Buy credits that never expire: they are spent once your free daily credits are used up. "
+                 "Choose a pack:")
         await patiently(lambda: message.get_bot().send_message(
-            chat_id=message.chat_id, text=render.esc(text), parse_mode=ParseMode.HTML,
+            chat_id=message.chat_id, text=render.esc(i18n.render(text, language)), parse_mode=ParseMode.HTML,
             reply_markup=InlineKeyboardMarkup(rows)))
 
-    async def invoice(self, chat_id: int, pack: Pack) -> None:
+    async def invoice(self, chat_id: int, pack: Pack, language: str | None) -> None:
         bot = self._bot
+        credits = credits_text(pack.credits).render(language)
         await patiently(lambda: bot.send_invoice(
-            chat_id=chat_id, title=f"{credits_text(pack.credits)} for reelbot",
-            description=f"{credits_text(pack.credits)} for videos and images; they do not expire.",
+            chat_id=chat_id, title=i18n.render(T("{credits} for reelbot", credits=credits), language),
+            description=i18n.render(T("{credits} for videos and images; they do not expire.", credits=credits),
+                                    language),
             payload=pack.payload, currency=CURRENCY,
-            prices=[LabeledPrice(credits_text(pack.credits), pack.stars)]))
+            prices=[LabeledPrice(credits, pack.stars)]))
 
     def bind(self, app: Application) -> None:
         self._bot = app.bot
@@ -68,7 +74,7 @@ class StarShop:
         try:
             self._core.shop.check(query.invoice_payload, query.total_amount, query.currency)
         except UserError as refusal:
-            await query.answer(ok=False, error_message=str(refusal))
+            await query.answer(ok=False, error_message=refusal.render(query.from_user.language_code))
             return
         await query.answer(ok=True)
 
@@ -84,5 +90,6 @@ class StarShop:
         balance = await self._core.shop.balance(f"telegram:{user.id}")
         await patiently(lambda: message.get_bot().send_message(
             chat_id=message.chat_id, parse_mode=ParseMode.HTML,
-            text=render.esc(f"Thank you! {credits_text(pack.credits)} added; you have {balance} purchased "
-                            "credits.")))
+            text=render.esc(i18n.render(T("Thank you! {credits} added; you have {balance} purchased credits.",
+                                          credits=credits_text(pack.credits), balance=balance),
+                                        user.language_code))))

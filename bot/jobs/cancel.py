@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import T, Text
+from bot.i18n import TN, T, Text
 from bot.jobs.model import Job, JobState
 
 __all__ = ["CANCELLED", "may_cancel", "cancelled_text", "refusal", "is_cancelled"]
@@ -20,8 +20,8 @@ def is_cancelled(job: Job) -> bool:
 
 
 def cancelled_text(job: Job) -> Text:
-    return Text("Cancelled. Nothing was sent to 302.AI, and your credit is back.", {},
-                plural="Cancelled. Nothing was sent to 302.AI, and your {n} credits are back.", n=job.cost)
+    return TN("Cancelled. Nothing was sent to 302.AI, and your credit is back.",
+              "Cancelled. Nothing was sent to 302.AI, and your {n} credits are back.", job.cost)
 
 
 def refusal(job: Job | None) -> Text:

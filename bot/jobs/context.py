@@ -14,6 +14,7 @@ from bot.ai302.client import Ai302Client
 from bot.catalog import Catalog
 from bot.jobs.model import Job
 from bot.errors import LeaseLost, RetryLater
+from bot.i18n import Text
 from bot.jobs.retry import asked_wait, backoff
 from bot.jobs.slots import RequestSlots
 from bot.metrics import Metrics
@@ -93,7 +94,7 @@ class Context:
         wait = max(self.backoff(attempt, self.timing.delivery_retry_max), asked_wait(exc) or 0.0)
         return None if self.clock() + wait > until else wait
 
-    async def refund(self, job: Job, reason: str, *, refused: bool = False) -> Job | None:
+    async def refund(self, job: Job, reason: Text | str, *, refused: bool = False) -> Job | None:
         """The job's refund, written even if the job is cancelled meanwhile, and retried alone."""
         now = self.clock()
         return await self.settle(self.write("a refund", job,

@@ -104,7 +104,7 @@ class JobLife:
         if isinstance(err, RetryLater):
             reason = texts.TOO_SLOW
         elif isinstance(err, ContentFlagged | AuthFailed | BalanceTooLow):
-            reason = err.user_message + " Your credits are back."
+            reason = texts.credits_back(err.user_message)
         else:
             reason = texts.GEN_FAILED
         return await self._ctx.refund(job, reason, refused=isinstance(err, Rejected))

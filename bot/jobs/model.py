@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.catalog import Command
 from bot.commands import Destination, Requester
+from bot.i18n import Text
 
 __all__ = ["JobState", "Job", "IN_FLIGHT", "BILLED"]
 
@@ -44,7 +45,7 @@ class Job:
     task_id: str | None = None
     file_id: str | None = None
     result_url: str | None = None
-    failure: str | None = None
+    failure: Text | str | None = None  # a Text; a str in jobs stored before localization
     notified: bool = False
     from_wallet: int = 0  # credits of `cost` taken from the member's purchased credits
     posting: bool = False  # a post of the result was started: after a crash, look before posting again

@@ -10,6 +10,7 @@ import aiosqlite
 
 from bot.catalog import Command
 from bot.commands import Requester
+from bot.i18n import Text, dumps, loads
 from bot.jobs.model import BILLED, IN_FLIGHT, Job, JobState
 from bot.quota import Limits, Usage
 from bot.store import ledger
@@ -20,21 +21,21 @@ from bot.store.transitions import Transition, TransitionWriter
 
 __all__ = ["JobStore", "job_from_row"]
 
-_COLUMNS = ("id", "user_key", "platform", "user_id", "chat_id", "user_name", "command", "model", "prompt",
+_COLUMNS = ("id", "user_key", "platform", "user_id", "chat_id", "user_name", "language", "command", "model", "prompt",
             "options", "destination", "cost", "quota_day", "state", "has_image", "task_id", "file_id",
             "result_url", "failure", "notified", "posting", "from_wallet", "created_at", "deadline_at", "submitted_at", "ready_at", "finished_at",
             "owner", "lease_until")
 _JOB_ROW = Rows(f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES", f"({', '.join('?' * len(_COLUMNS))})")
 # fields a running job may change, and how each is stored
-_MUTABLE = {"state": str, "task_id": None, "file_id": None, "result_url": None, "failure": None,
+_MUTABLE = {"state": str, "task_id": None, "file_id": None, "result_url": None, "failure": dumps,
             "notified": int, "posting": int, "submitted_at": None, "ready_at": None, "finished_at": None, "destination": json.dumps}
 
 
 def _row(job: Job, owner: str | None, lease_until: float | None) -> tuple:
     r = job.requester
-    return (job.id, r.user_key, r.platform, r.user_id, r.chat_id, r.name, str(job.command), job.model,
+    return (job.id, r.user_key, r.platform, r.user_id, r.chat_id, r.name, r.language, str(job.command), job.model,
             job.prompt, json.dumps(job.options), json.dumps(job.destination), job.cost, job.quota_day,
-            str(job.state), int(job.has_image), job.task_id, job.file_id, job.result_url, job.failure,
+            str(job.state), int(job.has_image), job.task_id, job.file_id, job.result_url, dumps(job.failure),
             int(job.notified), int(job.posting), job.from_wallet, job.created_at, job.deadline_at, job.submitted_at, job.ready_at, job.finished_at,
             owner, lease_until)
 
@@ -42,13 +43,14 @@ def _row(job: Job, owner: str | None, lease_until: float | None) -> tuple:
 def job_from_row(row: aiosqlite.Row) -> Job:
     return Job(
         id=row["id"],
-        requester=Requester(row["platform"], row["user_id"], row["chat_id"], row["user_name"]),
+        requester=Requester(row["platform"], row["user_id"], row["chat_id"], row["user_name"],
+                            language=row["language"]),
         command=Command(row["command"]), model=row["model"], prompt=row["prompt"],
         options=json.loads(row["options"]), destination=json.loads(row["destination"]),
         cost=row["cost"], state=JobState(row["state"]), created_at=row["created_at"],
         deadline_at=row["deadline_at"], quota_day=row["quota_day"], has_image=bool(row["has_image"]),
         task_id=row["task_id"], file_id=row["file_id"], result_url=row["result_url"],
-        failure=row["failure"], notified=bool(row["notified"]), posting=bool(row["posting"]), from_wallet=row["from_wallet"], submitted_at=row["submitted_at"],
+        failure=loads(row["failure"]), notified=bool(row["notified"]), posting=bool(row["posting"]), from_wallet=row["from_wallet"], submitted_at=row["submitted_at"],
         ready_at=row["ready_at"], finished_at=row["finished_at"])
 
 
@@ -125,7 +127,7 @@ class JobStore:
         return await self._move(job, frozenset({JobState.READY}), lambda _left: ledger.commit_money(job, now),
                                 state=JobState.DELIVERED, finished_at=now, notified=True)
 
-    async def refund(self, job: Job, reason: str, now: float, *, refused: bool = False) -> Job | None:
+    async def refund(self, job: Job, reason: Text | str, now: float, *, refused: bool = False) -> Job | None:
         """`job.state` → failed: the member's credits back, the reason kept for the notice.
         Only from the state the caller saw: a runner with a stale copy changes nothing.
 

@@ -176,6 +176,11 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX posts_by_age ON posts(at)
     """,
+    # 8: the member's language with each job, so notices sent later (progress, result,
+    # failure) are in it; NULL for older jobs (the default language)
+    """
+    ALTER TABLE jobs ADD COLUMN language TEXT
+    """,
 ]
 
 _POSTGRES_ONLY: dict[int, str] = {}

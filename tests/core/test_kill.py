@@ -56,7 +56,7 @@ async def test_a_kill_during_a_paid_call_refunds_the_member_and_never_sends_it_a
     posts = [r for r in simulator.requests if r["method"] == "POST"]
     assert len(posts) == 1 and len(simulator.billed) == 1
     [(_, reason)] = messenger.failures
-    assert reason == OutcomeUnknown.user_message and not messenger.delivered
+    assert reason == str(OutcomeUnknown.user_message) and not messenger.delivered
 
 
 async def test_a_kill_in_the_middle_of_a_burst_ends_every_job_once_and_pays_once(tmp_path, simulator):

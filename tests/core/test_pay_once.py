@@ -46,7 +46,7 @@ async def test_an_unclear_paid_call_is_never_sent_again_and_the_member_is_refund
     await core.wait_idle()
     posts = [r for r in simulator.requests if r["method"] == "POST"]
     assert len(posts) == 1  # sent once, never again
-    assert messenger.failures == [(ticket.job_id, OutcomeUnknown.user_message)] and not messenger.delivered
+    assert messenger.failures == [(ticket.job_id, str(OutcomeUnknown.user_message))] and not messenger.delivered
     assert billed_for(simulator, "a fox") == (1 if "after-accept" in fault else 0)
     usage = await core.quota(ALICE)
     assert usage.used_today == 0

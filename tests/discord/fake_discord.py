@@ -187,9 +187,10 @@ class FakeDiscord:
 
     async def invoke(self, name: str, *, user: str = "alice", in_guild: bool = True,
                      upload_limit: int | None = None, sub: str | None = None, channel: int | None = None,
-                     **options: Any) -> FakeInteraction:
+                     locale: str | None = None, **options: Any) -> FakeInteraction:
         """A member runs `/name [sub] option=value…`; checked against the schema the bot synced.
-        In the test channel, or in `channel` (of a server from add_guild)."""
+        In the test channel, or in `channel` (of a server from add_guild). `locale`: the member's
+        Discord client language, sent with the interaction (default: set_locale's, else en-US)."""
         guild_id = (self.channels[channel] if channel is not None else self.guild_id) if in_guild else None
         command = self._synced(name, 1, guild_id)
         data: dict[str, Any] = {"id": command["id"], "name": name, "type": 1, "resolved": {}}
@@ -208,7 +209,7 @@ class FakeDiscord:
             data["resolved"]["attachments"] = attachments
         if "guild_id" in command:
             data["guild_id"] = command["guild_id"]
-        return await self._interact(2, data, user, guild_id, upload_limit, channel_id=channel)
+        return await self._interact(2, data, user, guild_id, upload_limit, channel_id=channel, locale=locale)
 
     def add_guild(self, *, shard: int = 0, shard_count: int = 1) -> tuple[int, int]:
         """Another server with one channel, whose id falls on `shard` of `shard_count`;
@@ -219,19 +220,20 @@ class FakeDiscord:
         return guild_id, channel_id
 
     async def invoke_message_command(self, name: str, message: FakeMessage, *, user: str = "alice",
-                                     upload_limit: int | None = None) -> FakeInteraction:
+                                     upload_limit: int | None = None, locale: str | None = None) -> FakeInteraction:
         command = self._synced(name, 3, self.guild_id)
         data = {"id": command["id"], "name": name, "type": 3, "target_id": str(message.id),
                 "resolved": {"messages": {str(message.id): message.payload()}}}
         if "guild_id" in command:
             data["guild_id"] = command["guild_id"]
-        return await self._interact(2, data, user, self.guild_id, upload_limit)
+        return await self._interact(2, data, user, self.guild_id, upload_limit, locale=locale)
 
-    async def click(self, message: FakeMessage, custom_id: str, *, user: str = "alice") -> FakeInteraction:
+    async def click(self, message: FakeMessage, custom_id: str, *, user: str = "alice",
+                    locale: str | None = None) -> FakeInteraction:
         if custom_id not in message.custom_ids():
             raise AssertionError(f"message {message.id} has no button {custom_id!r}: {message.custom_ids()}")
         data = {"custom_id": custom_id, "component_type": 2}
-        return await self._interact(3, data, user, message.guild_id, None, source=message)
+        return await self._interact(3, data, user, message.guild_id, None, source=message, locale=locale)
 
     async def submit_modal(self, opened: FakeInteraction, values: Mapping[str, str], *,
                            user: str = "alice") -> FakeInteraction:
@@ -352,7 +354,7 @@ class FakeDiscord:
 
     async def _interact(self, kind: int, data: dict[str, Any], user: str, guild_id: int | None,
                         upload_limit: int | None, source: FakeMessage | None = None,
-                        channel_id: int | None = None) -> FakeInteraction:
+                        channel_id: int | None = None, locale: str | None = None) -> FakeInteraction:
         session = self.gateway.ready_session(guild_id)
         if session is None:
             raise AssertionError(f"no bot is connected to the gateway for guild {guild_id}")
@@ -370,7 +372,7 @@ class FakeDiscord:
             # a DM channel in an interaction comes without its recipients
             "channel": channel_payload(channel_id, guild_id, "general") if guild_id else
             {"id": str(channel_id), "type": 1, "last_message_id": None, "flags": 0},
-            "app_permissions": "2251799813685247", "locale": self.locales.get(user, "en-US"), "entitlements": [],
+            "app_permissions": "2251799813685247", "locale": locale or self.locales.get(user, "en-US"), "entitlements": [],
             "attachment_size_limit": interaction.upload_limit,
             "context": 0 if guild_id else 1,
             "authorizing_integration_owners": {"0": str(guild_id or 0)},

@@ -69,9 +69,32 @@ async def read_body(request: web.Request) -> tuple[Any, list[FakeFile]]:
     return body, files
 
 
+# the locales Discord accepts as keys of name_localizations / description_localizations
+LOCALES = frozenset({"id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
+                     "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi",
+                     "th", "zh-CN", "ja", "zh-TW", "ko"})
+
+
+def _check_localizations(thing: Mapping[str, Any], *, name_rule, description: bool) -> None:
+    """Localized names follow the name's own rule; descriptions (and choice names) 1-100 characters."""
+    for key, value in (thing.get("name_localizations") or {}).items():
+        if key not in LOCALES or not name_rule(value):
+            raise DiscordError(400, 50035, f"Invalid Form Body: name_localizations.{key}")
+    for key, value in (thing.get("description_localizations") or {}).items():
+        if not description or key not in LOCALES or not 1 <= len(value) <= 100:
+            raise DiscordError(400, 50035, f"Invalid Form Body: description_localizations.{key}")
+
+
+def _slash_name(value: str) -> bool:
+    # Discord's rule for localized names: letters of any script, digits, - and _, lower case
+    return bool(re.fullmatch(r"[-_\w]{1,32}", value)) and value == value.lower()
+
+
 def check_command(command: Mapping[str, Any]) -> None:
     kind = command.get("type", 1)
     name = command.get("name", "")
+    _check_localizations(command, name_rule=_slash_name if kind == 1 else lambda v: 1 <= len(v) <= 32,
+                         description=kind == 1)
     if kind == 1:
         if not _COMMAND_NAME.match(name) or not 1 <= len(command.get("description", "")) <= 100:
             raise DiscordError(400, 50035, f"Invalid Form Body: command {name!r}")
@@ -86,12 +109,15 @@ def check_command(command: Mapping[str, Any]) -> None:
         for option in options:
             if not _COMMAND_NAME.match(option["name"]) or not 1 <= len(option.get("description", "")) <= 100:
                 raise DiscordError(400, 50035, f"Invalid Form Body: option {option['name']!r}")
+            _check_localizations(option, name_rule=_slash_name, description=True)
             if option.get("required") and seen_optional:
                 raise DiscordError(400, 50035, "Invalid Form Body: required options must come first")
             seen_optional |= not option.get("required")
             choices = option.get("choices", [])
             if len(choices) > 25 or any(not 1 <= len(c["name"]) <= 100 for c in choices):
                 raise DiscordError(400, 50035, f"Invalid Form Body: choices of {option['name']!r}")
+            for choice in choices:
+                _check_localizations(choice, name_rule=lambda v: 1 <= len(v) <= 100, description=False)
             if choices and option.get("autocomplete"):
                 raise DiscordError(400, 50035, "Invalid Form Body: choices and autocomplete")
     elif kind in (2, 3):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 
 from tests.discord.discord_helpers import embeds_sent, fields, member
-from tests.i18n_catalog import chinese  # noqa: F401  (a fixture)
 from tests.media import is_mp4
 
 
@@ -128,16 +127,15 @@ async def test_someone_elses_result_cannot_be_fetched(start_bot, fake_discord):
     assert refusal.files == []
 
 
-async def test_a_member_with_a_chinese_client_reads_jobs_and_cancel_in_chinese(start_bot, fake_discord, chinese):
+async def test_a_member_with_a_chinese_client_reads_jobs_and_cancel_in_chinese(start_bot, fake_discord):
     bot = await start_bot(core_settings={"max_concurrent_requests": 1})
     fake_discord.locales["alice"] = "zh-CN"
     await slots(bot).acquire()
     command = await fake_discord.invoke("image", prompt="一只红狐狸")
-    status = await fake_discord.status_of(command, "Making your image")
+    status = await fake_discord.status_of(command, "正在生成你的图片")
 
     await fake_discord.click(status, cancel_id(status))
-
-    await fake_discord.status_of(command, "已取消。没有发送给 302.AI，1 点已退回。")
+    await fake_discord.status_of(command, "已取消。没有发送给 302.AI，1 积分已退还。")
     listing = await fake_discord.status_of(await fake_discord.invoke("jobs"), "你最近的 1 个任务（最新在前）：")
     assert listing.ephemeral
     slots(bot).release()

@@ -93,7 +93,8 @@ class FakeBotApi:
     calls: list[Call] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (method, description) not injected
-    commands: list[dict] = field(default_factory=list)
+    commands: list[dict] = field(default_factory=list)  # the menu for every language (no language_code)
+    commands_by_language: dict[str, list[dict]] = field(default_factory=dict)  # language_code -> menu
     webhook: dict | None = None
     webhook_port: int | None = None  # where webhook calls go (on 127.0.0.1), whatever URL the bot set
     webhook_answers: list[int] = field(default_factory=list)  # HTTP status of every webhook call
@@ -162,9 +163,12 @@ class FakeBotApi:
     # ---- the member's side -----------------------------------------------------------
 
     @staticmethod
-    def user(user_id: int, first_name: str = "Ann", username: str | None = None) -> dict:
+    def user(user_id: int, first_name: str = "Ann", username: str | None = None,
+             language_code: str | None = None) -> dict:
+        """A member; `language_code` is their app's language as Telegram sends it (e.g. "zh-hans")."""
         return {"id": user_id, "is_bot": False, "first_name": first_name,
-                **({"username": username} if username else {})}
+                **({"username": username} if username else {}),
+                **({"language_code": language_code} if language_code else {})}
 
     @staticmethod
     def private_chat(user: dict) -> dict:
@@ -478,7 +482,13 @@ class FakeBotApi:
             if not re.fullmatch(r"[a-z0-9_]{1,32}", command["command"]) or not 1 <= len(
                     command["description"]) <= 256:
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
-        self.commands = commands
+        language = params.get("language_code") or ""
+        if language and not re.fullmatch(r"[a-z]{2}", language):  # ISO 639-1, as the Bot API demands
+            raise ApiError(400, "Bad Request: LANG_CODE_INVALID")
+        if language:
+            self.commands_by_language[language] = commands
+        else:
+            self.commands = commands
         return True
 
     async def _api_sendInvoice(self, params, files):

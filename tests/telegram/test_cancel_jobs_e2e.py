@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 
 from bot.commands import Requester
-from tests.i18n_catalog import chinese  # noqa: F401  (a fixture)
 
 
 def button_data(message) -> list[str]:
@@ -146,7 +145,7 @@ async def test_someone_elses_result_cannot_be_fetched(start_bot, fake_api, ann):
     assert fake_api.reply_with(listing, "photo") is None
 
 
-async def test_a_chinese_member_reads_jobs_and_cancel_in_chinese(start_bot, fake_api, chinese):
+async def test_a_chinese_member_reads_jobs_and_cancel_in_chinese(start_bot, fake_api):
     bot = await start_bot(max_concurrent_requests=1)
     mei = {**fake_api.user(1003, "Mei"), "language_code": "zh-hans"}
     chat = fake_api.private_chat(mei)
@@ -158,8 +157,8 @@ async def test_a_chinese_member_reads_jobs_and_cancel_in_chinese(start_bot, fake
 
     await fake_api.wait_until(lambda: query not in fake_api.open_callbacks)
     [answer] = [c for c in fake_api.sent("answerCallbackQuery") if c.params["callback_query_id"] == query]
-    assert answer.params["text"] == "已取消，点数已退回。"
-    await fake_api.wait_until(lambda: status["text"] == "✖ 已取消。没有发送给 302.AI，1 点已退回。")
+    assert answer.params["text"] == "已取消；你的积分已退还。"
+    await fake_api.wait_until(lambda: status["text"] == "✖ 已取消。没有发送给 302.AI，1 积分已退还。")
     ask = await fake_api.send_text(mei, chat, "/jobs")
     listing = await fake_api.wait_until(lambda: fake_api.reply_with(ask, "text"))
     assert listing["text"].splitlines()[0] == "你最近的 1 个任务（最新在前）："

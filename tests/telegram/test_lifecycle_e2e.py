@@ -45,7 +45,8 @@ async def test_start_waits_out_flood_control_on_the_command_menu(start_bot, fake
 
     await start_bot()
 
-    assert len(fake_api.sent("setMyCommands")) == 1
+    # the general menu once (after the wait), then one per language
+    assert [c.params.get("language_code") for c in fake_api.sent("setMyCommands")] == [None, "en", "zh"]
 
 
 async def test_webhook_mode_takes_updates_posted_by_telegram(start_webhook_bot, fake_api, ann, ann_chat):
