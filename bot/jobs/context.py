@@ -40,6 +40,10 @@ class Timing:
     delivery_window: float = 6 * 3600
     delivery_retry_max: float = 300.0  # longest wait between two delivery tries
     write_tries: int = 8  # a database write after a post is retried alone, never the post
+    # a job waiting for a 302.AI request slot shows its place in line only after this long,
+    # then at most this often (each place shown is a status edit)
+    position_after: float = 5.0
+    position_every: float = 15.0
 
 
 @dataclass

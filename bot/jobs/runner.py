@@ -38,8 +38,9 @@ class JobRunner:
     def __init__(self, store: JobStore, client: Ai302Client, catalog: Catalog, timing: Timing, *,
                  max_download_bytes: int, max_concurrent_requests: int = 32,
                  clock: Callable[[], float] = time.time):
-        self._ctx = Context(store, client, catalog, timing, clock, RequestSlots(max_concurrent_requests),
-                            max_download_bytes, self._settle)
+        slots = RequestSlots(max_concurrent_requests, report_after=timing.position_after,
+                             report_every=timing.position_every)
+        self._ctx = Context(store, client, catalog, timing, clock, slots, max_download_bytes, self._settle)
         durations = Durations(store, timing.expected_seconds)
         self._ctx.estimate = durations.estimate
         self._life = JobLife(self._ctx, durations)

@@ -9,6 +9,11 @@ telling every waiter every time would be quadratic work (and a flood of status e
 waiter hears about its place when it joins, at every step through the last ten places, and
 when it reaches 20, 50, 100, 200, 500, 1000, …; the number it shows is at most that many
 places too high. A place is worked out from ticket numbers, without searching the line.
+
+Each place told is a status edit on the platform, so places are told only to a job still
+waiting `report_after` seconds after it joined (most get a slot sooner and never show one),
+then at most every `report_every` seconds: without that, a burst of a thousand commands
+spent more Bot API calls on places in line than on answering the members.
 """
 
 from __future__ import annotations
@@ -44,9 +49,10 @@ class _Waiter:
 
 
 class RequestSlots:
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, *, report_after: float = 0.0, report_every: float = 0.0):
         if limit < 1:
             raise ValueError("at least one request slot is needed")
+        self._report_after, self._report_every = report_after, report_every
         self._free = limit
         self._line: deque[_Waiter] = deque()
         self._tickets = 0
@@ -65,15 +71,23 @@ class RequestSlots:
         if job_id is not None:
             self._by_job[job_id] = waiter
         shown: int | None = None
+        loop = asyncio.get_running_loop()
+        due = loop.time() + self._report_after  # the earliest moment a place may be told
         try:
             while not waiter.granted:
-                waiter.wake = asyncio.get_running_loop().create_future()  # before anything can move the line
+                waiter.wake = loop.create_future()  # before anything can move the line
                 place = self._place(waiter)
+                until_due: float | None = None
                 if on_position is not None and place != shown:
-                    shown = place
-                    await on_position(place)
+                    now = loop.time()
+                    if now >= due:
+                        shown, due = place, now + self._report_every
+                        await on_position(place)
+                    else:
+                        until_due = due - now
                 if not waiter.granted:
-                    await waiter.wake
+                    # woken by a move of the line, or when an untold place may be told
+                    await asyncio.wait([waiter.wake], timeout=until_due)
         except BaseException:
             if waiter.granted:
                 self.release()  # handed a slot while being cancelled: pass it on
