@@ -133,3 +133,25 @@ async def test_a_reply_to_a_message_that_is_not_a_result_makes_nothing(start_bot
                 await asyncio.sleep(0.01)
     assert [fake_api.replies_to(r) for r in replies] == [[], []]
     assert len(simulator.billed) == 1
+
+
+async def test_a_chinese_member_redraws_a_photo_and_edits_the_result_in_chinese(start_bot, simulator, fake_api):
+    bot = await start_bot()
+    mei = fake_api.user(2002, "Mei", "mei", language_code="zh-hans")
+    chat = fake_api.private_chat(mei)
+    command = await fake_api.send_photo(mei, chat, image_bytes(640, 480, "JPEG"), caption="/image 水彩画风格")
+    queued = await fake_api.wait_until(lambda: fake_api.reply_with(command, "text"))
+    photo = await fake_api.wait_until(lambda: fake_api.reply_with(command, "photo"))
+    await bot.core.wait_idle()  # delivered: the result message is recorded
+
+    edit = await fake_api.send_text(mei, chat, "油画风格", reply_to=photo)
+    requeued = await fake_api.wait_until(lambda: fake_api.reply_with(edit, "text"))
+    await fake_api.wait_until(lambda: fake_api.reply_with(edit, "photo"))
+
+    first, second = unified_requests(simulator)
+    assert first["model"] == second["model"] == "stable-sd3-i2i" and second["prompt"] == "油画风格"
+    for reply in (queued, requeued):  # the member's language, from the first word
+        text = fake_api.versions(reply)[0]
+        assert "Queued" not in text and any("\u4e00" <= ch <= "\u9fff" for ch in text), text
+    await bot.core.wait_idle()
+    assert await used_today(bot, mei) == 2
