@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections import Counter
 
-from bot.store.leases import UNFINISHED
+from bot.store.ledger import UNFINISHED
 
 __all__ = ["all_at_302ai", "takeover", "counts_by"]
 

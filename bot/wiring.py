@@ -41,12 +41,12 @@ async def build_core(settings: Settings, *, timing: Timing | None = None,
                               max_poll_interval=settings.max_poll_interval,
                               expected_seconds=settings.expected_seconds,
                               delivery_window=settings.delivery_deadline)
-    runner = JobRunner(store, client, catalog, timing, max_download_bytes=settings.max_download_bytes,
+    # look for orphaned jobs often enough that a takeover comes within the lease time plus 2 s
+    runner = JobRunner(store, client, catalog, timing, leases=LeaseStore(db, owner, settings.lease_seconds),
+                       shared=opened.shared, look_every=min(2.0, settings.lease_seconds / 4),
+                       max_download_bytes=settings.max_download_bytes,
                        max_concurrent_requests=settings.max_concurrent_requests, clock=clock)
     runner.measure(metrics)
-    # look for orphaned jobs often enough that a takeover comes within the lease time plus 2 s
-    runner.lease(LeaseStore(db, owner, settings.lease_seconds), shared=opened.shared,
-                 look_every=min(2.0, settings.lease_seconds / 4))
     inbox = Inbox(db)
     return Core(settings, store, client, catalog, runner, PolicyStore(db), clock=clock,
                 closers=(metrics.stop, client.aclose, opened.close), inbox=inbox, metrics=metrics,

@@ -36,8 +36,10 @@ T = TypeVar("T")
 
 class JobRunner:
     def __init__(self, store: JobStore, client: Ai302Client, catalog: Catalog, timing: Timing, *,
-                 max_download_bytes: int, max_concurrent_requests: int = 32,
-                 clock: Callable[[], float] = time.time):
+                 leases: LeaseStore, shared: bool, max_download_bytes: int, max_concurrent_requests: int = 32,
+                 look_every: float = 2.0, clock: Callable[[], float] = time.time):
+        """Jobs run under leases held by `leases.owner`; `shared`: other workers use the same
+        database, so the leases are renewed and the jobs of workers that die taken over."""
         slots = RequestSlots(max_concurrent_requests, report_after=timing.position_after,
                              report_every=timing.position_every)
         self._ctx = Context(store, client, catalog, timing, clock, slots, max_download_bytes, self._settle)
@@ -48,7 +50,9 @@ class JobRunner:
         self._settling: set[asyncio.Task[Any]] = set()
         self._ended_early: set[str] = set()  # cancelled between acceptance and launch: not to run
         self._stopping = False
-        self._keeper: LeaseKeeper | None = None
+        self._keeper = LeaseKeeper(leases, launch=self.launch, running=lambda: list(self._tasks),
+                                   platforms=lambda: list(self._ctx.messengers), shared=shared,
+                                   clock=clock, look_every=look_every)
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -69,28 +73,10 @@ class JobRunner:
         """Who hears about 302.AI refusing the operator's account, and about each paid call."""
         self._ctx.on_account_problem, self._ctx.on_spend = on_account_problem, on_spend
 
-    def lease(self, leases: LeaseStore, *, shared: bool, look_every: float = 2.0) -> None:
-        """Run jobs under leases held by `leases.owner`; `shared`: other workers use the same
-        database, so keep renewing and take over the jobs of those that die."""
-        self._keeper = LeaseKeeper(leases, launch=self.launch, running=lambda: list(self._tasks),
-                                   platforms=lambda: list(self._ctx.messengers), shared=shared,
-                                   clock=self._ctx.clock, look_every=look_every)
-
     async def resume(self) -> int:
-        """Carry on every unfinished job (with leases: this worker's share of them); returns
-        how many were picked up."""
-        if self._keeper is not None:
-            return await self._keeper.start()
-        picked = 0
-        for job in await self._ctx.store.unfinished():
-            if job.requester.platform not in self._ctx.messengers:
-                log.warning("job %s waits: no %s adapter is running", job.id, job.requester.platform)
-                continue
-            if job.id not in self._tasks:
-                log.info("resuming job %s (%s)", job.id, job.state)
-                self.launch(job)
-                picked += 1
-        return picked
+        """Carry on this worker's share of the unfinished jobs (of the platforms registered);
+        returns how many were picked up."""
+        return await self._keeper.start()
 
     def launch(self, job: Job) -> None:
         """Run `job` in this process, unless it already runs here."""
@@ -130,8 +116,7 @@ class JobRunner:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.gather(*self._settling, return_exceptions=True)
-        if self._keeper is not None:
-            await self._keeper.stop()
+        await self._keeper.stop()
 
     @property
     def active(self) -> int:

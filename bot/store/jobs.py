@@ -167,9 +167,7 @@ class JobStore:
 
     async def unfinished(self) -> list[Job]:
         """Jobs a runner must carry on: in flight, or failed without the member being told."""
-        rows = await self._db.fetchall(
-            f"SELECT * FROM jobs WHERE state IN {ledger.IN_FLIGHT_STATES} "
-            "OR (state = 'failed' AND notified = 0) ORDER BY created_at")
+        rows = await self._db.fetchall(f"SELECT * FROM jobs WHERE {ledger.UNFINISHED} ORDER BY created_at")
         return [job_from_row(row) for row in rows]
 
     async def in_state(self, state: JobState) -> list[Job]:

@@ -15,14 +15,12 @@ from collections.abc import Iterable
 from bot.jobs.model import Job
 from bot.store.database import Database
 from bot.store.jobs import job_from_row
-from bot.store.ledger import IN_FLIGHT_STATES
+from bot.store.ledger import UNFINISHED
 
-__all__ = ["LeaseStore", "UNFINISHED"]
+__all__ = ["LeaseStore"]
 
-# what a runner must carry on: in flight, or failed without the member being told
 _IDS_PER_QUERY = 5000
 _HAIR = 0.001  # seconds
-UNFINISHED = f"(state IN {IN_FLIGHT_STATES} OR (state = 'failed' AND notified = 0))"
 
 
 class LeaseStore:

@@ -42,6 +42,8 @@ LEDGER_ROW = Rows("INSERT INTO ledger (job_id, user_key, chat_key, entry, amount
 _USAGE_ROW = Rows("INSERT INTO usage (scope, day, spent) VALUES", "(?, ?, ?)",
                   " ON CONFLICT (scope, day) DO UPDATE SET spent = usage.spent + excluded.spent")
 IN_FLIGHT_STATES = "('queued', 'submitting', 'running', 'ready')"
+# what a runner must carry on: in flight, or failed without the member being told
+UNFINISHED = f"(state IN {IN_FLIGHT_STATES} OR (state = 'failed' AND notified = 0))"
 # Each query is a round trip to the database thread: ask about many keys at once, staying
 # well below SQLite's limit of 32766 bound parameters.
 _KEYS_PER_QUERY = 5000
