@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from telegram import BotCommand, CallbackQuery, Chat, Message, Update, User
 from telegram.constants import ParseMode
@@ -201,7 +203,7 @@ class Handlers:
         requester = self._requester(query.from_user, message.chat)
         where = Where.answering(message).stored()  # status and result reply to the result clicked
         key = f"telegram:callback:{query.id}"  # one press is one job, however often it is handled
-        try:
+        async with _refusals_under(message, query, language, f"button {action!r}"):
             if action == render.AGAIN:
                 await self._core.rerun(job_id, requester, where, request_key=key)
             else:
@@ -212,13 +214,6 @@ class Handlers:
                 await self._core.submit(GenerationRequest(
                     requester=requester, destination=where, command=Command.ANIMATE, image=image,
                     request_key=key))
-        except UserError as err:
-            await _reply(message, render.refusal(_addressed(err.text, query.from_user, message.chat), language))
-        except TelegramError:
-            raise
-        except Exception:
-            log.exception("button %r from user %s failed", action, requester.user_id)
-            await _reply(message, render.refusal(_addressed(OOPS, query.from_user, message.chat), language))
 
     # ---- cancel, /jobs and fetching a result again ---------------------------------------
 
@@ -246,18 +241,11 @@ class Handlers:
         language = query.from_user.language_code
         await _answer(query, WORKING, language)  # downloading can take a while; the spinner must not
         requester = self._requester(query.from_user, message.chat)
-        try:
+        async with _refusals_under(message, query, language, f"fetching job {job_id}"):
             result = await self._core.refetch(job_id, requester, self._config.upload_limit)
             job = await self._core.job(job_id)
             await send_result(message.get_bot(), job, result, where=Where.answering(message),
                               upload_limit=self._config.upload_limit, read_timeout=self._config.media_read_timeout)
-        except UserError as err:
-            await _reply(message, render.refusal(_addressed(err.text, query.from_user, message.chat), language))
-        except TelegramError:
-            raise
-        except Exception:
-            log.exception("fetching job %s for user %s failed", job_id, requester.user_id)
-            await _reply(message, render.refusal(_addressed(OOPS, query.from_user, message.chat), language))
 
     # ---- shared ------------------------------------------------------------------------
 
@@ -287,6 +275,22 @@ async def _privately(message: Message, html: str, language: str | None) -> None:
 async def _reply(message: Message, html: str) -> None:
     await patiently(lambda: message.get_bot().send_message(
         text=html, parse_mode=ParseMode.HTML, **Where.answering(message).reply()))
+
+
+@asynccontextmanager
+async def _refusals_under(message: Message, query: CallbackQuery, language: str | None,
+                          what: str) -> AsyncIterator[None]:
+    """A button's work: a refusal, or an unexpected failure, is answered under the message the
+    button is on; Bot API errors go on to the caller (the inbox retries the update)."""
+    try:
+        yield
+    except UserError as err:
+        await _reply(message, render.refusal(_addressed(err.text, query.from_user, message.chat), language))
+    except TelegramError:
+        raise
+    except Exception:
+        log.exception("%s from user %s failed", what, query.from_user.id)
+        await _reply(message, render.refusal(_addressed(OOPS, query.from_user, message.chat), language))
 
 
 def _addressed(text: Text | str, user: User, chat: Chat) -> Text | str:
