@@ -19,21 +19,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import signal
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.failover import all_at_302ai, counts_by, takeover  # noqa: E402
-from bench.simproc import start_simulator  # noqa: E402
+from bench.failover import all_at_302ai, billed_videos, counts_by, servers, takeover  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.store.audit import ledger_problems  # noqa: E402
 from bot.store.opening import open_store  # noqa: E402
@@ -110,9 +107,7 @@ async def failover(pg: PgCluster, sim: str, videos: int, workers: int, lease: fl
         await opened.close()
         await stop(procs)
     posts = Counter(line.split()[1] for line in (workdir / "posts.log").read_text().splitlines())
-    with urllib.request.urlopen(f"{sim}/_sim/billing") as reply:  # loopback: the simulator
-        billed = json.load(reply)
-    per_prompt = Counter(b["prompt"] for b in billed if b["kind"] == "video")  # the intake made images
+    per_prompt = billed_videos(sim)  # the intake made images
     print(f"  jobs by state: {states}; last owners: {owners}")
     print(f"  posts: {len(posts)} jobs posted, {sum(1 for n in posts.values() if n > 1)} posted twice")
     print(f"  302.AI billed {sum(per_prompt.values())} calls for {len(per_prompt)} prompts; "
@@ -128,17 +123,11 @@ async def main() -> None:
     parser.add_argument("--video-seconds", type=float, default=60.0)
     parser.add_argument("--lease", type=float, default=30.0)
     args = parser.parse_args()
-    pg = PgCluster()
-    sim_proc, sim = start_simulator(KEY, args.video_seconds, "--image-seconds", "0.2")
-    try:
+    with servers(KEY, args.video_seconds) as (pg, sim):
         if args.accept:
             await intake(pg, sim, args.accept, args.workers)
         if args.videos:
             await failover(pg, sim, args.videos, args.workers, args.lease)
-    finally:
-        sim_proc.terminate()
-        sim_proc.wait()
-        pg.stop()
 
 
 if __name__ == "__main__":

@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import signal
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,8 +30,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.failover import all_at_302ai, counts_by, takeover  # noqa: E402
-from bench.simproc import start_simulator  # noqa: E402
+from bench.failover import all_at_302ai, billed_videos, counts_by, servers, takeover  # noqa: E402
 from bench.telegram_bench import queued_waits  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.store.audit import ledger_problems  # noqa: E402
@@ -157,8 +154,7 @@ async def failover(pg: PgCluster, sim: str, n: int, videos: int, lease: float) -
     results = Counter(call.params.get("chat_id") for call in fake.calls
                       if call.method in ("sendVideo", "sendDocument"))
     await fake.close()
-    with urllib.request.urlopen(f"{sim}/_sim/billing") as reply:  # loopback: the simulator
-        billed = Counter(b["prompt"] for b in json.load(reply) if b["kind"] == "video")
+    billed = billed_videos(sim)
     print(f"failover, {n} processes: {videos} videos; w0 SIGKILLed with {orphans} unfinished jobs; claimed by "
           f"the others {claimed:.1f} s later (lease {lease:g} s); all ended {ended:.1f} s after the kill")
     print(f"  jobs by state {states}; members with a result: {len(results)}, with two or more: "
@@ -175,18 +171,12 @@ async def main() -> None:
     parser.add_argument("--video-seconds", type=float, default=30.0)
     parser.add_argument("--lease", type=float, default=30.0)
     args = parser.parse_args()
-    pg = PgCluster()
-    sim_proc, sim = start_simulator(KEY, args.video_seconds, "--image-seconds", "0.2")
-    try:
+    with servers(KEY, args.video_seconds) as (pg, sim):
         if args.commands:
             for n in (1, args.workers):
                 await intake(pg, sim, n, args.commands, args.rate)
         if args.videos:
             await failover(pg, sim, args.workers, args.videos, args.lease)
-    finally:
-        sim_proc.terminate()
-        sim_proc.wait()
-        pg.stop()
 
 
 if __name__ == "__main__":

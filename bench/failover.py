@@ -1,14 +1,40 @@
-"""What both cluster benchmarks measure around a SIGKILL, read from the shared database."""
+"""What both cluster benchmarks share: the servers they start, and what they measure around a
+SIGKILL (read from the shared database and the simulator's billing)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+import urllib.request
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from bench.simproc import start_simulator
 from bot.store.ledger import UNFINISHED
+from tests.pg import PgCluster
 
-__all__ = ["all_at_302ai", "takeover", "counts_by"]
+__all__ = ["servers", "all_at_302ai", "takeover", "counts_by", "billed_videos"]
+
+
+@contextmanager
+def servers(key: str, video_seconds: float) -> Iterator[tuple[PgCluster, str]]:
+    """PostgreSQL (pgserver) and the 302.AI simulator in its own process, stopped after."""
+    pg = PgCluster()
+    sim_proc, sim = start_simulator(key, video_seconds, "--image-seconds", "0.2")
+    try:
+        yield pg, sim
+    finally:
+        sim_proc.terminate()
+        sim_proc.wait()
+        pg.stop()
+
+
+def billed_videos(sim: str) -> Counter[str]:
+    """Paid video calls 302.AI (the simulator) carried out, per prompt."""
+    with urllib.request.urlopen(f"{sim}/_sim/billing") as reply:  # loopback: the simulator
+        return Counter(b["prompt"] for b in json.load(reply) if b["kind"] == "video")
 
 
 async def all_at_302ai(db) -> None:
