@@ -165,7 +165,8 @@ class Actions:
                 await interaction.edit_original_response(embed=None, attachments=[file])
             else:
                 text = T("It is too big to upload here; here is a link (valid for a few hours): {url}", url=result.url)
-                await interaction.edit_original_response(content=clip(str(text), 2000))
+                await interaction.edit_original_response(
+                    content=clip(render(text, language_of_interaction(interaction)), 2000))
 
     @staticmethod
     async def _note(interaction: discord.Interaction, embed: discord.Embed) -> None:
