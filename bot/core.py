@@ -32,6 +32,7 @@ from bot.store.inbox import Inbox
 from bot.store.jobs import JobStore
 from bot.store.policy import PolicyStore
 from bot.store.posts import Posts
+from bot.store.statuses import PendingStatuses
 from bot.store.wallet import Wallets
 from bot.texts import help_text
 from bot.validation import Validator
@@ -55,6 +56,7 @@ class Core:
         set_default_language(settings.default_language)
         self.inbox = inbox  # where adapters store platform events before acknowledging them
         self.posts = Posts(store.db, clock)  # result messages → their jobs, for replies to a result
+        self.statuses = PendingStatuses(store.db, clock)  # last status texts still to be shown
         self.access = AccessPolicy.from_settings(settings)
         self.limits = self.access.default
         self._store, self._client, self._runner, self._policy = store, client, runner, policy

@@ -56,7 +56,7 @@ class TelegramAdapter:
         self._redactor = TokenRedaction(config.token)
         self._redactor.install()  # before PTB logs its first URL
         self._app = _build_application(config, flood_gate or FloodGate(per_second=config.sends_per_second))
-        self._board = StatusBoard(self._app.bot, interval=config.edit_interval, clock=clock)
+        self._board = StatusBoard(self._app.bot, interval=config.edit_interval, clock=clock, pending=core.statuses)
         self.messenger = TelegramMessenger(self._app.bot, self._board, config, posts=core.posts)
         core.register("telegram", self.messenger)
         Handlers(core, config, self.messenger).install(self._app)
@@ -75,6 +75,8 @@ class TelegramAdapter:
 
     async def _start(self) -> None:
         await self._app.initialize()  # getMe: checks the token, learns the bot's @username
+        if shown := await self._board.resume():
+            log.info("Telegram: showing %d final status texts the last run could not show", shown)
         if self._config.receive_mode == "off":
             # A deliver-only worker: the Bot API's sending side alone. No getUpdates, no
             # setWebhook or deleteWebhook (a receiving process may hold the webhook), no

@@ -9,7 +9,9 @@ RetryAfter in full. Edit errors end up in the log, never in the job that reporte
 A progress text is left unshown after a few failed edits in a row (the next one will do).
 A final text — done, or failed with the reason — is what the member is left with, so it is
 retried like a delivery, with growing pauses, until it is shown, the message is gone, or
-`final_patience` runs out; a newer text replaces an older one still waiting.
+`final_patience` runs out; a newer text replaces an older one still waiting. It is written to
+the database (`PendingStatuses`) before the first try and forgotten once settled, so a final
+text still waiting when the process dies is shown by the next start (`resume`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from adapters.telegram.flood import retry_after_seconds
+from bot.store.statuses import PendingStatuses
 
 __all__ = ["StatusBoard"]
 
@@ -51,19 +54,20 @@ class _Slot:
 
 class StatusBoard:
     def __init__(self, bot: Bot, *, interval: float, clock: Callable[[], float],
-                 final_patience: float = FINAL_PATIENCE):
+                 final_patience: float = FINAL_PATIENCE, pending: PendingStatuses | None = None):
         self._bot = bot
         self._interval = interval
         self._clock = clock
         self._final_patience = final_patience
+        self._pending = pending
         self._slots: dict[tuple[int, int], _Slot] = {}
         self._closed = False
 
-    async def show(self, chat_id: int, message_id: int, text: str, *,
-                   final: bool = False, wait: bool = False, markup: InlineKeyboardMarkup | None = None) -> bool:
+    async def show(self, chat_id: int, message_id: int, text: str, *, final: bool = False, wait: bool = False,
+                   markup: InlineKeyboardMarkup | None = None, patience: float | None = None) -> bool:
         """Make the message show `text` (with `markup`'s buttons; none without). `final`: the
-        last text it will get. `wait`: return only once it is shown (or cannot be); the result
-        says whether it is shown."""
+        last text it will get, tried for `patience` seconds (default: the board's). `wait`:
+        return only once it is shown (or cannot be); the result says whether it is shown."""
         if self._closed:
             return False
         key = (chat_id, message_id)
@@ -72,15 +76,32 @@ class StatusBoard:
             return False
         if slot is None:
             slot = self._slots[key] = _Slot(text)
+        promised = final and (not slot.final or slot.wanted != text)
         slot.wanted, slot.wanted_markup = text, markup
         if final and not slot.final:
-            slot.final, slot.final_until = True, self._clock() + self._final_patience
+            slot.final = True
+            slot.final_until = self._clock() + (self._final_patience if patience is None else patience)
+        if promised:
+            await self._promise(key, text, slot.final_until - self._clock())
         if slot.task is None or slot.task.done():
             slot.task = asyncio.create_task(self._flush(key, slot), name=f"telegram-status-{chat_id}-{message_id}")
         if wait:
             # shielded: a cancelled caller must not cancel an edit other callers rely on
             await asyncio.shield(slot.task)
         return slot.shown == text
+
+    async def resume(self) -> int:
+        """Start showing the final texts that an earlier run promised but did not show; returns
+        how many. Another process may be showing some of them too: an edit to the text a
+        message already shows changes nothing."""
+        if self._pending is None:
+            return 0
+        waiting = await self._pending.pending("telegram")
+        now = self._pending.now()
+        for status in waiting:
+            await self.show(int(status.chat_id), int(status.message_id), status.text, final=True,
+                            patience=status.until - now)
+        return len(waiting)
 
     async def close(self, grace: float = CLOSE_GRACE) -> None:
         """Give final texts due within `grace` seconds the chance to be shown, then stop."""
@@ -107,11 +128,29 @@ class StatusBoard:
                     await asyncio.sleep(delay)
                     continue
                 failures = await self._edit(key, slot, failures)
+            if slot.final:  # shown, or never will be: not a promise for the next start to keep
+                await self._settled(key, slot.wanted)
         finally:
             # A message past its final text gets no more calls: forget it. A dead one that is
             # not final is remembered, so later progress does not retry it on every poll.
             if slot.final and self._slots.get(key) is slot:
                 del self._slots[key]
+
+    async def _promise(self, key: tuple[int, int], text: str, patience: float) -> None:
+        if self._pending is None:
+            return
+        try:
+            await self._pending.promise("telegram", str(key[0]), str(key[1]), text, self._pending.now() + patience)
+        except Exception as exc:  # the text is still tried now; only a crash would lose it
+            log.warning("Could not record the final text of status message %s: %s", key, exc)
+
+    async def _settled(self, key: tuple[int, int], text: str) -> None:
+        if self._pending is None:
+            return
+        try:
+            await self._pending.settled("telegram", str(key[0]), str(key[1]), text)
+        except Exception as exc:  # a next start shows it once more: harmless
+            log.warning("Could not forget the final text of status message %s: %s", key, exc)
 
     async def _edit(self, key: tuple[int, int], slot: _Slot, failures: int) -> int:
         """One edit; returns the failures in a row after it, and sets when the next may go."""

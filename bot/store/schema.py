@@ -181,6 +181,18 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE jobs ADD COLUMN language TEXT
     """,
+    # 9: final status texts promised but not yet shown (bot.store.statuses), so that one still
+    # waiting out an outage when the process dies is shown after the restart
+    """
+    CREATE TABLE pending_statuses (
+        platform   TEXT NOT NULL,
+        chat_id    TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        text       TEXT NOT NULL,
+        until      REAL NOT NULL,
+        PRIMARY KEY (platform, chat_id, message_id)
+    ) WITHOUT ROWID
+    """,
 ]
 
 _POSTGRES_ONLY: dict[int, str] = {}

@@ -12,6 +12,7 @@ from bot.errors import LeaseLost, QuotaExceeded
 from bot.jobs.model import JobState
 from bot.store.leases import LeaseStore
 from bot.store.posts import Posts
+from bot.store.statuses import PendingStatuses
 from tests.conftest import RecordingMessenger
 from bot.commands import Requester
 from tests.core.helpers import ALICE, BOB, ledger_balances, request
@@ -171,3 +172,18 @@ async def test_a_result_message_names_its_job_until_it_is_posted_again(core):
     await posts.remember("telegram", "-100", "7", "job-b")  # the same message shows another job now
     assert await posts.job_for("telegram", "-100", "7") == "job-b"
     assert await posts.job_for("telegram", "-100", "8") is None
+
+
+async def test_a_promised_status_text_is_kept_until_settled_and_a_newer_one_replaces_it(core):
+    clock = [1000.0]
+    statuses = PendingStatuses(core._store.db, lambda: clock[0])
+    await statuses.promise("telegram", "-100", "7", "❌ failed", until=5000.0)
+    await statuses.promise("telegram", "-100", "7", "✅ done", until=6000.0)  # the newer one wins
+    await statuses.promise("telegram", "-100", "8", "✖ cancelled", until=2000.0)
+    await statuses.settled("telegram", "-100", "7", "❌ failed")  # an older text settling changes nothing
+    assert [(s.message_id, s.text) for s in await statuses.pending("telegram")] == [
+        ("8", "✖ cancelled"), ("7", "✅ done")]
+    assert await statuses.pending("discord") == []
+    clock[0] = 3000.0  # past the cancelled text's time: dropped
+    await statuses.settled("telegram", "-100", "7", "✅ done")
+    assert await statuses.pending("telegram") == []

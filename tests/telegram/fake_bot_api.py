@@ -340,6 +340,10 @@ class FakeBotApi:
         params = {"retry_after": retry_after} if retry_after is not None else None
         self._faults.append(_Fault(method, ApiError(code, description, params), times))
 
+    def heal(self, method: str) -> None:
+        """Drop the faults still waiting for `method`: that part of Telegram works again."""
+        self._faults = [fault for fault in self._faults if fault.method != method]
+
     # ---- HTTP ------------------------------------------------------------------------
 
     async def _handle_method(self, request: web.Request) -> web.Response:
