@@ -13,7 +13,7 @@ from bot.store.jobs import JobStore
 
 __all__ = ["Durations"]
 
-_KEEP = 40
+_KEEP = 80  # about 40 was too few: the window's edges (5th and 95th percentiles) swung between batches
 _MIN_SAMPLES = 5  # as bot.jobs.schedule: fewer finishes say little about a model
 
 

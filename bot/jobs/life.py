@@ -26,7 +26,7 @@ from bot.jobs.delivery import Delivery
 from bot.jobs.durations import Durations
 from bot.jobs.model import IN_FLIGHT, Job, JobState
 from bot.jobs.payloads import image_payload, video_payload
-from bot.jobs.schedule import PollSchedule, finish_estimate
+from bot.jobs.schedule import EARLY_LOOKS, PollSchedule, finish_estimate
 from bot.jobs import texts
 
 __all__ = ["JobLife"]
@@ -178,7 +178,8 @@ class JobLife:
     async def _poll(self, job: Job, model: Model) -> Job | None:
         ctx = self._ctx
         spread = await self._durations.spread(model)
-        schedule = PollSchedule(spread, ctx.timing.min_poll_interval, ctx.timing.max_poll_interval)
+        schedule = PollSchedule(spread, ctx.timing.min_poll_interval, ctx.timing.max_poll_interval,
+                                look_early=ctx.rng.random() < EARLY_LOOKS)
         submitted = job.submitted_at or job.created_at
         last_query: float | None = None  # seconds after submission
         last_pending: float | None = None
@@ -198,7 +199,7 @@ class JobLife:
             if status.finished:
                 if ctx.metrics:
                     ctx.metrics.polls.observe(polls)
-                finished_at = submitted + finish_estimate(last_pending, last_query)
+                finished_at = submitted + finish_estimate(last_pending, last_query, spread, ctx.rng.random())
                 info = await self._free(job, lambda: ctx.client.retrieve_file(status.file_id))
                 return await ctx.write("a finished video", job,
                                        lambda: ctx.store.ready(job, info.file_id, info.download_url, finished_at))
