@@ -9,9 +9,11 @@ RetryAfter in full. Edit errors end up in the log, never in the job that reporte
 A progress text is left unshown after a few failed edits in a row (the next one will do).
 A final text — done, or failed with the reason — is what the member is left with, so it is
 retried like a delivery, with growing pauses, until it is shown, the message is gone, or
-`final_patience` runs out; a newer text replaces an older one still waiting. It is written to
-the database (`PendingStatuses`) before the first try and forgotten once settled, so a final
-text still waiting when the process dies is shown by the next start (`resume`).
+`final_patience` runs out; a newer text replaces an older one still waiting. A final text that
+has to wait (an edit failed, flood control, the interval) is written to the database
+(`PendingStatuses`) before the wait and forgotten once settled, so one still waiting when the
+process dies is shown by the next start (`resume`). One shown at the first try costs no write:
+the result's post and its record, which `show` sits between, stay as close as they can be.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class _Slot:
     not_before: float = 0.0
     final: bool = False
     final_until: float = 0.0
+    promised: str | None = None  # the final text the database holds for the next start
     dead: bool = False  # deleted, or no longer editable: stop trying
     task: asyncio.Task | None = None
 
@@ -76,13 +79,10 @@ class StatusBoard:
             return False
         if slot is None:
             slot = self._slots[key] = _Slot(text)
-        promised = final and (not slot.final or slot.wanted != text)
         slot.wanted, slot.wanted_markup = text, markup
         if final and not slot.final:
             slot.final = True
             slot.final_until = self._clock() + (self._final_patience if patience is None else patience)
-        if promised:
-            await self._promise(key, text, slot.final_until - self._clock())
         if slot.task is None or slot.task.done():
             slot.task = asyncio.create_task(self._flush(key, slot), name=f"telegram-status-{chat_id}-{message_id}")
         if wait:
@@ -99,8 +99,9 @@ class StatusBoard:
         waiting = await self._pending.pending("telegram")
         now = self._pending.now()
         for status in waiting:
-            await self.show(int(status.chat_id), int(status.message_id), status.text, final=True,
-                            patience=status.until - now)
+            key = (int(status.chat_id), int(status.message_id))
+            self._slots.setdefault(key, _Slot(status.text)).promised = status.text
+            await self.show(*key, status.text, final=True, patience=status.until - now)
         return len(waiting)
 
     async def close(self, grace: float = CLOSE_GRACE) -> None:
@@ -125,23 +126,27 @@ class StatusBoard:
                     break
                 delay = slot.not_before - self._clock()
                 if delay > 0:
+                    if slot.final and slot.promised != slot.wanted:
+                        await self._promise(key, slot)  # a kill while it waits must not lose it
                     await asyncio.sleep(delay)
                     continue
                 failures = await self._edit(key, slot, failures)
-            if slot.final:  # shown, or never will be: not a promise for the next start to keep
-                await self._settled(key, slot.wanted)
+            if slot.promised is not None:  # shown, or never will be: nothing for the next start
+                await self._settled(key, slot.promised)
         finally:
             # A message past its final text gets no more calls: forget it. A dead one that is
             # not final is remembered, so later progress does not retry it on every poll.
             if slot.final and self._slots.get(key) is slot:
                 del self._slots[key]
 
-    async def _promise(self, key: tuple[int, int], text: str, patience: float) -> None:
+    async def _promise(self, key: tuple[int, int], slot: _Slot) -> None:
         if self._pending is None:
             return
+        text, patience = slot.wanted, slot.final_until - self._clock()
         try:
             await self._pending.promise("telegram", str(key[0]), str(key[1]), text, self._pending.now() + patience)
-        except Exception as exc:  # the text is still tried now; only a crash would lose it
+            slot.promised = text
+        except Exception as exc:  # the text is still tried; only a crash would lose it
             log.warning("Could not record the final text of status message %s: %s", key, exc)
 
     async def _settled(self, key: tuple[int, int], text: str) -> None:

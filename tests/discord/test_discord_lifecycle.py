@@ -97,7 +97,7 @@ async def test_a_failure_after_the_status_was_dismissed_comes_as_a_new_private_m
 async def test_status_edits_come_no_more_often_than_the_configured_interval(start_bot, fake_discord, simulator):
     await start_bot(progress_interval=3600.0)
 
-    interaction = await fake_discord.invoke("video", prompt="a busy hour [sim:slow=1]")
+    interaction = await fake_discord.invoke("video", prompt="a busy hour [sim:slow=2]")
     await fake_discord.result_of(interaction)
     await fake_discord.status_of(interaction, "is ready")
 
