@@ -55,7 +55,8 @@ class TelegramAdapter:
         os.environ.setdefault("PTB_TIMEDELTA", "true")
         self._redactor = TokenRedaction(config.token)
         self._redactor.install()  # before PTB logs its first URL
-        self._app = _build_application(config, flood_gate or FloodGate(per_second=config.sends_per_second))
+        self._app = _build_application(config, flood_gate or FloodGate(per_second=config.sends_per_second,
+                                                                       concurrent=config.concurrent_calls))
         self._board = StatusBoard(self._app.bot, interval=config.edit_interval, clock=clock, pending=core.statuses)
         self.messenger = TelegramMessenger(self._app.bot, self._board, config, posts=core.posts)
         core.register("telegram", self.messenger)
@@ -155,5 +156,6 @@ def _build_application(config: TelegramConfig, flood_gate: FloodGate) -> Applica
         .rate_limiter(flood_gate)
         # A 50 MB upload (2000 MB on a self-hosted server) takes longer than PTB's 20 s default.
         .media_write_timeout(300)
+        .connection_pool_size(config.concurrent_calls + 8)
         .build()
     )

@@ -23,6 +23,7 @@ and every error a test did not ask for lands in `errors`, which the fixture chec
 from __future__ import annotations
 
 import asyncio
+import bisect
 import io
 import itertools
 import json
@@ -111,6 +112,9 @@ class FakeBotApi:
         self._file_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count] = {}
         self._messages: dict[tuple[int, int], dict] = {}
+        # message ids per chat, in order: chat() must not sort every message of every chat
+        # (benchmarks ask after thousands of replies)
+        self._chat_ids: dict[int, list[int]] = {}
         self._versions: dict[tuple[int, int], list[str]] = {}
         self._files: dict[str, StoredFile] = {}
         self._faults: list[_Fault] = []
@@ -297,7 +301,8 @@ class FakeBotApi:
 
     def chat(self, chat_id: int) -> list[dict]:
         """Every message in the chat as members see it now, oldest first."""
-        return [m for (c, _), m in sorted(self._messages.items(), key=lambda kv: kv[0][1]) if c == chat_id]
+        return [self._messages[(chat_id, mid)] for mid in self._chat_ids.get(chat_id, ())
+                if (chat_id, mid) in self._messages]
 
     def message(self, chat_id: int, message_id: int) -> dict:
         return self._messages[(chat_id, message_id)]
@@ -684,14 +689,16 @@ class FakeBotApi:
         return message
 
     def _chat_of(self, chat_id: int) -> dict:
-        for (c, _), message in self._messages.items():
-            if c == chat_id:
+        for mid in self._chat_ids.get(chat_id, ()):
+            if (message := self._messages.get((chat_id, mid))) is not None:
                 return message["chat"]
         raise ApiError(400, "Bad Request: chat not found")
 
     def _store(self, message: dict) -> dict:
         key = (message["chat"]["id"], message["message_id"])
         self.reply_clock.setdefault(key, time.perf_counter())  # when it first appeared (benchmarks)
+        if key not in self._messages:
+            bisect.insort(self._chat_ids.setdefault(key[0], []), key[1])
         self._messages[key] = message
         self._versions[key] = [message.get("text") or message.get("caption") or ""]
         return message
