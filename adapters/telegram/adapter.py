@@ -156,6 +156,6 @@ def _build_application(config: TelegramConfig, flood_gate: FloodGate) -> Applica
         .rate_limiter(flood_gate)
         # A 50 MB upload (2000 MB on a self-hosted server) takes longer than PTB's 20 s default.
         .media_write_timeout(300)
-        .connection_pool_size(config.concurrent_calls + 8)
+        .connection_pool_size(config.concurrent_calls + 4)
         .build()
     )

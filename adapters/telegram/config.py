@@ -43,7 +43,7 @@ class TelegramConfig:
     rest_check_interval: float = 30.0  # seconds between getMe checks of a deliver-only worker (/healthz)
     # Bot API calls under way at once (adapters.telegram.flood.FloodGate); the HTTP client gets
     # a few connections more, for file downloads, which do not pass through the gate.
-    concurrent_calls: int = 32
+    concurrent_calls: int = 12
 
     @property
     def listen_host(self) -> str:

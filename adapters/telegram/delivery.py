@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 PHOTO_LIMIT = 10 * MB  # sendPhoto uploads
 URL_FETCH_LIMIT = {"image": 5 * MB, "video": 20 * MB}
+# "sending a video…" above the chat, for files whose upload takes a while; a smaller one
+# arrives before the member would see it, and the call would be one more per result
+CHAT_ACTION_FROM = 5 * MB
 
 
 async def send_result(bot: Bot, job: Job, result: Result, *, where: Where, upload_limit: int,
@@ -38,7 +41,8 @@ async def send_result(bot: Bot, job: Job, result: Result, *, where: Where, uploa
     common = {**where.reply(), "caption": render.caption(job), "parse_mode": ParseMode.HTML,
               "reply_markup": render.buttons(job, animate=result.kind == "image"),
               "read_timeout": read_timeout}
-    await _chat_action(bot, where, result.kind)
+    if result.data is None or len(result.data) > CHAT_ACTION_FROM:
+        await _chat_action(bot, where, result.kind)
     if result.data is not None:
         try:
             return await _upload(bot, result, common)

@@ -79,6 +79,8 @@ class StatusBoard:
             return False
         if slot is None:
             slot = self._slots[key] = _Slot(text)
+        if slot.final and not final:
+            return slot.shown == slot.wanted  # progress never replaces a last text
         slot.wanted, slot.wanted_markup = text, markup
         if final and not slot.final:
             slot.final = True

@@ -44,6 +44,10 @@ class Timing:
     # then at most this often (each place shown is a status edit)
     position_after: float = 5.0
     position_every: float = 15.0
+    # "Fetching the result" is shown only if the result has not reached its chat this long
+    # after its delivery began: most arrive sooner, and each step shown is a status edit (0:
+    # shown at once)
+    fetching_after: float = 2.0
 
 
 @dataclass

@@ -48,13 +48,30 @@ class Delivery:
         if job.posting and await self._already_posted(job, messenger):
             return await ctx.settle(self._record(job))
         until = (job.ready_at or ctx.clock()) + ctx.timing.delivery_window
-        await ctx.progress(job, "downloading")
+        fetching = None
+        if ctx.timing.fetching_after > 0:
+            fetching = asyncio.create_task(self._fetching(job), name=f"fetching-{job.id}")
+        else:
+            await ctx.progress(job, "downloading")
+        try:
+            return await self._deliver(job, model, messenger, until, fetching)
+        finally:
+            await _quiet(fetching)
+
+    async def _fetching(self, job: Job) -> None:
+        await asyncio.sleep(self._ctx.timing.fetching_after)
+        await self._ctx.progress(job, "downloading")
+
+    async def _deliver(self, job: Job, model: Model, messenger: Messenger, until: float,
+                       fetching: asyncio.Task | None) -> Job | None:
+        ctx = self._ctx
         attempt = 0
         while True:
             try:
                 limit = min(messenger.upload_limit(job), ctx.max_download_bytes)
                 async with ctx.slots:
                     data = await ctx.client.download(job.result_url, limit)
+                await _quiet(fetching)  # a late "Fetching" must not land after the result's own status
                 return await ctx.settle(self._post(job, messenger, result_for(job, model, data)))
             except asyncio.CancelledError:
                 raise
@@ -190,6 +207,14 @@ class Delivery:
         except Exception as exc:  # told already: a restart looks before telling again
             log.error("job %s: member told, but the database would not record it (%s)", job.id, exc)
         return job
+
+
+async def _quiet(task: asyncio.Task | None) -> None:
+    """Stop a courtesy task (a progress step) and wait until it has stopped."""
+    if task is None:
+        return
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 def result_for(job: Job, model: Model, data: bytes | None) -> Result:

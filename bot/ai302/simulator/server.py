@@ -21,6 +21,8 @@ Faults — each is one word, optionally with a value:
 
 Every paid call the simulator carries out (a video task created, an image generated) is
 counted as billed: `GET /_sim/billing` lists them, so tests can prove a job paid once.
+`GET /_sim/queries?after=T` says when each video was first asked about after T (benchmarks
+of a restart); `POST /_sim/config {"finish_all": true}` finishes every video submitted so far.
 
 They can be set three ways: in a prompt as `[sim:FAULT]` (that request only), globally with
 `Simulator(fault=...)` / `reelbot simulate --fault ...` / `POST /_sim/config {"fault": ...}`,
@@ -102,6 +104,7 @@ class Simulator:
         self.requests: deque[dict[str, Any]] = deque(maxlen=keep_requests)  # what clients sent, newest last
         self.billed: list[dict[str, Any]] = []  # every paid call carried out, oldest first
         self._tasks: dict[str, _Task] = {}
+        self._queried: dict[str, list[float]] = {}  # task id -> when each status query came (time.time())
         self._files: dict[str, tuple[bytes, str]] = {}
         self._expired: set[str] = set()  # task ids whose video 302.AI no longer serves
         self._ids = itertools.count(227311208538261)
@@ -136,6 +139,9 @@ class Simulator:
         for name, value in changes.items():
             if name == "next":
                 self.config.next_faults.extend(value)
+            elif name == "finish_all" and value:
+                for task in self._tasks.values():  # every video submitted so far is done now
+                    task.seconds = 0.0
             elif hasattr(self.config, name) and name != "next_faults":
                 setattr(self.config, name, value)
             else:
@@ -163,6 +169,7 @@ class Simulator:
         app.router.add_post("/_sim/config", self._set_config)
         app.router.add_get("/_sim/requests", self._list_requests)
         app.router.add_get("/_sim/billing", self._list_billing)
+        app.router.add_get("/_sim/queries", self._list_queries)
         return app
 
     def _authorized(self, request: web.Request) -> bool:
@@ -288,6 +295,7 @@ class Simulator:
         task = self._tasks.get(request.query.get("task_id", ""))
         if task is None:
             return _base_resp(2013, "invalid params, task_id not found")
+        self._queried.setdefault(task.task_id, []).append(time.time())
         progress = (time.monotonic() - task.started) / task.seconds if task.seconds > 0 else 1.0
         if progress < 1.0:
             status = "Queueing" if progress < 0.15 else "Preparing" if progress < 0.3 else "Processing"
@@ -383,6 +391,14 @@ class Simulator:
 
     async def _list_billing(self, request: web.Request) -> web.Response:
         return web.json_response(self.billed)
+
+    async def _list_queries(self, request: web.Request) -> web.Response:
+        """For each video task, when it was first asked about at or after `?after=` (a Unix
+        time): how soon a restarted bot got round to all of them."""
+        after = float(request.query.get("after", "0"))
+        firsts = {task_id: next((at for at in times if at >= after), None) for task_id, times in self._queried.items()}
+        return web.json_response({"tasks": len(self._tasks),
+                                  "first_after": {t: at for t, at in firsts.items() if at is not None}})
 
 
 def _video_problem(body: dict[str, Any]) -> str | None:
