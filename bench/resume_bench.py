@@ -2,6 +2,7 @@
 fast the results reach their chats, through the real Telegram adapter.
 
     .venv/bin/python bench/resume_bench.py [--videos 10000] [--rate 500] [--sends-per-second 100000]
+                                           [--images 2000] [--profile FILE]
 
 `reelbot run` runs as its own process against the 302.AI simulator (another process) and the
 fake Bot API (in this process, which plays Telegram and the members). N members each send
@@ -9,6 +10,7 @@ fake Bot API (in this process, which plays Telegram and the members). N members 
 about once (a video under way for a while, as at a real crash), the bot is killed with SIGKILL, every video is finished at the simulator, and the bot is started again. Printed:
 seconds from the restart until 302.AI had been asked about every video (from the simulator's
 own log), videos posted per second, duplicates, and the restarted process's CPU per video.
+With --images, the bot first makes that many images end to end, and its CPU per image is printed.
 
 Telegram lets an ordinary bot send about 30 messages a second; --sends-per-second lifts the
 bot's own limit (TELEGRAM_SENDS_PER_SECOND) so that what is measured is the bot.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import signal
 import sqlite3
@@ -71,6 +74,7 @@ async def start_bot(api: FakeBotApi, sim: str, data_dir: Path, sends: float) -> 
         "AI302_API_KEY": KEY, "AI302_BASE_URL": sim, "REELBOT_DATA_DIR": str(data_dir),
         "REELBOT_MAX_IN_FLIGHT": "1000000", "REELBOT_DAILY_CREDITS": "1000000", "REELBOT_BOT_DAILY_CREDITS": "0",
         "REELBOT_LOG_LEVEL": "WARNING", "TELEGRAM_SENDS_PER_SECOND": str(sends),
+        **({"AI302_MAX_CONCURRENT": os.environ["AI302_MAX_CONCURRENT"]} if "AI302_MAX_CONCURRENT" in os.environ else {}),
         "TELEGRAM_TOKEN": TOKEN, "TELEGRAM_API_BASE": api.base_url, "TELEGRAM_FILE_API_BASE": api.base_file_url,
     }
     return await asyncio.create_subprocess_exec(
@@ -86,7 +90,23 @@ async def until(predicate, what: str, timeout: float, every: float = 0.2) -> Non
         await asyncio.sleep(every)
 
 
-async def run(videos: int, rate: float, sends: float, profile: str | None) -> None:
+async def image_cpu(api: FakeBotApi, pid: int, images: int, rate: float) -> None:
+    """CPU of the bot per image, from the command to the posted photo and its last status."""
+    cpu, started = cpu_seconds(pid), time.monotonic()
+    for n in range(images):
+        if (wait := started + n / rate - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+        member = api.user(2_000_000 + n, f"I{n}")
+        await api.send_text(member, api.private_chat(member), f"/image a red fox, take {n}")
+    await until(lambda: len(api.sent("sendPhoto")) >= images, f"{images} photos", 600)
+    took = time.monotonic() - started
+    await asyncio.sleep(6)  # the last status edits (one edit interval) land
+    used = cpu_seconds(pid) - cpu
+    print(f"{images} images from command to chat in {took:.1f} s: bot CPU {used:.1f} s, "
+          f"{1000 * used / images:.1f} ms per image (6 s of idle time after them included)", flush=True)
+
+
+async def run(videos: int, rate: float, sends: float, profile: str | None, images: int) -> None:
     sim_proc, sim = start_simulator(KEY, 10**6)  # nothing finishes until told to
     api = FakeBotApi(TOKEN)
     await api.start()
@@ -95,6 +115,8 @@ async def run(videos: int, rate: float, sends: float, profile: str | None) -> No
         try:
             first = await start_bot(api, sim, data, sends)
             await until(lambda: api.commands, "the bot to start", 60)
+            if images:
+                await image_cpu(api, first.pid, images, rate)
             started = time.monotonic()
             for n in range(videos):
                 if (wait := started + n / rate - time.monotonic()) > 0:
@@ -162,8 +184,10 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500.0, help="commands a second while filling up")
     parser.add_argument("--sends-per-second", type=float, default=100_000.0)
     parser.add_argument("--profile", help="write py-spy's raw samples of the restarted bot to this file")
+    parser.add_argument("--images", type=int, default=0, help="first, this many /image end to end (CPU per image)")
     args = parser.parse_args()
-    asyncio.run(run(args.videos, args.rate, args.sends_per_second, args.profile))
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)  # requests cut by the SIGKILL
+    asyncio.run(run(args.videos, args.rate, args.sends_per_second, args.profile, args.images))
 
 
 if __name__ == "__main__":

@@ -79,6 +79,7 @@ class FakeInteraction:
     user_id: int
     source_message: FakeMessage | None = None  # the message a clicked button is on
     response_type: int | None = None
+    answered_at: float | None = None  # time.monotonic() of the callback (benchmarks)
     choices: list[dict[str, Any]] | None = None
     modal: dict[str, Any] | None = None  # the form the bot answered with (callback type 9)
     original: FakeMessage | None = None
@@ -511,7 +512,7 @@ class FakeDiscord:
             self.problems.append(f"interaction {interaction.id} answered after {FIRST_RESPONSE_DEADLINE}s")
             raise DiscordError(404, 10062, "Unknown interaction")
         kind, data = body.get("type"), body.get("data") or {}
-        interaction.response_type = kind
+        interaction.response_type, interaction.answered_at = kind, time.monotonic()
         message = None
         if kind == 8:
             interaction.choices = data.get("choices", [])
@@ -661,6 +662,7 @@ class FakeDiscord:
             raise DiscordError(413, 40005, "Request entity too large")
         check_message(body)
         message.history.append(dict(body))
+        message.history_at.append(time.monotonic())
         if "flags" in body:  # of the flags a body sets, only this one can change after creation
             message.flags = (message.flags & ~SUPPRESS_EMBEDS) | (body["flags"] & SUPPRESS_EMBEDS)
         for key, empty in (("content", ""), ("embeds", []), ("components", []), ("allowed_mentions", None)):

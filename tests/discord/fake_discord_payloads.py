@@ -192,6 +192,7 @@ class FakeMessage:
     interaction_token: str | None = None
     deleted: bool = False
     history: list[dict[str, Any]] = field(default_factory=list)
+    history_at: list[float] = field(default_factory=list)  # time.monotonic() of each body (benchmarks)
 
     @property
     def ephemeral(self) -> bool:
