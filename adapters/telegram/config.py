@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 from bot.config import SettingsError
 
+CONCURRENT_CALLS = 12  # Bot API calls under way at once (adapters.telegram.flood.FloodGate)
+
 __all__ = ["TelegramConfig", "MB", "RECEIVE_MODES"]
 
 MB = 1024 * 1024
@@ -43,7 +45,7 @@ class TelegramConfig:
     rest_check_interval: float = 30.0  # seconds between getMe checks of a deliver-only worker (/healthz)
     # Bot API calls under way at once (adapters.telegram.flood.FloodGate); the HTTP client gets
     # a few connections more, for file downloads, which do not pass through the gate.
-    concurrent_calls: int = 12
+    concurrent_calls: int = CONCURRENT_CALLS
 
     @property
     def listen_host(self) -> str:

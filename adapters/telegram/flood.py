@@ -6,7 +6,9 @@ second overall and 20 a minute in one group — so a busy group does not trip fl
 the first place. It also lets only `concurrent` calls be under way at once, as many as the
 HTTP client has connections: calls beyond that would queue inside httpcore, whose pool
 rescans every connection and every waiting request each time one is handed out (under a
-burst that was a sixth of the process's CPU), where here they wait in a plain semaphore. After a RetryAfter it holds every further call to that chat until the wait
+burst that was a sixth of the process's CPU). Here they wait their turn, and a call made
+with `rate_limit_args=FIRST` (the reply that tells a member their command was taken) goes
+before the others (status edits, results): under a burst, members hear back first. After a RetryAfter it holds every further call to that chat until the wait
 Telegram asked for has passed, however long that is: Telegram escalates the limits of a bot
 that re-sends early. The RetryAfter itself still reaches the caller, who decides whether to
 try again (`patiently`) or to let the core retry later (deliveries).
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import heapq
+import itertools
 import logging
 import time
 import warnings
@@ -28,14 +32,16 @@ from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
-__all__ = ["FloodGate", "retry_after_seconds", "patiently"]
+from adapters.telegram.config import CONCURRENT_CALLS
+
+__all__ = ["FIRST", "FloodGate", "retry_after_seconds", "patiently"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 OVERALL_PER_SECOND = 30  # Telegram: "no more than 30 messages per second" across chats
 GROUP_RATE = (20, 60.0)  # Telegram: "no more than 20 messages per minute" in one group
-CONCURRENT_CALLS = 32  # Bot API calls under way at once (and the HTTP client's connections)
+FIRST = {"first": True}  # rate_limit_args of a call that goes before the others waiting
 
 
 def retry_after_seconds(err: RetryAfter) -> float:
@@ -48,14 +54,14 @@ def retry_after_seconds(err: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
-class FloodGate(BaseRateLimiter[None]):
+class FloodGate(BaseRateLimiter[dict]):
     """`clock` and `sleep` are injectable so that tests can check a long wait without waiting."""
 
     def __init__(self, *, per_second: float = OVERALL_PER_SECOND, group_rate: tuple[float, float] = GROUP_RATE,
                  concurrent: int = CONCURRENT_CALLS, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
         self._overall = AsyncLimiter(per_second, 1)
-        self._in_flight = asyncio.Semaphore(concurrent)
+        self._in_flight = Turns(concurrent)
         self._group_rate = group_rate  # (messages, per seconds)
         self._groups: dict[int | str, AsyncLimiter] = {}
         self._clock, self._sleep = clock, sleep
@@ -70,7 +76,7 @@ class FloodGate(BaseRateLimiter[None]):
 
     async def process_request(self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any,
                               kwargs: dict[str, Any], endpoint: str, data: dict[str, Any],
-                              rate_limit_args: None) -> Any:
+                              rate_limit_args: dict | None) -> Any:
         chat = data.get("chat_id")
         key = ("chat", chat) if chat is not None else ("method", endpoint)
         await self.wait_turn(key)
@@ -81,8 +87,11 @@ class FloodGate(BaseRateLimiter[None]):
         # A RetryAfter that reached another call while this one queued in the limiters.
         await self.wait_turn(key)
         try:
-            async with self._in_flight:
+            await self._in_flight.acquire(first=bool(rate_limit_args and rate_limit_args.get("first")))
+            try:
                 return await callback(*args, **kwargs)
+            finally:
+                self._in_flight.release()
         except RetryAfter as err:
             wait = retry_after_seconds(err)
             self._not_before[key] = max(self._not_before.get(key, 0.0), self._clock() + wait)
@@ -94,6 +103,37 @@ class FloodGate(BaseRateLimiter[None]):
         while (delay := self._not_before.get(key, 0.0) - self._clock()) > 0:
             await self._sleep(delay)
         self._not_before.pop(key, None)
+
+
+class Turns:
+    """A semaphore whose waiters marked `first` are let in before the others (each kind in
+    the order it came)."""
+
+    def __init__(self, size: int):
+        self._free = size
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []  # a heap: (rank, arrival, future)
+        self._arrivals = itertools.count()
+
+    async def acquire(self, *, first: bool = False) -> None:
+        if self._free > 0 and not self._waiting:
+            self._free -= 1
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (0 if first else 1, next(self._arrivals), turn))
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.release()  # handed a turn just as the caller gave up: pass it on
+            raise
+
+    def release(self) -> None:
+        while self._waiting:
+            _, _, turn = heapq.heappop(self._waiting)
+            if not turn.done():  # not given up by its caller
+                turn.set_result(None)
+                return
+        self._free += 1
 
 
 def _is_group(chat: object) -> bool:

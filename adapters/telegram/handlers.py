@@ -24,7 +24,7 @@ from adapters.telegram.admin import AdminCommands
 from adapters.telegram.shop import BUY, StarShop
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.destination import Where
-from adapters.telegram.flood import patiently
+from adapters.telegram.flood import FIRST, patiently
 from adapters.telegram.delivery import send_result
 from adapters.telegram.media import download_image, image_for, image_in
 from adapters.telegram.messenger import TelegramMessenger
@@ -273,8 +273,9 @@ async def _privately(message: Message, html: str, language: str | None) -> None:
 
 
 async def _reply(message: Message, html: str) -> None:
+    # an answer to a member's command (a refusal, /quota, /help): ahead of edits and results
     await patiently(lambda: message.get_bot().send_message(
-        text=html, parse_mode=ParseMode.HTML, **Where.answering(message).reply()))
+        text=html, parse_mode=ParseMode.HTML, rate_limit_args=FIRST, **Where.answering(message).reply()))
 
 
 @asynccontextmanager

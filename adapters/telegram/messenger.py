@@ -18,7 +18,7 @@ from adapters.telegram import render
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.delivery import send_result
 from adapters.telegram.destination import Where
-from adapters.telegram.flood import patiently
+from adapters.telegram.flood import FIRST, patiently
 from adapters.telegram.reach import reaching
 from adapters.telegram.status import StatusBoard
 from bot.commands import Destination, Ticket
@@ -61,7 +61,7 @@ class TelegramMessenger:
         where = Where.of(job)
         message = await patiently(lambda: self._bot.send_message(
             text=render.ticket(ticket, job.requester.language), parse_mode=ParseMode.HTML,
-            reply_markup=render.cancel_button(job), **where.reply()))
+            reply_markup=render.cancel_button(job), rate_limit_args=FIRST, **where.reply()))
         return {"status_id": message.message_id}
 
     async def progress(self, job: Job, progress: Progress) -> None:
