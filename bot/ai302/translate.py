@@ -12,15 +12,27 @@ of a paid call becomes OutcomeUnknown. A free call (query, file lookup) may alwa
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
-
-import httpx
 
 from bot.errors import (
     Ai302Error, AuthFailed, BadParameters, BalanceTooLow, ContentFlagged, OutcomeUnknown, Rejected, RetryLater,
 )
 
-__all__ = ["read_json", "check_base_resp", "unsure"]
+__all__ = ["Reply", "read_json", "check_base_resp", "unsure"]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the translation needs of an HTTP reply, whichever HTTP library brought it."""
+
+    status: int
+    path: str  # the request's path, for messages
+    content: bytes
+    retry_after: str | None = None  # the Retry-After header
+
+    def json(self) -> Any:
+        return json.loads(self.content)
 
 
 class _Unsure:
@@ -62,14 +74,14 @@ def _status_error(status: int) -> type[Ai302Error] | type[_Unsure]:
     return BadParameters
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(response: Reply) -> float | None:
     try:
-        return max(0.0, float(response.headers.get("retry-after", "")))
+        return max(0.0, float(response.retry_after or ""))
     except ValueError:
         return None
 
 
-def _envelope_code(response: httpx.Response) -> int | None:
+def _envelope_code(response: Reply) -> int | None:
     """A code carried in the error envelope (e.g. 1026) says more than the HTTP status."""
     try:
         code = (response.json().get("error") or {}).get("err_code")
@@ -78,14 +90,14 @@ def _envelope_code(response: httpx.Response) -> int | None:
     return code if isinstance(code, int) else None
 
 
-def _describe(response: httpx.Response, redact: str) -> str:
-    text = response.text[:300]
+def _describe(response: Reply, redact: str) -> str:
+    text = response.content[:300].decode("utf-8", "replace")
     try:
         err = response.json().get("error") or {}
         text = f"{err.get('err_code')} {err.get('message')}"
     except (ValueError, AttributeError):
         pass
-    detail = f"HTTP {response.status_code} from {response.request.url.path}: {text}"
+    detail = f"HTTP {response.status} from {response.path}: {text}"
     # Some services echo the key they refused; it must not reach a log line.
     return detail.replace(redact, "***") if redact else detail
 
@@ -98,19 +110,19 @@ def _raise(kind: type[Ai302Error] | type[_Unsure], detail: str, paid: bool, **kw
     raise kind(detail, **kw)  # type: ignore[misc]
 
 
-def read_json(response: httpx.Response, redact: str, *, paid: bool = False) -> dict[str, Any]:
+def read_json(response: Reply, redact: str, *, paid: bool = False) -> dict[str, Any]:
     """The body of a successful reply, or the right error for a failed or garbled one."""
-    path = response.request.url.path
-    if response.status_code >= 400:
-        kind = _CODES.get(_envelope_code(response)) or _status_error(response.status_code)
-        _raise(kind, _describe(response, redact), paid, status=response.status_code,
+    path = response.path
+    if response.status >= 400:
+        kind = _CODES.get(_envelope_code(response)) or _status_error(response.status)
+        _raise(kind, _describe(response, redact), paid, status=response.status,
                retry_after=_retry_after(response))
     try:
         body = json.loads(response.content)
     except ValueError:
-        raise unsure(f"garbled reply from {path}: not JSON", paid, status=response.status_code) from None
+        raise unsure(f"garbled reply from {path}: not JSON", paid, status=response.status) from None
     if not isinstance(body, dict):
-        raise unsure(f"garbled reply from {path}: not an object", paid, status=response.status_code)
+        raise unsure(f"garbled reply from {path}: not an object", paid, status=response.status)
     check_base_resp(body, path, paid=paid)
     return body
 

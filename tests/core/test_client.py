@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
+import json
 import socket
 
 import httpx
 import pytest
 from PIL import Image
 
-from bot.ai302.client import Ai302Client, Timeouts
-from bot.ai302.translate import read_json
+from bot.ai302.client import Ai302Client, Timeouts, _proxy_for
+from bot.ai302.translate import Reply, read_json
 from bot.errors import AuthFailed, BadParameters, BalanceTooLow, ContentFlagged, OutcomeUnknown, RetryLater
-from tests.conftest import SIM_KEY
+from tests.conftest import SIM_KEY, wait_for
 from tests.core.helpers import until_finished
 from tests.media import image_bytes, is_mp4, is_png
 
@@ -100,8 +102,8 @@ async def test_a_free_lookup_may_always_be_retried(client, simulator, fault):
         await client.query_video("1")
 
 
-def _reply(status: int, body, path: str = "/302/image/generate") -> httpx.Response:
-    return httpx.Response(status, json=body, request=httpx.Request("POST", f"http://127.0.0.1{path}"))
+def _reply(status: int, body, path: str = "/302/image/generate") -> Reply:
+    return Reply(status, path, json.dumps(body).encode())
 
 
 def test_a_content_flag_inside_a_server_error_is_final():
@@ -177,6 +179,32 @@ async def test_a_lookup_that_times_out_is_retry_later(simulator):
             await slow.query_video("1")
 
 
+async def test_the_proxy_named_in_the_environment_is_used(simulator, monkeypatch):
+    # the simulator stands in for the proxy: a host that does not exist is reached only through
+    # it (an HTTP proxy is asked for the URL; nothing is looked up and nothing leaves loopback)
+    monkeypatch.setenv("HTTP_PROXY", simulator.base_url)
+    _proxy_for.cache_clear()
+    try:
+        async with Ai302Client("http://api.302.invalid", SIM_KEY) as proxied:
+            assert await proxied.submit_video({"model": "T2V-01", "prompt": "a cat"})
+    finally:
+        _proxy_for.cache_clear()
+    assert [b["kind"] for b in simulator.billed] == ["video"]
+
+
+async def test_a_host_in_no_proxy_is_reached_directly(simulator, monkeypatch):
+    with socket.socket() as closed:  # bound, not listening: a proxy that refuses connections
+        closed.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed.getsockname()[1]}")
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        _proxy_for.cache_clear()
+        try:
+            async with Ai302Client(simulator.base_url, SIM_KEY) as direct:
+                assert await direct.submit_video({"model": "T2V-01", "prompt": "a cat"})
+        finally:
+            _proxy_for.cache_clear()
+
+
 async def test_a_refused_connection_is_retry_later_even_for_a_paid_call():
     # a bound socket that does not listen refuses connections; it stays bound, so no other
     # process can take the port meanwhile
@@ -190,10 +218,28 @@ async def test_a_refused_connection_is_retry_later_even_for_a_paid_call():
                 await nowhere.submit_video({"model": "T2V-01", "prompt": "x"})
 
 
+async def test_a_base_url_that_is_not_http_is_retry_later_even_for_a_paid_call():
+    async with Ai302Client("ftp://127.0.0.1:21", SIM_KEY) as wrong:
+        with pytest.raises(RetryLater):
+            await wrong.submit_video({"model": "T2V-01", "prompt": "x"})
+
+
+async def test_a_paid_call_that_never_got_a_connection_from_the_pool_is_retry_later(simulator):
+    # one connection, held by a slow image generation: the video submission waits for it past
+    # the connect timeout, so it never left this machine and may be sent again
+    async with Ai302Client(simulator.base_url, SIM_KEY, max_connections=1,
+                           timeouts=Timeouts(connect=0.3, image=10)) as one:
+        slow = asyncio.create_task(one.minimax_image({"model": "minimaxi-image-01", "prompt": "x [sim:slow=2]"}))
+        await wait_for(lambda: simulator.requests, timeout=5, what="the image request to arrive")
+        with pytest.raises(RetryLater):
+            await one.submit_video({"model": "T2V-01", "prompt": "x"})
+        assert await slow
+    assert [b["kind"] for b in simulator.billed] == ["image"]
+
+
 def test_an_echoed_key_is_redacted_from_the_error():
-    request = httpx.Request("POST", "http://127.0.0.1/minimaxi/v1/video_generation")
-    response = httpx.Response(401, json={"error": {"err_code": -1, "message": f"bad key {SIM_KEY}"}},
-                              request=request)
+    response = _reply(401, {"error": {"err_code": -1, "message": f"bad key {SIM_KEY}"}},
+                      "/minimaxi/v1/video_generation")
     with pytest.raises(AuthFailed) as info:
         read_json(response, SIM_KEY)
     assert SIM_KEY not in str(info.value) and "***" in str(info.value)
