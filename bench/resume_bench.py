@@ -2,7 +2,7 @@
 fast the results reach their chats, through the real Telegram adapter.
 
     .venv/bin/python bench/resume_bench.py [--videos 10000] [--rate 500] [--sends-per-second 100000]
-                                           [--images 2000] [--profile FILE]
+                                           [--images 2000] [--profile FILE [--profile-seconds N]]
 
 `reelbot run` runs as its own process against the 302.AI simulator (another process) and the
 fake Bot API (in this process, which plays Telegram and the members). N members each send
@@ -106,7 +106,8 @@ async def image_cpu(api: FakeBotApi, pid: int, images: int, rate: float) -> None
           f"{1000 * used / images:.1f} ms per image (6 s of idle time after them included)", flush=True)
 
 
-async def run(videos: int, rate: float, sends: float, profile: str | None, images: int) -> None:
+async def run(videos: int, rate: float, sends: float, profile: str | None, profile_seconds: int,
+              images: int) -> None:
     sim_proc, sim = start_simulator(KEY, 10**6)  # nothing finishes until told to
     api = FakeBotApi(TOKEN)
     await api.start()
@@ -141,7 +142,8 @@ async def run(videos: int, rate: float, sends: float, profile: str | None, image
             if profile:  # py-spy (pip install py-spy) samples the restarted bot until it stops
                 spy = await asyncio.create_subprocess_exec(
                     str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(second.pid), "-r", "100",
-                    "-f", "raw", "-o", profile, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+                    "-f", "raw", "-o", profile, *(["--duration", str(profile_seconds)] if profile_seconds else []),
+                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
             posts: list[float] = []  # monotonic time of each sendVideo seen, in order
             seen, all_asked = posted_before, None
             while len(posts) < videos:
@@ -184,10 +186,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500.0, help="commands a second while filling up")
     parser.add_argument("--sends-per-second", type=float, default=100_000.0)
     parser.add_argument("--profile", help="write py-spy's raw samples of the restarted bot to this file")
+    parser.add_argument("--profile-seconds", type=int, default=0,
+                        help="sample only the first N seconds after the restart (default: until it stops)")
     parser.add_argument("--images", type=int, default=0, help="first, this many /image end to end (CPU per image)")
     args = parser.parse_args()
     logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)  # requests cut by the SIGKILL
-    asyncio.run(run(args.videos, args.rate, args.sends_per_second, args.profile, args.images))
+    asyncio.run(run(args.videos, args.rate, args.sends_per_second, args.profile, args.profile_seconds, args.images))
 
 
 if __name__ == "__main__":
