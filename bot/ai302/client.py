@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import io
+import json
 import logging
 import time
 import urllib.parse
@@ -60,8 +62,9 @@ class Timeouts:
 # Errors raised before the request left this machine: 302.AI cannot have received it. A
 # connect timeout includes the wait for a free connection of the pool. (ConnectionTimeoutError
 # is a kind of ServerTimeoutError, which a read timeout after sending also is: order matters.)
+# A proxy that refuses the CONNECT (ClientHttpProxyError) has not passed anything on either.
 _NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError, aiohttp.InvalidURL,
-             aiohttp.NonHttpUrlClientError)
+             aiohttp.NonHttpUrlClientError, aiohttp.ClientHttpProxyError)
 _FAILED = (aiohttp.ClientError, asyncio.TimeoutError)
 
 
@@ -116,13 +119,19 @@ class Ai302Client:
             def session(**kw: Any) -> aiohttp.ClientSession:
                 # proxies from the environment are honoured per request, as httpx did (_proxy)
                 return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._max_connections), **kw)
-            self._http = session(headers={"Authorization": f"Bearer {self._key}"})
+            # The key goes with each API request, not as a session default: aiohttp copies a
+            # session's default Authorization into the CONNECT it sends an https proxy.
+            self._http = session()
             # Results live on other hosts: they must never receive the API key.
             self._downloads = session()
         return self._http, self._downloads
 
-    def _timeout(self, read: float) -> aiohttp.ClientTimeout:
-        return aiohttp.ClientTimeout(total=None, connect=self._timeouts.connect, sock_read=read)
+    def _timeout(self, read: float, *, bounded: bool) -> aiohttp.ClientTimeout:
+        # sock_read starts only once the body is written, and nothing else bounds the writing
+        # of a large body (an image to animate is megabytes) to a peer that stops reading: so
+        # API calls also get an overall limit. Downloads send no body; a large file may take long.
+        total = self._timeouts.connect + 2 * read if bounded else None
+        return aiohttp.ClientTimeout(total=total, connect=self._timeouts.connect, sock_read=read)
 
     async def __aenter__(self) -> Ai302Client:
         return self
@@ -152,9 +161,22 @@ class Ai302Client:
         http, _ = self._sessions()
         url = f"{self._base}{path}"
         try:
+            proxy = _proxy(url)
+        except ValueError:
+            raise RetryLater(f"{method} {path} was not sent: malformed URL") from None
+        if http.closed:  # shutting down: nothing is sent
+            raise RetryLater(f"{method} {path} was not sent: the client is closed")
+        headers = {"Authorization": f"Bearer {self._key}"}
+        if (payload := kwargs.pop("json", None)) is not None:
+            # From a buffer, which aiohttp writes in chunks and waits to drain: an image to
+            # animate makes a body of megabytes, which as plain bytes would go in one write.
+            kwargs["data"] = io.BytesIO(json.dumps(payload).encode())
+            headers["Content-Type"] = "application/json"
+        try:
             # no redirects: a 3xx from the API is unexpected, and must not carry the key elsewhere
-            async with http.request(method, url, timeout=self._timeout(timeout or self._timeouts.lookup),
-                                    allow_redirects=False, proxy=_proxy(url), **kwargs) as reply:
+            async with http.request(method, url, headers=headers,
+                                    timeout=self._timeout(timeout or self._timeouts.lookup, bounded=True),
+                                    allow_redirects=False, proxy=proxy, **kwargs) as reply:
                 response = Reply(reply.status, path, await reply.read(), reply.headers.get("Retry-After"))
         except _NOT_SENT as exc:
             raise RetryLater(f"{method} {path} was not sent: {type(exc).__name__}") from None
@@ -211,8 +233,14 @@ class Ai302Client:
             raise DownloadFailed(f"refusing to download from a non-HTTP URL: {url[:40]!r}")
         _, downloads = self._sessions()
         try:
-            async with downloads.get(url, timeout=self._timeout(self._timeouts.download),
-                                     proxy=_proxy(url)) as response:
+            proxy = _proxy(url)
+        except ValueError:  # a malformed URL (a bad port, say)
+            raise DownloadFailed(f"refusing to download from a malformed URL: {url[:40]!r}") from None
+        if downloads.closed:
+            raise DownloadFailed("download not started: the client is closed")
+        try:
+            async with downloads.get(url, timeout=self._timeout(self._timeouts.download, bounded=False),
+                                     proxy=proxy) as response:
                 if response.status >= 400:
                     raise DownloadFailed(f"download failed: HTTP {response.status}")
                 if response.content_length is not None and response.content_length > limit:
