@@ -88,6 +88,16 @@ def _proxy(url: str) -> str | None:
     return _proxy_for(parts.scheme, parts.hostname or "")
 
 
+def _route(session: aiohttp.ClientSession, url: str) -> str | None:
+    """The proxy to reach `url` through, or ValueError saying why nothing can be sent to it."""
+    if session.closed:  # shutting down
+        raise ValueError("the client is closed")
+    try:
+        return _proxy(url)
+    except ValueError:  # urlsplit's complaint, as of a broken IPv6 address
+        raise ValueError("malformed URL") from None
+
+
 def _text(value: Any) -> str | None:
     """302.AI's ids and URLs as text, whatever JSON type they arrived in; None when absent."""
     if value is None or value == "" or isinstance(value, dict | list | bool):
@@ -161,11 +171,9 @@ class Ai302Client:
         http, _ = self._sessions()
         url = f"{self._base}{path}"
         try:
-            proxy = _proxy(url)
-        except ValueError:
-            raise RetryLater(f"{method} {path} was not sent: malformed URL") from None
-        if http.closed:  # shutting down: nothing is sent
-            raise RetryLater(f"{method} {path} was not sent: the client is closed")
+            proxy = _route(http, url)
+        except ValueError as why:
+            raise RetryLater(f"{method} {path} was not sent: {why}") from None
         headers = {"Authorization": f"Bearer {self._key}"}
         if (payload := kwargs.pop("json", None)) is not None:
             # From a buffer, which aiohttp writes in chunks and waits to drain: an image to
@@ -233,11 +241,9 @@ class Ai302Client:
             raise DownloadFailed(f"refusing to download from a non-HTTP URL: {url[:40]!r}")
         _, downloads = self._sessions()
         try:
-            proxy = _proxy(url)
-        except ValueError:  # a malformed URL (a bad port, say)
-            raise DownloadFailed(f"refusing to download from a malformed URL: {url[:40]!r}") from None
-        if downloads.closed:
-            raise DownloadFailed("download not started: the client is closed")
+            proxy = _route(downloads, url)
+        except ValueError as why:
+            raise DownloadFailed(f"download not started: {why}: {url[:40]!r}") from None
         try:
             async with downloads.get(url, timeout=self._timeout(self._timeouts.download, bounded=False),
                                      proxy=proxy) as response:

@@ -11,6 +11,7 @@ import pytest
 from bot.ai302.client import Ai302Client, Timeouts, _proxy_for
 from bot.errors import DownloadFailed, OutcomeUnknown, RetryLater
 from tests.conftest import SIM_KEY
+from tests.core.helpers import until_finished
 
 
 @pytest.fixture
@@ -62,18 +63,22 @@ async def test_a_paid_call_whose_body_the_peer_stops_reading_ends_unsure_within_
             writer.close()
 
 
-async def test_a_closed_client_sends_nothing_and_says_so():
-    client = Ai302Client("http://127.0.0.1:9", SIM_KEY)
-    await client.aclose()
-    async with client:
-        client._sessions()
+async def test_a_closed_client_sends_nothing_and_says_so(simulator):
+    async with Ai302Client(simulator.base_url, SIM_KEY) as client:
+        task_id = await client.submit_video({"model": "T2V-01", "prompt": "a cat"})
+        url = (await client.retrieve_file((await until_finished(client, task_id)).file_id)).download_url
     with pytest.raises(RetryLater):
         await client.submit_video({"model": "T2V-01", "prompt": "x"})
     with pytest.raises(DownloadFailed):
-        await client.download("http://127.0.0.1:9/file.mp4", 100)
+        await client.download(url, 10_000_000)
+    assert [b["kind"] for b in simulator.billed] == ["video"]  # the first one only
 
 
-async def test_a_malformed_result_url_is_a_failed_download():
-    async with Ai302Client("http://127.0.0.1:9", SIM_KEY) as client:
+@pytest.mark.parametrize("url", [
+    "https://[files.example/x.mp4",  # urlsplit refuses it
+    "https://files.example:notaport/x.mp4",  # aiohttp refuses it
+])
+async def test_a_malformed_result_url_is_a_failed_download(simulator, url):
+    async with Ai302Client(simulator.base_url, SIM_KEY) as client:
         with pytest.raises(DownloadFailed):
-            await client.download("https://files.example:notaport/x.mp4", 100)
+            await client.download(url, 100)
