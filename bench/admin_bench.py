@@ -32,8 +32,8 @@ from bot.store.policy import PolicyStore  # noqa: E402
 from bot.store.rows import Rows, write_rows  # noqa: E402
 
 _JOB = Rows("INSERT INTO jobs (id, user_key, platform, user_id, chat_id, command, model, prompt, options, "
-            "destination, cost, quota_day, state, created_at, deadline_at, finished_at) VALUES",
-            "(?, ?, 'telegram', ?, ?, 'image', ?, 'p', '{}', '{}', ?, ?, ?, ?, ?, ?)")
+            "destination, price, cost_mptc, quota_day, state, created_at, deadline_at, finished_at) VALUES",
+            "(?, ?, 'telegram', ?, ?, 'image', ?, 'p', '{}', '{}', ?, ?, ?, ?, ?, ?, ?)")
 _USER = Rows("INSERT OR IGNORE INTO users (user_key, platform, user_id, first_seen, last_seen) VALUES",
              "(?, 'telegram', ?, 0, 0)")
 
@@ -46,11 +46,12 @@ async def fill(db: Database, count: int) -> None:
         for i in range(count):
             at = now - rng.uniform(0, 30 * 86400)
             user = rng.randrange(2000)
+            price = rng.choice((1, 5, 7))
             rows.append((f"{i:012x}", f"telegram:{user}", str(user), str(-rng.randrange(50)), rng.choice(models),
-                         rng.choice((1, 5, 7)), quota_day(at), "delivered" if rng.random() < 0.9 else "failed",
+                         price, price * 100, quota_day(at), "delivered" if rng.random() < 0.9 else "failed",
                          at, at + 1800, at + 60))
         await write_rows(conn, _JOB, rows)
-        await conn.execute("INSERT INTO usage (scope, day, spent) SELECT 'spend', quota_day, SUM(cost) "
+        await conn.execute("INSERT INTO usage (scope, day, spent) SELECT 'spend', quota_day, SUM(cost_mptc) "
                            "FROM jobs GROUP BY quota_day")
 
 

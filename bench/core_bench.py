@@ -86,7 +86,7 @@ CONCURRENCY = 4
 
 async def make_core(base_url: str, data_dir: Path, jobs: int, video_seconds: float):
     settings = Settings(api_key=KEY, base_url=base_url, data_dir=data_dir, daily_credits=10**9,
-                        max_in_flight=10**9, bot_daily_credits=0, max_concurrent_requests=CONCURRENCY,
+                        max_in_flight=10**9, bot_daily_mptc=0, max_concurrent_requests=CONCURRENCY,
                         video_deadline=3600)
     timing = Timing(min_poll_interval=1.0, max_poll_interval=10.0, retry_base=0.5,
                     expected_seconds=video_seconds)

@@ -56,7 +56,7 @@ async def one_rate(sim: str, rate: int, seconds: float) -> None:
     await fake.start()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(api_key=KEY, base_url=sim, data_dir=Path(tmp), daily_credits=10**6,
-                            max_in_flight=10**6, bot_daily_credits=0)
+                            max_in_flight=10**6, bot_daily_mptc=0)
         core = await build_core(settings, timing=Timing(expected_seconds=600))
         config = DiscordConfig(token=fake.token, data_dir=Path(tmp) / "discord", api_base=fake.api_base,
                                gateway_url=fake.gateway_url, guild_ready_timeout=0.05)

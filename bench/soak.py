@@ -2,7 +2,7 @@
 every kind, a SIGKILL of the bot at a random moment, and a restart. Prints what happened to
 every job, what 302.AI billed per job, both ledgers, and operator spend against the ceiling.
 
-    .venv/bin/python bench/soak.py [--jobs 2000] [--rate 400] [--ceiling 3000] [--seed N]
+    .venv/bin/python bench/soak.py [--jobs 2000] [--rate 400] [--ceiling 300000] [--seed N]
 
 The bot is tests/core/bot_process.py: the real core on SQLite, posting to an append-only
 file (its "chat"), which survives the kill and can be asked what it holds.
@@ -46,7 +46,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=400.0, help="requests per second")
-    parser.add_argument("--ceiling", type=int, default=3000, help="bot-wide daily ceiling in credits")
+    parser.add_argument("--ceiling", type=int, default=300_000, help="bot-wide daily ceiling in mPTC")
     parser.add_argument("--seed", type=int, default=int(time.time()))
     parser.add_argument("--video-seconds", type=float, default=2.0)
     args = parser.parse_args()
@@ -80,7 +80,7 @@ async def report(args, workdir: Path, sim: str, killed: str, before: float, afte
         billed = json.load(reply)
     db = await Database.open(workdir / "bot.db")
     try:
-        jobs = await db.fetchall("SELECT id, prompt, state, cost, quota_day FROM jobs")
+        jobs = await db.fetchall("SELECT id, prompt, state, price, cost_mptc, quota_day FROM jobs")
         by_prompt = {row["prompt"]: row for row in jobs}
         states = Counter(row["state"] for row in jobs)
         posts = Counter(line.split()[1] for line in (workdir / "posts.log").read_text().splitlines())
@@ -96,11 +96,11 @@ async def report(args, workdir: Path, sim: str, killed: str, before: float, afte
             "SUM(CASE entry WHEN 'refund' THEN amount ELSE 0 END) AS refunded, "
             "SUM(CASE WHEN entry IN ('spend', 'spend_unconfirmed') THEN amount ELSE 0 END) AS billed, "
             "SUM(CASE entry WHEN 'spend_unconfirmed' THEN 1 ELSE 0 END) AS unconfirmed FROM ledger")
-        flying = sum(row["cost"] for row in jobs if row["state"] in ("queued", "submitting", "running", "ready"))
+        flying = sum(row["price"] for row in jobs if row["state"] in ("queued", "submitting", "running", "ready"))
         day = quota_day(time.time())
         spend = (await db.fetchone("SELECT COALESCE(SUM(spent), 0) AS s FROM usage WHERE scope = 'spend' "
                                    "AND day = ?", (day,)))["s"]
-        sim_credits = sum(by_prompt[p]["cost"] * n for p, n in calls.items() if p in by_prompt)
+        sim_mptc = sum(by_prompt[p]["cost_mptc"] * n for p, n in calls.items() if p in by_prompt)
         problems = await ledger_problems(db)
     finally:
         await db.close()
@@ -122,9 +122,9 @@ async def report(args, workdir: Path, sim: str, killed: str, before: float, afte
     print(f"  billed but not counted   {len(uncounted) + len(unknown)}   (must be 0)")
     print(f"  member ledger            reserved {s['reserved']} = committed {s['committed']} + refunded "
           f"{s['refunded']} + in flight {flying}: {'holds' if s['reserved'] == s['committed'] + s['refunded'] + flying else 'BROKEN'}")
-    print(f"  operator spend           {spend} credits counted ({s['unconfirmed']} unconfirmed calls); "
-          f"simulator billed {sim_credits} credits; ceiling {args.ceiling}: "
-          f"{'within' if max(spend, sim_credits) <= args.ceiling else 'OVER'}")
+    print(f"  operator spend           {spend} mPTC counted ({s['unconfirmed']} unconfirmed calls); "
+          f"simulator billed {sim_mptc} mPTC; ceiling {args.ceiling} mPTC: "
+          f"{'within' if max(spend, sim_mptc) <= args.ceiling else 'OVER'}")
     print(f"  ledger audit             {'balanced' if not problems else problems[:5]}")
 
 

@@ -46,7 +46,7 @@ async def one_rate(sim: str, rate: int, seconds: float, sends: float, private: b
     await fake.start()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(api_key=KEY, base_url=sim, data_dir=Path(tmp), daily_credits=10**6,
-                            max_in_flight=10**6, bot_daily_credits=0, max_concurrent_requests=8)
+                            max_in_flight=10**6, bot_daily_mptc=0, max_concurrent_requests=8)
         core = await build_core(settings, timing=Timing(expected_seconds=600))
         config = TelegramConfig(token=TOKEN, api_base=fake.base_url, file_api_base=fake.base_file_url,
                                 sends_per_second=sends, poll_timeout=1.0)

@@ -47,7 +47,7 @@ class AccessPolicy:
     @classmethod
     def from_settings(cls, settings: Settings) -> AccessPolicy:
         default = Limits(settings.daily_credits, settings.max_in_flight,
-                         settings.chat_daily_credits or None, settings.bot_daily_credits)
+                         settings.chat_daily_credits or None, settings.bot_daily_mptc)
         tiers = {name: Tier(name, credits, flying) for name, (credits, flying) in settings.tiers.items()}
         return cls(default, settings.allowed_chats, settings.allow_dms, tiers, settings.role_tiers,
                    settings.user_tiers, settings.admins_unlimited)
@@ -103,9 +103,9 @@ class AccessPolicy:
             chat_daily = chat.daily_credits
         if who.is_admin and self.admins_unlimited:
             # unlimited for the admin, but never past the bot-wide ceiling: that protects the balance
-            return Limits(10**12, 10**6, None, base.bot_daily_credits)
+            return Limits(10**12, 10**6, None, base.bot_daily_mptc)
         daily += snapshot.granted.get(who.user_key, 0)
-        return Limits(daily, in_flight, chat_daily, base.bot_daily_credits)
+        return Limits(daily, in_flight, chat_daily, base.bot_daily_mptc)
 
 
 def parse_limit(text: str) -> Limit:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.access import AccessPolicy, Refused
-from bot.catalog import PTC_PER_CREDIT
 from bot.commands import Requester
+from bot.domain.money import ptc_text
 from bot.i18n import T
 from bot.quota import quota_day
 from bot.store.database import Database
@@ -27,17 +27,17 @@ NOT_ADMIN = T("Only the bot's admins can do that.")  # a member may try; the res
 @dataclass(frozen=True)
 class UsageReport:
     period: str
-    by_user: list[tuple[str, int, int]]  # (user, credits, jobs)
+    by_user: list[tuple[str, int, int]]  # (user, credits of price, jobs) of delivered jobs
     by_chat: list[tuple[str, int, int]]
     by_model: list[tuple[str, int, int]]
-    members_credits: int
-    operator_credits: int
+    members_credits: int  # what members paid for delivered jobs
+    operator_mptc: int  # what 302.AI billed (or may have), whatever members paid
     audit: list[tuple[float, str, str, str, str]]
 
     def table(self) -> str:
         """A compact fixed-width table (Telegram <pre>, a Discord code block, a terminal)."""
-        lines = [f"Usage {self.period}: members {self.members_credits} credits; operator spend "
-                 f"{self.operator_credits} credits (about {self.operator_credits * PTC_PER_CREDIT:g} PTC)"]
+        lines = [f"Usage {self.period}: members paid {self.members_credits} credits; 302.AI billed "
+                 f"{ptc_text(self.operator_mptc)} PTC"]
         for title, rows in (("user", self.by_user), ("chat", self.by_chat), ("model", self.by_model)):
             lines.append(f"{'top ' + title:<28} {'credits':>8} {'jobs':>6}")
             lines += [f"{name[:28]:<28} {credits:>8} {jobs:>6}" for name, credits, jobs in rows] or ["  -"]
@@ -110,12 +110,12 @@ class AdminDesk:
         self._check(actor)
         where, params = ("WHERE user_key = ?", (user_key, limit)) if user_key else ("", (limit,))
         rows = await self._db.fetchall(
-            f"SELECT id, user_key, model, cost, state, created_at FROM jobs {where} "
+            f"SELECT id, user_key, model, price, state, created_at FROM jobs {where} "
             "ORDER BY created_at DESC LIMIT ?", params)
         if not rows:
             return "No jobs."
         now = self._clock()
-        return "\n".join(f"{r['id']} {r['state']:<10} {r['model']:<20} {r['cost']:>3} cr "
+        return "\n".join(f"{r['id']} {r['state']:<10} {r['model']:<20} {r['price']:>3} cr "
                          f"{_age(now - r['created_at']):>4} {r['user_key']}" for r in rows)
 
     async def usage(self, actor: Requester, period: str = "today", top: int = 5) -> UsageReport:
@@ -130,11 +130,11 @@ class AdminDesk:
 
         async def top_by(column: str) -> list[tuple[str, int, int]]:
             rows = await self._db.fetchall(
-                f"SELECT {column} AS k, SUM(cost) AS c, COUNT(*) AS n {delivered} AND {column} IS NOT NULL "
+                f"SELECT {column} AS k, SUM(price) AS c, COUNT(*) AS n {delivered} AND {column} IS NOT NULL "
                 f"GROUP BY {column} ORDER BY c DESC LIMIT ?", (first, top))
             return [(r["k"], r["c"], r["n"]) for r in rows]
 
-        members = await self._db.fetchone(f"SELECT COALESCE(SUM(cost), 0) AS c {delivered}", (first,))
+        members = await self._db.fetchone(f"SELECT COALESCE(SUM(price), 0) AS c {delivered}", (first,))
         spend = await self._db.fetchone(
             "SELECT COALESCE(SUM(spent), 0) AS s FROM usage WHERE scope = 'spend' AND day >= ?", (first,))
         return UsageReport(period, await top_by("user_key"), await top_by("platform || ':' || chat_id"),

@@ -1,8 +1,12 @@
-"""The models reelbot offers, their options and their prices in credits.
+"""The models reelbot offers, their options, what each costs and what each is priced at.
 
-One credit is 0.1 PTC, so the documented prices (0.5 PTC for MiniMax video, 0.7 PTC for
-S2V-01) become 5 and 7 credits. Prices the docs do not give are estimates; operators
-override any price with REELBOT_PRICES.
+Two numbers per model, never mixed (bot.domain.money):
+- its **cost**, what 302.AI charges the operator, in mPTC (thousandths of a PTC): the
+  documented 0.5 PTC for MiniMax video and 0.7 PTC for S2V-01; estimates for the rest.
+  Operators correct any with REELBOT_COSTS (in PTC).
+- its **price**, what a member pays, in credits: 5 for a 0.5 PTC video by default (one credit
+  for 0.1 PTC), set to anything, 0 included, with REELBOT_PRICES.
+The operator's ceiling and spend count costs; member quotas count prices.
 """
 
 from __future__ import annotations
@@ -24,9 +28,6 @@ __all__ = [
     "MAX_CAMERA_MOVES",
     "default_models",
 ]
-
-PTC_PER_CREDIT = 0.1  # one credit is 0.1 PTC, 302.AI's unit of account
-
 
 class Command(StrEnum):
     VIDEO = "video"
@@ -65,12 +66,16 @@ _WIDE_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21")
 _IDEOGRAM_RATIOS = ("1:1", "10:16", "16:10", "9:16", "16:9", "3:2", "2:3", "4:3", "3:4", "1:3", "3:1")
 _FLUX_ULTRA_RATIOS = ("21:9", "16:9", "4:3", "1:1", "3:4", "9:16", "9:21")
 
-# Hailuo-02 costs more for longer and sharper clips; (resolution, duration) -> credits.
-_HAILUO_PRICES = {
+# Hailuo-02 costs more for longer and sharper clips: (resolution, duration) -> the share of
+# the 768P / 6 s clip's cost and price (estimates: the docs give no figures), in fifths.
+_HAILUO_FIFTHS = {
     ("512P", "6"): 3, ("512P", "10"): 5,
     ("768P", "6"): 5, ("768P", "10"): 10,
     ("1080P", "6"): 10,
 }
+_MINIMAX_VIDEO_MPTC = 500  # 0.5 PTC a video, as documented
+_S2V_MPTC = 700  # 0.7 PTC, as documented
+_IMAGE_MPTC = 100  # an estimate: 0.1 PTC an image
 
 
 @dataclass(frozen=True)
@@ -89,45 +94,59 @@ class Model:
     aliases: tuple[str, ...] = ()
     # options that take free text rather than one of a list (negative_prompt)
     text_options: tuple[str, ...] = ()
+    # what 302.AI charges for one call with the default options, in mPTC; required
+    cost_mptc: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.cost_mptc is None or self.cost_mptc < 0 or self.price < 0:
+            raise ValueError(f"model {self.name} needs a cost (mPTC) and a price (credits), 0 or more")
 
     @property
     def output(self) -> str:
         return "image" if self.endpoint is not Endpoint.MINIMAX_VIDEO else "video"
 
     def price_for(self, options: Mapping[str, str]) -> int:
-        if self.name == "MiniMax-Hailuo-02":
-            key = (options.get("resolution", "768P"), options.get("duration", "6"))
-            base = _HAILUO_PRICES.get(key, self.price)
-            # an operator's override scales the whole table
-            return max(1, round(base * self.price / 5))
-        return self.price
+        """Credits a member pays for a call with `options`."""
+        return self._scaled(self.price, options)
+
+    def cost_for(self, options: Mapping[str, str]) -> int:
+        """mPTC 302.AI charges for a call with `options`."""
+        return self._scaled(self.cost_mptc, options)
+
+    def _scaled(self, base: int, options: Mapping[str, str]) -> int:
+        if self.name != "MiniMax-Hailuo-02" or base == 0:
+            return base
+        key = (options.get("resolution", "768P"), options.get("duration", "6"))
+        # the base (an operator's override too) is the 768P / 6 s clip's; the table scales it
+        return max(1, round(base * _HAILUO_FIFTHS.get(key, 5) / 5))
 
 
 def _video_models() -> list[Model]:
     camera = {"camera": CAMERA_MOVES}
     return [
         Model("T2V-01", frozenset({Command.VIDEO}), Endpoint.MINIMAX_VIDEO, 5,
-              N_("MiniMax text to video"), 180),
+              N_("MiniMax text to video"), 180, cost_mptc=_MINIMAX_VIDEO_MPTC),
         Model("T2V-01-Director", frozenset({Command.VIDEO}), Endpoint.MINIMAX_VIDEO, 5,
               N_("MiniMax text to video with camera control"), 180, options=camera,
-              aliases=("director",)),
+              aliases=("director",), cost_mptc=_MINIMAX_VIDEO_MPTC),
         Model("S2V-01", frozenset({Command.VIDEO}), Endpoint.MINIMAX_VIDEO, 7,
               N_("MiniMax video of a given character (needs a character image)"), 180,
-              image_role=ImageRole.SUBJECT),
+              image_role=ImageRole.SUBJECT, cost_mptc=_S2V_MPTC),
         Model("I2V-01", frozenset({Command.ANIMATE}), Endpoint.MINIMAX_VIDEO, 5,
-              N_("MiniMax image to video"), 180, image_role=ImageRole.FIRST_FRAME),
+              N_("MiniMax image to video"), 180, image_role=ImageRole.FIRST_FRAME,
+              cost_mptc=_MINIMAX_VIDEO_MPTC),
         Model("I2V-01-live", frozenset({Command.ANIMATE}), Endpoint.MINIMAX_VIDEO, 5,
               N_("MiniMax image to video for illustrations and anime"), 180,
-              image_role=ImageRole.FIRST_FRAME, aliases=("live",)),
+              image_role=ImageRole.FIRST_FRAME, aliases=("live",), cost_mptc=_MINIMAX_VIDEO_MPTC),
         Model("I2V-01-Director", frozenset({Command.ANIMATE}), Endpoint.MINIMAX_VIDEO, 5,
               N_("MiniMax image to video with camera control"), 180,
-              image_role=ImageRole.FIRST_FRAME, options=camera),
+              image_role=ImageRole.FIRST_FRAME, options=camera, cost_mptc=_MINIMAX_VIDEO_MPTC),
         Model("MiniMax-Hailuo-02", frozenset({Command.VIDEO, Command.ANIMATE}),
               Endpoint.MINIMAX_VIDEO, 5, N_("MiniMax Hailuo-02, 6 or 10 s up to 1080P"), 240,
               image_role=ImageRole.FIRST_FRAME,
               options={"duration": _DURATIONS, "resolution": _HAILUO_RESOLUTIONS, **camera},
               defaults={"duration": "6", "resolution": "768P"},
-              accepts_webp=True, aliases=("hailuo-02", "hailuo")),
+              accepts_webp=True, aliases=("hailuo-02", "hailuo"), cost_mptc=_MINIMAX_VIDEO_MPTC),
     ]
 
 
@@ -209,15 +228,17 @@ def _image_models() -> list[Model]:
     models = [
         Model("minimaxi-image-01", frozenset({Command.IMAGE}), Endpoint.MINIMAX_IMAGE, 1,
               "MiniMax image-01", 20, options={"aspect_ratio": _MINIMAX_IMAGE_RATIOS},
-              defaults={"aspect_ratio": "1:1"}, aliases=("image-01",)),
+              defaults={"aspect_ratio": "1:1"}, aliases=("image-01",),
+              cost_mptc=_IMAGE_MPTC),
     ]
     for name, (description, ratios) in _UNIFIED.items():
         options = {"aspect_ratio": ratios} if ratios else {}
         models.append(Model(name, frozenset({Command.IMAGE}), Endpoint.UNIFIED_IMAGE, 1,
-                            description, 20, options=options))
+                            description, 20, options=options, cost_mptc=_IMAGE_MPTC))
     for name, (description, negative) in _UNIFIED_I2I.items():
         models.append(Model(name, frozenset({Command.IMAGE}), Endpoint.UNIFIED_IMAGE, 1, description, 20,
-                            image_role=ImageRole.SOURCE, text_options=("negative_prompt",) if negative else ()))
+                            image_role=ImageRole.SOURCE, text_options=("negative_prompt",) if negative else (),
+                            cost_mptc=_IMAGE_MPTC))
     return models
 
 
@@ -226,30 +247,36 @@ def default_models() -> list[Model]:
 
 
 class Catalog:
-    """Looks models up by command and name, and prices them."""
+    """Looks models up by command and name, and prices them. `prices` (credits) and `costs`
+    (mPTC) override the models' own, by any of a model's names."""
 
-    def __init__(self, models: Iterable[Model], prices: Mapping[str, int] | None = None):
+    def __init__(self, models: Iterable[Model], prices: Mapping[str, int] | None = None,
+                 costs: Mapping[str, int] | None = None):
         self._models: dict[str, Model] = {}
         self._names: dict[str, str] = {}
         for model in models:
             self._models[model.name] = model
             for key in (model.name, *model.aliases):
                 self._names[key.lower()] = model.name
-        # An override may name a model by any of its names ("hailuo=20"); each model once.
+        for field_name, what, values in (("price", "prices", prices), ("cost_mptc", "costs", costs)):
+            for name, value in self._overrides(what, values or {}).items():
+                self._models[name] = replace(self._models[name], **{field_name: value})
+
+    def _overrides(self, what: str, values: Mapping[str, int]) -> dict[str, int]:
+        """An override may name a model by any of its names ("hailuo=20"); each model once."""
         overrides: dict[str, tuple[str, int]] = {}
         unknown = []
-        for key, price in (prices or {}).items():
+        for key, value in values.items():
             name = self._names.get(key.strip().lower())
             if name is None:
                 unknown.append(key)
             elif name in overrides:
-                raise ValueError(f"prices given twice for {name}: as {overrides[name][0]} and as {key}")
+                raise ValueError(f"{what} given twice for {name}: as {overrides[name][0]} and as {key}")
             else:
-                overrides[name] = (key, price)
+                overrides[name] = (key, value)
         if unknown:
-            raise ValueError(f"prices given for unknown models: {', '.join(sorted(unknown))}")
-        for name, (_, price) in overrides.items():
-            self._models[name] = replace(self._models[name], price=price)
+            raise ValueError(f"{what} given for unknown models: {', '.join(sorted(unknown))}")
+        return {name: value for name, (_, value) in overrides.items()}
 
     def __iter__(self):
         return iter(self._models.values())

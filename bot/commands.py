@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.catalog import Command
+from bot.domain.money import ptc_text
 
 __all__ = ["Requester", "GenerationRequest", "Ticket", "QuotaStatus", "Destination", "OperatorSpend"]
 
@@ -67,7 +68,7 @@ class Ticket:
     job_id: str
     command: Command
     model: str
-    cost: int
+    price: int  # credits
     credits_left: int | None  # None: no daily limit (an admin)
     jobs_in_flight: int
 
@@ -89,12 +90,13 @@ class QuotaStatus:
 
 @dataclass(frozen=True)
 class OperatorSpend:
-    """What 302.AI billed today (or may have: unconfirmed calls count), for the operator."""
+    """What 302.AI billed today (or may have: unconfirmed calls count), for the operator: the
+    cost of the calls, whatever members paid for them."""
 
-    credits: int
-    ptc: float  # at the catalog's rate of one credit per 0.1 PTC
-    ceiling: int  # the bot-wide daily ceiling in credits; 0: none
+    mptc: int
+    ceiling_mptc: int  # the bot-wide daily ceiling; 0: none
 
     def __str__(self) -> str:
-        limit = f" of the bot-wide ceiling of {self.ceiling}" if self.ceiling else " (no bot-wide ceiling)"
-        return f"operator spend today: {self.credits} credits (about {self.ptc:g} PTC){limit}"
+        limit = (f" of the bot-wide ceiling of {ptc_text(self.ceiling_mptc)} PTC" if self.ceiling_mptc
+                 else " (no bot-wide ceiling)")
+        return f"operator spend today: {ptc_text(self.mptc)} PTC{limit}"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.domain.money import MPTC_PER_CREDIT, parse_ptc
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 __all__ = ["Settings", "load_env", "SettingsError"]
@@ -41,12 +42,14 @@ class Settings:
     database_url: str | None = None
     worker_id: str = ""  # this worker's name in job leases; default: host name and process id
     lease_seconds: float = 30.0  # a dead worker's jobs are taken over after this long
-    # quotas, in credits (one credit = 0.1 PTC); 0 means "no limit" for the chat and bot-wide ceilings
+    # member quotas, in credits of price; 0 means "no limit" for the chat's
     daily_credits: int = 50
     max_in_flight: int = 2
     chat_daily_credits: int = 0
-    bot_daily_credits: int = 2000
-    prices: Mapping[str, int] = field(default_factory=dict)
+    # the bot-wide daily ceiling on what 302.AI may charge, in mPTC (200 PTC); 0: none
+    bot_daily_mptc: int = 200_000
+    prices: Mapping[str, int] = field(default_factory=dict)  # model -> credits a member pays
+    costs: Mapping[str, int] = field(default_factory=dict)  # model -> mPTC 302.AI charges
     # job timing, in seconds
     video_deadline: float = 30 * 60
     image_deadline: float = 10 * 60
@@ -105,8 +108,9 @@ class Settings:
             daily_credits=get("REELBOT_DAILY_CREDITS", cls.daily_credits, int),
             max_in_flight=get("REELBOT_MAX_IN_FLIGHT", cls.max_in_flight, int),
             chat_daily_credits=get("REELBOT_CHAT_DAILY_CREDITS", cls.chat_daily_credits, int),
-            bot_daily_credits=get("REELBOT_BOT_DAILY_CREDITS", cls.bot_daily_credits, int),
+            bot_daily_mptc=_bot_ceiling(env, cls.bot_daily_mptc),
             prices=_parse_prices(env.get("REELBOT_PRICES", "")),
+            costs=_parse_costs(env.get("REELBOT_COSTS", "")),
             video_deadline=get("REELBOT_VIDEO_DEADLINE", cls.video_deadline, float),
             image_deadline=get("REELBOT_IMAGE_DEADLINE", cls.image_deadline, float),
             delivery_deadline=get("REELBOT_DELIVERY_DEADLINE", cls.delivery_deadline, float),
@@ -140,6 +144,37 @@ def _parse_prices(raw: str) -> dict[str, int]:
             raise SettingsError(f"REELBOT_PRICES: “{item}” should look like MODEL=CREDITS")
         prices[name.strip()] = int(value)
     return prices
+
+
+def _parse_costs(raw: str) -> dict[str, int]:
+    """`T2V-01=0.5,hailuo=1.2` (PTC) -> {"T2V-01": 500, "hailuo": 1200} (mPTC)."""
+    costs = {}
+    for item in _items(raw):
+        name, sep, value = item.partition("=")
+        try:
+            costs[name.strip()] = parse_ptc(value) if sep and name.strip() else parse_ptc("")
+        except ValueError:
+            raise SettingsError(f"REELBOT_COSTS: “{item}” should look like MODEL=PTC (e.g. T2V-01=0.5)") from None
+    return costs
+
+
+def _bot_ceiling(env: Mapping[str, str], default: int) -> int:
+    """REELBOT_BOT_DAILY_PTC in PTC; the older REELBOT_BOT_DAILY_CREDITS still works, read at
+    the rate it always meant (one credit = 0.1 PTC)."""
+    ptc, credits = (env.get(name, "").strip() for name in ("REELBOT_BOT_DAILY_PTC", "REELBOT_BOT_DAILY_CREDITS"))
+    if ptc and credits:
+        raise SettingsError("set REELBOT_BOT_DAILY_PTC or the older REELBOT_BOT_DAILY_CREDITS, not both")
+    try:
+        if ptc:
+            return parse_ptc(ptc)
+        if credits:
+            if not credits.isdigit():
+                raise ValueError(credits)
+            return int(credits) * MPTC_PER_CREDIT
+    except ValueError:
+        name = "REELBOT_BOT_DAILY_PTC" if ptc else "REELBOT_BOT_DAILY_CREDITS"
+        raise SettingsError(f"{name}={ptc or credits!r} is not a valid amount (0 or more)") from None
+    return default
 
 
 def _items(raw: str) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from bot.access import AccessPolicy
 from bot.admin import AdminDesk
 from bot.ai302.client import Ai302Client
-from bot.catalog import PTC_PER_CREDIT, Catalog, Command
+from bot.catalog import Catalog, Command
 from bot.commands import Destination, GenerationRequest, OperatorSpend, QuotaStatus, Requester, Ticket
 from bot.config import Settings
 from bot.errors import AlreadyAccepted, UserError
@@ -62,7 +62,7 @@ class Core:
         self._store, self._client, self._runner, self._policy = store, client, runner, policy
         self.admin = AdminDesk(store.db, policy, self.access, clock)
         self.shop = Shop(Wallets(store.db), settings.credit_packs, settings.stars_per_credit, clock)
-        self.guard = AccountGuard(policy, store, client, runner.messengers, ceiling=settings.bot_daily_credits,
+        self.guard = AccountGuard(policy, store, client, runner.messengers, ceiling=settings.bot_daily_mptc,
                                   probe_interval=settings.probe_interval, clock=clock)
         runner.watch(self.guard.account_problem, self.guard.spent)
         self._validator = Validator(catalog)
@@ -131,7 +131,7 @@ class Core:
         job = Job(
             id=_job_id(request.request_key), requester=request.requester, command=request.command,
             model=checked.model.name, prompt=checked.prompt, options=checked.options,
-            destination=dict(request.destination), cost=checked.cost, state=JobState.QUEUED,
+            destination=dict(request.destination), price=checked.price, cost_mptc=checked.cost_mptc, state=JobState.QUEUED,
             created_at=now, quota_day=quota_day(now), has_image=checked.image is not None,
             deadline_at=now + (self.settings.video_deadline if video else self.settings.image_deadline))
         image = (checked.image.mime, checked.image.data) if checked.image else None
@@ -171,7 +171,7 @@ class Core:
             if stored.state in IN_FLIGHT and not stored.destination.get(_ACKNOWLEDGED):
                 await self._acknowledge(stored, ticket, messenger)
             return ticket
-        if usage.from_wallet:  # the reservation took part of the cost from purchased credits
+        if usage.from_wallet:  # the reservation took part of the price from purchased credits
             job = replace(job, from_wallet=usage.from_wallet)
         ticket = self._ticket(job, usage, limits)
         job = await self._acknowledge(job, ticket, messenger)
@@ -181,7 +181,7 @@ class Core:
 
     def _ticket(self, job: Job, usage, limits: Limits) -> Ticket:
         unlimited = job.requester.is_admin and self.settings.admins_unlimited
-        return Ticket(job.id, job.command, job.model, job.cost,
+        return Ticket(job.id, job.command, job.model, job.price,
                       credits_left=None if unlimited else max(0, limits.daily_credits - usage.user_spent),
                       jobs_in_flight=usage.in_flight)
 
@@ -246,8 +246,8 @@ class Core:
 
     async def operator_spend(self) -> OperatorSpend:
         """Today's spend at 302.AI (what it billed, or may have), against the bot-wide ceiling."""
-        credits = await self._store.operator_spend(quota_day(self._clock()))
-        return OperatorSpend(credits, round(credits * PTC_PER_CREDIT, 2), self.limits.bot_daily_credits)
+        spent = await self._store.operator_spend(quota_day(self._clock()))
+        return OperatorSpend(spent, self.limits.bot_daily_mptc)
 
     async def quota(self, requester: Requester) -> QuotaStatus:
         now = self._clock()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from bot.access import PAUSED_BY_ACCOUNT
 from bot.ai302.client import Ai302Client
 from bot.background import Background
+from bot.domain.money import ptc_text
 from bot.errors import AuthFailed, RetryLater
 from bot.jobs.model import JobState
 from bot.jobs.texts import credits_back
@@ -65,11 +66,11 @@ class AccountGuard:
             return
         self._last_spend_check = now
         day = quota_day(now)
-        credits = await self._store.operator_spend(day)
+        spent = await self._store.operator_spend(day)  # mPTC, as the ceiling
         for step in _SPEND_STEPS:
-            if credits * 100 >= self._ceiling * step and await self._policy.alert_due(f"spend{step}:{day}", now,
-                                                                                       86400):
-                await self._send(f"reelbot has spent {credits} of its {self._ceiling} credits for today "
+            if spent * 100 >= self._ceiling * step and await self._policy.alert_due(f"spend{step}:{day}", now,
+                                                                                     86400):
+                await self._send(f"reelbot has spent {ptc_text(spent)} of its {ptc_text(self._ceiling)} PTC for today "
                                  f"({step} % of the bot-wide ceiling)."
                                  + (" New jobs are refused until midnight UTC." if step == 100 else ""))
 

@@ -77,7 +77,7 @@ def jobs_heading(count: int) -> Text:
 def job_line(number: int, job: Job, now: float) -> Text:
     """`1. video · T2V-01 · delivered · 5 credits · 3 h ago`."""
     return T("{number}. {what} · {model} · {state} · {cost} · {age}", number=number, what=_what(job),
-             model=job.model, state=_state(job), cost=_credits(job.cost), age=_age(now - job.created_at))
+             model=job.model, state=_state(job), cost=_credits(job.price), age=_age(now - job.created_at))
 
 
 def _what(job: Job) -> Text:

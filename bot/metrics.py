@@ -19,7 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from bot.background import Background
-from bot.catalog import PTC_PER_CREDIT
+from bot.domain.money import MPTC_PER_PTC
 from bot.errors import OutcomeUnknown
 from bot.i18n import DEFAULT_LANGUAGE, Text, loads, render
 from bot.jobs import texts
@@ -59,7 +59,7 @@ def outcome_of(exc: BaseException | None) -> str:
 
 
 class Metrics:
-    def __init__(self, db: Database | None = None, *, ceiling: int = 0):
+    def __init__(self, db: Database | None = None, *, ceiling_mptc: int = 0):
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.api_calls = Counter("reelbot_302ai_calls", "302.AI calls by endpoint and outcome",
@@ -78,7 +78,7 @@ class Metrics:
                                      ["platform"], registry=r)
         self.loop_lag = Gauge("reelbot_event_loop_lag_seconds", "How late the event loop ran a 1 s timer",
                               registry=r)
-        self._db, self._ceiling = db, ceiling
+        self._db, self._ceiling_mptc = db, ceiling_mptc
         self._store_rows: dict[str, list] = {}
         if db is not None:
             r.register(_StoreCollector(self))
@@ -166,9 +166,11 @@ class _StoreCollector(Collector):
             credits.add_metric([movement], ledger.get(movement, 0) or 0)
         yield credits
         usage = {row["scope"]: row["s"] for row in rows.get("usage", [])}
-        spend = usage.get("spend", 0) or 0
-        yield GaugeMetricFamily("reelbot_operator_spend_credits_today", "What 302.AI billed today, in credits",
-                                value=spend)
-        yield GaugeMetricFamily("reelbot_operator_spend_ptc_today", "The same in PTC", value=spend * PTC_PER_CREDIT)
-        yield GaugeMetricFamily("reelbot_bot_ceiling_credits", "The bot-wide daily ceiling (0: none)",
-                                value=self._m._ceiling)
+        # what 302.AI charged, whatever members paid (the usage scopes count mPTC)
+        yield GaugeMetricFamily("reelbot_operator_spend_ptc_today", "What 302.AI billed today (or may have), in PTC",
+                                value=(usage.get("spend", 0) or 0) / MPTC_PER_PTC)
+        yield GaugeMetricFamily("reelbot_bot_ceiling_held_ptc_today",
+                                "What the bot-wide ceiling counts today: billed plus held for jobs in flight, in PTC",
+                                value=(usage.get("bot", 0) or 0) / MPTC_PER_PTC)
+        yield GaugeMetricFamily("reelbot_bot_ceiling_ptc", "The bot-wide daily ceiling on 302.AI's charges, in PTC (0: none)",
+                                value=self._m._ceiling_mptc / MPTC_PER_PTC)

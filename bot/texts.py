@@ -42,7 +42,7 @@ def credits_text(n: int) -> Text:
 
 
 def ticket_text(ticket: Ticket) -> Text:
-    params = {"model": ticket.model, "cost": credits_text(ticket.cost)}
+    params = {"model": ticket.model, "cost": credits_text(ticket.price)}
     image = ticket.command is Command.IMAGE
     if ticket.credits_left is None:
         return (T("Queued your image with {model}: it costs {cost}, you have no daily limit.", **params) if image
@@ -61,7 +61,7 @@ def progress_text(job: Job, progress: Progress) -> Text:
     else:
         head = T("{stage}… {elapsed}s so far (usually about {expected}s).", stage=stage, elapsed=elapsed,
                  expected=int(progress.expected))
-    return Joined([head, *notes, T("Model {model}, {cost}.", model=job.model, cost=credits_text(job.cost))], sep=" ")
+    return Joined([head, *notes, T("Model {model}, {cost}.", model=job.model, cost=credits_text(job.price))], sep=" ")
 
 
 def quota_text(status: QuotaStatus, now: float) -> Joined:

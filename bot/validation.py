@@ -45,13 +45,15 @@ class PreparedImage:
 
 @dataclass(frozen=True)
 class Checked:
-    """A request that passed every check, with its options filled in and its price."""
+    """A request that passed every check, with its options filled in, its price (credits)
+    and its cost (mPTC)."""
 
     model: Model
     prompt: str
     options: dict[str, str]
     image: PreparedImage | None
-    cost: int
+    price: int
+    cost_mptc: int
 
 
 class Validator:
@@ -65,7 +67,7 @@ class Validator:
         image = None
         if request.image is not None:
             image = await asyncio.to_thread(_check_image, request.image, model)
-        return Checked(model, prompt, options, image, model.price_for(options))
+        return Checked(model, prompt, options, image, model.price_for(options), model.cost_for(options))
 
     def _pick_model(self, request: GenerationRequest) -> Model:
         command, has_image = request.command, request.image is not None

@@ -26,12 +26,12 @@ async def build_core(settings: Settings, *, timing: Timing | None = None,
     """Lock and open the database and open the 302.AI client; `await core.stop()` closes all.
     Raises AlreadyRunning when another process runs jobs on the same database. `runs_jobs`
     False: a front process, which stores the jobs it accepts for the workers to run."""
-    catalog = Catalog(default_models(), settings.prices)
+    catalog = Catalog(default_models(), settings.prices, settings.costs)
     opened = await open_store(settings, exclusive=runs_jobs)  # a front runs no jobs: no file lock
     db = opened.db
     timeouts = Timeouts(lookup=settings.request_timeout, submit=settings.submit_timeout,
                         image=settings.image_timeout)
-    metrics = Metrics(db, ceiling=settings.bot_daily_credits)
+    metrics = Metrics(db, ceiling_mptc=settings.bot_daily_mptc)
     client = Ai302Client(settings.base_url, settings.api_key, timeouts=timeouts,
                          max_connections=settings.max_concurrent_requests, observe=metrics.api_call)
     owner = worker_name(settings)

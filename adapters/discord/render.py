@@ -105,7 +105,7 @@ def status_embed(job: Job, stage: str, elapsed: float, expected: float | None,
     embed.add_field(name=render(T("Elapsed"), lang), value=render(elapsed_text, lang))
     if eta is not None:
         embed.add_field(name=render(T("Estimate"), lang), value=render(eta_text(eta), lang))
-    embed.add_field(name=render(T("Cost"), lang), value=render(credits_text(job.cost), lang))
+    embed.add_field(name=render(T("Cost"), lang), value=render(credits_text(job.price), lang))
     if credits_left is not None:
         embed.add_field(name=render(T("Credits left today"), lang), value=str(credits_left))
     return embed
@@ -134,7 +134,7 @@ def done_embed(job: Job) -> discord.Embed:
     title = T("Your image is ready") if _image(job) else T("Your video is ready")
     embed = discord.Embed(title=render(title, lang), description=_prompt(job), colour=_DONE)
     embed.add_field(name=render(T("Model"), lang), value=job.model)
-    embed.add_field(name=render(T("Cost"), lang), value=render(credits_text(job.cost), lang))
+    embed.add_field(name=render(T("Cost"), lang), value=render(credits_text(job.price), lang))
     embed.set_footer(text=render(T("The result is posted below."), lang))
     return embed
 

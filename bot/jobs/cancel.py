@@ -21,7 +21,7 @@ def is_cancelled(job: Job) -> bool:
 
 def cancelled_text(job: Job) -> Text:
     return TN("Cancelled. Nothing was sent to 302.AI, and your credit is back.",
-              "Cancelled. Nothing was sent to 302.AI, and your {n} credits are back.", job.cost)
+              "Cancelled. Nothing was sent to 302.AI, and your {n} credits are back.", job.price)
 
 
 def refusal(job: Job | None) -> Text:

@@ -18,6 +18,7 @@ import logging
 from datetime import UTC, datetime
 
 from bot.catalog import Endpoint, Model
+from bot.domain.money import ptc_text
 from bot.errors import (
     Ai302Error, AuthFailed, BalanceTooLow, ContentFlagged, OutcomeUnknown, Rejected, RetryLater,
 )
@@ -88,9 +89,9 @@ class JobLife:
     async def unconfirmed(self, job: Job, detail: str) -> Job | None:
         sent = datetime.fromtimestamp(job.submitted_at or job.created_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
         log.error("job %s: 302.AI may have accepted (and billed) its %s call without confirming it (%s). "
-                  "It was not sent again; the member was refunded and %d credits count against the "
+                  "It was not sent again; the member was refunded and its %s PTC count against the "
                   "bot-wide ceiling. Check the 302.AI console's usage log around %s UTC.",
-                  job.id, job.model, detail, job.cost, sent)
+                  job.id, job.model, detail, ptc_text(job.cost_mptc), sent)
         return await self._ctx.refund(job, OutcomeUnknown.user_message)
 
     async def _give_up(self, job: Job, err: Ai302Error) -> Job | None:

@@ -36,7 +36,8 @@ class Job:
     prompt: str
     options: dict[str, Any]
     destination: Destination
-    cost: int
+    price: int  # credits the member pays (reserved, then committed or refunded)
+    cost_mptc: int  # what 302.AI charges for the paid call, in mPTC (the operator's spend)
     state: JobState
     created_at: float
     deadline_at: float
@@ -47,7 +48,7 @@ class Job:
     result_url: str | None = None
     failure: Text | str | None = None  # a Text; a str in jobs stored before localization
     notified: bool = False
-    from_wallet: int = 0  # credits of `cost` taken from the member's purchased credits
+    from_wallet: int = 0  # credits of `price` taken from the member's purchased credits
     posting: bool = False  # a post of the result was started: after a crash, look before posting again
     submitted_at: float | None = None
     ready_at: float | None = None  # when 302.AI reported the result done

@@ -13,7 +13,7 @@ async def ledger_problems(db: Database) -> list[str]:
     - operator spend: at most one billed row per job, one for every job 302.AI accepted, and
       the usage counters equal to the ledger (the bot-wide ceiling = billed + unbilled holds)."""
     rows = await db.fetchall("""
-        SELECT j.id, j.state, j.cost,
+        SELECT j.id, j.state, j.price, j.cost_mptc,
           COALESCE(SUM(CASE l.entry WHEN 'reserve' THEN l.amount END), 0) AS reserved,
           COALESCE(SUM(CASE l.entry WHEN 'commit' THEN l.amount END), 0) AS committed,
           COALESCE(SUM(CASE l.entry WHEN 'refund' THEN l.amount END), 0) AS refunded,
@@ -22,18 +22,19 @@ async def ledger_problems(db: Database) -> list[str]:
     problems = []
     hold = 0
     for row in rows:
-        in_flight = row["cost"] if row["state"] in ("queued", "submitting", "running", "ready") else 0
-        if row["reserved"] != row["cost"] or row["reserved"] != row["committed"] + row["refunded"] + in_flight:
+        in_flight = row["price"] if row["state"] in ("queued", "submitting", "running", "ready") else 0
+        if row["reserved"] != row["price"] or row["reserved"] != row["committed"] + row["refunded"] + in_flight:
             problems.append(f"job {row['id']} ({row['state']}): member ledger does not balance")
-        if row["state"] == "delivered" and (row["committed"] != row["cost"] or row["billed"] != 1):
+        if row["state"] == "delivered" and (row["committed"] != row["price"] or row["billed"] != 1):
             problems.append(f"job {row['id']}: delivered without its commit and one billed row")
-        if row["state"] == "failed" and row["refunded"] != row["cost"]:
+        if row["state"] == "failed" and row["refunded"] != row["price"]:
             problems.append(f"job {row['id']}: failed without its refund")
         if row["billed"] > 1:
             problems.append(f"job {row['id']}: billed {row['billed']} times")
         if row["state"] in ("running", "ready") and row["billed"] != 1:
             problems.append(f"job {row['id']} ({row['state']}): accepted by 302.AI but not counted as spend")
-        hold += row["cost"] if (row["billed"] or in_flight) else 0
+        # the ceiling holds the cost (mPTC) of what was billed and of what is still in flight
+        hold += row["cost_mptc"] if (row["billed"] or in_flight) else 0
     usage = {r["scope"]: r["s"] for r in await db.fetchall(
         "SELECT CASE WHEN scope LIKE 'user:%' THEN 'users' ELSE scope END AS scope, SUM(spent) AS s "
         "FROM usage WHERE scope NOT LIKE 'chat:%' GROUP BY 1")}

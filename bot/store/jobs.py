@@ -22,7 +22,7 @@ from bot.store.transitions import Transition, TransitionWriter
 __all__ = ["JobStore", "job_from_row"]
 
 _COLUMNS = ("id", "user_key", "platform", "user_id", "chat_id", "user_name", "language", "command", "model", "prompt",
-            "options", "destination", "cost", "quota_day", "state", "has_image", "task_id", "file_id",
+            "options", "destination", "price", "cost_mptc", "quota_day", "state", "has_image", "task_id", "file_id",
             "result_url", "failure", "notified", "posting", "from_wallet", "created_at", "deadline_at", "submitted_at", "ready_at", "finished_at",
             "owner", "lease_until")
 _JOB_ROW = Rows(f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES", f"({', '.join('?' * len(_COLUMNS))})")
@@ -34,7 +34,7 @@ _MUTABLE = {"state": str, "task_id": None, "file_id": None, "result_url": None, 
 def _row(job: Job, owner: str | None, lease_until: float | None) -> tuple:
     r = job.requester
     return (job.id, r.user_key, r.platform, r.user_id, r.chat_id, r.name, r.language, str(job.command), job.model,
-            job.prompt, json.dumps(job.options), json.dumps(job.destination), job.cost, job.quota_day,
+            job.prompt, json.dumps(job.options), json.dumps(job.destination), job.price, job.cost_mptc, job.quota_day,
             str(job.state), int(job.has_image), job.task_id, job.file_id, job.result_url, dumps(job.failure),
             int(job.notified), int(job.posting), job.from_wallet, job.created_at, job.deadline_at, job.submitted_at, job.ready_at, job.finished_at,
             owner, lease_until)
@@ -47,7 +47,7 @@ def job_from_row(row: aiosqlite.Row) -> Job:
                             language=row["language"]),
         command=Command(row["command"]), model=row["model"], prompt=row["prompt"],
         options=json.loads(row["options"]), destination=json.loads(row["destination"]),
-        cost=row["cost"], state=JobState(row["state"]), created_at=row["created_at"],
+        price=row["price"], cost_mptc=row["cost_mptc"], state=JobState(row["state"]), created_at=row["created_at"],
         deadline_at=row["deadline_at"], quota_day=row["quota_day"], has_image=bool(row["has_image"]),
         task_id=row["task_id"], file_id=row["file_id"], result_url=row["result_url"],
         failure=loads(row["failure"]), notified=bool(row["notified"]), posting=bool(row["posting"]), from_wallet=row["from_wallet"], submitted_at=row["submitted_at"],
@@ -179,7 +179,7 @@ class JobStore:
             return await ledger.usage(conn, requester.user_key, requester.chat_key, day)
 
     async def operator_spend(self, day: str) -> int:
-        """Credits 302.AI billed (or may have) for jobs reserved on `day`."""
+        """mPTC 302.AI billed (or may have) for jobs reserved on `day`."""
         async with self._db.connection() as conn:
             return (await ledger.spent(conn, [(ledger.OPERATOR, day)]))[(ledger.OPERATOR, day)]
 

@@ -8,9 +8,12 @@ Two kinds of money are kept apart:
 - **Operator spend**: what 302.AI billed, one `spend` row per accepted paid call (or
   `spend_unconfirmed` where 302.AI may have billed without saying so). It is never refunded.
 
-The bot-wide ceiling (usage scope `bot`) holds each job's cost from its reservation on; the
-hold is released only when the job ends before 302.AI could have billed it. So the ceiling
-counts billed spend plus what is on its way to being billed, and can never be overrun.
+Member movements (reserve, commit, refund, …) carry the job's price in credits; `spend`
+rows and the usage scopes `spend` and `bot` carry its cost in mPTC (bot.domain.money). The
+bot-wide ceiling (scope `bot`) holds each job's cost from its reservation on; the hold is
+released only when the job ends before 302.AI could have billed it. So the ceiling counts
+billed spend plus what is on its way to being billed, and can never be overrun — whatever
+members pay, 0 included.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from bot.quota import Usage
 from bot.store.rows import Rows, write_rows
 
 __all__ = ["RESERVE", "COMMIT", "REFUND", "SPEND", "SPEND_UNCONFIRMED", "BOT", "OPERATOR", "LEDGER_ROW",
-           "Money", "ledger_row", "reserve", "apply", "usage", "spent", "in_flight", "scopes", "member_scopes",
+           "Money", "ledger_row", "reserve", "apply", "usage", "spent", "in_flight", "member_scopes",
            "reserve_money", "commit_money", "refund_money", "spend_money"]
 
 RESERVE, COMMIT, REFUND = "reserve", "commit", "refund"
@@ -36,8 +39,8 @@ SPEND, SPEND_UNCONFIRMED = "spend", "spend_unconfirmed"
 WALLET_SPEND, WALLET_REFUND = "wallet_spend", "wallet_refund"  # a job's share paid from purchased credits
 _WALLET_ROW = Rows("INSERT INTO wallets (user_key, balance) VALUES", "(?, ?)",
                    " ON CONFLICT (user_key) DO UPDATE SET balance = wallets.balance + excluded.balance")
-BOT = "bot"  # usage scope: the bot-wide ceiling (billed spend + holds of jobs not yet billed)
-OPERATOR = "spend"  # usage scope: what 302.AI billed (or may have), in credits
+BOT = "bot"  # usage scope: the bot-wide ceiling (billed spend + holds of jobs not yet billed), in mPTC
+OPERATOR = "spend"  # usage scope: what 302.AI billed (or may have), in mPTC
 LEDGER_ROW = Rows("INSERT INTO ledger (job_id, user_key, chat_key, entry, amount, at) VALUES", "(?, ?, ?, ?, ?, ?)")
 _USAGE_ROW = Rows("INSERT INTO usage (scope, day, spent) VALUES", "(?, ?, ?)",
                   " ON CONFLICT (scope, day) DO UPDATE SET spent = usage.spent + excluded.spent")
@@ -63,8 +66,8 @@ class Money:
         self.wallets.update(other.wallets)
 
 
-def ledger_row(job: Job, entry: str, now: float) -> tuple:
-    return (job.id, job.requester.user_key, job.requester.chat_key, entry, job.cost, now)
+def ledger_row(job: Job, entry: str, amount: int, now: float) -> tuple:
+    return (job.id, job.requester.user_key, job.requester.chat_key, entry, amount, now)
 
 
 def member_scopes(job: Job) -> list[str]:
@@ -74,46 +77,45 @@ def member_scopes(job: Job) -> list[str]:
     return names
 
 
-def scopes(job: Job) -> list[str]:
-    """The usage counters a reservation counts against."""
-    return [*member_scopes(job), BOT]
-
-
-def _movement(job: Job, entry: str, now: float, scope_names: Iterable[str], sign: int) -> Money:
-    money = Money([ledger_row(job, entry, now)])
-    for scope in scope_names:
-        money.deltas[(scope, job.quota_day)] += sign * job.cost
+def _member(job: Job, entry: str, wallet_entry: str, now: float, sign: int) -> Money:
+    """The job's price moving in (+1) or out (-1) of the member's and the chat's day. The
+    share paid from purchased credits moves between the day and the wallet instead: it never
+    counted against the day, and goes back to the wallet."""
+    money = Money([ledger_row(job, entry, job.price, now)])
+    for scope in member_scopes(job):
+        money.deltas[(scope, job.quota_day)] += sign * job.price
+    if job.from_wallet:
+        money.deltas[(f"user:{job.requester.user_key}", job.quota_day)] -= sign * job.from_wallet
+        money.wallets[job.requester.user_key] -= sign * job.from_wallet
+        money.rows.append(ledger_row(job, wallet_entry, job.from_wallet, now))
     return money
 
 
-def _wallet_part(money: Money, job: Job, entry: str, now: float, sign: int) -> Money:
-    """The share of `job`'s cost paid from purchased credits moves between the member's
-    day and their wallet: it never counted against the day, and goes back to the wallet."""
-    if job.from_wallet:
-        user = f"user:{job.requester.user_key}"
-        if (user, job.quota_day) in money.deltas:
-            money.deltas[(user, job.quota_day)] -= sign * job.from_wallet
-        money.wallets[job.requester.user_key] -= sign * job.from_wallet
-        money.rows.append((job.id, job.requester.user_key, job.requester.chat_key, entry, job.from_wallet, now))
+def _hold(money: Money, job: Job, sign: int) -> Money:
+    """The job's cost held against (+1), or released from (-1), the bot-wide ceiling."""
+    money.deltas[(BOT, job.quota_day)] += sign * job.cost_mptc
     return money
 
 
 def reserve_money(job: Job, now: float) -> Money:
-    return _wallet_part(_movement(job, RESERVE, now, scopes(job), +1), job, WALLET_SPEND, now, +1)
+    return _hold(_member(job, RESERVE, WALLET_SPEND, now, +1), job, +1)
 
 
 def commit_money(job: Job, now: float) -> Money:
-    return _movement(job, COMMIT, now, (), 0)
+    return Money([ledger_row(job, COMMIT, job.price, now)])
 
 
 def spend_money(job: Job, now: float, *, confirmed: bool = True) -> Money:
-    return _movement(job, SPEND if confirmed else SPEND_UNCONFIRMED, now, (OPERATOR,), +1)
+    """What 302.AI billed for the job's paid call (or may have): its cost, whatever its price."""
+    money = Money([ledger_row(job, SPEND if confirmed else SPEND_UNCONFIRMED, job.cost_mptc, now)])
+    money.deltas[(OPERATOR, job.quota_day)] += job.cost_mptc
+    return money
 
 
 def refund_money(job: Job, now: float, *, billed: bool) -> Money:
     """The member's credits back; the bot-wide hold too, unless 302.AI billed (or may have)."""
-    money = _movement(job, REFUND, now, member_scopes(job) if billed else scopes(job), -1)
-    return _wallet_part(money, job, WALLET_REFUND, now, -1)
+    money = _member(job, REFUND, WALLET_REFUND, now, -1)
+    return money if billed else _hold(money, job, -1)
 
 
 async def apply(conn: aiosqlite.Connection, money: Money) -> None:
@@ -179,4 +181,4 @@ async def usage(conn: aiosqlite.Connection, user_key: str, chat_key: str | None,
     flying = await in_flight(conn, [user_key])
     wallet = await wallets(conn, [user_key])
     return Usage(amounts[keys[0]], flying[user_key], amounts[keys[1]] if chat_key else 0, amounts[keys[2]],
-                 operator_spent=amounts[keys[3]], purchased=wallet[user_key])
+                 operator_spent_mptc=amounts[keys[3]], purchased=wallet[user_key])

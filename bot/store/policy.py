@@ -147,7 +147,7 @@ class PolicyStore:
         """Give a delivered job's credits back to its member (once); the credits, or None."""
         async with self._db.transaction() as conn:
             rows = await conn.execute_fetchall(
-                "SELECT user_key, CASE WHEN chat_id IS NOT NULL THEN platform || ':' || chat_id END, cost, "
+                "SELECT user_key, CASE WHEN chat_id IS NOT NULL THEN platform || ':' || chat_id END, price, "
                 "quota_day, from_wallet FROM jobs WHERE id = ? AND state = 'delivered' "
                 "AND NOT EXISTS (SELECT 1 FROM ledger WHERE job_id = ? AND entry = ?)", (job_id, job_id, REVERSAL))
             if not rows:

@@ -55,7 +55,8 @@ class ReservationQueue(GroupCommit[_Request, Usage]):
 
     async def _reserve(self, batch: list[_Request]) -> list[Usage | Exception]:
         async with self._db.transaction() as conn:
-            totals = await ledger.spent(conn, [(s, p.job.quota_day) for p in batch for s in ledger.scopes(p.job)])
+            totals = await ledger.spent(conn, [(s, p.job.quota_day) for p in batch
+                                               for s in (*ledger.member_scopes(p.job), ledger.BOT)])
             flying = await ledger.in_flight(conn, [p.job.requester.user_key for p in batch])
             # A job id derived from a request key may exist already (a redelivered event):
             # that one request is answered "already accepted", the rest of the batch goes on.
@@ -70,14 +71,15 @@ class ReservationQueue(GroupCommit[_Request, Usage]):
                     continue
                 user, chat = job.requester.user_key, job.requester.chat_key
                 before = Usage(totals[(f"user:{user}", day)], flying[user],
-                               totals[(f"chat:{chat}", day)] if chat else 0, totals[("bot", day)])
+                               totals[(f"chat:{chat}", day)] if chat else 0, totals[(ledger.BOT, day)])
                 try:
-                    from_wallet = item.limits.check(before, job.cost, item.now, wallets[user])
+                    from_wallet = item.limits.check(before, job.price, job.cost_mptc, item.now, wallets[user])
                 except QuotaExceeded as refusal:
                     outcomes.append(refusal)
                     continue
-                for scope in ledger.scopes(job):
-                    totals[(scope, day)] += job.cost
+                for scope in ledger.member_scopes(job):
+                    totals[(scope, day)] += job.price
+                totals[(ledger.BOT, day)] += job.cost_mptc
                 totals[(f"user:{user}", day)] -= from_wallet  # purchased credits are not the day's
                 wallets[user] -= from_wallet
                 flying[user] += 1
@@ -86,7 +88,7 @@ class ReservationQueue(GroupCommit[_Request, Usage]):
                     item = replace(item, job=replace(job, from_wallet=from_wallet))
                 accepted.append(item)
                 outcomes.append(Usage(totals[(f"user:{user}", day)], before.in_flight + 1,
-                                      before.chat_spent + job.cost, before.bot_spent + job.cost,
+                                      before.chat_spent + job.price, before.bot_held_mptc + job.cost_mptc,
                                       purchased=wallets[user], from_wallet=from_wallet))
             if accepted:
                 await self._write(conn, accepted)

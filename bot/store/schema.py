@@ -193,6 +193,17 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (platform, chat_id, message_id)
     ) WITHOUT ROWID
     """,
+    # 10: what 302.AI charges (cost_mptc, thousandths of a PTC) apart from what a member pays
+    # (price, credits; the column `cost` until now). Jobs from before get the cost their price
+    # stood for (1 credit = 0.1 PTC = 100 mPTC), and the operator's spend and the bot-wide
+    # holds, which counted those credits, are counted in mPTC from here on.
+    """
+    ALTER TABLE jobs RENAME COLUMN cost TO price;
+    ALTER TABLE jobs ADD COLUMN cost_mptc INTEGER NOT NULL DEFAULT 0;
+    UPDATE jobs SET cost_mptc = price * 100;
+    UPDATE ledger SET amount = amount * 100 WHERE entry IN ('spend', 'spend_unconfirmed');
+    UPDATE usage SET spent = spent * 100 WHERE scope IN ('spend', 'bot')
+    """,
 ]
 
 _POSTGRES_ONLY: dict[int, str] = {}

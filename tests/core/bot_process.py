@@ -97,7 +97,7 @@ async def main() -> None:
     parser.add_argument("--submit", type=int, default=0)
     parser.add_argument("--rate", type=float, default=0.0, help="requests per second (0: all at once)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--ceiling", type=int, default=0)
+    parser.add_argument("--ceiling", type=int, default=0, help="bot-wide ceiling in mPTC (0: none)")
     parser.add_argument("--timeout", type=float, default=1.0, help="seconds a paid call may take")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--worker-id", default="")
@@ -110,7 +110,7 @@ async def main() -> None:
     parser.add_argument("--faults", type=float, default=0.2, help="share of requests with a fault")
     parser.add_argument("--go-at", type=float, default=0.0, help="wall-clock time to start submitting at")
     args = parser.parse_args()
-    core = await build_core(settings(args.db, args.sim, args.key, args.timeout, bot_daily_credits=args.ceiling,
+    core = await build_core(settings(args.db, args.sim, args.key, args.timeout, bot_daily_mptc=args.ceiling,
                                      database_url=args.database_url, worker_id=args.worker_id,
                                      lease_seconds=args.lease, daily_credits=args.daily), timing=TIMING)
     core.register("file", FileMessenger(args.posts))

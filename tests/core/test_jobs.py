@@ -148,7 +148,7 @@ async def test_character_image_makes_an_s2v_request(core, simulator):
     ticket = await core.submit(request("video", "she dances", image=image_bytes()))
     await core.wait_idle()
     sent = next(r for r in simulator.requests if r["path"].endswith("video_generation"))
-    assert ticket.model == "S2V-01" and ticket.cost == 7
+    assert ticket.model == "S2V-01" and ticket.price == 7
     assert sent["body"]["subject_reference"][0]["type"] == "character"
 
 
@@ -159,7 +159,7 @@ async def test_hailuo_options_reach_302ai(core, simulator):
     sent = next(r for r in simulator.requests if r["path"].endswith("video_generation"))["body"]
     assert (sent["duration"], sent["resolution"]) == (10, "768P")
     assert sent["prompt"] == "[Pan left,Zoom in] a fox"
-    assert ticket.cost == 10
+    assert ticket.price == 10
 
 
 async def test_image_model_of_the_unified_interface_with_aspect_ratio(core, messenger, simulator):

@@ -130,7 +130,7 @@ async def test_an_admin_refund_gives_a_delivered_jobs_credits_back_once(make, si
     assert "given back" in await core.admin.refund(ADMIN, ticket.job_id)
     assert "refunded already" in await core.admin.refund(ADMIN, ticket.job_id)
     assert (await core.quota(ALICE)).used_today == 0
-    assert (await core.operator_spend()).credits == 5  # 302.AI billed it all the same
+    assert (await core.operator_spend()).mptc == 500  # 302.AI billed it all the same
     assert await ledger_balances(core)
 
 
@@ -141,7 +141,7 @@ async def test_usage_reports_members_operator_spend_and_the_audit_trail(make, si
     await core.wait_idle()
     await core.admin.ban(ADMIN, "test:mallory", "spam")
     report = await core.admin.usage(ADMIN, "7d")
-    assert report.members_credits == 6 and report.operator_credits == 6
+    assert report.members_credits == 6 and report.operator_mptc == 600
     assert report.by_user[0] == (BOB.user_key, 5, 1) and report.by_model[0][0] == "T2V-01"
     assert "test:root ban test:mallory spam" in report.table()
     assert "T2V-01" in await core.admin.jobs(ADMIN, BOB.user_key)
@@ -166,7 +166,7 @@ async def test_a_refused_account_pauses_alerts_once_refunds_queued_jobs_and_lift
 
 
 async def test_admins_hear_when_spend_passes_80_and_100_percent_of_the_ceiling(make, simulator, messenger):
-    core = await make(bot_daily_credits=10, daily_credits=100, max_in_flight=10)
+    core = await make(bot_daily_mptc=1000, daily_credits=100, max_in_flight=10)
     for i in range(2):
         await core.submit(request("video", f"cat {i}"))
         await core.wait_idle()

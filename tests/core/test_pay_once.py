@@ -51,7 +51,7 @@ async def test_an_unclear_paid_call_is_never_sent_again_and_the_member_is_refund
     usage = await core.quota(ALICE)
     assert usage.used_today == 0
     # the operator's spend counts it, whether or not 302.AI really billed it
-    assert (await core.operator_spend()).credits == ticket.cost
+    assert (await core.operator_spend()).mptc == core.catalog.get(ticket.model).cost_mptc
     assert await ledger_balances(core)
 
 
@@ -74,7 +74,7 @@ async def test_an_operator_log_line_names_the_job_to_look_up(core, simulator, ca
 
 async def test_the_bot_wide_ceiling_counts_what_302ai_billed_not_what_members_kept(make_core, simulator):
     messenger = RecordingMessenger()
-    core = await make_core(bot_daily_credits=10, daily_credits=100, max_in_flight=10)
+    core = await make_core(bot_daily_mptc=1000, daily_credits=100, max_in_flight=10)
     core.register("test", messenger)
     # each video is accepted (billed) by 302.AI and then fails: the member gets the credits back
     for who in (ALICE, BOB):
@@ -88,7 +88,7 @@ async def test_the_bot_wide_ceiling_counts_what_302ai_billed_not_what_members_ke
 
 
 async def test_a_job_refused_by_302ai_gives_back_its_hold_on_the_ceiling(make_core, simulator):
-    core = await make_core(bot_daily_credits=5)
+    core = await make_core(bot_daily_mptc=500)
     core.register("test", RecordingMessenger())
     await core.submit(request("video", "a cat [sim:flag]"))
     await core.wait_idle()

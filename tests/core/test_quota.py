@@ -50,7 +50,7 @@ async def test_chat_limit_is_shared_by_its_members(make_core):
 
 
 async def test_bot_wide_ceiling_protects_the_operator(make_core):
-    core = await started(make_core, bot_daily_credits=5, max_in_flight=10)
+    core = await started(make_core, bot_daily_mptc=500, max_in_flight=10)
     await core.submit(request("video", "alice"))
     with pytest.raises(QuotaExceeded, match="spending limit"):
         await core.submit(request("image", "bob", who=BOB))

@@ -46,7 +46,7 @@ async def test_retention_clears_tokens_images_and_old_prompts_but_never_the_ledg
     now[0] += 31 * 86400
     assert (await core.retention.sweep())["prompts"] == 2
     old = await core.job(animate.job_id)
-    assert old.prompt == "" and old.destination == {} and old.cost == 5 and old.state == "delivered"
+    assert old.prompt == "" and old.destination == {} and old.price == 5 and old.state == "delivered"
     with pytest.raises(UserError, match="too old to repeat"):
         await core.rerun(animate.job_id, ALICE, {})
     assert [tuple(r) for r in await db.fetchall("SELECT * FROM ledger ORDER BY id")] == ledger_before

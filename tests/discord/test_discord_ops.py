@@ -37,7 +37,7 @@ async def test_metrics_move_as_jobs_run_and_health_follows_the_connection(start_
             assert metric(after, "reelbot_302ai_calls_total", endpoint="/minimaxi/v1/image_generation",
                           outcome="ok") == 1
             assert metric(after, "reelbot_delivery_lag_seconds_count", platform="discord") == 1
-            assert metric(after, "reelbot_operator_spend_credits_today") == 1
+            assert metric(after, "reelbot_operator_spend_ptc_today") == 0.1
             assert "a fox" not in after and fake_discord.token not in after and "alice" not in after
 
             await fake_discord.gateway.disconnect(4004, "Authentication failed.")  # the session ends

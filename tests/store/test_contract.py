@@ -38,8 +38,8 @@ async def test_a_video_and_an_image_are_delivered_and_charged(core, messenger, s
     image = await core.submit(request("image", "a red fox", who=BOB))
     await core.wait_idle()
     assert sorted(job for job, _ in messenger.delivered) == sorted([video.job_id, image.job_id])
-    assert (await core.quota(ALICE)).used_today == video.cost
-    assert (await core.operator_spend()).credits == video.cost + image.cost
+    assert (await core.quota(ALICE)).used_today == video.price
+    assert (await core.operator_spend()).mptc == sum(core.catalog.get(t.model).cost_mptc for t in (video, image))
     assert len(simulator.billed) == 2
     assert await ledger_balances(core)
 
@@ -60,7 +60,7 @@ async def test_fifty_concurrent_requests_with_credit_for_three_accept_exactly_th
 
 
 async def test_the_bot_wide_ceiling_holds_across_members(make_core, backend, messenger):
-    core = await make_core(bot_daily_credits=10, prices={"T2V-01": 5}, **backend)
+    core = await make_core(bot_daily_mptc=1000, prices={"T2V-01": 5}, **backend)
     core.register("test", messenger)
     await core.start()
     who = [ALICE, BOB, ALICE.__class__("test", "carol", chat_id="chat-2", name="Carol")]
@@ -117,14 +117,14 @@ async def test_the_operator_reports_and_controls_work_alike(core, messenger):
     await core.admin.ban(ADMIN, "test:mallory", "spam")
     await core.admin.grant(ADMIN, ALICE.user_key, 7, "birthday")
     report = await core.admin.usage(ADMIN, "7d")
-    assert report.by_user[0] == (ALICE.user_key, ticket.cost, 1)
-    assert report.members_credits == ticket.cost + (await core.quota(BOB)).used_today
-    assert report.operator_credits == report.members_credits
+    assert report.by_user[0] == (ALICE.user_key, ticket.price, 1)
+    assert report.members_credits == ticket.price + (await core.quota(BOB)).used_today
+    assert report.operator_mptc == (await core.operator_spend()).mptc == 500 + 100  # a video, an image
     assert [a[2] for a in report.audit] == ["grant", "ban"]
     assert ticket.job_id in await core.admin.jobs(ADMIN)
     with pytest.raises(QuotaExceeded):
         await core.submit(request("image", "banned", who=Requester("test", "mallory", chat_id="chat-1")))
-    assert (await core.quota(ALICE)).credits_left == core.limits.daily_credits + 7 - ticket.cost
+    assert (await core.quota(ALICE)).credits_left == core.limits.daily_credits + 7 - ticket.price
     assert await ledger_balances(core)
 
 
