@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from bot.access import AccessPolicy, Refused
 from bot.admin import PERIODS, AdminDesk
-from bot.commands import Requester
+from bot.domain.requests import Requester
 from bot.config import Settings
 from bot.store.opening import open_store
 from bot.store.policy import PolicyStore

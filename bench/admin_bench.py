@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from bot.access import AccessPolicy  # noqa: E402
 from bot.admin import AdminDesk  # noqa: E402
 from bot.catalog import default_models  # noqa: E402
-from bot.commands import Requester  # noqa: E402
+from bot.domain.requests import Requester  # noqa: E402
 from bot.quota import Limits, quota_day  # noqa: E402
 from bot.store.database import Database  # noqa: E402
 from bot.store.policy import PolicyStore  # noqa: E402

@@ -25,8 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.catalog import Command  # noqa: E402
-from bot.commands import GenerationRequest, Requester  # noqa: E402
+from bot.domain.requests import Command, GenerationRequest, Requester  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.jobs.runner import Timing  # noqa: E402
 from bot.wiring import build_core  # noqa: E402

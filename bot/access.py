@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.commands import Requester
+from bot.domain.requests import Requester
 from bot.config import Settings
 from bot.errors import QuotaExceeded
 from bot.i18n import T

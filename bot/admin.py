@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.access import AccessPolicy, Refused
-from bot.commands import Requester
+from bot.domain.requests import Requester
 from bot.domain.money import ptc_text
 from bot.i18n import T
 from bot.quota import quota_day

@@ -15,11 +15,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from bot.domain.requests import Command
 from bot.errors import ValidationError
 from bot.i18n import N_, T
 
 __all__ = [
-    "Command",
     "Endpoint",
     "ImageRole",
     "Model",
@@ -28,12 +28,6 @@ __all__ = [
     "MAX_CAMERA_MOVES",
     "default_models",
 ]
-
-class Command(StrEnum):
-    VIDEO = "video"
-    ANIMATE = "animate"
-    IMAGE = "image"
-
 
 class Endpoint(StrEnum):
     MINIMAX_VIDEO = "minimax_video"

@@ -13,15 +13,16 @@ from dataclasses import replace
 from bot.access import AccessPolicy
 from bot.admin import AdminDesk
 from bot.ai302.client import Ai302Client
-from bot.catalog import Catalog, Command
-from bot.commands import Destination, GenerationRequest, OperatorSpend, QuotaStatus, Requester, Ticket
+from bot.catalog import Catalog
+from bot.domain.requests import Command, Destination, GenerationRequest, Requester
+from bot.domain.answers import OperatorSpend, QuotaStatus, Ticket
 from bot.config import Settings
 from bot.errors import AlreadyAccepted, UserError
 from bot.guard import AccountGuard
 from bot.history import JobHistory
 from bot.jobs import cancel as cancelling
 from bot.i18n import Joined, T, set_default_language
-from bot.jobs.model import IN_FLIGHT, Job, JobState
+from bot.domain.job import IN_FLIGHT, Job, JobState
 from bot.jobs.runner import JobRunner
 from bot.metrics import Metrics
 from bot.ports import Messenger, Result

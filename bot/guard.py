@@ -13,7 +13,7 @@ from bot.ai302.client import Ai302Client
 from bot.background import Background
 from bot.domain.money import ptc_text
 from bot.errors import AuthFailed, RetryLater
-from bot.jobs.model import JobState
+from bot.domain.job import JobState
 from bot.jobs.texts import credits_back
 from bot.ports import Messenger
 from bot.quota import quota_day

@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from bot.ai302.client import Ai302Client
-from bot.catalog import Catalog, Command
-from bot.commands import Requester
+from bot.catalog import Catalog
+from bot.domain.requests import Command, Requester
 from bot.errors import Ai302Error, DownloadFailed, RetryLater, UserError
 from bot.i18n import TN, T, Text
 from bot.jobs.cancel import is_cancelled
 from bot.jobs.delivery import result_for
-from bot.jobs.model import Job, JobState
+from bot.domain.job import Job, JobState
 from bot.ports import Result
 from bot.store.jobs import JobStore
 

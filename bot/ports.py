@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from bot.commands import Destination, Ticket
-    from bot.jobs.model import Job
+    from bot.domain.answers import Ticket
+    from bot.domain.requests import Destination
+    from bot.domain.job import Job
 
 __all__ = ["Messenger", "Progress", "Result"]
 

@@ -4,11 +4,12 @@ platform-specific."""
 
 from __future__ import annotations
 
-from bot.catalog import CAMERA_MOVES, Catalog, Command, ImageRole
-from bot.commands import QuotaStatus, Ticket
+from bot.catalog import CAMERA_MOVES, Catalog, ImageRole
+from bot.domain.requests import Command
+from bot.domain.answers import QuotaStatus, Ticket
 from bot.i18n import TN, Joined, T, Text
 from bot.jobs.eta import progress_notes
-from bot.jobs.model import Job
+from bot.domain.job import Job
 from bot.ports import Progress
 from bot.quota import until
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
-from bot.catalog import CAMERA_MOVES, MAX_CAMERA_MOVES, Catalog, Command, ImageRole, Model
-from bot.commands import GenerationRequest
+from bot.catalog import CAMERA_MOVES, MAX_CAMERA_MOVES, Catalog, ImageRole, Model
+from bot.domain.requests import Command, GenerationRequest
 from bot.errors import ValidationError
 from bot.i18n import T
 

@@ -1,4 +1,5 @@
-"""The core knows nothing of chat platforms: nothing under bot/ imports adapters, discord or telegram."""
+"""The core knows nothing of chat platforms: nothing under bot/ imports adapters, discord or telegram.
+And its floors only look down: bot/domain imports nothing of bot/ above it, bot/store nothing of bot/jobs."""
 
 from __future__ import annotations
 
@@ -39,3 +40,28 @@ def test_the_check_catches_a_forbidden_import(tmp_path):
     sample.write_text("import discord\nfrom telegram.ext import Application\n"
                       "importlib.import_module('adapters.console')\n")
     assert imported_modules(sample) == ["discord", "telegram.ext", "adapters.console"]
+
+
+def _bot_imports(folder: str) -> dict[str, list[str]]:
+    """Each module under bot/`folder`, and the bot modules it imports."""
+    root = Path(bot.__file__).parent
+    return {str(path.relative_to(root.parent)): [name for name in imported_modules(path) if name.split(".")[0] == "bot"]
+            for path in sorted((root / folder).rglob("*.py"))}
+
+
+def test_the_domain_imports_nothing_above_it():
+    # bot.i18n is a leaf (it imports nothing of bot/): a job's failure reason is one of its texts
+    found = _bot_imports("domain")
+    offenders = [f"{path} imports {name}" for path, names in found.items() for name in names
+                 if not (name == "bot.domain" or name.startswith("bot.domain.") or name == "bot.i18n")]
+    assert len(found) >= 5
+    assert offenders == []
+    assert [name for name in imported_modules(Path(bot.__file__).parent / "i18n.py") if name.startswith("bot")] == []
+
+
+def test_the_store_imports_nothing_from_the_jobs_above_it():
+    found = _bot_imports("store")
+    offenders = [f"{path} imports {name}" for path, names in found.items() for name in names
+                 if name == "bot.jobs" or name.startswith("bot.jobs.")]
+    assert len(found) >= 10
+    assert offenders == []

@@ -12,15 +12,14 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from bot.catalog import Command
-from bot.commands import GenerationRequest, Requester
+from bot.domain.requests import Command, GenerationRequest, Requester
 from bot.core import Core
 from bot.errors import UserError
 from bot.history import job_line, jobs_heading
 from bot.i18n import Joined, T, Text, render
 from bot.jobs.cancel import cancelled_text
 from bot.jobs.eta import progress_notes
-from bot.jobs.model import Job
+from bot.domain.job import Job
 from bot.ports import Progress, Result
 from bot.texts import kind_text, quota_text, stage_text, ticket_text
 from bot.textsyntax import parse

@@ -22,8 +22,7 @@ from adapters.discord.buttons import fetch_view
 from adapters.discord.destination import Target
 from adapters.discord.edit import prompt_modal
 from adapters.discord.render import cancelled_embed, clip, jobs_embed, problem_embed
-from bot.catalog import Command
-from bot.commands import GenerationRequest, Requester
+from bot.domain.requests import Command, GenerationRequest, Requester
 from bot.core import Core
 from bot.errors import UserError
 from bot.history import fetchable

@@ -11,9 +11,9 @@ from typing import Any, Protocol
 
 import discord
 
-from bot.catalog import Command
+from bot.domain.requests import Command
 from bot.i18n import T, render
-from bot.jobs.model import Job
+from bot.domain.job import Job
 
 __all__ = ["RerollButton", "EditButton", "AnimateButton", "CancelButton", "FetchButton", "result_view",
            "status_view", "fetch_view", "ButtonActions"]

@@ -17,7 +17,8 @@ from discord import app_commands
 from adapters.discord.actions import Actions
 from adapters.discord.suggest import MAX_CHOICES, camera_choices, model_choices, ratio_choices
 from adapters.discord.translate import localized as L
-from bot.catalog import MAX_CAMERA_MOVES, Catalog, Command, Model
+from bot.catalog import MAX_CAMERA_MOVES, Catalog, Model
+from bot.domain.requests import Command
 from bot.errors import ValidationError
 from bot.i18n import T
 from bot.validation import MAX_PROMPT_CHARS, check_options

@@ -14,7 +14,7 @@ from typing import Any
 
 import discord
 
-from bot.commands import Destination
+from bot.domain.requests import Destination
 
 __all__ = ["Target", "TOKEN_LIFETIME", "TOKEN_MARGIN"]
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import discord
 
-from bot.catalog import Command
+from bot.domain.requests import Command
 from bot.i18n import T
-from bot.jobs.model import Job
+from bot.domain.job import Job
 from bot.validation import MAX_PROMPT_CHARS
 
 __all__ = ["prompt_modal", "edited_job", "submitted_prompt", "PROMPT_FIELD"]

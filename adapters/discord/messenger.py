@@ -21,10 +21,11 @@ from adapters.discord.render import (
     NO_ATTACHING, done_embed, failed_embed, failure_notice, link_caption, only_requester, result_caption,
     status_embed, too_big,
 )
-from bot.commands import Destination, Ticket
+from bot.domain.answers import Ticket
+from bot.domain.requests import Destination
 from bot.errors import DestinationGone
 from bot.i18n import Text
-from bot.jobs.model import Job
+from bot.domain.job import Job
 from bot.ports import Progress, Result
 
 __all__ = ["DiscordMessenger"]

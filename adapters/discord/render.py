@@ -12,11 +12,11 @@ import re
 
 import discord
 
-from bot.catalog import Command
+from bot.domain.requests import Command
 from bot.history import job_line, jobs_heading
 from bot.jobs.cancel import cancelled_text
 from bot.jobs.eta import eta_text, position_text
-from bot.jobs.model import Job
+from bot.domain.job import Job
 from bot.i18n import T, Text, render
 from bot.texts import credits_text, stage_text
 

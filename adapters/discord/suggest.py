@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from discord import app_commands
 
-from bot.catalog import CAMERA_MOVES, MAX_CAMERA_MOVES, Catalog, Command
+from bot.catalog import CAMERA_MOVES, MAX_CAMERA_MOVES, Catalog
+from bot.domain.requests import Command
 from bot.errors import ValidationError
 from bot.i18n import T, Text
 

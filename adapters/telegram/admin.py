@@ -17,7 +17,7 @@ from telegram import Message
 from adapters.telegram import render
 from bot.access import Refused
 from bot.admin import NOT_ADMIN
-from bot.commands import Requester
+from bot.domain.requests import Requester
 from bot.core import Core
 
 __all__ = ["AdminCommands", "USAGE"]

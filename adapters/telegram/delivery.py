@@ -20,7 +20,7 @@ from telegram.error import BadRequest, NetworkError, TelegramError
 from adapters.telegram import render
 from adapters.telegram.config import MB
 from adapters.telegram.destination import Where
-from bot.jobs.model import Job
+from bot.domain.job import Job
 from bot.ports import Result
 
 __all__ = ["send_result", "URL_FETCH_LIMIT", "PHOTO_LIMIT"]

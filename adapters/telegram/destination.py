@@ -12,8 +12,8 @@ from typing import Any
 
 from telegram import Message, ReplyParameters
 
-from bot.commands import Destination
-from bot.jobs.model import Job
+from bot.domain.requests import Destination
+from bot.domain.job import Job
 
 __all__ = ["Where"]
 

@@ -28,8 +28,7 @@ from adapters.telegram.flood import FIRST, patiently
 from adapters.telegram.delivery import send_result
 from adapters.telegram.media import download_image, image_for, image_in
 from adapters.telegram.messenger import TelegramMessenger
-from bot.catalog import Command
-from bot.commands import GenerationRequest, Requester
+from bot.domain.requests import Command, GenerationRequest, Requester
 from bot.core import Core
 from bot.errors import UserError
 from bot import i18n

@@ -21,9 +21,10 @@ from adapters.telegram.destination import Where
 from adapters.telegram.flood import FIRST, patiently
 from adapters.telegram.reach import reaching
 from adapters.telegram.status import StatusBoard
-from bot.commands import Destination, Ticket
+from bot.domain.answers import Ticket
+from bot.domain.requests import Destination
 from bot.i18n import Text
-from bot.jobs.model import Job
+from bot.domain.job import Job
 from bot.ports import Progress, Result
 from bot.store.posts import Posts
 

@@ -14,11 +14,11 @@ import time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from adapters.telegram.config import MB
-from bot.commands import QuotaStatus, Ticket
+from bot.domain.answers import QuotaStatus, Ticket
 from bot.history import fetchable, job_line, jobs_heading
 from bot.i18n import Joined, T, Text, render
 from bot.jobs.cancel import cancelled_text
-from bot.jobs.model import Job
+from bot.domain.job import Job
 from bot.ports import Progress, Result
 from bot.texts import kind_text, progress_text, quota_text, ticket_text
 

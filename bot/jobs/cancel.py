@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import TN, T, Text
-from bot.jobs.model import Job, JobState
+from bot.domain.job import Job, JobState
 
 __all__ = ["CANCELLED", "may_cancel", "cancelled_text", "refusal", "is_cancelled"]
 

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from bot.ai302.client import Ai302Client
 from bot.catalog import Catalog
-from bot.jobs.model import Job
+from bot.domain.job import Job
 from bot.errors import LeaseLost, RetryLater
 from bot.i18n import Text
 from bot.jobs.retry import asked_wait, backoff

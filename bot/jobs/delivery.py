@@ -21,7 +21,7 @@ from bot.catalog import Model
 from bot.errors import Ai302Error, DestinationGone, DownloadFailed
 from bot.jobs import texts
 from bot.jobs.context import Context
-from bot.jobs.model import Job, JobState
+from bot.domain.job import Job, JobState
 from bot.jobs.retry import asked_wait
 from bot.ports import Messenger, Result
 

@@ -7,7 +7,7 @@ import statistics
 from collections import deque
 
 from bot.catalog import Model
-from bot.jobs.model import Job
+from bot.domain.job import Job
 from bot.jobs.schedule import Spread, spread_of
 from bot.store.jobs import JobStore
 

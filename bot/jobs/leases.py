@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Collection, Iterable
 
 from bot.background import Background
-from bot.jobs.model import Job
+from bot.domain.job import Job
 from bot.store.leases import LeaseStore
 
 __all__ = ["LeaseKeeper"]

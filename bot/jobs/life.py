@@ -25,7 +25,7 @@ from bot.errors import (
 from bot.jobs.context import Context
 from bot.jobs.delivery import Delivery
 from bot.jobs.durations import Durations
-from bot.jobs.model import IN_FLIGHT, Job, JobState
+from bot.domain.job import IN_FLIGHT, Job, JobState
 from bot.jobs.payloads import image_payload, video_payload
 from bot.jobs.schedule import EARLY_LOOKS, PollSchedule, finish_estimate
 from bot.jobs import texts

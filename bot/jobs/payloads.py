@@ -6,7 +6,7 @@ import base64
 from typing import Any
 
 from bot.catalog import Endpoint, ImageRole, Model
-from bot.jobs.model import Job
+from bot.domain.job import Job
 
 __all__ = ["video_payload", "image_payload", "data_url"]
 

@@ -22,7 +22,7 @@ from bot.errors import LeaseLost
 from bot.jobs.durations import Durations
 from bot.jobs.leases import LeaseKeeper
 from bot.jobs.life import JobLife
-from bot.jobs.model import IN_FLIGHT, Job, JobState
+from bot.domain.job import IN_FLIGHT, Job, JobState
 from bot.jobs.slots import RequestSlots
 from bot.ports import Messenger
 from bot.store.jobs import JobStore

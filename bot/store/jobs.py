@@ -8,10 +8,11 @@ from typing import Any
 
 import aiosqlite
 
-from bot.catalog import Command
-from bot.commands import Requester
+from bot.domain import moves
+from bot.domain.job import Job, JobState
+from bot.domain.moves import Move
+from bot.domain.requests import Command, Requester
 from bot.i18n import Text, dumps, loads
-from bot.jobs.model import BILLED, IN_FLIGHT, Job, JobState
 from bot.quota import Limits, Usage
 from bot.store import ledger
 from bot.store.database import Database
@@ -54,9 +55,6 @@ def job_from_row(row: aiosqlite.Row) -> Job:
         ready_at=row["ready_at"], finished_at=row["finished_at"])
 
 
-_ANY_IN_FLIGHT = frozenset(IN_FLIGHT)
-
-
 def _stored(changes: dict[str, Any]) -> dict[str, Any]:
     return {name: _MUTABLE[name](value) if _MUTABLE[name] and value is not None else value
             for name, value in changes.items()}
@@ -86,76 +84,63 @@ class JobStore:
         await write_rows(conn, _JOB_ROW, [_row(job, self.owner, job.created_at + self.lease if self.owner else None)
                                           for job in jobs])
 
-    async def _move(self, job: Job, leaves: frozenset[JobState] | None, money=None, *, any_owner: bool = False,
-                    **changes) -> Job | None:
-        transition = Transition(job.id, leaves, _stored(changes), money or (lambda _left: ledger.Money()),
-                                None if any_owner else self.owner)
+    async def move(self, job: Job, move: Move, now: float = 0.0, **changes) -> Job | None:
+        """Make `move` (bot.domain.moves) with `changes`: one conditional transition, from a
+        state the move leaves (the caller's `job.state` only, for a move `from_seen`), with
+        the ledger rows of its money rule for the state it actually left, in the same
+        transaction; `now` dates them. The moved job, or None when the stored job was in no
+        state the move leaves. Raises LeaseLost when another worker holds the job, unless
+        the move is `any_owner`."""
+        leaves = move.leaves & {job.state} if move.from_seen else move.leaves
+        if move.enters is not None:
+            changes["state"] = move.enters
+        transition = Transition(job.id, leaves, _stored(changes),
+                                lambda left: ledger.money_for(move.money[left], job, now),
+                                None if move.any_owner else self.owner)
         left = await self._writer.apply(transition)
         return None if left is None else replace(job, **changes)
 
+    # The moves the runner makes, by name, with the fields each sets.
+
     async def update(self, job: Job, **changes) -> Job:
         """Change fields other than the state while the job is in flight (destination, URL)."""
-        moved = await self._move(job, _ANY_IN_FLIGHT | {JobState.FAILED}, any_owner=True, **changes)
-        return moved or job
+        return await self.move(job, moves.UPDATE, **changes) or job
 
     async def claim(self, job: Job) -> Job | None:
-        """queued → submitting, stored before the paid call is sent."""
-        return await self._move(job, frozenset({JobState.QUEUED}), state=JobState.SUBMITTING)
+        return await self.move(job, moves.CLAIM)
 
     async def unclaim(self, job: Job) -> Job | None:
-        """submitting → queued: 302.AI proved it did not take the call (rate limit, no model)."""
-        return await self._move(job, frozenset({JobState.SUBMITTING}), state=JobState.QUEUED)
+        return await self.move(job, moves.UNCLAIM)
 
     async def accepted(self, job: Job, now: float, **changes) -> Job | None:
-        """submitting → running (a task id) or ready (an image): 302.AI took, and billed, the call."""
-        state = JobState.READY if "result_url" in changes else JobState.RUNNING
-        return await self._move(job, frozenset({JobState.SUBMITTING}),
-                                lambda _left: ledger.spend_money(job, now),
-                                state=state, submitted_at=now, **changes)
+        """302.AI took, and billed, the call: a video's task id, or an image's `result_url`."""
+        move = moves.ACCEPT_IMAGE if "result_url" in changes else moves.ACCEPT_TASK
+        return await self.move(job, move, now, submitted_at=now, **changes)
 
     async def ready(self, job: Job, file_id: str, url: str, now: float) -> Job | None:
-        return await self._move(job, frozenset({JobState.RUNNING}), state=JobState.READY,
-                                file_id=file_id, result_url=url, ready_at=now)
+        return await self.move(job, moves.READY, now, file_id=file_id, result_url=url, ready_at=now)
 
     async def mark_posting(self, job: Job) -> Job | None:
         """Stored before a result (or a failure notice) is posted, so that a restart knows to
         look before posting it again."""
-        return await self._move(job, frozenset({job.state}) & {JobState.READY, JobState.FAILED}, posting=True)
+        return await self.move(job, moves.MARK_POSTING, posting=True)
 
     async def deliver(self, job: Job, now: float) -> Job | None:
-        """ready → delivered: the result is in the chat; the reservation is committed with it."""
-        return await self._move(job, frozenset({JobState.READY}), lambda _left: ledger.commit_money(job, now),
-                                state=JobState.DELIVERED, finished_at=now, notified=True)
+        return await self.move(job, moves.DELIVER, now, finished_at=now, notified=True)
 
     async def refund(self, job: Job, reason: Text | str, now: float, *, refused: bool = False) -> Job | None:
-        """`job.state` → failed: the member's credits back, the reason kept for the notice.
-        Only from the state the caller saw: a runner with a stale copy changes nothing.
-
-        What 302.AI billed stays counted: a job that left `running` or `ready` was billed; one
-        that left `submitting` was billed unless `refused` (302.AI said no), and where that is
-        unknown a `spend_unconfirmed` row says so."""
-        def money(left: JobState) -> ledger.Money:
-            billed = left in BILLED or (left is JobState.SUBMITTING and not refused)
-            out = ledger.refund_money(job, now, billed=billed)
-            if left is JobState.SUBMITTING and not refused:
-                out.add(ledger.spend_money(job, now, confirmed=False))
-            return out
-
-        return await self._move(job, frozenset({job.state}) & _ANY_IN_FLIGHT, money,
-                                state=JobState.FAILED, failure=reason, finished_at=now, posting=False)
+        """`job.state` → failed, the reason kept for the notice; `refused`: 302.AI said no to
+        the paid call, so it did not bill it."""
+        return await self.move(job, moves.REFUND_REFUSED if refused else moves.REFUND, now,
+                               failure=reason, finished_at=now, posting=False)
 
     async def cancel(self, job: Job, reason: str, now: float) -> Job | None:
-        """queued → failed at the member's request. 302.AI never saw the job, so every credit
-        comes back and no spend is counted; the answer to the member's press is their notice
-        (`notified`), so no failure notice follows. None once the job has left `queued`.
-        Whichever worker holds the job: the press may reach another process (its claim of
-        the job then finds it cancelled)."""
-        return await self._move(job, frozenset({JobState.QUEUED}),
-                                lambda _left: ledger.refund_money(job, now, billed=False), any_owner=True,
-                                state=JobState.FAILED, failure=reason, finished_at=now, posting=False, notified=True)
+        """At the member's request; the answer to their press is their notice (`notified`), so
+        no failure notice follows. None once the job has left `queued`."""
+        return await self.move(job, moves.CANCEL, now, failure=reason, finished_at=now, posting=False, notified=True)
 
     async def mark_notified(self, job: Job) -> Job | None:
-        return await self._move(job, frozenset({JobState.FAILED}), notified=True)
+        return await self.move(job, moves.MARK_NOTIFIED, notified=True)
 
     async def job(self, job_id: str) -> Job | None:
         row = await self._db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.jobs.model import Job
+from bot.domain.job import Job
 from bot.store.database import Database
 from bot.store.jobs import job_from_row
 from bot.store.ledger import UNFINISHED

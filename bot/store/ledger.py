@@ -26,13 +26,14 @@ from typing import Any
 
 import aiosqlite
 
-from bot.jobs.model import Job
+from bot.domain.job import Job
+from bot.domain.moves import RESERVE as RESERVE_MOVE, MoneyRule
 from bot.quota import Usage
 from bot.store.rows import Rows, write_rows
 
 __all__ = ["RESERVE", "COMMIT", "REFUND", "SPEND", "SPEND_UNCONFIRMED", "BOT", "OPERATOR", "LEDGER_ROW",
            "Money", "ledger_row", "reserve", "apply", "usage", "spent", "in_flight", "member_scopes",
-           "reserve_money", "commit_money", "refund_money", "spend_money"]
+           "money_for", "reserve_money", "commit_money", "refund_money", "spend_money"]
 
 RESERVE, COMMIT, REFUND = "reserve", "commit", "refund"
 SPEND, SPEND_UNCONFIRMED = "spend", "spend_unconfirmed"
@@ -118,6 +119,19 @@ def refund_money(job: Job, now: float, *, billed: bool) -> Money:
     return money if billed else _hold(money, job, -1)
 
 
+def money_for(rule: MoneyRule, job: Job, now: float) -> Money:
+    """The ledger rows and usage deltas of a move's money rule (bot.domain.moves)."""
+    if rule is MoneyRule.NONE:
+        return Money()
+    if rule is MoneyRule.REFUND_UNCONFIRMED:
+        money = refund_money(job, now, billed=True)
+        money.add(spend_money(job, now, confirmed=False))
+        return money
+    return {MoneyRule.RESERVE: reserve_money, MoneyRule.BILL: spend_money, MoneyRule.COMMIT: commit_money,
+            MoneyRule.REFUND_ALL: lambda j, t: refund_money(j, t, billed=False),
+            MoneyRule.REFUND_MEMBER: lambda j, t: refund_money(j, t, billed=True)}[rule](job, now)
+
+
 async def apply(conn: aiosqlite.Connection, money: Money) -> None:
     await write_rows(conn, LEDGER_ROW, money.rows)
     deltas = [(scope, day, delta) for (scope, day), delta in money.deltas.items() if delta]
@@ -129,7 +143,7 @@ async def reserve(conn: aiosqlite.Connection, jobs: Sequence[Job], now: float) -
     """Reservations for `jobs` (the reservation queue's batch)."""
     total = Money()
     for job in jobs:
-        total.add(reserve_money(job, now))
+        total.add(money_for(RESERVE_MOVE.money[None], job, now))
     await apply(conn, total)
 
 

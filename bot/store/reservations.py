@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 
 import aiosqlite
 
+from bot.domain.job import Job
 from bot.errors import AlreadyAccepted, QuotaExceeded
-from bot.jobs.model import Job
 from bot.quota import Limits, Usage
 from bot.store import ledger
 from bot.store.database import Database

@@ -1,10 +1,16 @@
 """Group commit for the job runner's state changes, each one conditional.
 
-Every state change of a job is a transition: it happens only if the job is still in a state
-it may leave (`UPDATE … WHERE state IN (…)`, as a read and a write under one write lock),
-and its ledger rows are written in the same transaction, only when it happened. Its caller
-learns which. So a delivery, a refund or a submission can happen once, or not at all, even
-when two runners or a stale copy of a job try it.
+Every move of a job (bot.domain.moves) is a transition: it happens only if the job is still
+in a state the move leaves and still held by the worker making it, and its ledger rows are
+written in the same transaction, only when it happened. Its caller learns which. So a
+delivery, a refund or a submission can happen once, or not at all, even when two runners or
+a stale copy of a job try it.
+
+The check and the write are one read and one write under one lock: SQLite's write lock
+(BEGIN IMMEDIATE), and on PostgreSQL the rows' own locks too (`SELECT … FOR UPDATE`), which
+lease claims take as well (bot.store.leases). Without them a claim could move the lease
+between the read and the write, and a worker that stalled past its lease would make its
+move after another had taken the job over.
 
 Thousands of jobs in flight each write a few times; one transaction per write would make
 the database the bottleneck. Transitions that arrive while a transaction runs go together
@@ -22,8 +28,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain.job import JobState
 from bot.errors import LeaseLost
-from bot.jobs.model import JobState
 from bot.store import ledger
 from bot.store.database import Database
 from bot.store.group_commit import GroupCommit
@@ -44,13 +50,13 @@ def _no_money(_left: JobState) -> Money:
 
 @dataclass(frozen=True)
 class Transition:
-    """Move job `job_id` from one of `leaves` (None: any state) with `columns` set (stored
-    form; `state` among them to change the state). `money(left)` gives the ledger rows for
+    """Move job `job_id` from one of `leaves` with `columns` set (stored form; `state` among
+    them to change the state). `money(left)` gives the ledger rows for
     the state actually left. `owner`: only if that worker still holds the job's lease
     (None: whoever does — a member cancelling, a field that is not the runner's)."""
 
     job_id: str
-    leaves: frozenset[JobState] | None
+    leaves: frozenset[JobState]
     columns: Mapping[str, Any]
     money: Callable[[JobState], Money] = _no_money
     owner: str | None = None
@@ -96,7 +102,7 @@ class TransitionWriter(GroupCommit[Transition, "JobState | None"]):
                 if left is not None and t.owner is not None and owners[t.job_id] != t.owner:
                     outcomes.append(LeaseLost(t.job_id, owners[t.job_id]))
                     continue
-                if left is None or (t.leaves is not None and left not in t.leaves):
+                if left is None or left not in t.leaves:
                     outcomes.append(None)
                     continue
                 outcomes.append(left)
@@ -112,14 +118,17 @@ class TransitionWriter(GroupCommit[Transition, "JobState | None"]):
 
 
 async def _states(conn: aiosqlite.Connection, ids: set[str]) -> tuple[dict[str, JobState], dict[str, str | None]]:
-    """Each job's state and the worker that owns it."""
+    """Each job's state and the worker that owns it; on PostgreSQL the rows stay locked until
+    the transaction ends (in the order of their ids, as every locking statement takes them),
+    so no claim can change an owner after it was read."""
     states: dict[str, JobState] = {}
     owners: dict[str, str | None] = {}
-    ordered = list(ids)
+    ordered = sorted(ids)
+    lock = "" if getattr(conn, "dialect", "sqlite") == "postgres" else ""
     for start in range(0, len(ordered), 5000):
         chunk = ordered[start:start + 5000]
-        sql = ("SELECT json_group_object(id, json_array(state, owner)) FROM jobs "
-               f"WHERE id IN ({', '.join('?' * len(chunk))})")
+        sql = ("SELECT json_group_object(id, json_array(state, owner)) FROM (SELECT id, state, owner FROM jobs "
+               f"WHERE id IN ({', '.join('?' * len(chunk))}){lock}) AS locked")
         for job_id, (state, owner) in (await ledger.one_json(conn, sql, chunk)).items():
             states[job_id], owners[job_id] = JobState(state), owner
     return states, owners

@@ -21,8 +21,7 @@ import random
 import time
 from pathlib import Path
 
-from bot.catalog import Command
-from bot.commands import GenerationRequest, Requester
+from bot.domain.requests import Command, GenerationRequest, Requester
 from bot.config import Settings
 from bot.errors import UserError
 from bot.jobs.runner import Timing

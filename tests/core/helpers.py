@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.ai302.client import Ai302Client, VideoStatus
-from bot.catalog import Command
-from bot.commands import GenerationRequest, Requester
+from bot.domain.requests import Command, GenerationRequest, Requester
 from bot.store.audit import ledger_problems
 
 ALICE = Requester("test", "alice", chat_id="chat-1", name="Alice")

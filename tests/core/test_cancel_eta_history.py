@@ -7,13 +7,13 @@ from dataclasses import replace
 
 import pytest
 
-from bot.commands import Requester
+from bot.domain.requests import Requester
 from bot.errors import UserError
 from bot.history import URL_LIFETIME, job_line
 from bot.jobs.cancel import CANCELLED
 from bot.jobs.durations import Durations
 from bot.jobs.eta import eta_text, position_text
-from bot.jobs.model import JobState
+from bot.domain.job import JobState
 from tests.conftest import FAST, RecordingMessenger, wait_for
 from tests.core.helpers import ALICE, BOB, ledger_balances, request
 from tests.media import is_mp4, is_png

@@ -8,7 +8,7 @@ import aiosqlite
 import pytest
 
 from bot.catalog import Catalog, default_models
-from bot.commands import Requester
+from bot.domain.requests import Requester
 from bot.config import Settings, SettingsError
 from bot.domain.money import parse_ptc, ptc_text
 from bot.errors import QuotaExceeded

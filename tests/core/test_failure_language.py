@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from bot.jobs.model import JobState
+from bot.domain.job import JobState
 from bot.metrics import reason_label
 from tests.conftest import RecordingMessenger
 from tests.core.helpers import ALICE, request

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.admin import NOT_ADMIN
-from bot.commands import Requester
+from bot.domain.requests import Requester
 from bot.errors import QuotaExceeded
 from tests.conftest import RecordingMessenger, wait_for
 from tests.core.helpers import ALICE, BOB, ledger_balances, request

@@ -114,7 +114,7 @@ async def test_a_job_launched_twice_in_one_process_runs_once(core, messenger, si
 async def test_a_stale_copy_of_a_delivered_job_is_neither_posted_nor_charged_again(core, messenger, simulator):
     ticket = await core.submit(request("image", "a fox"))
     await core.wait_idle()
-    stale = replace(await core.job(ticket.job_id), state=__import__("bot.jobs.model", fromlist=["JobState"])
+    stale = replace(await core.job(ticket.job_id), state=__import__("bot.domain.job", fromlist=["JobState"])
                     .JobState.READY)
     core._runner.launch(stale)
     await core.wait_idle()

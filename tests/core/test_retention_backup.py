@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import Command
-from bot.commands import GenerationRequest
+from bot.domain.requests import Command, GenerationRequest
 from bot.errors import UserError
 from tests.conftest import RecordingMessenger
 from tests.core.helpers import ALICE, ledger_balances, request

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.commands import Requester
+from bot.domain.requests import Requester
 from tests.discord.fake_discord import FakeDiscord, FakeMessage
 
 __all__ = ["embeds_sent", "fields", "member"]

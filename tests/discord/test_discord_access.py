@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands import Requester
+from bot.domain.requests import Requester
 from tests.discord.discord_helpers import embeds_sent
 
 

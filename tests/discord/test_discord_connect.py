@@ -11,8 +11,7 @@ from discord.http import Route
 
 from adapters.discord import DiscordAdapter
 from adapters.discord.sync import STATE_FILE
-from bot.catalog import Command
-from bot.commands import GenerationRequest, Requester
+from bot.domain.requests import Command, GenerationRequest, Requester
 from bot.config import SettingsError
 from bot.errors import ValidationError
 from bot.validation import Validator

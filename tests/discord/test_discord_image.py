@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.catalog import Command
+from bot.domain.requests import Command
 from tests.discord.discord_helpers import embeds_sent, fields, member
 from tests.discord.fake_discord_payloads import EPHEMERAL, pings
 from tests.media import is_png

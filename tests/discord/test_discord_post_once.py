@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.jobs.model import JobState
+from bot.domain.job import JobState
 from tests.discord.fake_discord import DiscordError
 from tests.discord.test_discord_unreachable import expired_job
 

@@ -8,13 +8,13 @@ import asyncio
 
 import pytest
 
+from bot.domain.job import JobState
+from bot.domain.requests import Requester
 from bot.errors import LeaseLost, QuotaExceeded
-from bot.jobs.model import JobState
 from bot.store.leases import LeaseStore
 from bot.store.posts import Posts
 from bot.store.statuses import PendingStatuses
 from tests.conftest import RecordingMessenger
-from bot.commands import Requester
 from tests.core.helpers import ALICE, BOB, ledger_balances, request
 
 ADMIN = Requester("test", "root", chat_id="chat-1", name="Root", is_admin=True)

@@ -4,7 +4,7 @@ operator did not allow is told once and left."""
 
 from __future__ import annotations
 
-from bot.commands import Requester
+from bot.domain.requests import Requester
 from tests.telegram.conftest import ADMIN_ID
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands import Requester
+from bot.domain.requests import Requester
 
 
 def button_data(message) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 
-from bot.commands import Requester
+from bot.domain.requests import Requester
 
 
 def button_data(message) -> list[str]:

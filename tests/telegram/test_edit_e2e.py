@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.commands import Requester
+from bot.domain.requests import Requester
 from tests.conftest import wait_for
 from tests.media import image_bytes
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.commands import Requester
+from bot.domain.requests import Requester
 
 ANN = Requester("telegram", "1001", chat_id="1001")
 

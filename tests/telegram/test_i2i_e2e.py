@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from bot.commands import Requester
+from bot.domain.requests import Requester
 from tests.media import image_bytes
 
 PHOTO = image_bytes(640, 480, "JPEG")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import Requester
+from bot.domain.requests import Requester
 
 BASIC_GROUP = -4001
 

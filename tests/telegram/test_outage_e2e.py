@@ -3,7 +3,7 @@ waits) until the delivery deadline, not given up after a few tries, and posted o
 
 from __future__ import annotations
 
-from bot.commands import Requester
+from bot.domain.requests import Requester
 
 
 async def test_a_long_telegram_outage_ends_with_the_result_delivered_once(start_bot, fake_api, ann, ann_chat):

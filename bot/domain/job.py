@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from bot.catalog import Command
-from bot.commands import Destination, Requester
+from bot.domain.requests import Command, Destination, Requester
 from bot.i18n import Text
 
 __all__ = ["JobState", "Job", "IN_FLIGHT", "BILLED"]

@@ -1,16 +1,20 @@
-"""What an adapter hands the core, and what it gets back."""
+"""What an adapter hands the core: who asks, where to answer, and what is asked for."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from bot.catalog import Command
-from bot.domain.money import ptc_text
+__all__ = ["Command", "Requester", "GenerationRequest", "Destination"]
 
-__all__ = ["Requester", "GenerationRequest", "Ticket", "QuotaStatus", "Destination", "OperatorSpend"]
+
+class Command(StrEnum):
+    VIDEO = "video"
+    ANIMATE = "animate"
+    IMAGE = "image"
+
 
 # Where to answer, as the adapter understands it: chat/channel id, message ids, and for
 # Discord the interaction token and its expiry. It must survive json.dumps, because it is
@@ -59,44 +63,3 @@ class GenerationRequest:
     options: Mapping[str, str] = field(default_factory=dict)
     image: bytes | None = None
     request_key: str | None = None
-
-
-@dataclass(frozen=True)
-class Ticket:
-    """The answer to an accepted request: what the member is told at once."""
-
-    job_id: str
-    command: Command
-    model: str
-    price: int  # credits
-    credits_left: int | None  # None: no daily limit (an admin)
-    jobs_in_flight: int
-
-
-@dataclass(frozen=True)
-class QuotaStatus:
-    daily_credits: int
-    used_today: int
-    credits_left: int
-    jobs_in_flight: int
-    max_in_flight: int
-    resets_at: datetime
-    chat_credits_left: int | None = None  # None where no per-chat limit is set
-    granted_today: int = 0  # credits admins added for today (included in daily_credits)
-    unlimited: bool = False  # an admin, held only by the bot-wide ceiling
-    purchased: int = 0  # purchased credits left (they do not expire; spent after the daily ones)
-    tier: str | None = None
-
-
-@dataclass(frozen=True)
-class OperatorSpend:
-    """What 302.AI billed today (or may have: unconfirmed calls count), for the operator: the
-    cost of the calls, whatever members paid for them."""
-
-    mptc: int
-    ceiling_mptc: int  # the bot-wide daily ceiling; 0: none
-
-    def __str__(self) -> str:
-        limit = (f" of the bot-wide ceiling of {ptc_text(self.ceiling_mptc)} PTC" if self.ceiling_mptc
-                 else " (no bot-wide ceiling)")
-        return f"operator spend today: {ptc_text(self.mptc)} PTC{limit}"
