@@ -3,9 +3,11 @@
 A worker renews the leases of its jobs while it lives; a job whose lease ran out (its
 worker died, stalled or lost the database) is claimed by another. Claims are one statement
 each: on PostgreSQL the candidates are locked with `FOR UPDATE SKIP LOCKED`, so two workers
-claiming at once never take the same job and never wait for each other. The runner's state
-changes check the owner too (bot.store.transitions), so a worker that lost a lease cannot
-move the job any more.
+claiming at once never take the same job and never wait for each other. The runner's moves
+lock the same rows (`FOR UPDATE`, bot.store.transitions) while they check the owner: a claim
+skips a job whose move is being written, and a move waits for a claim under way and then
+sees the new owner, so a worker that lost a lease cannot move the job any more. Renewals and
+releases lock their rows in the order of their ids, as moves do, so the two never deadlock.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ _HAIR = 0.001  # seconds
 class LeaseStore:
     def __init__(self, db: Database, owner: str, lease: float):
         self._db, self.owner, self.lease = db, owner, lease
+        self._in_order = " ORDER BY id FOR UPDATE" if db.dialect == "postgres" else ""
 
     async def claim(self, now: float, platforms: Iterable[str], *, limit: int = 1000,
                     mine: bool = False, everything: bool = False, unowned: bool = False) -> list[Job]:
@@ -66,8 +69,8 @@ class LeaseStore:
             for start in range(0, len(ids), _IDS_PER_QUERY):
                 chunk = ids[start:start + _IDS_PER_QUERY]
                 cursor = await conn.execute(
-                    f"UPDATE jobs SET lease_until = ? WHERE owner = ? AND id IN ({', '.join('?' * len(chunk))})",
-                    (now + self.lease, self.owner, *chunk))
+                    f"UPDATE jobs SET lease_until = ? WHERE id IN (SELECT id FROM jobs WHERE owner = ? "
+                    f"AND id IN ({', '.join('?' * len(chunk))}){self._in_order})", (now + self.lease, self.owner, *chunk))
                 renewed += cursor.rowcount
         return renewed
 
@@ -75,6 +78,6 @@ class LeaseStore:
         """Give every lease back at once (a clean stop): other workers take the jobs over at
         their next look instead of after the lease time."""
         async with self._db.transaction(exclusive=False) as conn:
-            cursor = await conn.execute(f"UPDATE jobs SET lease_until = 0 WHERE owner = ? AND {UNFINISHED}",
-                                        (self.owner,))
+            cursor = await conn.execute(f"UPDATE jobs SET lease_until = 0 WHERE id IN (SELECT id FROM jobs "
+                                        f"WHERE owner = ? AND {UNFINISHED}{self._in_order})", (self.owner,))
             return cursor.rowcount

@@ -124,7 +124,7 @@ async def _states(conn: aiosqlite.Connection, ids: set[str]) -> tuple[dict[str, 
     states: dict[str, JobState] = {}
     owners: dict[str, str | None] = {}
     ordered = sorted(ids)
-    lock = "" if getattr(conn, "dialect", "sqlite") == "postgres" else ""
+    lock = " ORDER BY id FOR UPDATE" if getattr(conn, "dialect", "sqlite") == "postgres" else ""
     for start in range(0, len(ordered), 5000):
         chunk = ordered[start:start + 5000]
         sql = ("SELECT json_group_object(id, json_array(state, owner)) FROM (SELECT id, state, owner FROM jobs "
