@@ -260,7 +260,8 @@ class Core:
             chat_left = max(0, limits.chat_daily_credits - usage.chat_spent)
         tier = self.access.tier_of(requester, snapshot)
         return QuotaStatus(
-            daily_credits=limits.daily_credits, used_today=usage.user_spent,
+            # below 0 when credits of a job reserved yesterday came back today
+            daily_credits=limits.daily_credits, used_today=max(0, usage.user_spent),
             credits_left=max(0, limits.daily_credits - usage.user_spent),
             jobs_in_flight=usage.in_flight, max_in_flight=limits.max_in_flight,
             resets_at=next_reset(now), chat_credits_left=chat_left,

@@ -28,7 +28,7 @@ import aiosqlite
 
 from bot.domain.job import Job
 from bot.domain.moves import RESERVE as RESERVE_MOVE, MoneyRule
-from bot.quota import Usage
+from bot.quota import Usage, quota_day
 from bot.store.rows import Rows, write_rows
 
 __all__ = ["RESERVE", "COMMIT", "REFUND", "SPEND", "SPEND_UNCONFIRMED", "BOT", "OPERATOR", "LEDGER_ROW",
@@ -81,12 +81,17 @@ def member_scopes(job: Job) -> list[str]:
 def _member(job: Job, entry: str, wallet_entry: str, now: float, sign: int) -> Money:
     """The job's price moving in (+1) or out (-1) of the member's and the chat's day. The
     share paid from purchased credits moves between the day and the wallet instead: it never
-    counted against the day, and goes back to the wallet."""
+    counted against the day, and goes back to the wallet.
+
+    Credits come back into the member's current day: a job reserved at 23:58 and refunded at
+    00:05 gives its credits to the new day, where "your credits are back" can be used (in the
+    day that ended they would be worth nothing)."""
     money = Money([ledger_row(job, entry, job.price, now)])
+    day = job.quota_day if sign > 0 else max(job.quota_day, quota_day(now))
     for scope in member_scopes(job):
-        money.deltas[(scope, job.quota_day)] += sign * job.price
+        money.deltas[(scope, day)] += sign * job.price
     if job.from_wallet:
-        money.deltas[(f"user:{job.requester.user_key}", job.quota_day)] -= sign * job.from_wallet
+        money.deltas[(f"user:{job.requester.user_key}", day)] -= sign * job.from_wallet
         money.wallets[job.requester.user_key] -= sign * job.from_wallet
         money.rows.append(ledger_row(job, wallet_entry, job.from_wallet, now))
     return money

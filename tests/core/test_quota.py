@@ -86,3 +86,17 @@ async def test_quota_day_rolls_over_at_midnight_utc(make_core):
     now[0] += 20
     await core.submit(request("video", "another"))
     await core.wait_idle()
+
+
+async def test_credits_of_a_job_reserved_before_midnight_and_refunded_after_come_back_into_the_new_day(make_core):
+    midnight = 1_700_000_000.0 - 1_700_000_000.0 % 86400 + 86400
+    now = [midnight - 120]  # 23:58 UTC
+    core = await started(make_core, daily_credits=5, clock=lambda: now[0])
+    await core.stop_jobs()  # the job waits past midnight; the test ends it by hand
+    ticket = await core.submit(request("video", "a cat"))
+    assert (await core.quota(ALICE)).credits_left == 0
+    now[0] = midnight + 300  # 00:05 UTC
+    await core._store.refund(await core._store.job(ticket.job_id), "302.AI failed", now[0])
+    status = await core.quota(ALICE)
+    assert status.credits_left == 5 + 5 and status.used_today == 0  # the new day's, and the ones back
+    assert await ledger_balances(core)
