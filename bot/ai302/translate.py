@@ -134,6 +134,10 @@ def check_base_resp(body: dict[str, Any], where: str, *, paid: bool = False) -> 
     code = base.get("status_code", 0)
     if code in (0, None):
         return
-    kind = _CODES.get(code, Rejected) if isinstance(code, int) else _Unsure
+    kind = _CODES.get(code) if isinstance(code, int) else _Unsure
+    if kind is None:
+        # A code we do not know says no more than "something is off". With a task id beside
+        # it 302.AI may well have started (and billed) the work: unclear, not a refusal.
+        kind = _Unsure if body.get("task_id") else Rejected
     _raise(kind, f"{where}: status_code {code} {base.get('status_msg', '')}".strip(), paid,
            code=code if isinstance(code, int) else None)
