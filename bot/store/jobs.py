@@ -10,7 +10,7 @@ import aiosqlite
 
 from bot.domain import moves
 from bot.domain.job import Job, JobState
-from bot.domain.moves import Move
+from bot.domain.moves import MoneyRule, Move
 from bot.domain.requests import Command, Requester
 from bot.i18n import Text, dumps, loads
 from bot.quota import Limits, Usage
@@ -76,7 +76,8 @@ class JobStore:
         self._writer = TransitionWriter(db)
 
     async def reserve(self, job: Job, image: tuple[str, bytes] | None, limits: Limits, now: float) -> Usage:
-        """Check the quota and, in the same transaction, record the job and reserve its cost.
+        """Check the quota and, in the same transaction, record the job, reserve its price and
+        hold its cost against the bot-wide ceiling.
         Returns the usage after the reservation. Raises QuotaExceeded and records nothing."""
         return await self._reservations.reserve(job, image, limits, now)
 
@@ -84,13 +85,15 @@ class JobStore:
         await write_rows(conn, _JOB_ROW, [_row(job, self.owner, job.created_at + self.lease if self.owner else None)
                                           for job in jobs])
 
-    async def move(self, job: Job, move: Move, now: float = 0.0, **changes) -> Job | None:
+    async def move(self, job: Job, move: Move, now: float | None = None, **changes) -> Job | None:
         """Make `move` (bot.domain.moves) with `changes`: one conditional transition, from a
         state the move leaves (the caller's `job.state` only, for a move `from_seen`), with
         the ledger rows of its money rule for the state it actually left, in the same
         transaction; `now` dates them. The moved job, or None when the stored job was in no
         state the move leaves. Raises LeaseLost when another worker holds the job, unless
         the move is `any_owner`."""
+        if now is None and any(rule is not MoneyRule.NONE for rule in move.money.values()):
+            raise ValueError(f"the move {move.name} writes ledger rows: say when (now)")
         leaves = move.leaves & {job.state} if move.from_seen else move.leaves
         if move.enters is not None:
             changes["state"] = move.enters

@@ -67,6 +67,8 @@ def test_costs_are_read_in_ptc_and_kept_exact():
 def test_the_older_ceiling_in_credits_still_works_at_a_tenth_of_a_ptc_each():
     assert Settings.from_env({"REELBOT_BOT_DAILY_CREDITS": "10"}).bot_daily_mptc == 1000
     assert Settings.from_env({}).bot_daily_mptc == 200_000  # the old default of 2000 credits
+    # .env.example lists both, the older one empty
+    assert Settings.from_env({"REELBOT_BOT_DAILY_CREDITS": "", "REELBOT_BOT_DAILY_PTC": "1"}).bot_daily_mptc == 1000
     with pytest.raises(SettingsError, match="not both"):
         Settings.from_env({"REELBOT_BOT_DAILY_CREDITS": "10", "REELBOT_BOT_DAILY_PTC": "1"})
 
