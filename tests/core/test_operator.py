@@ -172,6 +172,7 @@ async def test_admins_hear_when_spend_passes_80_and_100_percent_of_the_ceiling(m
         await core.wait_idle()
         core.guard._last_spend_check = 0  # no throttle between the two, for the test
     assert [a for a in messenger.alerts if "80 %" in a] and [a for a in messenger.alerts if "100 %" in a]
+    assert any("spent 1 of its 1 PTC" in a for a in messenger.alerts)  # what 302.AI charged, in PTC
 
 
 @pytest.mark.sqlite_only
