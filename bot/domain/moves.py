@@ -57,6 +57,8 @@ class MoneyRule(StrEnum):
     REFUND_UNCONFIRMED = "refund_unconfirmed"  # the price back, a `spend_unconfirmed` row: 302.AI may have billed
 
 
+# short names, so that each move of the table reads on one line: Q queued, S submitting,
+# R running, D ready (done at 302.AI), F failed; N the money rules
 Q, S, R, D, F = JobState.QUEUED, JobState.SUBMITTING, JobState.RUNNING, JobState.READY, JobState.FAILED
 N = MoneyRule
 
