@@ -113,10 +113,14 @@ async def main() -> None:
     parser.add_argument("--daily", type=int, default=10_000, help="each member's daily credits")
     parser.add_argument("--faults", type=float, default=0.2, help="share of requests with a fault")
     parser.add_argument("--go-at", type=float, default=0.0, help="wall-clock time to start submitting at")
+    parser.add_argument("--video-deadline", type=float, default=15.0, help="seconds a video may take")
+    parser.add_argument("--image-deadline", type=float, default=8.0, help="seconds an image may take")
     args = parser.parse_args()
     core = await build_core(settings(args.db, args.sim, args.key, args.timeout, bot_daily_credits=args.ceiling,
                                      database_url=args.database_url, worker_id=args.worker_id,
-                                     lease_seconds=args.lease, daily_credits=args.daily), timing=TIMING)
+                                     lease_seconds=args.lease, daily_credits=args.daily,
+                                     video_deadline=args.video_deadline, image_deadline=args.image_deadline),
+                            timing=TIMING)
     core.register("file", FileMessenger(args.posts))
     await core.start()
 
