@@ -1,11 +1,16 @@
 """Fault soak: jobs against the simulator (its own process) with ~20 % injected faults of
-every kind, a SIGKILL of the bot at a random moment, and a restart. Prints what happened to
-every job, what 302.AI billed per job, both ledgers, and operator spend against the ceiling.
+every kind, outages of the free status query, a SIGKILL of the bot at a random moment, and a
+restart. Prints what happened to every job, what 302.AI billed per job, both ledgers, and
+operator spend against the ceiling.
 
-    .venv/bin/python bench/soak.py [--jobs 2000] [--rate 400] [--ceiling 300000] [--seed N]
+    .venv/bin/python bench/soak.py [--jobs 2000] [--rate 400] [--ceiling 300000] [--seed N] [--outages 4]
 
 The bot is tests/core/bot_process.py: the real core on SQLite, posting to an append-only
-file (its "chat"), which survives the kill and can be asked what it holds.
+file (its "chat"), which survives the kill and can be asked what it holds. Its waits are
+about 1/60 of the real ones (retry_max 1 s for 60 s, the query grace 30 s for 30 min, a
+video's deadline 30 s for 30 min), so an outage of 1-5 s here stands for one of 1-5 minutes:
+the simulator answers 503 (or 429) to status queries (and sometimes file info) meanwhile,
+while it goes on making the videos. None of them may cost a refund.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.simproc import start_simulator  # noqa: E402
+from bot.i18n import dumps, loads, render  # noqa: E402
+from bot.jobs.texts import TOO_SLOW  # noqa: E402
 from bot.quota import quota_day  # noqa: E402
 from bot.store.audit import ledger_problems  # noqa: E402
 from bot.store.database import Database  # noqa: E402
@@ -34,10 +41,14 @@ from bot.store.database import Database  # noqa: E402
 KEY = "sk-soak-0123456789abcdef"
 
 
+SCALE = 1 / 60  # of the real waits; see the module's note
+
+
 async def run_bot(workdir: Path, sim: str, *args: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tests.core.bot_process", "--db", str(workdir / "bot.db"), "--sim", sim,
-        "--key", KEY, "--posts", str(workdir / "posts.log"), "--timeout", "1.5", *args,
+        "--key", KEY, "--posts", str(workdir / "posts.log"), "--timeout", "1.5",
+        "--video-deadline", str(30 * 60 * SCALE), "--image-deadline", str(10 * 60 * SCALE), *args,
         cwd=ROOT, stdout=asyncio.subprocess.DEVNULL, stderr=open(workdir / "bot.log", "ab"),
         env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"})
 
@@ -49,10 +60,13 @@ async def main() -> None:
     parser.add_argument("--ceiling", type=int, default=300_000, help="bot-wide daily ceiling in mPTC")
     parser.add_argument("--seed", type=int, default=int(time.time()))
     parser.add_argument("--video-seconds", type=float, default=2.0)
+    parser.add_argument("--outages", type=int, default=4, help="outages of the free status query (1-5 scaled minutes)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     sim_proc, sim = start_simulator(KEY, args.video_seconds)
     workdir = Path(tempfile.mkdtemp(prefix="reelbot-soak-"))
+    plan = outage_plan(rng, args.outages, args.jobs / args.rate + 20.0)  # before the kill and after the restart
+    outages = asyncio.create_task(play_outages(sim, plan))
     try:
         started = time.monotonic()
         bot = await run_bot(workdir, sim, "--submit", str(args.jobs), "--rate", str(args.rate),
@@ -69,18 +83,41 @@ async def main() -> None:
         bot = await run_bot(workdir, sim, "--submit", "0", "--ceiling", str(args.ceiling))
         await bot.wait()
         finished = time.monotonic()
-        await report(args, workdir, sim, killed, restarted - started, finished - restarted)
+        await outages
+        await report(args, workdir, sim, killed, restarted - started, finished - restarted, plan)
     finally:
+        outages.cancel()
         sim_proc.terminate()
         sim_proc.wait()
 
 
-async def report(args, workdir: Path, sim: str, killed: str, before: float, after: float) -> None:
+def outage_plan(rng: random.Random, count: int, within: float) -> list[dict]:
+    """`count` outages of 1-5 scaled minutes, starting at random in the first `within` seconds."""
+    plan = []
+    for _ in range(count):
+        on = ["query"] if rng.random() < 0.7 else ["query", "retrieve"]
+        plan.append({"at": rng.uniform(0.5, within), "fault": rng.choice(["503", "503", "429"]),
+                     "seconds": rng.uniform(1, 5) * 60 * SCALE, "on": on})
+    return sorted(plan, key=lambda o: o["at"])
+
+
+async def play_outages(sim: str, plan: list[dict]) -> None:
+    began = time.monotonic()
+    for outage in plan:
+        await asyncio.sleep(max(0.0, outage["at"] - (time.monotonic() - began)))
+        body = json.dumps({"outage": {k: outage[k] for k in ("fault", "seconds", "on")}}).encode()
+        request = urllib.request.Request(f"{sim}/_sim/config", body, {"Content-Type": "application/json"})
+        await asyncio.to_thread(urllib.request.urlopen, request)  # loopback: the simulator
+
+
+async def report(args, workdir: Path, sim: str, killed: str, before: float, after: float, plan: list[dict]) -> None:
     with urllib.request.urlopen(f"{sim}/_sim/billing") as reply:  # loopback: the simulator
         billed = json.load(reply)
+    with urllib.request.urlopen(f"{sim}/_sim/outages") as reply:
+        refused = json.load(reply)["refused"]
     db = await Database.open(workdir / "bot.db")
     try:
-        jobs = await db.fetchall("SELECT id, prompt, state, price, cost_mptc, quota_day FROM jobs")
+        jobs = await db.fetchall("SELECT id, prompt, state, price, cost_mptc, quota_day, failure FROM jobs")
         by_prompt = {row["prompt"]: row for row in jobs}
         states = Counter(row["state"] for row in jobs)
         posts = Counter(line.split()[1] for line in (workdir / "posts.log").read_text().splitlines())
@@ -110,10 +147,18 @@ async def report(args, workdir: Path, sim: str, killed: str, before: float, afte
     print(f"soak: {args.jobs} requests at {args.rate:g}/s, ~20 % faults, seed {args.seed}, "
           f"SIGKILL {killed}")
     print(f"  run 1 {before:.1f} s, run 2 (restart to idle) {after:.1f} s")
+    print("  outages                  " + (", ".join(
+        f"{o['fault']} to {'+'.join(o['on'])} at {o['at']:.1f} s for {o['seconds']:.1f} s "
+        f"(~{o['seconds'] / SCALE / 60:.1f} min)" for o in plan) or "none"))
+    print(f"  lookups refused by them  {refused['query']} status queries, {refused['retrieve']} file infos")
     print(f"  jobs accepted            {len(jobs)}   (refused at the door: {args.jobs - len(jobs)}, "
           "ceiling or not yet sent at the kill)")
     print(f"  delivered                {states['delivered']}")
     print(f"  refunded                 {states['failed']}")
+    reasons = Counter(_reason(row["failure"]) for row in jobs if row["state"] == "failed")
+    print(f"  refunded, by reason      {dict(reasons.most_common())}")
+    slow = sum(n for r, n in reasons.items() if r == _reason(dumps(TOO_SLOW)))
+    print(f"  not finished in time     {slow}   (an outage must add none)")
     print(f"  stuck                    {len(jobs) - states['delivered'] - states['failed']}   (must be 0)")
     print(f"  posted twice             {len(twice)}   (must be 0) {twice[:10]}")
     print(f"  ended without a post     {sum(1 for row in jobs if row['id'] not in posts)}")
@@ -126,6 +171,11 @@ async def report(args, workdir: Path, sim: str, killed: str, before: float, afte
           f"simulator billed {sim_mptc} mPTC; ceiling {args.ceiling} mPTC: "
           f"{'within' if max(spend, sim_mptc) <= args.ceiling else 'OVER'}")
     print(f"  ledger audit             {'balanced' if not problems else problems[:5]}")
+
+
+def _reason(failure: str | None) -> str:
+    """A stored failure reason in English, cut to what tells the reasons apart."""
+    return render(loads(failure), "en")[:48] if failure else "?"
 
 
 if __name__ == "__main__":

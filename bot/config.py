@@ -53,6 +53,9 @@ class Settings:
     # job timing, in seconds
     video_deadline: float = 30 * 60
     image_deadline: float = 10 * 60
+    # a billed video's status keeps being asked this long past its deadline (and a job resumed
+    # after its deadline gets this long) while 302.AI's free queries fail
+    query_grace: float = 30 * 60
     min_poll_interval: float = 3.0
     max_poll_interval: float = 60.0
     # None: use each model's typical duration until finished jobs teach a better one
@@ -113,6 +116,7 @@ class Settings:
             costs=_parse_costs(env.get("REELBOT_COSTS", "")),
             video_deadline=get("REELBOT_VIDEO_DEADLINE", cls.video_deadline, float),
             image_deadline=get("REELBOT_IMAGE_DEADLINE", cls.image_deadline, float),
+            query_grace=get("REELBOT_QUERY_GRACE", cls.query_grace, float),
             delivery_deadline=get("REELBOT_DELIVERY_DEADLINE", cls.delivery_deadline, float),
             max_download_bytes=get("REELBOT_MAX_DOWNLOAD_MB", 200, int) * 1024 * 1024,
             log_level=get("REELBOT_LOG_LEVEL", cls.log_level).upper(),

@@ -1,6 +1,13 @@
 """Keeps the operator's account safe: pauses new jobs when 302.AI refuses the key or the
-balance, tells the admins (at most once an hour per cause), watches spend against the
-bot-wide ceiling, and lifts its own pause once a cheap authenticated call works again."""
+balance, tells the admins (at most once an hour per cause), and watches spend against the
+bot-wide ceiling.
+
+A pause for the key lifts itself once a free query is answered (that proves the key). A
+pause for the balance does not: a free query works with an empty balance, so lifting on
+one made the bot flap (pause, a burst of 1008s, pause again). Only a paid call proves the
+balance, so that pause is lifted by an operator's resume; the first paid call after it is
+the check (bot.jobs.slots.BalanceProof lets one through at a time until one is accepted)
+and another 1008 pauses again."""
 
 from __future__ import annotations
 
@@ -27,10 +34,11 @@ log = logging.getLogger(__name__)
 ALERTS = {
     "auth": "302.AI refused the bot's API key (AI302_API_KEY). New jobs are paused; check the key. "
             "The pause lifts by itself once the key works again, or with /admin resume.",
-    "balance": "The 302.AI balance has run out. New jobs are paused; top up the account. The pause "
-               "lifts by itself once 302.AI answers again, or with /admin resume.",
+    "balance": "The 302.AI balance has run out. New jobs are paused; top up the account, then lift the "
+               "pause with /admin resume. The first job after that checks the balance: if 302.AI still "
+               "refuses it, the bot pauses again.",
 }
-_SELF_LIFTING = ("auth", "balance")
+_SELF_LIFTING = ("auth",)  # what a free query proves; the balance takes a paid call (see above)
 _SPEND_STEPS = (80, 100)  # per cent of the bot-wide ceiling
 
 
@@ -51,7 +59,8 @@ class AccountGuard:
             log.error("new jobs paused: %s (%s)", ALERTS[cause], detail)
             await self.alert(cause, ALERTS[cause])
             await self._refund_queued()
-        self._probe.start()
+        if cause in _SELF_LIFTING:
+            self._probe.start()
 
     async def _refund_queued(self) -> None:
         for job in await self._store.in_state(JobState.QUEUED):

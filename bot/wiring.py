@@ -40,7 +40,7 @@ async def build_core(settings: Settings, *, timing: Timing | None = None,
     timing = timing or Timing(min_poll_interval=settings.min_poll_interval,
                               max_poll_interval=settings.max_poll_interval,
                               expected_seconds=settings.expected_seconds,
-                              delivery_window=settings.delivery_deadline)
+                              delivery_window=settings.delivery_deadline, query_grace=settings.query_grace)
     # look for orphaned jobs often enough that a takeover comes within the lease time plus 2 s
     runner = JobRunner(store, client, catalog, timing, leases=LeaseStore(db, owner, settings.lease_seconds),
                        shared=opened.shared, look_every=min(2.0, settings.lease_seconds / 4),

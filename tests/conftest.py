@@ -24,7 +24,7 @@ SIM_KEY = "sk-test-0123456789abcdef"
 
 # Short waits everywhere: the simulator's videos take well under a second in tests.
 FAST = Timing(min_poll_interval=0.05, max_poll_interval=0.5, retry_base=0.05, retry_max=0.5,
-              max_retries=4, expected_seconds=0.3, delivery_retry_max=0.5, position_after=0.0, position_every=0.0,
+              expected_seconds=0.3, delivery_retry_max=0.5, position_after=0.0, position_every=0.0,
               fetching_after=0.0)
 
 

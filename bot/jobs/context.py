@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 from bot.ai302.client import Ai302Client
 from bot.catalog import Catalog
 from bot.domain.job import Job
-from bot.errors import LeaseLost, RetryLater
+from bot.errors import LeaseLost
 from bot.i18n import Text
-from bot.jobs.retry import asked_wait, backoff
-from bot.jobs.slots import RequestSlots
+from bot.jobs.slots import BalanceProof, RequestSlots
+from bot.jobs.tries import Tries, tries
 from bot.metrics import Metrics
 from bot.ports import Messenger, Progress
 from bot.store.jobs import JobStore
@@ -33,13 +33,17 @@ class Timing:
     max_poll_interval: float = 60.0
     retry_base: float = 2.0  # first wait after a transient error; doubles each time (with jitter)
     retry_max: float = 60.0
-    max_retries: int = 6  # transient 302.AI errors in a row, in one step, before the job is given up
+    # A free call for a billed video (status query, file info) is asked again until the job's
+    # deadline plus this long, and a job resumed after its deadline gets this long: a finished
+    # video is paid for and worth asking about (bot.jobs.tries).
+    query_grace: float = 30 * 60
     expected_seconds: float | None = None  # overrides every model's prior (demo, tests)
     # A ready result (or a failure notice) is tried until this long after it was ready:
     # 302.AI serves files for hours, and a platform outage must not cost a paid result.
     delivery_window: float = 6 * 3600
     delivery_retry_max: float = 300.0  # longest wait between two delivery tries
-    write_tries: int = 8  # a database write after a post is retried alone, never the post
+    # a database write after a post or a paid call is retried alone (never the post) this long
+    write_window: float = 30.0
     # a job waiting for a 302.AI request slot shows its place in line only after this long,
     # then at most this often (each place shown is a status edit)
     position_after: float = 5.0
@@ -68,6 +72,8 @@ class Context:
     metrics: Metrics | None = None
     # (p50, p90) seconds a model's jobs take after submission (bot.jobs.durations)
     estimate: Callable[[Any], Awaitable[tuple[float, float]]] | None = None
+    # paid calls one at a time while 302.AI's last word on the balance was "insufficient"
+    balance: BalanceProof = field(default_factory=BalanceProof)
 
     async def tell(self, hook: Callable[..., Awaitable[None]] | None, *args: Any) -> None:
         if hook is None:
@@ -85,22 +91,11 @@ class Context:
         except KeyError:
             raise LookupError(f"no messenger registered for platform {platform!r}") from None
 
-    def backoff(self, attempt: int, cap: float | None = None) -> float:
-        return backoff(attempt, self.timing.retry_base, cap or self.timing.retry_max, self.rng)
-
-    def retry_wait(self, job: Job, err: RetryLater, attempt: int) -> float | None:
-        """Seconds before try `attempt + 1` after 302.AI said "later" (its own Retry-After if
-        it gave one); None once the job's tries or its deadline have run out."""
-        wait = err.retry_after if err.retry_after is not None else self.backoff(attempt)
-        if attempt > self.timing.max_retries or self.clock() + wait > job.deadline_at:
-            return None
-        return wait
-
-    def delivery_wait(self, attempt: int, exc: BaseException, until: float) -> float | None:
-        """Seconds before the next try to post, never shorter than a wait the platform asked
-        for; None when that would pass `until`, the end of the delivery window."""
-        wait = max(self.backoff(attempt, self.timing.delivery_retry_max), asked_wait(exc) or 0.0)
-        return None if self.clock() + wait > until else wait
+    def tries(self, until: float, *, grace: float = 0.0, cap: float | None = None) -> Tries:
+        """Tries of a call until `until` (plus `grace`) on the job's clock, with the 302.AI
+        backoff (capped at `cap` when given); see bot.jobs.tries."""
+        return tries(until=until, grace=grace, clock=self.clock, base=self.timing.retry_base,
+                     cap=cap or self.timing.retry_max, rng=self.rng)
 
     async def refund(self, job: Job, reason: Text | str, *, refused: bool = False) -> Job | None:
         """The job's refund, written even if the job is cancelled meanwhile, and retried alone."""
@@ -110,19 +105,22 @@ class Context:
 
     async def write(self, what: str, job: Job, write: Callable[[], Awaitable[T]]) -> T:
         """A database write that must happen because something outside already did (a post,
-        a paid call): retried alone, with backoff, a bounded number of times."""
-        for attempt in range(1, self.timing.write_tries + 1):
+        a paid call): retried alone, with backoff, for `write_window` seconds. Timed on the
+        event loop's monotonic clock, not the job's: how long to wait for the database has
+        nothing to do with the job's deadline, and must pass even under a test's frozen clock."""
+        loop = asyncio.get_running_loop()
+        async for attempt in tries(until=loop.time() + self.timing.write_window, clock=loop.time,
+                                   base=0.25, cap=10.0, rng=self.rng):
             try:
                 return await write()
             except (asyncio.CancelledError, LeaseLost):
                 raise
             except Exception as exc:
-                if attempt == self.timing.write_tries:
+                wait = attempt.failed(exc)
+                if wait is None:
                     raise
-                wait = backoff(attempt, 0.25, 10.0, self.rng)
                 log.warning("job %s: could not record %s (%s); retrying in %.1fs", job.id, what, exc, wait)
-                await asyncio.sleep(wait)
-        raise AssertionError("unreachable")
+        raise AssertionError("unreachable: the last failed try raises")
 
     async def progress(self, job: Job, stage: str, expected: float | None = None, *,
                        position: int | None = None) -> None:

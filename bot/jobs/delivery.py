@@ -18,7 +18,7 @@ from pathlib import PurePosixPath
 from urllib.parse import urlparse
 
 from bot.catalog import Model
-from bot.errors import Ai302Error, DestinationGone, DownloadFailed
+from bot.errors import Ai302Error, DestinationGone, DownloadFailed, RetryLater
 from bot.jobs import texts
 from bot.jobs.context import Context
 from bot.domain.job import Job, JobState
@@ -65,8 +65,7 @@ class Delivery:
     async def _deliver(self, job: Job, model: Model, messenger: Messenger, until: float,
                        fetching: asyncio.Task | None) -> Job | None:
         ctx = self._ctx
-        attempt = 0
-        while True:
+        async for attempt in ctx.tries(until, cap=ctx.timing.delivery_retry_max):
             try:
                 limit = min(messenger.upload_limit(job), ctx.max_download_bytes)
                 async with ctx.slots:
@@ -79,20 +78,19 @@ class Delivery:
                 log.warning("job %s: its chat is gone (%s); refunding", job.id, gone)
                 return await ctx.refund(job, texts.NOT_POSTED)
             except Exception as exc:  # the platform or the file host failed: wait and try again
-                attempt += 1
-                wait = ctx.delivery_wait(attempt, exc, until)
+                wait = attempt.failed(exc)
                 if wait is None:
                     log.error("job %s: could not deliver within %.0fs of it being ready (%s); refunding",
                               job.id, ctx.timing.delivery_window, exc)
                     return await ctx.refund(job, texts.NOT_POSTED)
                 log.warning("job %s: delivery failed (%s: %s); try %d in %.1fs",
-                            job.id, type(exc).__name__, exc, attempt + 1, wait)
+                            job.id, type(exc).__name__, exc, attempt.number + 1, wait)
                 self._count_failure(job, exc)
                 if isinstance(exc, DownloadFailed):
-                    job = await self._refresh_url(job)
-                elif attempt == 1:
+                    job = await self._refresh_url(job, until)
+                elif attempt.number == 1:
                     await ctx.progress(job, "waiting")
-                await asyncio.sleep(wait)
+        raise AssertionError("unreachable: the last failed try refunds")
 
     async def _already_posted(self, job: Job, messenger: Messenger) -> bool:
         find = getattr(messenger, "find_post", None)
@@ -146,17 +144,26 @@ class Delivery:
             metrics.flood_waits.labels(platform).inc()
             metrics.flood_seconds.labels(platform).inc(asked)
 
-    async def _refresh_url(self, job: Job) -> Job:
-        # download URLs expire after hours: a job delivered late asks for a fresh one
+    async def _refresh_url(self, job: Job, until: float) -> Job:
+        """A fresh download URL (they expire after hours: a job delivered late asks again),
+        asked again while 302.AI is busy, until the delivery window closes."""
         if not job.file_id:
             return job
-        try:
-            async with self._ctx.slots:
-                info = await self._ctx.client.retrieve_file(job.file_id)
-        except Ai302Error as err:
-            log.warning("job %s: could not refresh the download URL: %s", job.id, err.detail)
-            return job
-        return await self._ctx.store.update(job, result_url=info.download_url)
+        ctx = self._ctx
+        async for attempt in ctx.tries(until):
+            try:
+                async with ctx.slots:
+                    info = await ctx.client.retrieve_file(job.file_id)
+            except RetryLater as err:
+                if attempt.failed(err) is None:
+                    break
+                continue
+            except Ai302Error as err:
+                log.warning("job %s: could not refresh the download URL: %s", job.id, err.detail)
+                return job
+            return await ctx.store.update(job, result_url=info.download_url)
+        log.warning("job %s: 302.AI stayed busy; the download URL was not refreshed", job.id)
+        return job
 
     # -- failure notices --------------------------------------------------------------------------
 
@@ -172,8 +179,7 @@ class Delivery:
             await self._told(job)
             return
         until = (job.finished_at or ctx.clock()) + ctx.timing.delivery_window
-        attempt = 0
-        while True:
+        async for attempt in ctx.tries(until, cap=ctx.timing.delivery_retry_max):
             try:
                 await ctx.settle(self._post_notice(job, messenger))
                 return
@@ -184,15 +190,13 @@ class Delivery:
                 await self._told(job)
                 return
             except Exception as exc:
-                attempt += 1
-                wait = ctx.delivery_wait(attempt, exc, until)
+                wait = attempt.failed(exc)
                 if wait is None:
                     log.error("job %s: gave up telling the member it failed (%s)", job.id, exc)
                     await self._told(job)
                     return
                 log.warning("job %s: could not tell the member it failed (%s); try %d in %.1fs",
-                            job.id, exc, attempt + 1, wait)
-                await asyncio.sleep(wait)
+                            job.id, exc, attempt.number + 1, wait)
 
     async def _told(self, job: Job) -> None:
         """Record that the member was told (or can never be): the notice is not sent again."""

@@ -95,6 +95,8 @@ class JobLife:
         return await self._ctx.refund(job, OutcomeUnknown.user_message)
 
     async def _give_up(self, job: Job, err: Ai302Error) -> Job | None:
+        if isinstance(err, BalanceTooLow):
+            self._ctx.balance.doubt()  # until a paid call is accepted again
         if isinstance(err, AuthFailed | BalanceTooLow):
             log.error("302.AI refused job %s: %s. The operator must act (AI302_API_KEY / balance).",
                       job.id, err.detail)
@@ -118,24 +120,24 @@ class JobLife:
 
     async def _submit(self, job: Job, model: Model) -> Job | None:
         ctx = self._ctx
-        attempt = 0
-        while True:
+        # queued again each time 302.AI proves it did not take the call, until the job's deadline
+        async for attempt in ctx.tries(job.deadline_at):
             self._check_deadline(job)
             payload = await self._payload(job, model)  # before the claim: nothing paid can fail here
-            # in line for a request slot: the member sees their place as the line moves
-            await ctx.slots.acquire(job.id, lambda place: ctx.progress(job, "queued", position=place))
-            try:
-                # shielded: a stop waits for the answer instead of cutting a paid call in half
-                return await ctx.settle(self._send(job, model, payload))
-            except _NotTaken as not_taken:
-                job, err = not_taken.job, not_taken.error
-            attempt += 1
-            wait = ctx.retry_wait(job, err, attempt)
+            async with ctx.balance.turn():  # one at a time while the balance is in doubt
+                # in line for a request slot: the member sees their place as the line moves
+                await ctx.slots.acquire(job.id, lambda place: ctx.progress(job, "queued", position=place))
+                try:
+                    # shielded: a stop waits for the answer instead of cutting a paid call in half
+                    return await ctx.settle(self._send(job, model, payload))
+                except _NotTaken as not_taken:
+                    job, err = not_taken.job, not_taken.error
+            wait = attempt.failed(err)
             if wait is None:
-                log.warning("job %s: 302.AI would not take it (%s); giving up", job.id, err.detail)
-                return await ctx.refund(job, texts.TOO_BUSY, refused=True)
-            log.info("job %s: 302.AI busy (%s); retry %d in %.1fs", job.id, err.detail, attempt, wait)
-            await asyncio.sleep(wait)
+                break
+            log.info("job %s: 302.AI busy (%s); try %d in %.1fs", job.id, err.detail, attempt.number + 1, wait)
+        log.warning("job %s: 302.AI would not take it before its deadline (%s); giving up", job.id, err.detail)
+        return await ctx.refund(job, texts.TOO_BUSY, refused=True)
 
     async def _payload(self, job: Job, model: Model) -> dict:
         image = await self._ctx.store.image(job.id) if job.has_image else None
@@ -167,6 +169,7 @@ class JobLife:
                 return await self._give_up(claimed, err)
         finally:
             ctx.slots.release()
+        ctx.balance.proved()  # 302.AI took a paid call: the balance is there
         moved = await ctx.write("an accepted call", claimed,
                                 lambda: ctx.store.accepted(claimed, sent_at, **changes))
         await ctx.tell(ctx.on_spend)
@@ -215,17 +218,17 @@ class JobLife:
             await ctx.progress(job, stage, spread.median)
 
     async def _free(self, job: Job, call):
-        """A free 302.AI call, retried with backoff on RetryLater until tries or the deadline run out."""
+        """A free 302.AI call about a billed video, asked again on RetryLater until the job's
+        deadline plus the grace (from now, for a job resumed after its deadline): the video is
+        paid for, and 302.AI usually finishes it whatever our queries met meanwhile."""
         ctx = self._ctx
-        attempt = 0
-        while True:
+        async for attempt in ctx.tries(job.deadline_at, grace=ctx.timing.query_grace):
             try:
                 async with ctx.slots:
                     return await call()
             except RetryLater as err:
-                attempt += 1
-                wait = ctx.retry_wait(job, err, attempt)
+                wait = attempt.failed(err)
                 if wait is None:
                     raise
-                log.info("job %s: 302.AI busy (%s); retry %d in %.1fs", job.id, err.detail, attempt, wait)
-                await asyncio.sleep(wait)
+                log.info("job %s: 302.AI busy (%s); try %d in %.1fs", job.id, err.detail, attempt.number + 1, wait)
+        raise AssertionError("unreachable: the last failed try raises")

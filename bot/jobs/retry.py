@@ -15,7 +15,9 @@ __all__ = ["backoff", "asked_wait"]
 def backoff(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
     """Seconds before try `attempt + 1` (attempt counts from 1), between half and all of
     min(cap, base·2^(attempt-1))."""
-    step = min(cap, base * 2 ** max(0, attempt - 1))
+    # the exponent stops growing long before a float would overflow: tries are bounded by
+    # time, not by a count, so an hour of one-second tries reaches attempt 3600
+    step = min(cap, base * 2 ** min(max(0, attempt - 1), 64))
     return step / 2 + (rng or random).uniform(0, step / 2)
 
 

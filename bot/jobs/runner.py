@@ -32,6 +32,12 @@ __all__ = ["JobRunner", "Timing"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Cancels remembered for a launch that has not come yet. A cancel in the instant between a
+# job's acknowledgement and its launch needs only the latest few; most entries belong to jobs
+# this process never launches (a front's, another worker's) and would otherwise pile up for
+# good. Forgetting one costs nothing but a wasted turn in line: the launched job finds itself
+# cancelled at its claim, before any paid call, and its member was answered already.
+ENDED_EARLY_KEPT = 1024
 
 
 class JobRunner:
@@ -48,7 +54,8 @@ class JobRunner:
         self._life = JobLife(self._ctx, durations)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._settling: set[asyncio.Task[Any]] = set()
-        self._ended_early: set[str] = set()  # cancelled between acceptance and launch: not to run
+        # cancelled between acceptance and launch: not to run (oldest first, ENDED_EARLY_KEPT at most)
+        self._ended_early: dict[str, None] = {}
         self._stopping = False
         self._keeper = LeaseKeeper(leases, launch=self.launch, running=lambda: list(self._tasks),
                                    platforms=lambda: list(self._ctx.messengers), shared=shared,
@@ -83,7 +90,7 @@ class JobRunner:
         if self._stopping or job.id in self._tasks:
             return  # stopping: it is stored, and the next start runs it
         if job.id in self._ended_early:
-            self._ended_early.discard(job.id)
+            del self._ended_early[job.id]
             return
         task = asyncio.create_task(self._run(job), name=f"job-{job.id}")
         self._tasks[job.id] = task
@@ -95,8 +102,10 @@ class JobRunner:
         longer use. Safe, because a job that left `queued` that way can never be claimed."""
         task = self._tasks.get(job_id)
         if task is None:
-            # cancelled in the instant between its acknowledgement and its launch
-            self._ended_early.add(job_id)
+            # cancelled in the instant between its acknowledgement and its launch (or it runs elsewhere)
+            self._ended_early[job_id] = None
+            if len(self._ended_early) > ENDED_EARLY_KEPT:
+                del self._ended_early[next(iter(self._ended_early))]
             return
         if task is asyncio.current_task():
             return

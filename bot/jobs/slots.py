@@ -21,10 +21,11 @@ from __future__ import annotations
 import asyncio
 import bisect
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-__all__ = ["RequestSlots", "REPORTED"]
+__all__ = ["RequestSlots", "REPORTED", "BalanceProof"]
 
 OnPosition = Callable[[int], Awaitable[None]]
 _EVERY_STEP = 10  # the last places, each reported
@@ -158,3 +159,60 @@ class RequestSlots:
         waiter = self._line[place - 1]
         if waiter.listens:
             waiter.nudge()
+
+
+class BalanceProof:
+    """Paid calls one at a time while the balance is in doubt.
+
+    302.AI answered "insufficient balance" (1008): the bot paused and the admins were told.
+    A free query works with an empty balance, so only a paid call that 302.AI accepts proves
+    it was topped up. Until one is accepted, paid calls go one at a time: after an operator's
+    resume, the first job tells whether the balance is back (every other waits for it) and a
+    1008 pauses again without a burst of refused calls. Per process: with several workers,
+    each lets one through.
+    """
+
+    def __init__(self) -> None:
+        self._doubted = False
+        self._busy = False  # a paid call under way while in doubt
+        self._waiting: list[asyncio.Future[None]] = []
+
+    @property
+    def doubted(self) -> bool:
+        return self._doubted
+
+    def doubt(self) -> None:
+        """302.AI refused a paid call for the balance."""
+        self._doubted = True
+
+    def proved(self) -> None:
+        """302.AI accepted a paid call: the balance is there; every waiting call may go."""
+        if self._doubted:
+            self._doubted = False
+            self._wake()
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Held around a paid call, from before its request slot to its answer."""
+        while self._doubted and self._busy:
+            wake = asyncio.get_running_loop().create_future()
+            self._waiting.append(wake)
+            try:
+                await wake
+            finally:
+                if wake in self._waiting:
+                    self._waiting.remove(wake)
+        mine = self._doubted
+        self._busy = self._busy or mine
+        try:
+            yield
+        finally:
+            if mine:  # synchronous: a cancelled call cannot keep the turn
+                self._busy = False
+                self._wake()
+
+    def _wake(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        for wake in waiting:
+            if not wake.done():
+                wake.set_result(None)

@@ -66,13 +66,17 @@ class FileMessenger:
 
 
 def settings(db: Path, sim: str, key: str, timeout: float = 1.0, **overrides) -> Settings:
+    # Deadlines scaled down like TIMING: a request that 302.AI keeps refusing with 429 (a
+    # `[sim:429]` prompt) is tried again until its deadline, and must end within seconds here.
     values = dict(api_key=key, base_url=sim, data_dir=db.parent, db_path=db, daily_credits=10_000,
-                  max_in_flight=10_000, submit_timeout=timeout, image_timeout=timeout)
+                  max_in_flight=10_000, submit_timeout=timeout, image_timeout=timeout,
+                  video_deadline=15.0, image_deadline=8.0)
     return Settings(**{**values, **overrides})
 
 
-TIMING = Timing(min_poll_interval=0.2, max_poll_interval=1.0, retry_base=0.1, retry_max=1.0, max_retries=4,
-                expected_seconds=1.0, delivery_retry_max=1.0)
+# About 1/60 of the real waits (retry_max 60 s -> 1 s; the query grace 30 min -> 30 s)
+TIMING = Timing(min_poll_interval=0.2, max_poll_interval=1.0, retry_base=0.1, retry_max=1.0,
+                expected_seconds=1.0, delivery_retry_max=1.0, query_grace=30.0)
 
 
 def requests(count: int, seed: int, fault_share: float = 0.2, *, only: Command | None = None,
@@ -108,10 +112,14 @@ async def main() -> None:
     parser.add_argument("--daily", type=int, default=10_000, help="each member's daily credits")
     parser.add_argument("--faults", type=float, default=0.2, help="share of requests with a fault")
     parser.add_argument("--go-at", type=float, default=0.0, help="wall-clock time to start submitting at")
+    parser.add_argument("--video-deadline", type=float, default=15.0, help="seconds a video may take")
+    parser.add_argument("--image-deadline", type=float, default=8.0, help="seconds an image may take")
     args = parser.parse_args()
     core = await build_core(settings(args.db, args.sim, args.key, args.timeout, bot_daily_mptc=args.ceiling,
                                      database_url=args.database_url, worker_id=args.worker_id,
-                                     lease_seconds=args.lease, daily_credits=args.daily), timing=TIMING)
+                                     lease_seconds=args.lease, daily_credits=args.daily,
+                                     video_deadline=args.video_deadline, image_deadline=args.image_deadline),
+                            timing=TIMING)
     core.register("file", FileMessenger(args.posts))
     await core.start()
 

@@ -100,7 +100,9 @@ async def test_failed_status_queries_are_retried_until_success(core, messenger, 
     assert [j for j, _ in messenger.delivered] == [ticket.job_id] and not messenger.failures
 
 
-async def test_endless_rate_limits_end_in_a_refund(core, messenger, simulator):
+async def test_endless_rate_limits_end_in_a_refund(make_core, messenger, simulator):
+    core = await make_core(image_deadline=2.0)  # tried again until its deadline, not a number of times
+    core.register("test", messenger)
     simulator.configure(fault="1002")
     await core.submit(request("image", "a fox"))
     await core.wait_idle()

@@ -147,7 +147,8 @@ async def test_usage_reports_members_operator_spend_and_the_audit_trail(make, si
     assert "T2V-01" in await core.admin.jobs(ADMIN, BOB.user_key)
 
 
-@pytest.mark.parametrize("fault, cause", [("auth", "API key"), ("balance", "balance has run out")])
+# a balance pause does not lift after a probe: tests/core/test_balance_pause.py
+@pytest.mark.parametrize("fault, cause", [("auth", "API key")])
 async def test_a_refused_account_pauses_alerts_once_refunds_queued_jobs_and_lifts_after_a_probe(
         make, simulator, messenger, fault, cause):
     core = await make(probe_interval=0.2, max_in_flight=10)

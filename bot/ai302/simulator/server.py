@@ -19,6 +19,10 @@ Faults — each is one word, optionally with a value:
                              (default 500) and 302.AI's error envelope
     garbage-after-accept     a paid call is carried out and billed, then answered with non-JSON
 
+An outage makes one kind of free lookup fail for a while (bot.ai302.simulator.outages):
+`outage(FAULT, seconds, on=("query",))` or `POST /_sim/config {"outage": {"fault": "503",
+"seconds": 300, "on": ["query"]}}`.
+
 Every paid call the simulator carries out (a video task created, an image generated) is
 counted as billed: `GET /_sim/billing` lists them, so tests can prove a job paid once.
 `GET /_sim/queries?after=T` says when each video was first asked about after T (benchmarks
@@ -46,6 +50,7 @@ from aiohttp import web
 from PIL import Image
 
 from bot.ai302.simulator.media import png_for, sample_mp4, size_for_ratio
+from bot.ai302.simulator.outages import Outages
 
 __all__ = ["Simulator", "FAULTS"]
 
@@ -107,6 +112,7 @@ class Simulator:
         self._queried: dict[str, list[float]] = {}  # task id -> when each status query came (time.time())
         self._files: dict[str, tuple[bytes, str]] = {}
         self._expired: set[str] = set()  # task ids whose video 302.AI no longer serves
+        self.outages = Outages()
         self._ids = itertools.count(227311208538261)
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -139,6 +145,8 @@ class Simulator:
         for name, value in changes.items():
             if name == "next":
                 self.config.next_faults.extend(value)
+            elif name == "outage":
+                self.outage(value["fault"], float(value["seconds"]), tuple(value.get("on", ("query",))))
             elif name == "finish_all" and value:
                 for task in self._tasks.values():  # every video submitted so far is done now
                     task.seconds = 0.0
@@ -146,6 +154,10 @@ class Simulator:
                 setattr(self.config, name, value)
             else:
                 raise ValueError(f"unknown simulator setting {name!r}")
+
+    def outage(self, fault: str, seconds: float, on: tuple[str, ...] = ("query",)) -> None:
+        """For `seconds` from now, the free endpoints `on` answer with `fault` (paid calls go on)."""
+        self.outages.start(fault, seconds, on)
 
     def fail_next(self, fault: str, count: int = 1) -> None:
         self.config.next_faults.extend([fault] * count)
@@ -170,6 +182,7 @@ class Simulator:
         app.router.add_get("/_sim/requests", self._list_requests)
         app.router.add_get("/_sim/billing", self._list_billing)
         app.router.add_get("/_sim/queries", self._list_queries)
+        app.router.add_get("/_sim/outages", self._list_outages)
         return app
 
     def _authorized(self, request: web.Request) -> bool:
@@ -282,15 +295,16 @@ class Simulator:
         self._bill("video", body, task_id)
         return await self._after_accept(fault, _ok(task_id=task_id))
 
-    async def _lookup(self, request: web.Request) -> web.Response | None:
-        """What the free GET endpoints share: the key check, the log, and a queued fault."""
+    async def _lookup(self, request: web.Request, endpoint: str) -> web.Response | None:
+        """What the free GET endpoints share: the key check, the log, an outage or a queued fault."""
         if not self._authorized(request):
             return _envelope(401, -10001, "Invalid API key")
         self._log(request)
-        return await self._common_fault(self._fault_for(None), minimax=True)
+        fault = self.outages.fault_for(endpoint) or self._fault_for(None)
+        return await self._common_fault(fault, minimax=True)
 
     async def _query(self, request: web.Request) -> web.Response:
-        if (reply := await self._lookup(request)) is not None:
+        if (reply := await self._lookup(request, "query")) is not None:
             return reply
         task = self._tasks.get(request.query.get("task_id", ""))
         if task is None:
@@ -308,7 +322,7 @@ class Simulator:
                    video_width=256, video_height=144)
 
     async def _retrieve(self, request: web.Request) -> web.Response:
-        if (reply := await self._lookup(request)) is not None:
+        if (reply := await self._lookup(request, "retrieve")) is not None:
             return reply
         file_id = request.query.get("file_id", "")
         task = self._tasks.get(file_id.removeprefix("file-"))
@@ -391,6 +405,10 @@ class Simulator:
 
     async def _list_billing(self, request: web.Request) -> web.Response:
         return web.json_response(self.billed)
+
+    async def _list_outages(self, request: web.Request) -> web.Response:
+        """How many free lookups an outage refused, per endpoint, and whether one is under way."""
+        return web.json_response({"refused": self.outages.refused, "under_way": self.outages.under_way})
 
     async def _list_queries(self, request: web.Request) -> web.Response:
         """For each video task, when it was first asked about at or after `?after=` (a Unix
