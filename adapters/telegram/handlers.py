@@ -2,8 +2,13 @@
 
 One handler reads every new message and picks out commands, from the text or from the
 caption of a photo or file, so `/animate` works as a caption, as a reply, and as
-`/animate@ThisBot` in groups. One handler takes the inline buttons under results. Both
-turn a refusal from the core (UserError) into a reply and log anything else.
+`/animate@ThisBot` in groups. One handler takes the inline buttons under results.
+
+Error-to-reply is written once (`_refusals`): a refusal from the core (UserError) becomes
+a reply and the update is handled; anything else goes on to the door (adapters.telegram.
+intake), which tries the update again and, when it keeps failing, parks it and calls
+`parked` here: the member hears the apology and every admin is told. Every change an update
+makes is keyed on it (`event_key`), so trying it again changes nothing twice.
 """
 
 from __future__ import annotations
@@ -26,14 +31,17 @@ from adapters.telegram.config import TelegramConfig
 from adapters.telegram.destination import Where
 from adapters.telegram.flood import FIRST, patiently
 from adapters.telegram.delivery import send_result
+from adapters.telegram.intake import event_key
 from adapters.telegram.media import download_image, image_for, image_in
 from adapters.telegram.messenger import TelegramMessenger
 from bot.catalog import Command
 from bot.commands import GenerationRequest, Requester
 from bot.core import Core
 from bot.errors import UserError
+from bot.jobs import cancel as cancelling
 from bot import i18n
 from bot.i18n import DEFAULT_LANGUAGE, T, Text
+from bot.store.inbox import InboxEntry
 from bot.textsyntax import parse
 
 __all__ = ["Handlers", "BOT_COMMANDS", "COMMAND_MENU", "bot_commands", "parse_command"]
@@ -84,7 +92,7 @@ class Handlers:
     def __init__(self, core: Core, config: TelegramConfig, messenger: TelegramMessenger):
         self._core, self._config, self._messenger = core, config, messenger
         self._admin = AdminCommands(core)
-        self.shop = StarShop(core)
+        self.shop = StarShop(core, config.admin_ids)
 
     def install(self, app: Application) -> None:
         self.shop.bind(app)
@@ -119,8 +127,8 @@ class Handlers:
             await patiently(lambda: context.bot.leave_chat(message.chat_id))
             return
         # Names the job after this update and message, so handling it twice makes one job.
-        key = f"telegram:update:{update.update_id}:{message.chat_id}:{message.message_id}"
-        try:
+        key = f"{event_key(update)}:{message.chat_id}:{message.message_id}"
+        async with _refusals(message, message.from_user, language, f"/{name}", addressed=False):
             if edited_job is not None:
                 await self._core.rerun(edited_job, requester, Where.answering(message).stored(), request_key=key,
                                        prompt=rest)
@@ -134,19 +142,13 @@ class Handlers:
             elif name == "jobs":
                 await self._jobs(message, requester, language)
             elif name == "buy":
-                await self.shop.show(message, rest, language)
+                await self.shop.show(message, rest, requester)
             elif name == "admin":
-                await _privately(message, await self._admin.run(message, rest, requester), language)
+                answer = await self._admin.run(message, rest, requester, key=event_key(update))
+                await _privately(message, answer, language)
             elif message.chat.type == Chat.PRIVATE:
                 await _reply(message, render.refusal(T("I don't know /{name}. Send /help for what I can do.",
                                                        name=name), language))
-        except UserError as err:
-            await _reply(message, render.refusal(err.text, language))
-        except TelegramError:
-            raise  # the error handler logs it; replying would likely fail the same way
-        except Exception:
-            log.exception("/%s from user %s failed", name, requester.user_id)
-            await _reply(message, render.refusal(OOPS, language))
 
     async def _replied_result(self, message: Message, bot_id: int) -> str | None:
         """The job whose result `message` replies to with text, or None (not a reply to one of
@@ -185,7 +187,8 @@ class Handlers:
             await _answer(query, WORKING, language)
             pack = self._core.shop.pack(int(job_id)) if job_id.isdigit() else None
             if pack is not None:
-                await self.shop.invoice(message.chat_id, pack, language)
+                async with _refusals(message, query.from_user, language, "buying", addressed=True):
+                    await self.shop.invoice(self._requester(query.from_user, message.chat), message.chat_id, pack)
             return
         if action == render.CANCEL:
             await self._cancel(query, message, job_id)
@@ -203,7 +206,7 @@ class Handlers:
         requester = self._requester(query.from_user, message.chat)
         where = Where.answering(message).stored()  # status and result reply to the result clicked
         key = f"telegram:callback:{query.id}"  # one press is one job, however often it is handled
-        async with _refusals_under(message, query, language, f"button {action!r}"):
+        async with _refusals(message, query.from_user, language, f"button {action!r}", addressed=True):
             if action == render.AGAIN:
                 await self._core.rerun(job_id, requester, where, request_key=key)
             else:
@@ -224,8 +227,13 @@ class Handlers:
         try:
             job = await self._core.cancel(job_id, requester)
         except UserError as err:  # not theirs, or 302.AI has it already: said in the spinner's place
-            await _answer(query, err.text, language, alert=True)
-            return
+            job = await self._core.job(job_id)
+            # Cancelled before (this press handled again after its answer failed): say so as the
+            # first time did, and make sure its status says it too.
+            if job is None or not cancelling.is_cancelled(job) or not cancelling.may_cancel(
+                    job, requester.user_key, requester.is_admin):
+                await _answer(query, err.text, language, alert=True)
+                return
         await _answer(query, T("Cancelled; your credits are back."), language)
         await self._messenger.cancelled(job, language)
 
@@ -241,7 +249,7 @@ class Handlers:
         language = query.from_user.language_code
         await _answer(query, WORKING, language)  # downloading can take a while; the spinner must not
         requester = self._requester(query.from_user, message.chat)
-        async with _refusals_under(message, query, language, f"fetching job {job_id}"):
+        async with _refusals(message, query.from_user, language, f"fetching job {job_id}", addressed=True):
             result = await self._core.refetch(job_id, requester, self._config.upload_limit)
             job = await self._core.job(job_id)
             await send_result(message.get_bot(), job, result, where=Where.answering(message),
@@ -257,6 +265,31 @@ class Handlers:
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("Telegram update %s failed", update_id, exc_info=context.error)
+
+    async def parked(self, update: Update | None, entry: InboxEntry, error: BaseException) -> None:
+        """The door gave up on an update: every admin is told (a payment with its charge id,
+        so that its credits can be added or its Stars refunded), and its member hears the
+        apology, once."""
+        message = update.effective_message if update is not None else None
+        paid = message.successful_payment if message is not None else None
+        text = (f"Telegram update {entry.update_id} failed {entry.failures + 1} times "
+                f"({type(error).__name__}) and is parked; see the log.")
+        if paid is not None:
+            who = message.from_user.id if message.from_user else "?"
+            text += (f" It is a Stars payment of {paid.total_amount} Stars by telegram:{who}, charge "
+                     f"{paid.telegram_payment_charge_id}: its credits were NOT added. Refund it with "
+                     f"`reelbot admin refund-payment {paid.telegram_payment_charge_id}`, or grant the credits.")
+        try:
+            await self._core.guard.alert(f"parked:telegram:{entry.update_id}", text)
+        except Exception:  # the database, most likely: tell this platform's admins directly
+            log.exception("could not alert the admins through the core; telling the Telegram admins")
+            await self._messenger.alert_admins(text)
+        user = update.effective_user if update is not None else None
+        if message is not None and user is not None:
+            try:
+                await _reply(message, render.refusal(_addressed(OOPS, user, message.chat), user.language_code))
+            except TelegramError as err:
+                log.warning("could not tell the member about parked update %s: %s", entry.update_id, err)
 
 
 async def _privately(message: Message, html: str, language: str | None) -> None:
@@ -279,19 +312,18 @@ async def _reply(message: Message, html: str) -> None:
 
 
 @asynccontextmanager
-async def _refusals_under(message: Message, query: CallbackQuery, language: str | None,
-                          what: str) -> AsyncIterator[None]:
-    """A button's work: a refusal, or an unexpected failure, is answered under the message the
-    button is on; Bot API errors go on to the caller (the inbox retries the update)."""
+async def _refusals(message: Message, user: User, language: str | None, what: str, *,
+                    addressed: bool) -> AsyncIterator[None]:
+    """The one place a failure becomes a reply: a refusal is answered to `message` (for a
+    button, under the message it is on, `addressed` to whoever pressed it) and the update is
+    handled; anything else goes on to the door, which tries the update again (and, at last,
+    answers with the apology: Handlers.parked)."""
     try:
         yield
     except UserError as err:
-        await _reply(message, render.refusal(_addressed(err.text, query.from_user, message.chat), language))
-    except TelegramError:
-        raise
-    except Exception:
-        log.exception("%s from user %s failed", what, query.from_user.id)
-        await _reply(message, render.refusal(_addressed(OOPS, query.from_user, message.chat), language))
+        log.debug("%s from user %s refused: %s", what, user.id, err)
+        await _reply(message, render.refusal(_addressed(err.text, user, message.chat) if addressed else err.text,
+                                             language))
 
 
 def _addressed(text: Text | str, user: User, chat: Chat) -> Text | str:
