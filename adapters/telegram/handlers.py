@@ -4,11 +4,9 @@ One handler reads every new message and picks out commands, from the text or fro
 caption of a photo or file, so `/animate` works as a caption, as a reply, and as
 `/animate@ThisBot` in groups. One handler takes the inline buttons under results.
 
-Error-to-reply is written once (`_refusals`): a refusal from the core (UserError) becomes
-a reply and the update is handled; anything else goes on to the door (adapters.telegram.
-intake), which tries the update again and, when it keeps failing, parks it and calls
-`parked` here: the member hears the apology and every admin is told. Every change an update
-makes is keyed on it (`event_key`), so trying it again changes nothing twice.
+A refusal from the core becomes a reply, and anything else goes on to the door, in one
+place (adapters.telegram.answers). Every change an update makes is keyed on it
+(`event_key`), so trying it again changes nothing twice.
 """
 
 from __future__ import annotations
@@ -16,8 +14,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from telegram import BotCommand, CallbackQuery, Chat, Message, Update, User
 from telegram.constants import ParseMode
@@ -26,10 +22,11 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from adapters.telegram import render
 from adapters.telegram.admin import AdminCommands
+from adapters.telegram.answers import Parking, answer, refusals, reply
 from adapters.telegram.shop import BUY, StarShop
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.destination import Where
-from adapters.telegram.flood import FIRST, patiently
+from adapters.telegram.flood import patiently
 from adapters.telegram.delivery import send_result
 from adapters.telegram.intake import event_key
 from adapters.telegram.media import download_image, image_for, image_in
@@ -40,8 +37,7 @@ from bot.core import Core
 from bot.errors import UserError
 from bot.jobs import cancel as cancelling
 from bot import i18n
-from bot.i18n import DEFAULT_LANGUAGE, T, Text
-from bot.store.inbox import InboxEntry
+from bot.i18n import DEFAULT_LANGUAGE, T
 from bot.textsyntax import parse
 
 __all__ = ["Handlers", "BOT_COMMANDS", "COMMAND_MENU", "bot_commands", "parse_command"]
@@ -70,10 +66,8 @@ _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+|$)(.*)"
 _GENERATE = {"video": Command.VIDEO, "image": Command.IMAGE, "animate": Command.ANIMATE}
 ANIMATE_HOW = T("Send /animate as the caption of a photo, or reply with /animate to a message that has "
                 "a photo or an image file.")
-OOPS = T("Sorry, something went wrong on our side. Please try again.")
 WORKING = T("Working on it…")
 EDIT = "edit"  # a text reply to a result: handled like a command of that name
-ANSWER_LIMIT = 200  # characters in a callback query's answer
 
 
 def parse_command(text: str, bot_username: str) -> tuple[str, str] | None:
@@ -93,6 +87,7 @@ class Handlers:
         self._core, self._config, self._messenger = core, config, messenger
         self._admin = AdminCommands(core)
         self.shop = StarShop(core, config.admin_ids)
+        self.parked = Parking(core, messenger).parked  # the door's last word on an update
 
     def install(self, app: Application) -> None:
         self.shop.bind(app)
@@ -122,23 +117,23 @@ class Handlers:
         self._admin.saw(message)
         if not requester.is_admin and not requester.private and not self._core.access.chat_allowed(requester):
             # a group the operator did not allow: say so once, and leave it
-            await _reply(message, render.refusal(T("This bot is not available in this chat, so it is leaving."),
+            await reply(message, render.refusal(T("This bot is not available in this chat, so it is leaving."),
                                                  language))
             await patiently(lambda: context.bot.leave_chat(message.chat_id))
             return
         # Names the job after this update and message, so handling it twice makes one job.
         key = f"{event_key(update)}:{message.chat_id}:{message.message_id}"
-        async with _refusals(message, message.from_user, language, f"/{name}", addressed=False):
+        async with refusals(message, message.from_user, language, f"/{name}", button=False):
             if edited_job is not None:
                 await self._core.rerun(edited_job, requester, Where.answering(message).stored(), request_key=key,
                                        prompt=rest)
             elif name in _GENERATE:
                 await self._generate(message, _GENERATE[name], rest, requester, key)
             elif name in ("start", "help"):
-                await _reply(message, render.help_message(self._core.help_text("text"), context.bot.username,
+                await reply(message, render.help_message(self._core.help_text("text"), context.bot.username,
                                                           language))
             elif name == "quota":
-                await _reply(message, render.quota(await self._core.quota(requester), language))
+                await reply(message, render.quota(await self._core.quota(requester), language))
             elif name == "jobs":
                 await self._jobs(message, requester, language)
             elif name == "buy":
@@ -147,7 +142,7 @@ class Handlers:
                 answer = await self._admin.run(message, rest, requester, key=event_key(update))
                 await _privately(message, answer, language)
             elif message.chat.type == Chat.PRIVATE:
-                await _reply(message, render.refusal(T("I don't know /{name}. Send /help for what I can do.",
+                await reply(message, render.refusal(T("I don't know /{name}. Send /help for what I can do.",
                                                        name=name), language))
 
     async def _replied_result(self, message: Message, bot_id: int) -> str | None:
@@ -180,14 +175,14 @@ class Handlers:
         message = query.message if isinstance(query.message, Message) else None
         language = query.from_user.language_code
         if message is None:
-            await _answer(query, T("This message is too old for its buttons; send the command again."), language,
+            await answer(query, T("This message is too old for its buttons; send the command again."), language,
                           alert=True)
             return
         if action == BUY:
-            await _answer(query, WORKING, language)
+            await answer(query, WORKING, language)
             pack = self._core.shop.pack(int(job_id)) if job_id.isdigit() else None
             if pack is not None:
-                async with _refusals(message, query.from_user, language, "buying", addressed=True):
+                async with refusals(message, query.from_user, language, "buying", button=True):
                     await self.shop.invoice(self._requester(query.from_user, message.chat), message.chat_id, pack)
             return
         if action == render.CANCEL:
@@ -197,16 +192,16 @@ class Handlers:
             await self._fetch(query, message, job_id)
             return
         if action not in (render.AGAIN, render.ANIMATE):
-            await _answer(query, T("That button no longer does anything."), language)
+            await answer(query, T("That button no longer does anything."), language)
             return
         # Answer at once: until then the member sees a spinner, and a member who clicks again
         # because nothing seems to happen is charged twice. What follows (downloading the
         # photo, queueing) can take seconds; its outcome arrives as messages.
-        await _answer(query, WORKING, language)
+        await answer(query, WORKING, language)
         requester = self._requester(query.from_user, message.chat)
         where = Where.answering(message).stored()  # status and result reply to the result clicked
         key = f"telegram:callback:{query.id}"  # one press is one job, however often it is handled
-        async with _refusals(message, query.from_user, language, f"button {action!r}", addressed=True):
+        async with refusals(message, query.from_user, language, f"button {action!r}", button=True):
             if action == render.AGAIN:
                 await self._core.rerun(job_id, requester, where, request_key=key)
             else:
@@ -232,9 +227,9 @@ class Handlers:
             # first time did, and make sure its status says it too.
             if job is None or not cancelling.is_cancelled(job) or not cancelling.may_cancel(
                     job, requester.user_key, requester.is_admin):
-                await _answer(query, err.text, language, alert=True)
+                await answer(query, err.text, language, alert=True)
                 return
-        await _answer(query, T("Cancelled; your credits are back."), language)
+        await answer(query, T("Cancelled; your credits are back."), language)
         await self._messenger.cancelled(job, language)
 
     async def _jobs(self, message: Message, requester: Requester, language: str | None) -> None:
@@ -247,9 +242,9 @@ class Handlers:
     async def _fetch(self, query: CallbackQuery, message: Message, job_id: str) -> None:
         """A button under /jobs: that delivered result posted again, as a reply to the list."""
         language = query.from_user.language_code
-        await _answer(query, WORKING, language)  # downloading can take a while; the spinner must not
+        await answer(query, WORKING, language)  # downloading can take a while; the spinner must not
         requester = self._requester(query.from_user, message.chat)
-        async with _refusals(message, query.from_user, language, f"fetching job {job_id}", addressed=True):
+        async with refusals(message, query.from_user, language, f"fetching job {job_id}", button=True):
             result = await self._core.refetch(job_id, requester, self._config.upload_limit)
             job = await self._core.job(job_id)
             await send_result(message.get_bot(), job, result, where=Where.answering(message),
@@ -266,73 +261,15 @@ class Handlers:
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("Telegram update %s failed", update_id, exc_info=context.error)
 
-    async def parked(self, update: Update | None, entry: InboxEntry, error: BaseException) -> None:
-        """The door gave up on an update: every admin is told (a payment with its charge id,
-        so that its credits can be added or its Stars refunded), and its member hears the
-        apology, once."""
-        message = update.effective_message if update is not None else None
-        paid = message.successful_payment if message is not None else None
-        text = (f"Telegram update {entry.update_id} failed {entry.failures + 1} times "
-                f"({type(error).__name__}) and is parked; see the log.")
-        if paid is not None:
-            who = message.from_user.id if message.from_user else "?"
-            text += (f" It is a Stars payment of {paid.total_amount} Stars by telegram:{who}, charge "
-                     f"{paid.telegram_payment_charge_id}: its credits were NOT added. Refund it with "
-                     f"`reelbot admin refund-payment {paid.telegram_payment_charge_id}`, or grant the credits.")
-        try:
-            await self._core.guard.alert(f"parked:telegram:{entry.update_id}", text)
-        except Exception:  # the database, most likely: tell this platform's admins directly
-            log.exception("could not alert the admins through the core; telling the Telegram admins")
-            await self._messenger.alert_admins(text)
-        user = update.effective_user if update is not None else None
-        if message is not None and user is not None:
-            try:
-                await _reply(message, render.refusal(_addressed(OOPS, user, message.chat), user.language_code))
-            except TelegramError as err:
-                log.warning("could not tell the member about parked update %s: %s", entry.update_id, err)
-
 
 async def _privately(message: Message, html: str, language: str | None) -> None:
     """To the admin's own chat with the bot; in the group only if the bot may not write to them."""
     user = message.from_user
     if message.chat.type == Chat.PRIVATE or user is None:
-        await _reply(message, html)
+        await reply(message, html)
         return
     try:
         await patiently(lambda: message.get_bot().send_message(chat_id=user.id, text=html, parse_mode=ParseMode.HTML))
     except TelegramError:  # they never started a chat with the bot
-        await _reply(message, render.refusal(T("Send me /start in a private chat first: admin answers go there."),
+        await reply(message, render.refusal(T("Send me /start in a private chat first: admin answers go there."),
                                              language))
-
-
-async def _reply(message: Message, html: str) -> None:
-    # an answer to a member's command (a refusal, /quota, /help): ahead of edits and results
-    await patiently(lambda: message.get_bot().send_message(
-        text=html, parse_mode=ParseMode.HTML, rate_limit_args=FIRST, **Where.answering(message).reply()))
-
-
-@asynccontextmanager
-async def _refusals(message: Message, user: User, language: str | None, what: str, *,
-                    addressed: bool) -> AsyncIterator[None]:
-    """The one place a failure becomes a reply: a refusal is answered to `message` (for a
-    button, under the message it is on, `addressed` to whoever pressed it) and the update is
-    handled; anything else goes on to the door, which tries the update again (and, at last,
-    answers with the apology: Handlers.parked)."""
-    try:
-        yield
-    except UserError as err:
-        log.debug("%s from user %s refused: %s", what, user.id, err)
-        await _reply(message, render.refusal(_addressed(err.text, user, message.chat) if addressed else err.text,
-                                             language))
-
-
-def _addressed(text: Text | str, user: User, chat: Chat) -> Text | str:
-    # In a group the reply lands under a result anyone may have pressed: say whose it is.
-    return text if chat.type == Chat.PRIVATE else T("{name}: {text}", name=user.first_name, text=text)
-
-
-async def _answer(query: CallbackQuery, text: Text, language: str | None, *, alert: bool = False) -> None:
-    try:
-        await query.answer(render.clip_utf16(i18n.render(text, language), ANSWER_LIMIT), show_alert=alert)
-    except TelegramError as err:  # answered too late (over ~15 s): the member saw a spinner, nothing worse
-        log.info("answerCallbackQuery failed: %s", err)

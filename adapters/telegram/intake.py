@@ -118,7 +118,7 @@ class Intake:
                 self._spawn(entry, claimed=True)
 
     async def _replay(self, *, take_over: bool = False) -> list[asyncio.Task]:
-        entries = await self._inbox.unhandled(PLATFORM, None if take_over else self._clock())
+        entries = await self._inbox.unhandled(PLATFORM, None if take_over else self._clock(), mine=self.owner)
         if entries and take_over:
             log.info("Telegram: handling %d update(s) stored before the last stop", len(entries))
         return [task for entry in entries if (task := self._spawn(entry, take_over=take_over))]

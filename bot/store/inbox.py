@@ -123,11 +123,14 @@ class Inbox:
             await conn.execute("UPDATE inbox SET parked_at = ?, claimed_by = NULL, claimed_until = NULL "
                                "WHERE platform = ? AND update_id = ?", (now, platform, update_id))
 
-    async def unhandled(self, platform: str, now: float | None = None) -> list[InboxEntry]:
+    async def unhandled(self, platform: str, now: float | None = None, *, mine: str | None = None) -> list[InboxEntry]:
         """Stored and neither handled nor parked, oldest first: what a crash left behind.
-        With `now`: only the rows a receiver may claim at `now` (no claim, or a lapsed one)."""
-        free, params = (" AND (claimed_until IS NULL OR claimed_until <= ?)", (platform, now)) if now is not None \
-            else ("", (platform,))
+        With `now`: only the rows a receiver may claim at `now` (no claim, or a lapsed one,
+        or one held under its own name `mine`: a restart under the same worker id)."""
+        if now is None:
+            free, params = "", (platform,)
+        else:
+            free, params = " AND (claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?)", (platform, now, mine)
         rows = await self._db.fetchall(
             "SELECT update_id, payload, failures FROM inbox WHERE platform = ? AND handled_at IS NULL "
             f"AND parked_at IS NULL{free} ORDER BY update_id", params)

@@ -82,3 +82,12 @@ async def test_a_failed_event_waits_out_its_backoff_and_a_parked_one_is_never_tr
     assert [e.update_id for e in await inbox.unhandled("telegram")] == [1]
     assert [e.update_id for e in await inbox.parked("telegram")] == [2]
     assert await inbox.purge(now=10 * KEEP_HANDLED) == 0  # a parked event is kept for the operator
+
+
+async def test_a_receiver_restarted_under_its_name_finds_its_own_claims_at_once(db):
+    inbox = Inbox(db)
+    await inbox.store("telegram", [InboxEntry(1, "{}")], 0.0, claim=("worker-1", 100.0))
+
+    assert await inbox.unhandled("telegram", now=10.0, mine="worker-2") == []
+    assert [e.update_id for e in await inbox.unhandled("telegram", now=10.0, mine="worker-1")] == [1]
+    assert await inbox.claim("telegram", 1, "worker-1", 10.0, 110.0) is not None
