@@ -43,14 +43,17 @@ class Parking:
         message = update.effective_message if update is not None else None
         paid = message.successful_payment if message is not None else None
         text = (f"Telegram update {entry.update_id} failed {entry.failures + 1} times "
-                f"({type(error).__name__}) and is parked; see the log.")
+                f"({type(error).__name__}) and is parked; see the log (and the inbox's parked rows).")
         if paid is not None:
             who = message.from_user.id if message.from_user else "?"
             text += (f" It is a Stars payment of {paid.total_amount} Stars by telegram:{who}, charge "
                      f"{paid.telegram_payment_charge_id}: its credits were NOT added. Refund it with "
                      f"`reelbot admin refund-payment {paid.telegram_payment_charge_id}`, or grant the credits.")
+        # A payment is always told; other updates at most once per alert interval (an outage
+        # of Telegram itself could park many at once), each still in the log and the inbox.
+        cause = f"parked:telegram:{paid.telegram_payment_charge_id}" if paid is not None else "parked:telegram"
         try:
-            await self._core.guard.alert(f"parked:telegram:{entry.update_id}", text)
+            await self._core.guard.alert(cause, text)
         except Exception:  # the database, most likely: tell this platform's admins directly
             log.exception("could not alert the admins through the core; telling the Telegram admins")
             await self._messenger.alert_admins(text)
