@@ -2,7 +2,8 @@
 refund, pause. Every method checks the actor's rights here, in the core, whatever the
 adapter showed, and every change leaves an audit row. A change takes the key of the event
 that asked for it (a Telegram update, a Discord interaction): handled twice, that event
-changes nothing the second time, and its answer is the same. Replies are plain text."""
+changes nothing the second time (a grant answers as it did; the others say what holds now).
+Replies are plain text."""
 
 from __future__ import annotations
 

@@ -118,7 +118,7 @@ class Handlers:
         if not requester.is_admin and not requester.private and not self._core.access.chat_allowed(requester):
             # a group the operator did not allow: say so once, and leave it
             await reply(message, render.refusal(T("This bot is not available in this chat, so it is leaving."),
-                                                 language))
+                                                language))
             await patiently(lambda: context.bot.leave_chat(message.chat_id))
             return
         # Names the job after this update and message, so handling it twice makes one job.
@@ -131,7 +131,7 @@ class Handlers:
                 await self._generate(message, _GENERATE[name], rest, requester, key)
             elif name in ("start", "help"):
                 await reply(message, render.help_message(self._core.help_text("text"), context.bot.username,
-                                                          language))
+                                                         language))
             elif name == "quota":
                 await reply(message, render.quota(await self._core.quota(requester), language))
             elif name == "jobs":
@@ -139,11 +139,11 @@ class Handlers:
             elif name == "buy":
                 await self.shop.show(message, rest, requester)
             elif name == "admin":
-                answer = await self._admin.run(message, rest, requester, key=event_key(update))
-                await _privately(message, answer, language)
+                html = await self._admin.run(message, rest, requester, key=event_key(update))
+                await _privately(message, html, language)
             elif message.chat.type == Chat.PRIVATE:
                 await reply(message, render.refusal(T("I don't know /{name}. Send /help for what I can do.",
-                                                       name=name), language))
+                                                      name=name), language))
 
     async def _replied_result(self, message: Message, bot_id: int) -> str | None:
         """The job whose result `message` replies to with text, or None (not a reply to one of
@@ -176,7 +176,7 @@ class Handlers:
         language = query.from_user.language_code
         if message is None:
             await answer(query, T("This message is too old for its buttons; send the command again."), language,
-                          alert=True)
+                         alert=True)
             return
         if action == BUY:
             await answer(query, WORKING, language)
@@ -272,4 +272,4 @@ async def _privately(message: Message, html: str, language: str | None) -> None:
         await patiently(lambda: message.get_bot().send_message(chat_id=user.id, text=html, parse_mode=ParseMode.HTML))
     except TelegramError:  # they never started a chat with the bot
         await reply(message, render.refusal(T("Send me /start in a private chat first: admin answers go there."),
-                                             language))
+                                            language))

@@ -28,7 +28,7 @@ from bot.store.rows import Rows, write_rows
 __all__ = ["Inbox", "InboxEntry", "KEEP_HANDLED"]
 
 KEEP_HANDLED = 24 * 3600.0  # seconds a handled row is kept to recognise redeliveries
-_MAX_ROWS = 500  # rows per INSERT: 5 parameters each, well below SQLite's limit
+_MAX_ROWS = 500  # rows per INSERT: 6 parameters each, well below SQLite's limit
 _HANDLED = Rows("UPDATE inbox SET handled_at = v.column3 FROM (VALUES", "(?, ?, ?)",
                 ") AS v WHERE inbox.platform = v.column1 AND inbox.update_id = v.column2",
                 one_row="UPDATE inbox SET handled_at = ?3 WHERE platform = ?1 AND update_id = ?2")

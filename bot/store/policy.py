@@ -97,10 +97,10 @@ class PolicyStore:
         self.changed()
 
     async def ban(self, actor: str, user_key: str, reason: str, now: float, *, key: str | None = None) -> None:
-        await self._write((actor, "ban", user_key, reason, now), key=key, sql=
+        await self._write((actor, "ban", user_key, reason, now),
                           "INSERT INTO bans (user_key, reason, actor, at) VALUES (?, ?, ?, ?) "
                           "ON CONFLICT (user_key) DO UPDATE SET reason = excluded.reason, actor = excluded.actor, "
-                          "at = excluded.at", params=(user_key, reason, actor, now))
+                          "at = excluded.at", (user_key, reason, actor, now), key=key)
 
     async def unban(self, actor: str, user_key: str, now: float, *, key: str | None = None) -> None:
         await self._write((actor, "unban", user_key, "", now), "DELETE FROM bans WHERE user_key = ?", (user_key,),
@@ -108,11 +108,11 @@ class PolicyStore:
 
     async def set_limit(self, actor: str, scope: str, limit: Limit, now: float, *, key: str | None = None) -> None:
         detail = f"{limit.daily_credits}/day" + (f", {limit.max_in_flight} at a time" if limit.max_in_flight else "")
-        await self._write((actor, "limit", scope, detail, now), key=key, sql=
+        await self._write((actor, "limit", scope, detail, now),
                           "INSERT INTO limits (scope, daily_credits, max_in_flight, actor, at) VALUES (?, ?, ?, ?, ?) "
                           "ON CONFLICT (scope) DO UPDATE SET daily_credits = excluded.daily_credits, "
                           "max_in_flight = excluded.max_in_flight, actor = excluded.actor, at = excluded.at",
-                          params=(scope, limit.daily_credits, limit.max_in_flight, actor, now))
+                          (scope, limit.daily_credits, limit.max_in_flight, actor, now), key=key)
 
     async def pause(self, actor: str, cause: str, reason: str, now: float, *, key: str | None = None) -> bool:
         """Pause new jobs; False when already paused (the first cause stays)."""
