@@ -91,6 +91,7 @@ class Intake:
         """Handle what the last run left unhandled, then keep retrying failures and purging."""
         replaying = await self._replay(take_over=self._take_over)
         if replaying:
+            log.info("Telegram: handling %d update(s) stored before the last stop", len(replaying))
             await asyncio.wait(replaying, timeout=REPLAY_WAIT)
         self._sweeper = asyncio.create_task(self._sweep(), name="telegram-inbox-sweep")
 
@@ -119,8 +120,6 @@ class Intake:
 
     async def _replay(self, *, take_over: bool = False) -> list[asyncio.Task]:
         entries = await self._inbox.unhandled(PLATFORM, None if take_over else self._clock(), mine=self.owner)
-        if entries and take_over:
-            log.info("Telegram: handling %d update(s) stored before the last stop", len(entries))
         return [task for entry in entries if (task := self._spawn(entry, take_over=take_over))]
 
     def _spawn(self, entry: InboxEntry, *, claimed: bool = False, take_over: bool = False,
