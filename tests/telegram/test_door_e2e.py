@@ -120,11 +120,11 @@ async def test_an_admin_grant_whose_answer_meets_flood_control_is_applied_once(s
 
 
 async def test_two_receivers_on_one_store_never_both_handle_an_update(
-        start_bot, tg_config, fake_api, simulator, ann, ann_chat, tmp_path):
+        start_bot, tg_config, fake_api, simulator, ann, ann_chat, tmp_path, backend):
     simulator.configure(video_seconds=30)
     config = replace(tg_config, webhook_url="https://bot.example.org/telegram-hook", webhook_listen="127.0.0.1:0")
-    shared = tmp_path / "shared.db"
-    first, second = [await start_bot(config=config, db_path=shared, runs_jobs=False) for _ in range(2)]
+    shared = tmp_path / "shared.db"  # SQLite: two fronts on one file; PostgreSQL: any two processes
+    first, second = [await start_bot(config=config, db_path=shared, runs_jobs=False, **backend) for _ in range(2)]
     fake_api.webhook_port = first.adapter.receiver.port
     answers = fake_api.hold("sendMessage")
 
