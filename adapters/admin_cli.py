@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.store.opening import open_store
 from bot.store.policy import PolicyStore
 from bot.store.wallet import Wallets
+from bot import shop
 
 __all__ = ["add_parser", "run_admin"]
 
@@ -81,26 +82,20 @@ async def run_admin(args: argparse.Namespace, settings: Settings, env: Mapping[s
 
 
 async def refund_payment(db, token: str, api_base: str, charge_id: str) -> str:
-    """Stars back to the member first (Telegram), then their credits out of the wallet: a
-    failed refund changes nothing, and a refund Telegram made is recorded even if repeated."""
+    """A Stars payment refunded through the bot's Telegram account (bot.shop.refund_payment
+    decides the order and the bookkeeping)."""
     from telegram import Bot
     from telegram.error import TelegramError
 
-    wallets = Wallets(db)
-    payment = await wallets.payment(charge_id)
-    if payment is None:
-        raise Refused(f"No payment {charge_id} is known to this bot.")
-    user_key, credits, stars, refunded_at = payment
-    if refunded_at is not None:
-        raise Refused(f"Payment {charge_id} was already refunded.")
-    async with Bot(token, base_url=api_base) as bot:
-        try:
-            await bot.refund_star_payment(int(user_key.removeprefix("telegram:")), charge_id)
-        except TelegramError as err:
-            if "CHARGE_ALREADY_REFUNDED" not in str(err):
-                raise
-    _, taken = await wallets.take_back(charge_id, time.time()) or (user_key, 0)
-    return f"Refunded {stars} Stars to {user_key}; {taken} credits taken back (of {credits} bought)."
+    async def refund_stars(user_id: str, charge: str) -> None:
+        async with Bot(token, base_url=api_base) as bot:
+            try:
+                await bot.refund_star_payment(int(user_id), charge)
+            except TelegramError as err:
+                if "CHARGE_ALREADY_REFUNDED" not in str(err):
+                    raise
+
+    return await shop.refund_payment(Wallets(db), charge_id, refund_stars, time.time())
 
 
 async def _act(desk: AdminDesk, operator: Requester, args: argparse.Namespace) -> str:

@@ -1,6 +1,9 @@
 """What admins can do, from a chat or from the command line: grant, limit, ban, report,
 refund, pause. Every method checks the actor's rights here, in the core, whatever the
-adapter showed, and every change leaves an audit row. Replies are plain text."""
+adapter showed, and every change leaves an audit row. A change takes the key of the event
+that asked for it (a Telegram update, a Discord interaction): handled twice, that event
+changes nothing the second time (a grant answers as it did; the others say what holds now).
+Replies are plain text."""
 
 from __future__ import annotations
 
@@ -61,16 +64,17 @@ class AdminDesk:
             raise Refused(NOT_ADMIN)
         return actor.user_key
 
-    async def grant(self, actor: Requester, user_key: str, credits: int, reason: str = "") -> str:
+    async def grant(self, actor: Requester, user_key: str, credits: int, reason: str = "", *,
+                    key: str | None = None) -> str:
         who = self._check(actor)
         if not 0 < credits <= 1_000_000:
             raise Refused("Grant a positive number of credits.")
         now = self._clock()
-        await self._policy.grant(who, user_key, credits, reason, quota_day(now), now)
+        await self._policy.grant(who, user_key, credits, reason, quota_day(now), now, key=key)
         return f"Granted {credits_text(credits)} to {user_key} for today."
 
     async def limit(self, actor: Requester, scope: str, target: str, credits: int,
-                    in_flight: int | None = None) -> str:
+                    in_flight: int | None = None, *, key: str | None = None) -> str:
         who = self._check(actor)
         if scope not in ("user", "chat", "tier"):
             raise Refused("Say which limit: user, chat or tier.")
@@ -78,30 +82,30 @@ class AdminDesk:
             raise Refused(f"There is no tier “{target}”. Tiers: {', '.join(self._access.tiers) or 'none'}.")
         if credits < 0 or (in_flight is not None and in_flight < 1):
             raise Refused("Credits must be 0 or more, and jobs at a time 1 or more.")
-        await self._policy.set_limit(who, f"{scope}:{target}", Limit(credits, in_flight), self._clock())
+        await self._policy.set_limit(who, f"{scope}:{target}", Limit(credits, in_flight), self._clock(), key=key)
         at_once = f", {in_flight} at a time" if in_flight else ""
         return f"Limit for {scope} {target}: {credits_text(credits)} a day{at_once}."
 
-    async def ban(self, actor: Requester, user_key: str, reason: str = "") -> str:
-        await self._policy.ban(self._check(actor), user_key, reason, self._clock())
+    async def ban(self, actor: Requester, user_key: str, reason: str = "", *, key: str | None = None) -> str:
+        await self._policy.ban(self._check(actor), user_key, reason, self._clock(), key=key)
         return f"{user_key} is banned." + (f" Reason: {reason}" if reason else "")
 
-    async def unban(self, actor: Requester, user_key: str) -> str:
-        await self._policy.unban(self._check(actor), user_key, self._clock())
+    async def unban(self, actor: Requester, user_key: str, *, key: str | None = None) -> str:
+        await self._policy.unban(self._check(actor), user_key, self._clock(), key=key)
         return f"{user_key} may use the bot again."
 
-    async def pause(self, actor: Requester, reason: str = "") -> str:
-        if not await self._policy.pause(self._check(actor), "admin", reason, self._clock()):
+    async def pause(self, actor: Requester, reason: str = "", *, key: str | None = None) -> str:
+        if not await self._policy.pause(self._check(actor), "admin", reason, self._clock(), key=key):
             return "New jobs were already paused."
         return "New jobs are paused; running ones finish." + (f" Members are told: {reason}" if reason else "")
 
-    async def resume(self, actor: Requester) -> str:
-        if not await self._policy.resume(self._check(actor), self._clock()):
+    async def resume(self, actor: Requester, *, key: str | None = None) -> str:
+        if not await self._policy.resume(self._check(actor), self._clock(), key=key):
             return "New jobs were not paused."
         return "New jobs are accepted again."
 
-    async def refund(self, actor: Requester, job_id: str) -> str:
-        credits = await self._policy.reverse(self._check(actor), job_id, self._clock())
+    async def refund(self, actor: Requester, job_id: str, *, key: str | None = None) -> str:
+        credits = await self._policy.reverse(self._check(actor), job_id, self._clock(), key=key)
         if credits is None:
             return f"Job {job_id} is not a delivered job that can be refunded (or it was refunded already)."
         return f"Job {job_id}: {credits_text(credits)} given back to its member."

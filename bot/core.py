@@ -62,7 +62,8 @@ class Core:
         self.limits = self.access.default
         self._store, self._client, self._runner, self._policy = store, client, runner, policy
         self.admin = AdminDesk(store.db, policy, self.access, clock)
-        self.shop = Shop(Wallets(store.db), settings.credit_packs, settings.stars_per_credit, clock)
+        self.shop = Shop(Wallets(store.db), settings.credit_packs, settings.stars_per_credit, clock,
+                         access=self.access, policy=policy)
         self.guard = AccountGuard(policy, store, client, runner.messengers, ceiling=settings.bot_daily_mptc,
                                   probe_interval=settings.probe_interval, clock=clock)
         runner.watch(self.guard.account_problem, self.guard.spent)

@@ -1,6 +1,7 @@
 """`/admin …` on Discord: a command group hidden from members without Manage Server (its
 default_member_permissions), and checked again in the core for every call, since a server's
-own admins are not necessarily the bot's (DISCORD_ADMIN_IDS)."""
+own admins are not necessarily the bot's (DISCORD_ADMIN_IDS). Every change is keyed on the
+interaction that asked for it, so one interaction handled twice changes nothing twice."""
 
 from __future__ import annotations
 
@@ -22,6 +23,10 @@ def _key(member: discord.abc.User) -> str:
     return f"discord:{member.id}"
 
 
+def _event(interaction: discord.Interaction) -> str:
+    return f"discord:interaction:{interaction.id}"
+
+
 def install_admin(tree: app_commands.CommandTree, core: Core, actions: Actions) -> None:
     admin = app_commands.Group(name="admin", description="Operator controls (the bot's admins only)",
                                default_permissions=discord.Permissions(manage_guild=True))
@@ -31,7 +36,8 @@ def install_admin(tree: app_commands.CommandTree, core: Core, actions: Actions) 
     @app_commands.describe(member="Who gets them", credits="How many", reason="Why (kept in the audit trail)")
     async def grant(interaction: discord.Interaction, member: discord.User, credits: Credits,
                     reason: str | None = None) -> None:
-        await actions.admin(interaction, lambda me: desk.grant(me, _key(member), credits, reason or ""))
+        await actions.admin(interaction, lambda me: desk.grant(me, _key(member), credits, reason or "",
+                                                                     key=_event(interaction)))
 
     @admin.command(name="limit", description="Credits a day (and jobs at a time) for a member, this server or a tier")
     @app_commands.describe(scope="Whose limit", credits="Credits a day (0 closes it)", member="For scope: member",
@@ -43,21 +49,22 @@ def install_admin(tree: app_commands.CommandTree, core: Core, actions: Actions) 
             if scope == "member":
                 if member is None:
                     return "Choose the member."
-                return await desk.limit(me, "user", _key(member), credits, jobs)
+                return await desk.limit(me, "user", _key(member), credits, jobs, key=_event(interaction))
             if scope == "server":
                 if interaction.guild_id is None:
                     return "Use this in the server whose limit you are setting."
-                return await desk.limit(me, "chat", f"discord:{interaction.guild_id}", credits, jobs)
-            return await desk.limit(me, "tier", tier or "", credits, jobs)
+                return await desk.limit(me, "chat", f"discord:{interaction.guild_id}", credits, jobs,
+                                        key=_event(interaction))
+            return await desk.limit(me, "tier", tier or "", credits, jobs, key=_event(interaction))
         await actions.admin(interaction, act)
 
     @admin.command(name="ban", description="Refuse a member")
     async def ban(interaction: discord.Interaction, member: discord.User, reason: str | None = None) -> None:
-        await actions.admin(interaction, lambda me: desk.ban(me, _key(member), reason or ""))
+        await actions.admin(interaction, lambda me: desk.ban(me, _key(member), reason or "", key=_event(interaction)))
 
     @admin.command(name="unban", description="Let a banned member back")
     async def unban(interaction: discord.Interaction, member: discord.User) -> None:
-        await actions.admin(interaction, lambda me: desk.unban(me, _key(member)))
+        await actions.admin(interaction, lambda me: desk.unban(me, _key(member), key=_event(interaction)))
 
     @admin.command(name="usage", description="Credits and 302.AI spend by member, server and model")
     async def usage(interaction: discord.Interaction, period: Literal["today", "7d", "30d"] = "today") -> None:
@@ -77,15 +84,15 @@ def install_admin(tree: app_commands.CommandTree, core: Core, actions: Actions) 
     @admin.command(name="refund", description="Give a delivered job's credits back to its member")
     @app_commands.describe(job="The job id (from /admin jobs)")
     async def refund(interaction: discord.Interaction, job: str) -> None:
-        await actions.admin(interaction, lambda me: desk.refund(me, job.strip()))
+        await actions.admin(interaction, lambda me: desk.refund(me, job.strip(), key=_event(interaction)))
 
     @admin.command(name="pause", description="Refuse new jobs (running ones finish)")
     @app_commands.describe(reason="What members are told")
     async def pause(interaction: discord.Interaction, reason: str | None = None) -> None:
-        await actions.admin(interaction, lambda me: desk.pause(me, reason or ""))
+        await actions.admin(interaction, lambda me: desk.pause(me, reason or "", key=_event(interaction)))
 
     @admin.command(name="resume", description="Accept new jobs again")
     async def resume(interaction: discord.Interaction) -> None:
-        await actions.admin(interaction, desk.resume)
+        await actions.admin(interaction, lambda me: desk.resume(me, key=_event(interaction)))
 
     tree.add_command(admin)

@@ -60,8 +60,13 @@ class TelegramAdapter:
         self._board = StatusBoard(self._app.bot, interval=config.edit_interval, clock=clock, pending=core.statuses)
         self.messenger = TelegramMessenger(self._app.bot, self._board, config, posts=core.posts)
         core.register("telegram", self.messenger)
-        Handlers(core, config, self.messenger).install(self._app)
-        self.intake = Intake(self._app, core.inbox)
+        handlers = Handlers(core, config, self.messenger)
+        handlers.install(self._app)
+        # The one receiver of an SQLite store (the process holding its lock) takes every claim
+        # over at its start; with others on the store, claims of the dead lapse instead (at
+        # once for a restart under the same REELBOT_WORKER_ID).
+        self.intake = Intake(self._app, core.inbox, owner=core.settings.worker_id or None, parked=handlers.parked,
+                             take_over=core.runs_jobs and not core.settings.database_url)
         self.receiver: Polling | Webhook | None = None
         self._rest: RestCheck | None = None  # a deliver-only worker's health (TELEGRAM_RECEIVE=off)
 

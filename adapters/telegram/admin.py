@@ -7,10 +7,14 @@ privately (a direct message), so a group sees neither the command's result nor t
     /admin refund <job id>                       /admin pause [reason]          /admin resume
 
 A member is named by replying to one of their messages, by `@username` (of someone the bot
-has seen), or by numeric id.
+has seen lately: the HANDLES most recent writers are remembered), or by numeric id. Every
+change is keyed on the update that asked for it, so an update handled again (its answer met
+flood control, a timeout or a crash) changes nothing the second time.
 """
 
 from __future__ import annotations
+
+from collections import OrderedDict
 
 from telegram import Message
 
@@ -20,7 +24,9 @@ from bot.admin import NOT_ADMIN
 from bot.domain.requests import Requester
 from bot.core import Core
 
-__all__ = ["AdminCommands", "USAGE"]
+__all__ = ["AdminCommands", "USAGE", "HANDLES"]
+
+HANDLES = 10_000  # @usernames remembered: the most recent writers (about 1 MB at most)
 
 USAGE = ("Admin commands: grant, limit, ban, unban, usage, jobs, refund, pause, resume. "
          "E.g. /admin grant @ann 20 birthday, /admin usage 7d. Name a member by replying to "
@@ -28,17 +34,24 @@ USAGE = ("Admin commands: grant, limit, ban, unban, usage, jobs, refund, pause, 
 
 
 class AdminCommands:
-    def __init__(self, core: Core):
+    def __init__(self, core: Core, *, remember: int = HANDLES):
         self._core = core
-        self._handles: dict[str, str] = {}  # "@username" (lower case) -> numeric user id
+        # "@username" (lower case) -> numeric user id, least recently seen first: every member
+        # who ever wrote would otherwise stay in memory for the life of the process
+        self._handles: OrderedDict[str, str] = OrderedDict()
+        self._remember = remember
 
     def saw(self, message: Message) -> None:
         """Remember who wrote, so that `@username` can name them later."""
         user = message.from_user
         if user is not None and user.username:
-            self._handles[f"@{user.username.lower()}"] = str(user.id)
+            handle = f"@{user.username.lower()}"
+            self._handles[handle] = str(user.id)
+            self._handles.move_to_end(handle)
+            while len(self._handles) > self._remember:
+                self._handles.popitem(last=False)
 
-    async def run(self, message: Message, text: str, admin: Requester) -> str:
+    async def run(self, message: Message, text: str, admin: Requester, *, key: str | None = None) -> str:
         """The answer, as HTML; raises Refused (UserError) for what the core refuses."""
         words = text.split()
         if not words:
@@ -51,15 +64,15 @@ class AdminCommands:
             case "grant":
                 who, rest = self._member(message, args)
                 credits, reason = _number(rest, "credits"), " ".join(rest[1:])
-                return render.esc(await desk.grant(admin, who, credits, reason))
+                return render.esc(await desk.grant(admin, who, credits, reason, key=key))
             case "ban":
                 who, rest = self._member(message, args)
-                return render.esc(await desk.ban(admin, who, " ".join(rest)))
+                return render.esc(await desk.ban(admin, who, " ".join(rest), key=key))
             case "unban":
                 who, _ = self._member(message, args)
-                return render.esc(await desk.unban(admin, who))
+                return render.esc(await desk.unban(admin, who, key=key))
             case "limit":
-                return render.esc(await self._limit(message, args, admin))
+                return render.esc(await self._limit(message, args, admin, key))
             case "usage":
                 period = args[0] if args else "today"
                 return f"<pre>{render.esc((await desk.usage(admin, period)).table())}</pre>"
@@ -69,14 +82,14 @@ class AdminCommands:
             case "refund":
                 if not args:
                     raise Refused("Say which job: /admin refund <job id> (see /admin jobs).")
-                return render.esc(await desk.refund(admin, args[0]))
+                return render.esc(await desk.refund(admin, args[0], key=key))
             case "pause":
-                return render.esc(await desk.pause(admin, " ".join(args)))
+                return render.esc(await desk.pause(admin, " ".join(args), key=key))
             case "resume":
-                return render.esc(await desk.resume(admin))
+                return render.esc(await desk.resume(admin, key=key))
         return render.esc(USAGE)
 
-    async def _limit(self, message: Message, args: list[str], admin: Requester) -> str:
+    async def _limit(self, message: Message, args: list[str], admin: Requester, key: str | None) -> str:
         if not args or args[0] not in ("user", "chat", "tier"):
             raise Refused("Say whose limit: /admin limit user|chat|tier …")
         scope, rest = args[0], args[1:]
@@ -95,7 +108,7 @@ class AdminCommands:
             target, rest = rest[0], rest[1:]
         credits = _number(rest, "credits a day")
         jobs = _number(rest[1:], "jobs at a time") if len(rest) > 1 else None
-        return await self._core.admin.limit(admin, scope, target, credits, jobs)
+        return await self._core.admin.limit(admin, scope, target, credits, jobs, key=key)
 
     def _member(self, message: Message, args: list[str]) -> tuple[str, list[str]]:
         """The member named by the reply, or by the first argument; and the arguments left."""

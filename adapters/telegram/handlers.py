@@ -2,8 +2,11 @@
 
 One handler reads every new message and picks out commands, from the text or from the
 caption of a photo or file, so `/animate` works as a caption, as a reply, and as
-`/animate@ThisBot` in groups. One handler takes the inline buttons under results. Both
-turn a refusal from the core (UserError) into a reply and log anything else.
+`/animate@ThisBot` in groups. One handler takes the inline buttons under results.
+
+A refusal from the core becomes a reply, and anything else goes on to the door, in one
+place (adapters.telegram.answers). Every change an update makes is keyed on it
+(`event_key`), so trying it again changes nothing twice.
 """
 
 from __future__ import annotations
@@ -11,8 +14,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from telegram import BotCommand, CallbackQuery, Chat, Message, Update, User
 from telegram.constants import ParseMode
@@ -21,18 +22,21 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from adapters.telegram import render
 from adapters.telegram.admin import AdminCommands
+from adapters.telegram.answers import Parking, answer, refusals, reply
 from adapters.telegram.shop import BUY, StarShop
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.destination import Where
-from adapters.telegram.flood import FIRST, patiently
+from adapters.telegram.flood import patiently
 from adapters.telegram.delivery import send_result
+from adapters.telegram.intake import event_key
 from adapters.telegram.media import download_image, image_for, image_in
 from adapters.telegram.messenger import TelegramMessenger
 from bot.domain.requests import Command, GenerationRequest, Requester
 from bot.core import Core
 from bot.errors import UserError
+from bot.jobs import cancel as cancelling
 from bot import i18n
-from bot.i18n import DEFAULT_LANGUAGE, T, Text
+from bot.i18n import DEFAULT_LANGUAGE, T
 from bot.textsyntax import parse
 
 __all__ = ["Handlers", "BOT_COMMANDS", "COMMAND_MENU", "bot_commands", "parse_command"]
@@ -61,10 +65,8 @@ _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+|$)(.*)"
 _GENERATE = {"video": Command.VIDEO, "image": Command.IMAGE, "animate": Command.ANIMATE}
 ANIMATE_HOW = T("Send /animate as the caption of a photo, or reply with /animate to a message that has "
                 "a photo or an image file.")
-OOPS = T("Sorry, something went wrong on our side. Please try again.")
 WORKING = T("Working on it…")
 EDIT = "edit"  # a text reply to a result: handled like a command of that name
-ANSWER_LIMIT = 200  # characters in a callback query's answer
 
 
 def parse_command(text: str, bot_username: str) -> tuple[str, str] | None:
@@ -83,7 +85,8 @@ class Handlers:
     def __init__(self, core: Core, config: TelegramConfig, messenger: TelegramMessenger):
         self._core, self._config, self._messenger = core, config, messenger
         self._admin = AdminCommands(core)
-        self.shop = StarShop(core)
+        self.shop = StarShop(core, config.admin_ids)
+        self.parked = Parking(core, messenger).parked  # the door's last word on an update
 
     def install(self, app: Application) -> None:
         self.shop.bind(app)
@@ -113,39 +116,33 @@ class Handlers:
         self._admin.saw(message)
         if not requester.is_admin and not requester.private and not self._core.access.chat_allowed(requester):
             # a group the operator did not allow: say so once, and leave it
-            await _reply(message, render.refusal(T("This bot is not available in this chat, so it is leaving."),
-                                                 language))
+            await reply(message, render.refusal(T("This bot is not available in this chat, so it is leaving."),
+                                                language))
             await patiently(lambda: context.bot.leave_chat(message.chat_id))
             return
         # Names the job after this update and message, so handling it twice makes one job.
-        key = f"telegram:update:{update.update_id}:{message.chat_id}:{message.message_id}"
-        try:
+        key = f"{event_key(update)}:{message.chat_id}:{message.message_id}"
+        async with refusals(message, message.from_user, language, f"/{name}", button=False):
             if edited_job is not None:
                 await self._core.rerun(edited_job, requester, Where.answering(message).stored(), request_key=key,
                                        prompt=rest)
             elif name in _GENERATE:
                 await self._generate(message, _GENERATE[name], rest, requester, key)
             elif name in ("start", "help"):
-                await _reply(message, render.help_message(self._core.help_text("text"), context.bot.username,
-                                                          language))
+                await reply(message, render.help_message(self._core.help_text("text"), context.bot.username,
+                                                         language))
             elif name == "quota":
-                await _reply(message, render.quota(await self._core.quota(requester), language))
+                await reply(message, render.quota(await self._core.quota(requester), language))
             elif name == "jobs":
                 await self._jobs(message, requester, language)
             elif name == "buy":
-                await self.shop.show(message, rest, language)
+                await self.shop.show(message, rest, requester)
             elif name == "admin":
-                await _privately(message, await self._admin.run(message, rest, requester), language)
+                html = await self._admin.run(message, rest, requester, key=event_key(update))
+                await _privately(message, html, language)
             elif message.chat.type == Chat.PRIVATE:
-                await _reply(message, render.refusal(T("I don't know /{name}. Send /help for what I can do.",
-                                                       name=name), language))
-        except UserError as err:
-            await _reply(message, render.refusal(err.text, language))
-        except TelegramError:
-            raise  # the error handler logs it; replying would likely fail the same way
-        except Exception:
-            log.exception("/%s from user %s failed", name, requester.user_id)
-            await _reply(message, render.refusal(OOPS, language))
+                await reply(message, render.refusal(T("I don't know /{name}. Send /help for what I can do.",
+                                                      name=name), language))
 
     async def _replied_result(self, message: Message, bot_id: int) -> str | None:
         """The job whose result `message` replies to with text, or None (not a reply to one of
@@ -177,14 +174,15 @@ class Handlers:
         message = query.message if isinstance(query.message, Message) else None
         language = query.from_user.language_code
         if message is None:
-            await _answer(query, T("This message is too old for its buttons; send the command again."), language,
-                          alert=True)
+            await answer(query, T("This message is too old for its buttons; send the command again."), language,
+                         alert=True)
             return
         if action == BUY:
-            await _answer(query, WORKING, language)
+            await answer(query, WORKING, language)
             pack = self._core.shop.pack(int(job_id)) if job_id.isdigit() else None
             if pack is not None:
-                await self.shop.invoice(message.chat_id, pack, language)
+                async with refusals(message, query.from_user, language, "buying", button=True):
+                    await self.shop.invoice(self._requester(query.from_user, message.chat), message.chat_id, pack)
             return
         if action == render.CANCEL:
             await self._cancel(query, message, job_id)
@@ -193,16 +191,16 @@ class Handlers:
             await self._fetch(query, message, job_id)
             return
         if action not in (render.AGAIN, render.ANIMATE):
-            await _answer(query, T("That button no longer does anything."), language)
+            await answer(query, T("That button no longer does anything."), language)
             return
         # Answer at once: until then the member sees a spinner, and a member who clicks again
         # because nothing seems to happen is charged twice. What follows (downloading the
         # photo, queueing) can take seconds; its outcome arrives as messages.
-        await _answer(query, WORKING, language)
+        await answer(query, WORKING, language)
         requester = self._requester(query.from_user, message.chat)
         where = Where.answering(message).stored()  # status and result reply to the result clicked
         key = f"telegram:callback:{query.id}"  # one press is one job, however often it is handled
-        async with _refusals_under(message, query, language, f"button {action!r}"):
+        async with refusals(message, query.from_user, language, f"button {action!r}", button=True):
             if action == render.AGAIN:
                 await self._core.rerun(job_id, requester, where, request_key=key)
             else:
@@ -223,9 +221,14 @@ class Handlers:
         try:
             job = await self._core.cancel(job_id, requester)
         except UserError as err:  # not theirs, or 302.AI has it already: said in the spinner's place
-            await _answer(query, err.text, language, alert=True)
-            return
-        await _answer(query, T("Cancelled; your credits are back."), language)
+            job = await self._core.job(job_id)
+            # Cancelled before (this press handled again after its answer failed): say so as the
+            # first time did, and make sure its status says it too.
+            if job is None or not cancelling.is_cancelled(job) or not cancelling.may_cancel(
+                    job, requester.user_key, requester.is_admin):
+                await answer(query, err.text, language, alert=True)
+                return
+        await answer(query, T("Cancelled; your credits are back."), language)
         await self._messenger.cancelled(job, language)
 
     async def _jobs(self, message: Message, requester: Requester, language: str | None) -> None:
@@ -238,9 +241,9 @@ class Handlers:
     async def _fetch(self, query: CallbackQuery, message: Message, job_id: str) -> None:
         """A button under /jobs: that delivered result posted again, as a reply to the list."""
         language = query.from_user.language_code
-        await _answer(query, WORKING, language)  # downloading can take a while; the spinner must not
+        await answer(query, WORKING, language)  # downloading can take a while; the spinner must not
         requester = self._requester(query.from_user, message.chat)
-        async with _refusals_under(message, query, language, f"fetching job {job_id}"):
+        async with refusals(message, query.from_user, language, f"fetching job {job_id}", button=True):
             result = await self._core.refetch(job_id, requester, self._config.upload_limit)
             job = await self._core.job(job_id)
             await send_result(message.get_bot(), job, result, where=Where.answering(message),
@@ -262,44 +265,10 @@ async def _privately(message: Message, html: str, language: str | None) -> None:
     """To the admin's own chat with the bot; in the group only if the bot may not write to them."""
     user = message.from_user
     if message.chat.type == Chat.PRIVATE or user is None:
-        await _reply(message, html)
+        await reply(message, html)
         return
     try:
         await patiently(lambda: message.get_bot().send_message(chat_id=user.id, text=html, parse_mode=ParseMode.HTML))
     except TelegramError:  # they never started a chat with the bot
-        await _reply(message, render.refusal(T("Send me /start in a private chat first: admin answers go there."),
-                                             language))
-
-
-async def _reply(message: Message, html: str) -> None:
-    # an answer to a member's command (a refusal, /quota, /help): ahead of edits and results
-    await patiently(lambda: message.get_bot().send_message(
-        text=html, parse_mode=ParseMode.HTML, rate_limit_args=FIRST, **Where.answering(message).reply()))
-
-
-@asynccontextmanager
-async def _refusals_under(message: Message, query: CallbackQuery, language: str | None,
-                          what: str) -> AsyncIterator[None]:
-    """A button's work: a refusal, or an unexpected failure, is answered under the message the
-    button is on; Bot API errors go on to the caller (the inbox retries the update)."""
-    try:
-        yield
-    except UserError as err:
-        await _reply(message, render.refusal(_addressed(err.text, query.from_user, message.chat), language))
-    except TelegramError:
-        raise
-    except Exception:
-        log.exception("%s from user %s failed", what, query.from_user.id)
-        await _reply(message, render.refusal(_addressed(OOPS, query.from_user, message.chat), language))
-
-
-def _addressed(text: Text | str, user: User, chat: Chat) -> Text | str:
-    # In a group the reply lands under a result anyone may have pressed: say whose it is.
-    return text if chat.type == Chat.PRIVATE else T("{name}: {text}", name=user.first_name, text=text)
-
-
-async def _answer(query: CallbackQuery, text: Text, language: str | None, *, alert: bool = False) -> None:
-    try:
-        await query.answer(render.clip_utf16(i18n.render(text, language), ANSWER_LIMIT), show_alert=alert)
-    except TelegramError as err:  # answered too late (over ~15 s): the member saw a spinner, nothing worse
-        log.info("answerCallbackQuery failed: %s", err)
+        await reply(message, render.refusal(T("Send me /start in a private chat first: admin answers go there."),
+                                            language))

@@ -89,61 +89,70 @@ class PolicyStore:
         """Our own write: the next request reloads (data_version moves only for others' writes)."""
         self._snapshot = None
 
-    async def _write(self, audit: tuple[str, str, str, str, float], sql: str = "", params: tuple = ()) -> None:
+    async def _write(self, audit: tuple[str, str, str, str, float], sql: str = "", params: tuple = (),
+                     key: str | None = None) -> None:
         async with self._db.transaction() as conn:
-            if sql:
+            if await _audit(conn, *audit, key=key) and sql:
                 await conn.execute(sql, params)
-            await _audit(conn, *audit)
         self.changed()
 
-    async def ban(self, actor: str, user_key: str, reason: str, now: float) -> None:
+    async def ban(self, actor: str, user_key: str, reason: str, now: float, *, key: str | None = None) -> None:
         await self._write((actor, "ban", user_key, reason, now),
                           "INSERT INTO bans (user_key, reason, actor, at) VALUES (?, ?, ?, ?) "
                           "ON CONFLICT (user_key) DO UPDATE SET reason = excluded.reason, actor = excluded.actor, "
-                          "at = excluded.at", (user_key, reason, actor, now))
+                          "at = excluded.at", (user_key, reason, actor, now), key=key)
 
-    async def unban(self, actor: str, user_key: str, now: float) -> None:
-        await self._write((actor, "unban", user_key, "", now), "DELETE FROM bans WHERE user_key = ?", (user_key,))
+    async def unban(self, actor: str, user_key: str, now: float, *, key: str | None = None) -> None:
+        await self._write((actor, "unban", user_key, "", now), "DELETE FROM bans WHERE user_key = ?", (user_key,),
+                          key=key)
 
-    async def set_limit(self, actor: str, scope: str, limit: Limit, now: float) -> None:
+    async def set_limit(self, actor: str, scope: str, limit: Limit, now: float, *, key: str | None = None) -> None:
         detail = f"{limit.daily_credits}/day" + (f", {limit.max_in_flight} at a time" if limit.max_in_flight else "")
         await self._write((actor, "limit", scope, detail, now),
                           "INSERT INTO limits (scope, daily_credits, max_in_flight, actor, at) VALUES (?, ?, ?, ?, ?) "
                           "ON CONFLICT (scope) DO UPDATE SET daily_credits = excluded.daily_credits, "
                           "max_in_flight = excluded.max_in_flight, actor = excluded.actor, at = excluded.at",
-                          (scope, limit.daily_credits, limit.max_in_flight, actor, now))
+                          (scope, limit.daily_credits, limit.max_in_flight, actor, now), key=key)
 
-    async def pause(self, actor: str, cause: str, reason: str, now: float) -> bool:
+    async def pause(self, actor: str, cause: str, reason: str, now: float, *, key: str | None = None) -> bool:
         """Pause new jobs; False when already paused (the first cause stays)."""
         async with self._db.transaction() as conn:
+            if key is not None and not await _audit(conn, actor, "pause", cause, reason, now, key=key):
+                return False  # this very event paused it before
             cursor = await conn.execute("INSERT INTO pause (id, cause, reason, actor, at) VALUES (1, ?, ?, ?, ?) "
                                         "ON CONFLICT (id) DO NOTHING", (cause, reason, actor, now))
             paused = cursor.rowcount == 1
-            if paused:
+            if paused and key is None:
                 await _audit(conn, actor, "pause", cause, reason, now)
         self.changed()
         return paused
 
-    async def resume(self, actor: str, now: float, *, only_cause: str | None = None) -> bool:
+    async def resume(self, actor: str, now: float, *, only_cause: str | None = None, key: str | None = None) -> bool:
         """Lift the pause (only one of `only_cause`, when given); False when there was none."""
         async with self._db.transaction() as conn:
+            if key is not None and not await _audit(conn, actor, "resume", only_cause or "", "", now, key=key):
+                return False  # this very event lifted it before
             sql, params = "DELETE FROM pause", ()
             if only_cause:
                 sql, params = "DELETE FROM pause WHERE cause = ?", (only_cause,)
             lifted = (await conn.execute(sql, params)).rowcount == 1
-            if lifted:
+            if lifted and key is None:
                 await _audit(conn, actor, "resume", only_cause or "", "", now)
         self.changed()
         return lifted
 
-    async def grant(self, actor: str, user_key: str, credits: int, reason: str, day: str, now: float) -> None:
+    async def grant(self, actor: str, user_key: str, credits: int, reason: str, day: str, now: float, *,
+                    key: str | None = None) -> bool:
+        """Grant once per `key`; False when this key granted before (nothing changes)."""
         async with self._db.transaction() as conn:
+            if not await _audit(conn, actor, "grant", user_key, f"{credits} credits {reason}".strip(), now, key=key):
+                return False
             await ledger.apply(conn, ledger.Money([(None, user_key, None, GRANT, credits, now)],
                                                   Counter({(f"grant:{user_key}", day): credits})))
-            await _audit(conn, actor, "grant", user_key, f"{credits} credits {reason}".strip(), now)
         self.changed()
+        return True
 
-    async def reverse(self, actor: str, job_id: str, now: float) -> int | None:
+    async def reverse(self, actor: str, job_id: str, now: float, *, key: str | None = None) -> int | None:
         """Give a delivered job's credits back to its member (once); the credits, or None."""
         async with self._db.transaction() as conn:
             rows = await conn.execute_fetchall(
@@ -153,6 +162,8 @@ class PolicyStore:
             if not rows:
                 return None
             user_key, chat_key, cost, day, from_wallet = rows[0]
+            if not await _audit(conn, actor, "refund", job_id, f"{cost} credits back to {user_key}", now, key=key):
+                return None
             # the day's share goes back to the day, the purchased share to the wallet
             scopes = {(f"user:{user_key}", day): -(cost - from_wallet)}
             if chat_key:
@@ -162,7 +173,6 @@ class PolicyStore:
                 money.rows.append((job_id, user_key, chat_key, ledger.WALLET_REFUND, from_wallet, now))
                 money.wallets[user_key] += from_wallet
             await ledger.apply(conn, money)
-            await _audit(conn, actor, "refund", job_id, f"{cost} credits back to {user_key}", now)
         self.changed()
         return cost
 
@@ -180,10 +190,15 @@ class PolicyStore:
         return [tuple(r) for r in rows]
 
 
-async def _audit(conn: aiosqlite.Connection, actor: str, action: str, target: str, detail: str, at: float) -> None:
-    """The admin's action, in the transaction that carries it out."""
-    await conn.execute("INSERT INTO audit (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)",
-                       (actor, action, target, detail, at))
+async def _audit(conn: aiosqlite.Connection, actor: str, action: str, target: str, detail: str, at: float, *,
+                 key: str | None = None) -> bool:
+    """The admin's action, in the transaction that carries it out, keyed on the event that
+    asked for it: False when that event was carried out before, and the caller must then
+    change nothing (an update handled again after its answer failed)."""
+    cursor = await conn.execute("INSERT INTO audit (actor, action, target, detail, at, event_key) "
+                                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                                (actor, action, target, detail, at, key))
+    return cursor.rowcount == 1
 
 
 async def _version(conn) -> object:

@@ -204,6 +204,17 @@ MIGRATIONS: list[str] = [
     UPDATE ledger SET amount = amount * 100 WHERE entry IN ('spend', 'spend_unconfirmed');
     UPDATE usage SET spent = spent * 100 WHERE scope IN ('spend', 'bot')
     """,
+    # 11: one door for platform events. An inbox row is claimed by one receiver before it is
+    # handled (several receivers may share a store), waits out its backoff behind that claim
+    # after a failure, and is parked (the admins told) after too many; an admin action is
+    # keyed on the event that asked for it, so an event handled twice acts once
+    """
+    ALTER TABLE inbox ADD COLUMN claimed_by TEXT;
+    ALTER TABLE inbox ADD COLUMN claimed_until REAL;
+    ALTER TABLE inbox ADD COLUMN parked_at REAL;
+    ALTER TABLE audit ADD COLUMN event_key TEXT;
+    CREATE UNIQUE INDEX audit_by_event ON audit(event_key) WHERE event_key IS NOT NULL
+    """,
 ]
 
 _POSTGRES_ONLY: dict[int, str] = {}

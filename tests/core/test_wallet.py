@@ -46,11 +46,11 @@ async def test_purchased_credits_are_spent_after_the_days_and_return_when_a_job_
 
 
 async def test_an_offer_that_changed_is_refused_at_checkout(core):
-    assert core.shop.check("credits:10", 20, "XTR").credits == 10
+    assert (await core.shop.check(ALICE, "credits:10", 20, "XTR")).credits == 10
     for payload, total, currency in (("credits:10", 19, "XTR"), ("credits:11", 22, "XTR"), ("x", 20, "XTR"),
                                      ("credits:10", 20, "USD")):
         with pytest.raises(QuotaExceeded):
-            core.shop.check(payload, total, currency)
+            await core.shop.check(ALICE, payload, total, currency)
 
 
 async def test_a_refunded_payment_takes_back_what_is_left_once(core):

@@ -121,6 +121,8 @@ class FakeBotApi:
         self._callback_ids = itertools.count(1)
         self._open_callbacks: set[str] = set()
         self._slow: dict[str, float] = {}
+        self._holds: dict[str, asyncio.Event] = {}
+        self.held: list[Call] = []  # calls that arrived while their method was held
         self._chat_errors: dict[int, ApiError] = {}
         self.served: dict[str, int] = {}  # file_id -> bytes the file server sent
         self._changed = asyncio.Condition()
@@ -280,6 +282,12 @@ class FakeBotApi:
         """Telegram does the work of `method` at once but answers only `seconds` later."""
         self._slow[method] = seconds
 
+    def hold(self, method: str) -> asyncio.Event:
+        """Calls to `method` wait, unanswered and undone, until the returned event is set
+        (`held` lists them as they arrive): a call the test sees in progress."""
+        self._holds[method] = gate = asyncio.Event()
+        return gate
+
     def delete(self, message: dict) -> None:
         """A member (or an admin) deletes a message."""
         del self._messages[(message["chat"]["id"], message["message_id"])]
@@ -358,6 +366,11 @@ class FakeBotApi:
         params, files = await _read_params(request)
         call = Call(method, params, files, self.clock())
         handler = getattr(self, f"_api_{method}", None)
+        if (gate := self._holds.get(method)) is not None and not gate.is_set():
+            self.held.append(call)
+            async with self._changed:
+                self._changed.notify_all()
+            await gate.wait()
         try:
             if handler is None:
                 self.unknown.append(method)
