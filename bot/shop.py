@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.access import AccessPolicy, Refused
-from bot.commands import Requester
+from bot.domain.requests import Requester
 from bot.i18n import T
 from bot.quota import quota_day
 from bot.store.policy import PolicyStore

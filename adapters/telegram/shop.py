@@ -15,7 +15,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, PreCheckoutQ
 
 from adapters.telegram import render
 from adapters.telegram.flood import patiently
-from bot.commands import Requester
+from bot.domain.requests import Requester
 from bot.core import Core
 from bot import i18n
 from bot.errors import UserError

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import Requester
+from bot.domain.requests import Requester
 from tests.discord.fake_discord import UserOption
 from tests.discord.test_discord_admin import text_of
 

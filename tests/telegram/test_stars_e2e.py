@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import Requester
+from bot.domain.requests import Requester
 from bot.store.wallet import Wallets
 
 SHOP = {"stars_per_credit": 2, "credit_packs": (10, 50)}
