@@ -1,0 +1,151 @@
+"""The one check every prompt passes before anything is spent: the operator's blocked words
+(a file, `REELBOT_BLOCKLIST_FILE`), then the words of the chat the prompt was sent in.
+
+The core calls `check` after validation and before quota is reserved, for /video, /image,
+/animate and for every re-run (Edit, Re-roll, a reply to a result), since those all enter
+through `Core.submit`. A blocked prompt costs nothing; the member is told so in one neutral
+sentence that does not quote the entry (quoting it would teach the way around it); the
+operator finds the attempt, with who, where and what matched, in `reelbot admin blocked`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.commands import GenerationRequest
+from bot.errors import ValidationError
+from bot.i18n import T
+from bot.store.blocklists import BlockedAttempt, BlockedPrompts, ChatWordStore
+from bot.store.database import Database
+from bot.validation import Checked
+from bot.words.entries import WordList, parse
+from bot.words.normal import normalise
+
+__all__ = ["Blocklist", "OperatorList", "PromptBlocked", "BLOCKED"]
+
+log = logging.getLogger(__name__)
+
+BLOCKED = T("This prompt can't be used here. Please describe something else.")
+CHECK_FILE_EVERY = 3.0  # seconds: how stale the operator's list may be after the file changed
+CHAT_LIST_SECONDS = 2.0  # how long a chat's list is reused (another process's change applies within it)
+CACHED_CHATS = 2048
+
+
+class PromptBlocked(ValidationError):
+    """The prompt contains a blocked word; the text says so without naming it."""
+
+    def __init__(self, scope: str):
+        super().__init__(BLOCKED)
+        self.scope = scope
+
+
+class OperatorList:
+    """The operator's file, reloaded when it changes: on use, its size and modification time
+    are looked at no more than every `check_every` seconds (no watcher thread to manage)."""
+
+    def __init__(self, path: Path | None, *, clock: Callable[[], float] = time.monotonic,
+                 check_every: float = CHECK_FILE_EVERY):
+        self.path, self._clock, self._check_every = path, clock, check_every
+        self.words = WordList()
+        self.problem: str | None = None  # why the file could not be read, when it could not
+        self._seen: tuple | None = None  # (inode, size, mtime) of the file last loaded
+        self._checked_at: float | None = None
+        self._lock = asyncio.Lock()
+
+    async def current(self) -> WordList:
+        if self.path is None:
+            return self.words
+        now = self._clock()
+        if self._checked_at is None or now - self._checked_at >= self._check_every:
+            async with self._lock:  # one reload at a time; the others wait for it
+                if self._checked_at is None or now - self._checked_at >= self._check_every:
+                    await self._reload_if_changed()
+                    self._checked_at = self._clock()
+        return self.words
+
+    async def _reload_if_changed(self) -> None:
+        try:
+            stat = os.stat(self.path)
+        except OSError as exc:
+            self._unreadable(exc)
+            return
+        seen = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if seen == self._seen:
+            return
+        try:
+            # in a thread: testing each pattern against text built to stall it takes time
+            words = await asyncio.to_thread(_load, self.path)
+        except (OSError, UnicodeDecodeError) as exc:
+            self._unreadable(exc)
+            return
+        self.words, self._seen, self.problem = words, seen, None
+        log.info("blocklist: %d entries from %s%s", len(words), self.path,
+                 f", {len(words.refused)} refused (see the lines above)" if words.refused else "")
+
+    def _unreadable(self, exc: Exception) -> None:
+        problem = f"{self.path} cannot be read ({exc.__class__.__name__}: {exc})"
+        if problem != self.problem:
+            # the last list read stays in force: a file being replaced must not open the gate
+            log.error("blocklist: %s; %s", problem, f"keeping the {len(self.words)} entries read before"
+                      if self._seen else "no operator entries apply until it can")
+        self.problem = problem
+
+
+def _load(path: Path) -> WordList:
+    with open(path, encoding="utf-8-sig") as source:
+        return parse(source)
+
+
+class Blocklist:
+    def __init__(self, path: Path | None, db: Database, *, metrics=None, clock: Callable[[], float] = time.time):
+        self.operator = OperatorList(path, clock=clock)
+        self.chats, self.attempts = ChatWordStore(db), BlockedPrompts(db)
+        self._metrics, self._clock = metrics, clock
+        self._chat_lists: OrderedDict[str, tuple[float, WordList]] = OrderedDict()
+
+    async def load(self) -> None:
+        """Read the operator's file now (at start), so refused entries are logged at once."""
+        await self.operator.current()
+
+    async def check(self, request: GenerationRequest, checked: Checked) -> None:
+        """Raises PromptBlocked when the prompt (or another text the member wrote, such as a
+        negative prompt) contains a word of the operator's list or of the chat's."""
+        prompt = checked.prompt
+        texts = [checked.options[name] for name in checked.model.text_options if checked.options.get(name)]
+        forms = [normalise(text) for text in (prompt, *texts) if text]
+        requester = request.requester
+        for scope, words in (("operator", await self.operator.current()),
+                             ("chat", await self.chat_list(requester.chat_key))):
+            entry = next((hit for form in forms if (hit := words.match(form)) is not None), None)
+            if entry is not None:
+                attempt = BlockedAttempt(self._clock(), scope, requester.user_key, requester.name,
+                                         requester.chat_key, str(request.command), prompt, entry)
+                if await self.attempts.record(attempt, request.request_key) and self._metrics is not None:
+                    self._metrics.prompts_blocked.labels(scope).inc()
+                log.info("blocked a prompt of %s in %s (%s list)", requester.user_key, requester.chat_key, scope)
+                raise PromptBlocked(scope)
+
+    async def chat_list(self, chat_key: str | None) -> WordList:
+        if chat_key is None:
+            return WordList()
+        now = self._clock()
+        cached = self._chat_lists.get(chat_key)
+        if cached is not None and now - cached[0] < CHAT_LIST_SECONDS:
+            self._chat_lists.move_to_end(chat_key)
+            return cached[1]
+        words = parse(await self.chats.words(chat_key), patterns_allowed=False)
+        self._chat_lists[chat_key] = (now, words)
+        self._chat_lists.move_to_end(chat_key)
+        while len(self._chat_lists) > CACHED_CHATS:
+            self._chat_lists.popitem(last=False)
+        return words
+
+    def chat_changed(self, chat_key: str) -> None:
+        """Our own change: the next prompt there reads the list again."""
+        self._chat_lists.pop(chat_key, None)
