@@ -17,9 +17,17 @@ __all__ = ["normalise", "is_spaceless", "INVISIBLE"]
 # mark and the soft hyphen: none of them shows, so none of them may separate a word's letters.
 INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
-# Letters of other scripts that look like Latin ones (after case folding, so only lower case
-# is needed). Small on purpose: the common look-alikes of Cyrillic and Greek, as used to
-# dodge word lists, not Unicode's whole confusables table.
+# Letters of other scripts that look like Latin ones. Small on purpose: the common
+# look-alikes of Cyrillic and Greek, as used to dodge word lists, not Unicode's whole
+# confusables table. Capitals first (before case folding: Greek Ν looks like N, its ν like v).
+_CAPITALS = str.maketrans({
+    # Cyrillic
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C",
+    "Т": "T", "У": "Y", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J",
+    # Greek
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+    "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+})
 _LOOKALIKES = str.maketrans({
     # Cyrillic
     "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
@@ -45,7 +53,7 @@ _SPACES = re.compile(r"\s+")
 def normalise(text: str) -> str:
     """NFKC, invisible characters removed, case folded, look-alikes mapped to Latin, runs of
     white space made one space. Idempotent: normalise(normalise(x)) == normalise(x)."""
-    text = INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    text = INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).translate(_CAPITALS)
     # NFKC again after folding: folding can produce sequences that compose (e.g. ǰ), and a
     # look-alike's mapping must see the folded letter
     text = unicodedata.normalize("NFKC", text.casefold()).translate(_LOOKALIKES)
