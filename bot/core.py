@@ -61,7 +61,8 @@ class Core:
         self.access = AccessPolicy.from_settings(settings)
         self.limits = self.access.default
         self._store, self._client, self._runner, self._policy = store, client, runner, policy
-        self.blocklist = Blocklist(settings.blocklist_file, store.db, metrics=metrics, clock=clock)
+        self.blocklist = Blocklist(settings.blocklist_file, store.db, metrics=metrics, clock=clock,
+                                   keep_days=settings.keep_days)
         self.admin = AdminDesk(store.db, policy, self.access, clock, blocklist=self.blocklist)
         self.shop = Shop(Wallets(store.db), settings.credit_packs, settings.stars_per_credit, clock)
         self.guard = AccountGuard(policy, store, client, runner.messengers, ceiling=settings.bot_daily_credits,

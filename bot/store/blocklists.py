@@ -71,9 +71,11 @@ class BlockedPrompts:
     def __init__(self, db: Database):
         self._db = db
 
-    async def record(self, attempt: BlockedAttempt, event_key: str | None) -> bool:
-        """False when this event was recorded already (a platform event handled twice)."""
+    async def record(self, attempt: BlockedAttempt, event_key: str | None, *, forget_before: float = 0.0) -> bool:
+        """False when this event was recorded already (a platform event handled twice).
+        Attempts older than `forget_before` go: prompts are kept no longer than jobs' are."""
         async with self._db.transaction() as conn:
+            await conn.execute("DELETE FROM blocked_prompts WHERE at < ?", (forget_before,))
             cursor = await conn.execute(
                 "INSERT INTO blocked_prompts (event_key, at, scope, user_key, user_name, chat_key, command, prompt, "
                 "entry) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_key) DO NOTHING",

@@ -103,8 +103,10 @@ def _load(path: Path) -> WordList:
 
 
 class Blocklist:
-    def __init__(self, path: Path | None, db: Database, *, metrics=None, clock: Callable[[], float] = time.time):
+    def __init__(self, path: Path | None, db: Database, *, metrics=None, clock: Callable[[], float] = time.time,
+                 keep_days: int = 30):
         self.operator = OperatorList(path, clock=clock)
+        self._keep_seconds = keep_days * 86400  # as long as a finished job keeps its prompt (bot.retention)
         self.chats, self.attempts = ChatWordStore(db), BlockedPrompts(db)
         self._metrics, self._clock = metrics, clock
         self._chat_lists: OrderedDict[str, tuple[float, WordList]] = OrderedDict()
@@ -126,7 +128,9 @@ class Blocklist:
             if entry is not None:
                 attempt = BlockedAttempt(self._clock(), scope, requester.user_key, requester.name,
                                          requester.chat_key, str(request.command), prompt, entry)
-                if await self.attempts.record(attempt, request.request_key) and self._metrics is not None:
+                recorded = await self.attempts.record(attempt, request.request_key,
+                                                      forget_before=attempt.at - self._keep_seconds)
+                if recorded and self._metrics is not None:
                     self._metrics.prompts_blocked.labels(scope).inc()
                 log.info("blocked a prompt of %s in %s (%s list)", requester.user_key, requester.chat_key, scope)
                 raise PromptBlocked(scope)

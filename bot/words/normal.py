@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["normalise", "is_spaceless", "INVISIBLE"]
+__all__ = ["normalise", "INVISIBLE", "SPACELESS"]
 
 # Zero-width characters, direction marks and overrides, invisible operators, the byte-order
 # mark and the soft hyphen: none of them shows, so none of them may separate a word's letters.
@@ -46,7 +46,6 @@ SPACELESS = ("\u0e00-\u0eff"  # Thai, Lao
              "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK ideographs
              "\uac00-\ud7af\u1100-\u11ff"  # Hangul
              "\U00020000-\U0003134f")
-_SPACELESS = re.compile(f"[{SPACELESS}]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -58,7 +57,3 @@ def normalise(text: str) -> str:
     # look-alike's mapping must see the folded letter
     text = unicodedata.normalize("NFKC", text.casefold()).translate(_LOOKALIKES)
     return _SPACES.sub(" ", text).strip()
-
-
-def is_spaceless(char: str) -> bool:
-    return bool(_SPACELESS.match(char))

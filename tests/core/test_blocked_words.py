@@ -129,3 +129,15 @@ async def test_reelbot_admin_words_reports_the_refused_pattern_and_changes_a_cha
     blocked = admin(tmp_path, blocklist_file, "blocked")
     assert "chat     test:alice in test:chat-1 /video [owl] 'an owl at night'" in blocked.stdout
     assert not simulator.requests
+
+
+async def test_blocked_attempts_are_kept_no_longer_than_finished_jobs_prompts(make_core, blocklist_file):
+    now = [1_767_225_600.0]
+    core = await make_core(blocklist_file=blocklist_file, keep_days=30, clock=lambda: now[0])
+    core.register("test", RecordingMessenger())
+    for prompt in ("a nude statue", "a nude painting"):
+        with pytest.raises(PromptBlocked):
+            await core.submit(request("image", prompt))
+        now[0] += 31 * 86400
+
+    assert [a.prompt for a in await core.blocklist.attempts.recent()] == ["a nude painting"]

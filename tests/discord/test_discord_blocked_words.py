@@ -10,20 +10,9 @@ from bot.commands import Requester
 from bot.words.blocklist import BLOCKED
 from tests.discord.discord_helpers import embeds_sent, member
 from tests.media import image_bytes
+from tests.words.forms import FORMS, operator_file, paid_calls
 
-OPERATOR_LIST = "nude\nass\n裸体\nre:\\bgore\\w*\n"
-FORMS = {
-    "full-width": "a ｎｕｄｅ statue",
-    "zero-width joiners": "a N\u200cU\u200cD\u200cE statue",
-    "Cyrillic e": "a nud\u0435 statue",
-    "Chinese": "一个裸体的雕像",
-    "pattern": "a GOREFEST poster",
-}
 REFUSAL = BLOCKED.render("en")
-
-
-def paid_calls(simulator) -> list[dict]:
-    return [r for r in simulator.requests if r["method"] == "POST"]
 
 
 def text_of(message) -> str:
@@ -32,9 +21,7 @@ def text_of(message) -> str:
 
 @pytest.fixture
 def blocklist_file(tmp_path):
-    path = tmp_path / "blocked.txt"
-    path.write_text(OPERATOR_LIST, encoding="utf-8")
-    return path
+    return operator_file(tmp_path)
 
 
 async def invoke(fake_discord, command: str, prompt: str, **options):

@@ -10,22 +10,10 @@ from bot.commands import Requester
 from bot.words.blocklist import BLOCKED
 from tests.media import image_bytes
 from tests.telegram.conftest import ADMIN_ID
+from tests.words.forms import FORMS, operator_file, paid_calls
 
-OPERATOR_LIST = "# the film club's list\nnude\nass\n裸体\nre:\\bgore\\w*\n"
-# each way of writing a blocked word that the list must still catch
-FORMS = {
-    "full-width": "a ｎｕｄｅ statue",
-    "zero-width joiners": "a N\u200cU\u200cD\u200cE statue",
-    "Cyrillic e": "a nud\u0435 statue",
-    "Chinese": "一个裸体的雕像",
-    "pattern": "a GOREFEST poster",
-}
 PHOTO = image_bytes(640, 480, "JPEG")
 REFUSAL = "Please describe something else"  # the English sentence, without its apostrophe (HTML-escaped)
-
-
-def paid_calls(simulator) -> list[dict]:
-    return [r for r in simulator.requests if r["method"] == "POST"]
 
 
 async def used_today(bot, user: dict, chat: dict) -> int:
@@ -38,9 +26,7 @@ def buttons(message: dict) -> list[str]:
 
 @pytest.fixture
 def blocklist_file(tmp_path):
-    path = tmp_path / "blocked.txt"
-    path.write_text(OPERATOR_LIST, encoding="utf-8")
-    return path
+    return operator_file(tmp_path)
 
 
 async def send(fake_api, user, chat, command: str, prompt: str) -> dict:

@@ -35,6 +35,17 @@ def test_a_chinese_entry_matches_inside_a_run_of_chinese_text():
     assert hit(["裸体"], "一个裸的人") is None
 
 
+def test_an_emoji_entry_matches_next_to_words_or_other_emoji():
+    assert hit(["🍆"], "a purple🍆🍆 on a plate") == "🍆"
+
+
+def test_a_long_list_is_one_look_up_per_word_of_the_prompt():
+    words = parse([f"word{n}" for n in range(10_000)] + ["中文词"])
+    assert words.match(normalise("a prompt with word9999 in it")) == "word9999"
+    assert words.match(normalise("一个中文词")) == "中文词"
+    assert words.match(normalise("word10000 word")) is None
+
+
 def test_a_phrase_matches_across_any_white_space_and_the_entry_named_is_as_written():
     assert hit(["Big Cat"], "a  BIG\tcat on a roof") == "Big Cat"
 
