@@ -37,6 +37,10 @@ class ChatWordStore:
         rows = await self._db.fetchall("SELECT entry FROM chat_words WHERE chat_key = ? ORDER BY entry", (chat_key,))
         return [r["entry"] for r in rows]
 
+    async def chats_with_words(self) -> frozenset[str]:
+        rows = await self._db.fetchall("SELECT DISTINCT chat_key FROM chat_words")
+        return frozenset(r["chat_key"] for r in rows)
+
     async def add(self, actor: str, chat_key: str, entries: Sequence[str], now: float) -> list[str]:
         """The entries that were not there yet (and now are). Raises ValueError past the limit."""
         async with self._db.transaction() as conn:

@@ -35,6 +35,7 @@ BLOCKED = T("This prompt can't be used here. Please describe something else.")
 CHECK_FILE_EVERY = 3.0  # seconds: how stale the operator's list may be after the file changed
 CHAT_LIST_SECONDS = 2.0  # how long a chat's list is reused (another process's change applies within it)
 CACHED_CHATS = 2048
+_NONE = WordList()
 
 
 class PromptBlocked(ValidationError):
@@ -105,11 +106,13 @@ def _load(path: Path) -> WordList:
 class Blocklist:
     def __init__(self, path: Path | None, db: Database, *, metrics=None, clock: Callable[[], float] = time.time,
                  keep_days: int = 30):
-        self.operator = OperatorList(path, clock=clock)
+        self.operator = OperatorList(path)  # its own monotonic clock: a file's age is not wall time
         self._keep_seconds = keep_days * 86400  # as long as a finished job keeps its prompt (bot.retention)
         self.chats, self.attempts = ChatWordStore(db), BlockedPrompts(db)
         self._metrics, self._clock = metrics, clock
         self._chat_lists: OrderedDict[str, tuple[float, WordList]] = OrderedDict()
+        # which chats have words at all, so that a prompt in one without (most) reads nothing
+        self._with_words: tuple[float, frozenset[str]] | None = None
 
     async def load(self) -> None:
         """Read the operator's file now (at start), so refused entries are logged at once."""
@@ -136,11 +139,13 @@ class Blocklist:
                 raise PromptBlocked(scope)
 
     async def chat_list(self, chat_key: str | None) -> WordList:
-        if chat_key is None:
-            return WordList()
         now = self._clock()
+        if self._with_words is None or not 0 <= now - self._with_words[0] < CHAT_LIST_SECONDS:
+            self._with_words = (now, await self.chats.chats_with_words())
+        if chat_key is None or chat_key not in self._with_words[1]:
+            return _NONE
         cached = self._chat_lists.get(chat_key)
-        if cached is not None and now - cached[0] < CHAT_LIST_SECONDS:
+        if cached is not None and 0 <= now - cached[0] < CHAT_LIST_SECONDS:
             self._chat_lists.move_to_end(chat_key)
             return cached[1]
         words = parse(await self.chats.words(chat_key), patterns_allowed=False)
@@ -153,3 +158,4 @@ class Blocklist:
     def chat_changed(self, chat_key: str) -> None:
         """Our own change: the next prompt there reads the list again."""
         self._chat_lists.pop(chat_key, None)
+        self._with_words = None
