@@ -113,6 +113,7 @@ class Blocklist:
         self._chat_lists: OrderedDict[str, tuple[float, WordList]] = OrderedDict()
         # which chats have words at all, so that a prompt in one without (most) reads nothing
         self._with_words: tuple[float, frozenset[str]] | None = None
+        self._reading = asyncio.Lock()
 
     async def load(self) -> None:
         """Read the operator's file now (at start), so refused entries are logged at once."""
@@ -140,12 +141,10 @@ class Blocklist:
 
     async def chat_list(self, chat_key: str | None) -> WordList:
         now = self._clock()
-        if self._with_words is None or not 0 <= now - self._with_words[0] < CHAT_LIST_SECONDS:
-            self._with_words = (now, await self.chats.chats_with_words())
-        if chat_key is None or chat_key not in self._with_words[1]:
+        if chat_key is None or chat_key not in await self._chats_with_words(now):
             return _NONE
         cached = self._chat_lists.get(chat_key)
-        if cached is not None and 0 <= now - cached[0] < CHAT_LIST_SECONDS:
+        if cached is not None and _fresh(cached[0], now):
             self._chat_lists.move_to_end(chat_key)
             return cached[1]
         words = parse(await self.chats.words(chat_key), patterns_allowed=False)
@@ -155,7 +154,18 @@ class Blocklist:
             self._chat_lists.popitem(last=False)
         return words
 
+    async def _chats_with_words(self, now: float) -> frozenset[str]:
+        if self._with_words is None or not _fresh(self._with_words[0], now):
+            async with self._reading:  # a burst of prompts waits for one query, not one each
+                if self._with_words is None or not _fresh(self._with_words[0], now):
+                    self._with_words = (now, await self.chats.chats_with_words())
+        return self._with_words[1]
+
     def chat_changed(self, chat_key: str) -> None:
         """Our own change: the next prompt there reads the list again."""
         self._chat_lists.pop(chat_key, None)
         self._with_words = None
+
+
+def _fresh(read_at: float, now: float) -> bool:
+    return 0 <= now - read_at < CHAT_LIST_SECONDS
