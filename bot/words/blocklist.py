@@ -15,7 +15,7 @@ import logging
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.commands import GenerationRequest
@@ -57,18 +57,18 @@ class OperatorList:
         self.problem: str | None = None  # why the file could not be read, when it could not
         self._seen: tuple | None = None  # (inode, size, mtime) of the file last loaded
         self._checked_at: float | None = None
-        self._lock = asyncio.Lock()
+        self._looking = Shared()
 
     async def current(self) -> WordList:
         if self.path is None:
             return self.words
-        now = self._clock()
-        if self._checked_at is None or now - self._checked_at >= self._check_every:
-            async with self._lock:  # one reload at a time; the others wait for it
-                if self._checked_at is None or now - self._checked_at >= self._check_every:
-                    await self._reload_if_changed()
-                    self._checked_at = self._clock()
+        if self._checked_at is None or self._clock() - self._checked_at >= self._check_every:
+            await self._looking.run(self._look)
         return self.words
+
+    async def _look(self) -> None:
+        await self._reload_if_changed()
+        self._checked_at = self._clock()
 
     async def _reload_if_changed(self) -> None:
         try:
@@ -98,6 +98,26 @@ class OperatorList:
         self.problem = problem
 
 
+class Shared:
+    """One read at a time, whose end every caller that asked meanwhile awaits together: a burst
+    of prompts waits for one query, and goes on in the same turn of the loop (a lock would
+    let them go one a turn, and so thin out the batches in which their credits are reserved)."""
+
+    def __init__(self) -> None:
+        self._reading: asyncio.Task[None] | None = None
+
+    async def run(self, read: Callable[[], Awaitable[None]]) -> None:
+        if self._reading is None:
+            self._reading = asyncio.ensure_future(read())
+            self._reading.add_done_callback(self._done)
+        await asyncio.shield(self._reading)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._reading = None
+        if not task.cancelled():
+            task.exception()  # retrieved: every caller that waited has it already
+
+
 def _load(path: Path) -> WordList:
     with open(path, encoding="utf-8-sig") as source:
         return parse(source)
@@ -113,7 +133,7 @@ class Blocklist:
         self._chat_lists: OrderedDict[str, tuple[float, WordList]] = OrderedDict()
         # which chats have words at all, so that a prompt in one without (most) reads nothing
         self._with_words: tuple[float, frozenset[str]] | None = None
-        self._reading = asyncio.Lock()
+        self._reading = Shared()
 
     async def load(self) -> None:
         """Read the operator's file now (at start), so refused entries are logged at once."""
@@ -156,10 +176,13 @@ class Blocklist:
 
     async def _chats_with_words(self, now: float) -> frozenset[str]:
         if self._with_words is None or not _fresh(self._with_words[0], now):
-            async with self._reading:  # a burst of prompts waits for one query, not one each
-                if self._with_words is None or not _fresh(self._with_words[0], now):
-                    self._with_words = (now, await self.chats.chats_with_words())
+            await self._reading.run(self._read_chats_with_words)
+        assert self._with_words is not None
         return self._with_words[1]
+
+    async def _read_chats_with_words(self) -> None:
+        read_at = self._clock()
+        self._with_words = (read_at, await self.chats.chats_with_words())
 
     def chat_changed(self, chat_key: str) -> None:
         """Our own change: the next prompt there reads the list again."""
