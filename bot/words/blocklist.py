@@ -142,12 +142,14 @@ class Blocklist:
     async def check(self, request: GenerationRequest, checked: Checked) -> None:
         """Raises PromptBlocked when the prompt (or another text the member wrote, such as a
         negative prompt) contains a word of the operator's list or of the chat's."""
+        requester = request.requester
+        operator, chat = await self.operator.current(), await self.chat_list(requester.chat_key)
+        if not operator and not chat:
+            return  # nothing to look for (no file, a chat without words): nothing to normalise
         prompt = checked.prompt
         texts = [checked.options[name] for name in checked.model.text_options if checked.options.get(name)]
         forms = [normalise(text) for text in (prompt, *texts) if text]
-        requester = request.requester
-        for scope, words in (("operator", await self.operator.current()),
-                             ("chat", await self.chat_list(requester.chat_key))):
+        for scope, words in (("operator", operator), ("chat", chat)):
             entry = next((hit for form in forms if (hit := words.match(form)) is not None), None)
             if entry is not None:
                 attempt = BlockedAttempt(self._clock(), scope, requester.user_key, requester.name,
