@@ -91,8 +91,9 @@ def install_admin(tree: app_commands.CommandTree, core: Core, actions: Actions) 
     @admin.command(name="words", description="Blocked words of this server, or the operator's list")
     @app_commands.describe(action="list, add or remove this server's words; operator: the operator's list",
                            words="Words or phrases, separated by commas")
-    async def words(interaction: discord.Interaction, action: Literal["list", "add", "remove", "operator"] = "list",
-                    words: str | None = None) -> None:
+    async def blocked_words(interaction: discord.Interaction,
+                            action: Literal["list", "add", "remove", "operator"] = "list",
+                            words: str | None = None) -> None:
         async def act(me):
             if action == "operator":
                 return f"```\n{(await desk.words(me))[:3900]}\n```"
@@ -102,7 +103,7 @@ def install_admin(tree: app_commands.CommandTree, core: Core, actions: Actions) 
         await actions.admin(interaction, act)
 
     @admin.command(name="blocked", description="The last prompts refused for a blocked word")
-    async def blocked(interaction: discord.Interaction) -> None:
+    async def blocked_prompts(interaction: discord.Interaction) -> None:
         async def act(me):
             return f"```\n{(await desk.blocked(me))[:3900]}\n```"
         await actions.admin(interaction, act)

@@ -145,3 +145,14 @@ async def test_admin_words_lists_and_removes_a_chats_words_and_admin_blocked_sho
     await fake_api.send_text(boss, boss_chat, "/admin blocked")
     shown = await fake_api.wait_until(lambda: next((t for t in answers() if "operator" in t and "ｎｕｄｅ" in t), None))
     assert f"telegram:{ann['id']}" in shown and f"telegram:{group['id']}" in shown and "[nude]" in shown
+
+
+async def test_a_member_who_is_not_a_bot_admin_cannot_change_a_chats_words(start_bot, fake_api, ann):
+    bot = await start_bot()
+    group = fake_api.group_chat()
+
+    command = await fake_api.send_text(ann, group, "/admin words add here owl")
+    reply = await fake_api.wait_until(lambda: fake_api.reply_with(command, "text"))
+
+    assert "Only the bot's admins" in reply["text"]
+    assert await bot.core.blocklist.chats.words(f"telegram:{group['id']}") == []
