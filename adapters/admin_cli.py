@@ -22,12 +22,13 @@ from bot.store.opening import open_store
 from bot.store.policy import PolicyStore
 from bot.store.wallet import Wallets
 from bot import shop
+from bot.words.blocklist import Blocklist
 
 __all__ = ["add_parser", "run_admin"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    admin = sub.add_parser("admin", help="operator controls: grant, limit, ban, usage, jobs, refund, pause")
+    admin = sub.add_parser("admin", help="operator controls: grant, limit, ban, usage, jobs, refund, pause, words")
     cmds = admin.add_subparsers(dest="action", required=True)
     grant = cmds.add_parser("grant", help="give a member extra credits for today")
     grant.add_argument("user", help="platform:id, e.g. telegram:123456")
@@ -48,6 +49,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     cmds.add_parser("refund", help="give a delivered job's credits back to its member").add_argument("job")
     cmds.add_parser("pause", help="refuse new jobs (running ones finish)").add_argument("reason", nargs="*")
     cmds.add_parser("resume", help="accept new jobs again")
+    words = cmds.add_parser("words", help="blocked words: the operator's list and what it refused, or a chat's words")
+    words.add_argument("verb", nargs="?", default="list", choices=("list", "add", "remove"))
+    words.add_argument("chat", nargs="?", help="platform:id of a chat or server, e.g. telegram:-1001234567890")
+    words.add_argument("entries", nargs="*", help="words or phrases to add or remove (quote a phrase)")
+    cmds.add_parser("blocked", help="prompts refused for a blocked word: who, where, what matched").add_argument(
+        "count", nargs="?", type=int, default=20)
     cmds.add_parser("refund-payment", help="refund a Telegram Stars payment and take its credits back").add_argument(
         "charge", help="the telegram_payment_charge_id (in the log, and in the member's receipt)")
 
@@ -69,7 +76,8 @@ async def run_admin(args: argparse.Namespace, settings: Settings, env: Mapping[s
                 print(f"reelbot: {err}", file=sys.stderr)
                 return 2
             return 0
-        desk = AdminDesk(db, PolicyStore(db), AccessPolicy.from_settings(settings))
+        desk = AdminDesk(db, PolicyStore(db), AccessPolicy.from_settings(settings),
+                         blocklist=Blocklist(settings.blocklist_file, db))
         operator = Requester("cli", getpass.getuser(), is_admin=True)
         try:
             print(await _act(desk, operator, args))
@@ -119,4 +127,8 @@ async def _act(desk: AdminDesk, operator: Requester, args: argparse.Namespace) -
             return await desk.pause(operator, reason)
         case "resume":
             return await desk.resume(operator)
+        case "words":
+            return await desk.words(operator, args.verb, args.chat, args.entries)
+        case "blocked":
+            return await desk.blocked(operator, args.count)
     raise AssertionError(args.action)

@@ -20,6 +20,8 @@ from bot.quota import quota_day
 from bot.store.database import Database
 from bot.store.policy import Limit, PolicyStore
 from bot.texts import credits_text
+from bot.words import desk as words_desk
+from bot.words.blocklist import Blocklist
 
 __all__ = ["AdminDesk", "UsageReport", "PERIODS", "NOT_ADMIN"]
 
@@ -55,8 +57,9 @@ class UsageReport:
 
 class AdminDesk:
     def __init__(self, db: Database, policy: PolicyStore, access: AccessPolicy,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, *, blocklist: Blocklist | None = None):
         self._db, self._policy, self._access, self._clock = db, policy, access, clock
+        self._blocklist = blocklist or Blocklist(None, db, clock=clock)
 
     @staticmethod
     def _check(actor: Requester) -> str:
@@ -143,6 +146,17 @@ class AdminDesk:
             "SELECT COALESCE(SUM(spent), 0) AS s FROM usage WHERE scope = 'spend' AND day >= ?", (first,))
         return UsageReport(period, await top_by("user_key"), await top_by("platform || ':' || chat_id"),
                            await top_by("model"), members["c"], spend["s"], await self._policy.audit_log(5))
+
+    async def words(self, actor: Requester, action: str = "list", chat_key: str | None = None,
+                    entries: tuple[str, ...] | list[str] = ()) -> str:
+        """A chat's blocked words (list, add, remove); with no chat, the operator's list and
+        the entries it refused."""
+        return await words_desk.words(self._blocklist, self._check(actor), action, chat_key, entries, self._clock())
+
+    async def blocked(self, actor: Requester, limit: int = 20) -> str:
+        """The last prompts refused for a blocked word: who, where, what matched."""
+        self._check(actor)
+        return await words_desk.blocked(self._blocklist, limit)
 
 
 def _age(seconds: float) -> str:

@@ -79,6 +79,8 @@ class Settings:
     credit_packs: tuple[int, ...] = (50, 200, 1000)
     # members whose platform names no language we have a catalog for read this one
     default_language: str = DEFAULT_LANGUAGE
+    # the operator's blocked words (bot.words): one a line, `re:` for a regular expression; None: none
+    blocklist_file: Path | None = None
 
     @property
     def database(self) -> Path:
@@ -134,6 +136,7 @@ class Settings:
             stars_per_credit=get("TELEGRAM_STARS_PER_CREDIT", None, int),
             credit_packs=tuple(_positive("REELBOT_CREDIT_PACKS", p) for p in _items(env.get("REELBOT_CREDIT_PACKS", "")))
             or cls.credit_packs,
+            blocklist_file=get("REELBOT_BLOCKLIST_FILE", None, Path),
             default_language=_choice("REELBOT_DEFAULT_LANGUAGE",
                                      get("REELBOT_DEFAULT_LANGUAGE", cls.default_language).lower(), LANGUAGES),
         )

@@ -37,6 +37,7 @@ from bot.store.statuses import PendingStatuses
 from bot.store.wallet import Wallets
 from bot.texts import help_text
 from bot.validation import Validator
+from bot.words.blocklist import Blocklist
 
 __all__ = ["Core"]
 
@@ -61,7 +62,9 @@ class Core:
         self.access = AccessPolicy.from_settings(settings)
         self.limits = self.access.default
         self._store, self._client, self._runner, self._policy = store, client, runner, policy
-        self.admin = AdminDesk(store.db, policy, self.access, clock)
+        self.blocklist = Blocklist(settings.blocklist_file, store.db, metrics=metrics, clock=clock,
+                                   keep_days=settings.keep_days)
+        self.admin = AdminDesk(store.db, policy, self.access, clock, blocklist=self.blocklist)
         self.shop = Shop(Wallets(store.db), settings.credit_packs, settings.stars_per_credit, clock,
                          access=self.access, policy=policy)
         self.guard = AccountGuard(policy, store, client, runner.messengers, ceiling=settings.bot_daily_mptc,
@@ -84,6 +87,7 @@ class Core:
         if self.retention is not None:
             self.retention.start()
         await self.guard.start()
+        await self.blocklist.load()  # refused entries are logged at start, not at the first prompt
         if self.runs_jobs:
             resumed = await self._runner.resume()
             if resumed:
@@ -129,6 +133,7 @@ class Core:
         self.access.check_place(request.requester, snapshot)
         limits = self.access.limits_for(request.requester, snapshot)
         checked = await self._validator.check(request)
+        await self.blocklist.check(request, checked)  # blocked words: refused before quota is reserved
         video = checked.model.output == "video"
         job = Job(
             id=_job_id(request.request_key), requester=request.requester, command=request.command,

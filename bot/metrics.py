@@ -76,6 +76,8 @@ class Metrics:
                                    ["platform"], registry=r)
         self.flood_seconds = Counter("reelbot_platform_rate_limit_wait_seconds", "Seconds of those waits",
                                      ["platform"], registry=r)
+        self.prompts_blocked = Counter("reelbot_prompts_blocked", "Prompts refused for a blocked word, by whose list",
+                                       ["scope"], registry=r)
         self.loop_lag = Gauge("reelbot_event_loop_lag_seconds", "How late the event loop ran a 1 s timer",
                               registry=r)
         self._db, self._ceiling_mptc = db, ceiling_mptc

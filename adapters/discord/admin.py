@@ -95,4 +95,24 @@ def install_admin(tree: app_commands.CommandTree, core: Core, actions: Actions) 
     async def resume(interaction: discord.Interaction) -> None:
         await actions.admin(interaction, lambda me: desk.resume(me, key=_event(interaction)))
 
+    @admin.command(name="words", description="Blocked words of this server, or the operator's list")
+    @app_commands.describe(action="list, add or remove this server's words; operator: the operator's list",
+                           words="Words or phrases, separated by commas")
+    async def blocked_words(interaction: discord.Interaction,
+                            action: Literal["list", "add", "remove", "operator"] = "list",
+                            words: str | None = None) -> None:
+        async def act(me):
+            if action == "operator":
+                return f"```\n{(await desk.words(me))[:3900]}\n```"
+            if interaction.guild_id is None:
+                return "Use this in the server whose words you are changing."
+            return await desk.words(me, action, f"discord:{interaction.guild_id}", (words or "").split(","))
+        await actions.admin(interaction, act)
+
+    @admin.command(name="blocked", description="The last prompts refused for a blocked word")
+    async def blocked_prompts(interaction: discord.Interaction) -> None:
+        async def act(me):
+            return f"```\n{(await desk.blocked(me))[:3900]}\n```"
+        await actions.admin(interaction, act)
+
     tree.add_command(admin)

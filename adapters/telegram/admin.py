@@ -5,6 +5,7 @@ privately (a direct message), so a group sees neither the command's result nor t
     /admin limit user <member> <credits> [jobs]  /admin limit chat [here|<id>] <credits> [jobs]
     /admin limit tier <name> <credits> [jobs]    /admin usage [today|7d|30d]    /admin jobs [member]
     /admin refund <job id>                       /admin pause [reason]          /admin resume
+    /admin words [list|add|remove] [here|<id>] [word, phrase, …]   /admin blocked
 
 A member is named by replying to one of their messages, by `@username` (of someone the bot
 has seen lately: the HANDLES most recent writers are remembered), or by numeric id. Every
@@ -28,7 +29,7 @@ __all__ = ["AdminCommands", "USAGE", "HANDLES"]
 
 HANDLES = 10_000  # @usernames remembered: the most recent writers (about 1 MB at most)
 
-USAGE = ("Admin commands: grant, limit, ban, unban, usage, jobs, refund, pause, resume. "
+USAGE = ("Admin commands: grant, limit, ban, unban, usage, jobs, refund, pause, resume, words, blocked. "
          "E.g. /admin grant @ann 20 birthday, /admin usage 7d. Name a member by replying to "
          "their message, by @username or by numeric id.")
 
@@ -87,6 +88,10 @@ class AdminCommands:
                 return render.esc(await desk.pause(admin, " ".join(args), key=key))
             case "resume":
                 return render.esc(await desk.resume(admin, key=key))
+            case "words":
+                return f"<pre>{render.esc(await self._words(message, args, admin))}</pre>"
+            case "blocked":
+                return f"<pre>{render.esc(await desk.blocked(admin))}</pre>"
         return render.esc(USAGE)
 
     async def _limit(self, message: Message, args: list[str], admin: Requester, key: str | None) -> str:
@@ -109,6 +114,18 @@ class AdminCommands:
         credits = _number(rest, "credits a day")
         jobs = _number(rest[1:], "jobs at a time") if len(rest) > 1 else None
         return await self._core.admin.limit(admin, scope, target, credits, jobs, key=key)
+
+    async def _words(self, message: Message, args: list[str], admin: Requester) -> str:
+        """`words` alone: the operator's list; else a chat's (this one, unless `here` or an id
+        names one), its words separated by commas, so that a phrase is one entry."""
+        if not args:
+            return await self._core.admin.words(admin)
+        action, rest = args[0].lower(), args[1:]
+        chat = f"telegram:{message.chat_id}"
+        if rest and (rest[0] == "here" or rest[0].lstrip("-").isdigit()):
+            chat = chat if rest[0] == "here" else f"telegram:{rest[0]}"
+            rest = rest[1:]
+        return await self._core.admin.words(admin, action, chat, " ".join(rest).split(","))
 
     def _member(self, message: Message, args: list[str]) -> tuple[str, list[str]]:
         """The member named by the reply, or by the first argument; and the arguments left."""

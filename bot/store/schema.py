@@ -215,6 +215,30 @@ MIGRATIONS: list[str] = [
     ALTER TABLE audit ADD COLUMN event_key TEXT;
     CREATE UNIQUE INDEX audit_by_event ON audit(event_key) WHERE event_key IS NOT NULL
     """,
+    # 12: blocked words of each chat/server (the operator's own are a file), and the prompts
+    # refused for containing one, for the operator (`event_key`: one row per platform event)
+    """
+    CREATE TABLE chat_words (
+        chat_key TEXT NOT NULL,
+        entry    TEXT NOT NULL,
+        actor    TEXT NOT NULL,
+        at       REAL NOT NULL,
+        PRIMARY KEY (chat_key, entry)
+    ) WITHOUT ROWID;
+    CREATE TABLE blocked_prompts (
+        id        INTEGER PRIMARY KEY,
+        event_key TEXT UNIQUE,
+        at        REAL NOT NULL,
+        scope     TEXT NOT NULL,
+        user_key  TEXT NOT NULL,
+        user_name TEXT NOT NULL DEFAULT '',
+        chat_key  TEXT,
+        command   TEXT NOT NULL,
+        prompt    TEXT NOT NULL,
+        entry     TEXT NOT NULL
+    );
+    CREATE INDEX blocked_prompts_by_time ON blocked_prompts(at)
+    """,
 ]
 
 _POSTGRES_ONLY: dict[int, str] = {}

@@ -1,0 +1,1 @@
+"""Blocked words: the operator's list and each chat's, checked before anything is spent."""
