@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.commands import GenerationRequest
+from bot.domain.requests import GenerationRequest
 from bot.errors import ValidationError
 from bot.i18n import T
 from bot.store.blocklists import BlockedAttempt, BlockedPrompts, ChatWordStore

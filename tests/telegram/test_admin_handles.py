@@ -9,7 +9,7 @@ from telegram import Chat, Message, User
 
 from adapters.telegram.admin import AdminCommands
 from bot.access import Refused
-from bot.commands import Requester
+from bot.domain.requests import Requester
 
 BOSS = Requester("telegram", "900", chat_id="900", is_admin=True, private=True)
 

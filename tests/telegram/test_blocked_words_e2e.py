@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import Requester
+from bot.domain.requests import Requester
 from bot.words.blocklist import BLOCKED
 from tests.media import image_bytes
 from tests.telegram.conftest import ADMIN_ID
