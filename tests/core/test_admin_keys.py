@@ -4,7 +4,7 @@ time and gets the same answer."""
 
 from __future__ import annotations
 
-from bot.commands import Requester
+from bot.domain.requests import Requester
 from bot.store.audit import ledger_problems
 from tests.conftest import RecordingMessenger
 from tests.core.helpers import ALICE, request

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.commands import Requester
+from bot.domain.requests import Requester
 from bot.errors import UserError, ValidationError
 from bot.words.blocklist import BLOCKED, PromptBlocked
 from tests.conftest import RecordingMessenger
