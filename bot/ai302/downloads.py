@@ -91,9 +91,12 @@ class Reach:
         if self._origin == (host.lower(), port):
             return True
         for proxy in urllib.request.getproxies_environment().values():
-            parts = urllib.parse.urlsplit(proxy) if "://" in proxy else None
-            if parts and (parts.hostname or "") == host.lower():
-                return True
+            try:
+                parts = urllib.parse.urlsplit(proxy) if "://" in proxy else None
+                if parts and ((parts.hostname or ""), parts.port or _default_port(parts.scheme)) == (host.lower(), port):
+                    return True
+            except ValueError:  # a malformed proxy setting trusts nothing
+                continue
         return False
 
     def allows(self, address: Address, port: int) -> bool:

@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from aiohttp.abc import AbstractResolver
 
-from bot.ai302.client import MAX_REPLY_BYTES, Ai302Client
+from bot.ai302.client import MAX_REPLY_BYTES, Ai302Client, _proxy_for
 from bot.ai302.downloads import GuardedResolver, Reach, RefusedAddress, parse_allowance
 from bot.config import Settings, SettingsError
 from bot.errors import DownloadFailed, OutcomeUnknown, RetryLater
@@ -168,3 +168,18 @@ def test_the_download_allowance_is_read_from_the_environment():
 def test_a_download_allowance_that_is_not_an_address_is_refused_at_start():
     with pytest.raises(SettingsError, match="REELBOT_DOWNLOAD_ALLOW"):
         Settings.from_env({"REELBOT_DOWNLOAD_ALLOW": "files.example"})
+
+
+async def test_a_proxy_named_in_the_environment_trusts_only_its_own_port(monkeypatch):
+    # NO_PROXY sends loopback direct: a result on another port of the proxy's host is refused
+    async with Site() as metrics:
+        monkeypatch.setenv("HTTP_PROXY", "http://localhost:3128")
+        monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+        _proxy_for.cache_clear()
+        try:
+            async with Ai302Client("http://api.302.invalid", SIM_KEY) as client:
+                with pytest.raises(DownloadFailed, match="refused"):
+                    await client.download(f"http://localhost:{metrics.port}/metrics", 1_000_000)
+        finally:
+            _proxy_for.cache_clear()
+    assert metrics.hits == []
