@@ -194,7 +194,7 @@ async def steady_rate(base_url: str, rate: int, seconds: float, users: int) -> N
 
 
 async def in_flight(base_url: str, jobs: int, video_seconds: float, trace: int = 0,
-                    hold: float | None = None) -> None:
+                    hold: float | None = None, batch: int = 0) -> None:
     """`trace`: also print the `trace` places whose allocations grew most between the start and
     the moment the most jobs were in flight (tracemalloc: slow, so RSS figures are then off)."""
     import tracemalloc
@@ -207,9 +207,12 @@ async def in_flight(base_url: str, jobs: int, video_seconds: float, trace: int =
         baseline = rss_mb()
         peak = baseline
         started = time.perf_counter()
-        await asyncio.gather(*(core.submit(GenerationRequest(Requester("bench", str(i)), {"n": i},
-                                                             Command.VIDEO, f"a cat surfing, take {i}"))
-                               for i in range(jobs)))
+        # all at once by default; `batch`: that many at a time, which leaves out what a burst
+        # holds only while it is being accepted (each request waiting for the database)
+        for first_of in range(0, jobs, batch or jobs):
+            await asyncio.gather(*(core.submit(GenerationRequest(Requester("bench", str(i)), {"n": i},
+                                                                 Command.VIDEO, f"a cat surfing, take {i}"))
+                                   for i in range(first_of, min(jobs, first_of + (batch or jobs)))))
         most_in_flight = core.busy_jobs
         submitted = time.perf_counter()
         # `hold`: watch this long after the last was accepted, then stop (videos made to take
@@ -248,6 +251,7 @@ async def main() -> None:
     parser.add_argument("--video-seconds", type=float, default=30.0)
     parser.add_argument("--hold", type=float, default=None,
                         help="inflight: stop this many seconds after the last job was accepted")
+    parser.add_argument("--accept-batch", type=int, default=0, help="inflight: accept this many at a time")
     parser.add_argument("--run-gc", action="store_true", help="inflight: the garbage collection of `reelbot run`")
     parser.add_argument("--trace", type=int, default=0, help="inflight: show the N places that grew most")
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY, help="AI302_MAX_CONCURRENT")
@@ -268,7 +272,8 @@ async def main() -> None:
 
                 from adapters.cli import GC_THRESHOLDS
                 gc.set_threshold(*GC_THRESHOLDS)  # as `reelbot run` sets them
-            await in_flight(base_url, args.inflight_jobs, args.video_seconds, args.trace, args.hold)
+            await in_flight(base_url, args.inflight_jobs, args.video_seconds, args.trace, args.hold,
+                            args.accept_batch)
         if args.only in (None, "listener"):
             await accept_with_listener(base_url, max(args.accept_jobs, 20_000), args.users, args.rounds)
     finally:
