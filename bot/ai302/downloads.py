@@ -9,6 +9,8 @@ host and port (the simulator, or a local gateway the API key already goes to). A
 checked at connection time by `GuardedResolver`, which hands aiohttp only the addresses it
 checked, so a second DNS answer cannot swap in another (the connection is made to what was
 checked). An address written in the URL is checked by `Reach.refusal` before each hop.
+Through an HTTP proxy the operator named (HTTP_PROXY / HTTPS_PROXY) the proxy resolves host
+names, so there only address literals are checked; hosts in NO_PROXY connect directly and are.
 """
 
 from __future__ import annotations
