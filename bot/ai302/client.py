@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 import yarl
 
-from bot.ai302.downloads import GuardedResolver, Reach, RefusedAddress
+from bot.ai302.downloads import GuardedResolver, Reach, RefusedAddress, read_body
 from bot.ai302.translate import Reply, read_json, unsure
 from bot.errors import DownloadFailed, OutcomeUnknown, RetryLater
 
@@ -282,7 +282,7 @@ class Ai302Client:
                     if response.status in _REDIRECTS and "Location" in response.headers:
                         url = str(response.url.join(yarl.URL(response.headers["Location"])))
                         continue
-                    return await _body(response, limit)
+                    return await read_body(response, limit)
             except aiohttp.ClientConnectorError as exc:
                 if isinstance(exc.os_error, RefusedAddress):
                     raise DownloadFailed(f"download refused: {exc.os_error}") from None
@@ -291,16 +291,3 @@ class Ai302Client:
                 raise DownloadFailed(f"download failed: {type(exc).__name__}") from None
         raise DownloadFailed(f"download failed: more than {MAX_HOPS} redirects")
 
-
-async def _body(response: aiohttp.ClientResponse, limit: int) -> bytes | None:
-    if response.status >= 300:
-        raise DownloadFailed(f"download failed: HTTP {response.status}")
-    if response.content_length is not None and response.content_length > limit:
-        return None
-    chunks, size = [], 0
-    async for chunk in response.content.iter_chunked(256 * 1024):
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)

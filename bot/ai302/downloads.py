@@ -22,10 +22,13 @@ import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from aiohttp import ClientResponse
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
-__all__ = ["Reach", "Allowance", "parse_allowance", "GuardedResolver", "RefusedAddress"]
+from bot.errors import DownloadFailed
+
+__all__ = ["Reach", "Allowance", "parse_allowance", "GuardedResolver", "RefusedAddress", "read_body"]
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -147,3 +150,18 @@ class GuardedResolver(AbstractResolver):
 
     async def close(self) -> None:
         await self._inner.close()
+
+
+async def read_body(response: ClientResponse, limit: int) -> bytes | None:
+    """A result's bytes, or None past `limit` (reading stops there); DownloadFailed for a non-2xx."""
+    if response.status >= 300:
+        raise DownloadFailed(f"download failed: HTTP {response.status}")
+    if response.content_length is not None and response.content_length > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in response.content.iter_chunked(256 * 1024):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
