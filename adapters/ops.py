@@ -55,9 +55,18 @@ class OpsListener:
         healthy = database and all(state == "connected" for state in platforms.values())
         body = {"status": "ok" if healthy else "down", "database": "ok" if database else "down",
                 "platforms": platforms}
+        # what a platform could not be sure of (e.g. Discord posts whose arrival it cannot check):
+        # worth the operator's eye, but the bot is up
+        if notes := {name: n for name, adapter in self._platforms.items() if (n := _notes(adapter))}:
+            body["notes"] = notes
         return web.json_response(body, status=200 if healthy else 503)
 
     async def _metrics(self, request: web.Request) -> web.Response:
         metrics = self._core.metrics
         await metrics.refresh()
         return web.Response(body=generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def _notes(adapter: Any) -> dict[str, Any]:
+    health = getattr(getattr(adapter, "messenger", None), "health", None)
+    return health() if callable(health) else {}

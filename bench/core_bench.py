@@ -192,28 +192,50 @@ async def steady_rate(base_url: str, rate: int, seconds: float, users: int) -> N
         await core.stop()
 
 
-async def in_flight(base_url: str, jobs: int, video_seconds: float) -> None:
+async def in_flight(base_url: str, jobs: int, video_seconds: float, trace: int = 0,
+                    hold: float | None = None, batch: int = 0) -> None:
+    """`trace`: also print the `trace` places whose allocations grew most between the start and
+    the moment the most jobs were in flight (tracemalloc: slow, so RSS figures are then off)."""
+    import tracemalloc
+
     with tempfile.TemporaryDirectory() as tmp:
         core, messenger = await make_core(base_url, Path(tmp), jobs, video_seconds)
+        if trace:
+            tracemalloc.start(1)
+            first = tracemalloc.take_snapshot()
         baseline = rss_mb()
         peak = baseline
         started = time.perf_counter()
-        await asyncio.gather(*(core.submit(GenerationRequest(Requester("bench", str(i)), {"n": i},
-                                                             Command.VIDEO, f"a cat surfing, take {i}"))
-                               for i in range(jobs)))
+        # all at once by default; `batch`: that many at a time, which leaves out what a burst
+        # holds only while it is being accepted (each request waiting for the database)
+        for first_of in range(0, jobs, batch or jobs):
+            await asyncio.gather(*(core.submit(GenerationRequest(Requester("bench", str(i)), {"n": i},
+                                                                 Command.VIDEO, f"a cat surfing, take {i}"))
+                                   for i in range(first_of, min(jobs, first_of + (batch or jobs)))))
         most_in_flight = core.busy_jobs
-        while not messenger.done.is_set():
+        submitted = time.perf_counter()
+        # `hold`: watch this long after the last was accepted, then stop (videos made to take
+        # longer than that are all in flight: their memory is what is measured)
+        while not messenger.done.is_set() and (hold is None or time.perf_counter() < submitted + hold):
             peak = max(peak, rss_mb())
             most_in_flight = max(most_in_flight, core.busy_jobs)
             try:
                 await asyncio.wait_for(messenger.done.wait(), 0.5)
             except TimeoutError:
                 pass
-        took = time.perf_counter() - started
+        if trace:  # with --hold, before any is delivered: what the jobs in flight hold
+            fullest = tracemalloc.take_snapshot()
+        took, now = time.perf_counter() - started, rss_mb()
         peak_ever = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"{jobs} video jobs in flight at once (most seen: {most_in_flight}); "
               f"delivered {messenger.delivered}, failed {messenger.failed} in {took:.1f} s")
-        print(f"  RSS: {baseline:.0f} MB before, peak {max(peak, peak_ever):.0f} MB (target <= 300 MB)")
+        print(f"  RSS: {baseline:.0f} MB before, peak {max(peak, peak_ever):.0f} MB (target <= 300 MB); "
+              f"{(max(peak, peak_ever) - baseline) * 1024 / jobs:.1f} KB per job; {now:.0f} MB at the end")
+        if trace:
+            grown = fullest.compare_to(first, "lineno")
+            print(f"  grown most while {most_in_flight} were in flight (per job):")
+            for stat in grown[:trace]:
+                print(f"    {stat.size_diff / jobs:8.0f} B  {stat.count_diff / jobs:6.1f} objects  {stat.traceback}")
         await core.stop()
 
 
@@ -226,6 +248,11 @@ async def main() -> None:
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--inflight-jobs", type=int, default=10_000)
     parser.add_argument("--video-seconds", type=float, default=30.0)
+    parser.add_argument("--hold", type=float, default=None,
+                        help="inflight: stop this many seconds after the last job was accepted")
+    parser.add_argument("--accept-batch", type=int, default=0, help="inflight: accept this many at a time")
+    parser.add_argument("--run-gc", action="store_true", help="inflight: the garbage collection of `reelbot run`")
+    parser.add_argument("--trace", type=int, default=0, help="inflight: show the N places that grew most")
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY, help="AI302_MAX_CONCURRENT")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (listener)")
     args = parser.parse_args()
@@ -239,7 +266,13 @@ async def main() -> None:
         if args.only in (None, "steady"):
             await steady_rate(base_url, args.rate, args.seconds, args.users)
         if args.only in (None, "inflight"):
-            await in_flight(base_url, args.inflight_jobs, args.video_seconds)
+            if args.run_gc:
+                import gc
+
+                from adapters.cli import GC_THRESHOLDS
+                gc.set_threshold(*GC_THRESHOLDS)  # as `reelbot run` sets them
+            await in_flight(base_url, args.inflight_jobs, args.video_seconds, args.trace, args.hold,
+                            args.accept_batch)
         if args.only in (None, "listener"):
             await accept_with_listener(base_url, max(args.accept_jobs, 20_000), args.users, args.rounds)
     finally:

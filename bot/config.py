@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.ai302.downloads import parse_allowance
 from bot.domain.money import MPTC_PER_CREDIT, parse_ptc
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
@@ -63,6 +64,8 @@ class Settings:
     # how long a ready result (or a failure notice) keeps being offered to a platform that is down
     delivery_deadline: float = 6 * 3600
     max_download_bytes: int = 200 * 1024 * 1024
+    # non-public addresses result downloads may reach (bot.ai302.downloads), e.g. "10.0.0.0/8,127.0.0.1:8080"
+    download_allow: str = ""
     log_level: str = "INFO"
     log_format: str = "text"  # or "json": one object per line
     http_listen: str | None = None  # the operators' listener (/healthz, /metrics), e.g. 127.0.0.1:9102
@@ -121,6 +124,7 @@ class Settings:
             query_grace=get("REELBOT_QUERY_GRACE", cls.query_grace, float),
             delivery_deadline=get("REELBOT_DELIVERY_DEADLINE", cls.delivery_deadline, float),
             max_download_bytes=get("REELBOT_MAX_DOWNLOAD_MB", 200, int) * 1024 * 1024,
+            download_allow=_download_allow(env.get("REELBOT_DOWNLOAD_ALLOW", "")),
             log_level=get("REELBOT_LOG_LEVEL", cls.log_level).upper(),
             log_format=_choice("REELBOT_LOG_FORMAT", get("REELBOT_LOG_FORMAT", cls.log_format).lower(), ("text", "json")),
             http_listen=get("REELBOT_HTTP_LISTEN", None),
@@ -233,6 +237,15 @@ def _choice(setting: str, value: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise SettingsError(f"{setting}={value!r} should be one of: {', '.join(allowed)}")
     return value
+
+
+def _download_allow(raw: str) -> str:
+    try:
+        parse_allowance(raw)
+    except ValueError as bad:
+        raise SettingsError(f"REELBOT_DOWNLOAD_ALLOW: “{bad}” should be an address or network, "
+                            "optionally with :port (e.g. 10.0.0.0/8, 127.0.0.1:8080, [::1]:8080)") from None
+    return raw.strip()
 
 
 def _database_url(raw: str | None) -> str | None:

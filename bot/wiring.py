@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 
 from bot.ai302.client import Ai302Client, Timeouts
+from bot.ai302.downloads import Reach, parse_allowance
 from bot.catalog import Catalog, default_models
 from bot.config import Settings
 from bot.core import Core
@@ -33,7 +34,8 @@ async def build_core(settings: Settings, *, timing: Timing | None = None,
                         image=settings.image_timeout)
     metrics = Metrics(db, ceiling_mptc=settings.bot_daily_mptc)
     client = Ai302Client(settings.base_url, settings.api_key, timeouts=timeouts,
-                         max_connections=settings.max_concurrent_requests, observe=metrics.api_call)
+                         max_connections=settings.max_concurrent_requests, observe=metrics.api_call,
+                         reach=Reach(parse_allowance(settings.download_allow), trusted_origin=settings.base_url))
     owner = worker_name(settings)
     # a front's jobs are stored without an owner, for the workers' next look to claim
     store = JobStore(db, owner=owner if runs_jobs else None, lease=settings.lease_seconds)

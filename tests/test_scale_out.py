@@ -8,6 +8,7 @@ the other.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import subprocess
 import sys
@@ -22,7 +23,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
     import discord  # noqa: F401
 
-from tests.conftest import SIM_KEY
+from tests.conftest import SIM_KEY, wait_for
 from tests.discord.fake_discord import FakeDiscord
 from tests.run_process import ROOT, ReelbotProcess
 from tests.telegram.fake_bot_api import FakeBotApi
@@ -62,6 +63,11 @@ def telegram_env(fake: FakeBotApi) -> dict[str, str]:
 def job_states(db: Path) -> list[str]:
     with closing(sqlite3.connect(db)) as connection:
         return [state for (state,) in connection.execute("SELECT state FROM jobs")]
+
+
+def destinations(db: Path) -> list[str]:
+    with closing(sqlite3.connect(db)) as connection:
+        return [destination for (destination,) in connection.execute("SELECT destination FROM jobs")]
 
 
 async def test_two_processes_split_the_shards_and_a_servers_command_is_answered_by_its_shards_process_only(
@@ -143,3 +149,56 @@ def test_run_refuses_to_start_on_settings_that_cannot_work_and_says_why(tmp_path
                            *args], capture_output=True, text=True, cwd=tmp_path, timeout=60,
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "AI302_API_KEY": SIM_KEY, **env})
     assert proc.returncode == 2 and says in proc.stderr, proc.stderr
+
+
+class HeldQueuedAnswer(FakeBotApi):
+    """Telegram takes the first sendMessage (the "Queued" reply) at once but holds its answer
+    until `release` is set: the front cannot store that message's id before then."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.release = asyncio.Event()
+        self._held = False
+
+    async def _api_sendMessage(self, params, files):
+        message = await super()._api_sendMessage(params, files)
+        if not self._held:
+            self._held = True
+            await self.release.wait()
+        return message
+
+
+async def test_a_worker_that_claimed_a_job_before_its_queued_answer_was_stored_still_updates_that_message(
+        simulator, tmp_path):
+    fake = HeldQueuedAnswer(TELEGRAM_TOKEN)
+    await fake.start()
+    simulator.configure(video_seconds=600)  # still running when the test ends
+    # a short lease: the worker looks for unowned jobs every 0.5 s, well inside the front's
+    # wait for its answer
+    env = telegram_env(fake) | {"AI302_API_KEY": SIM_KEY, "AI302_BASE_URL": simulator.base_url,
+                                "REELBOT_DATA_DIR": str(tmp_path), "REELBOT_LEASE_SECONDS": "2"}
+    worker = await ReelbotProcess(env, tmp_path, "--role=worker").start()
+    front = ReelbotProcess(env, tmp_path, "--role=front")
+    try:
+        await worker.line(r"as a worker")
+        await front.start()
+        await front.line(r"as a front")
+        ann = fake.user(1001, "Ann", "ann")
+        command = await fake.send_text(ann, fake.private_chat(ann), "/video a red fox")
+        # the worker claimed the job and sent the paid call while "Queued" had no stored id yet
+        await wait_for(lambda: simulator.billed, timeout=30, what="the worker's paid call")
+        queued = fake.reply_with(command, "text")
+        assert queued is not None and len(fake.versions(queued)) == 1
+        fake.release.set()
+        await wait_for(lambda: "acknowledged" in destinations(tmp_path / "reelbot.db")[0], timeout=30,
+                       what="the front to store its answer")
+        # while the video runs, the worker's progress reaches the "Queued" message
+        await wait_for(lambda: len(fake.versions(queued)) > 1, timeout=40, what="a progress edit")
+    finally:
+        fake.release.set()
+        codes = [await front.stop(), await worker.stop()]
+        await fake.close()
+    assert codes == [0, 0], front.output + worker.output
+    assert not fake.unknown and not fake.errors, (fake.unknown, fake.errors)
+    # stopped while the video runs: it resumes on the next start, billed once
+    assert job_states(tmp_path / "reelbot.db") == ["running"] and len(simulator.billed) == 1

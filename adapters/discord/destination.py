@@ -32,6 +32,9 @@ class Target:
     guild_id: int | None
     user_id: int
     upload_limit: int  # bytes, as Discord reported it for this interaction
+    # the bot's Read Message History in that channel, as the interaction reported: without it
+    # Discord answers an empty history, which must not read as "the result is not there"
+    reads_history: bool = True
 
     @classmethod
     def from_interaction(cls, interaction: discord.Interaction, clock: Callable[[], float]) -> Target:
@@ -46,6 +49,7 @@ class Target:
             guild_id=interaction.guild_id,
             user_id=interaction.user.id,
             upload_limit=interaction.filesize_limit,
+            reads_history=interaction.app_permissions.read_message_history,
         )
 
     @classmethod
@@ -59,6 +63,7 @@ class Target:
             guild_id=int(guild) if guild else None,
             user_id=int(destination["user_id"]),
             upload_limit=int(destination["upload_limit"]),
+            reads_history=bool(destination.get("reads_history", True)),  # jobs stored before it was kept
         )
 
     def dump(self) -> Destination:
@@ -71,6 +76,7 @@ class Target:
             "guild_id": str(self.guild_id) if self.guild_id else None,
             "user_id": str(self.user_id),
             "upload_limit": self.upload_limit,
+            "reads_history": self.reads_history,
         }
 
     def token_alive(self, now: float) -> bool:

@@ -41,6 +41,7 @@ _TOKEN_REFUSED = (401, 404)
 _CHANNEL_GONE = (403, 404)
 _FORBIDDEN = 403
 _TOO_LARGE = 413
+_UNCERTAIN_KEPT = 100
 
 Send = Callable[..., Awaitable[Any]]
 
@@ -57,6 +58,9 @@ class DiscordMessenger:
         # per job) until an edit is due, so a place in line that changed is shown in the end.
         self._pending: dict[str, tuple[Job, Progress]] = {}
         self._later: dict[str, asyncio.Task[None]] = {}
+        # job id -> channel id: results answered with a 5xx whose channel history could not
+        # tell whether they arrived (bounded: the newest _UNCERTAIN_KEPT)
+        self.uncertain_posts: dict[str, int] = {}
 
     async def acknowledge(self, job: Job, ticket: Ticket) -> Destination:
         target = Target.load(job.destination)
@@ -134,8 +138,19 @@ class DiscordMessenger:
                                         partial(self._outbox.follow_up, target))
                 return
             except PostUncertain as unsure:
-                if await self._found(job, target):
+                found = await self._found(job, target)
+                if found:
                     log.info("job %s: %s, but the result is in the channel: not posting it again", job.id, unsure)
+                    return
+                if found is None:
+                    # never post blind: a second public post is worse than a result the member
+                    # may have to scroll up for, and the operator can see why here
+                    self.uncertain_posts[job.id] = target.channel_id
+                    while len(self.uncertain_posts) > _UNCERTAIN_KEPT:
+                        del self.uncertain_posts[next(iter(self.uncertain_posts))]
+                    log.warning("job %s: %s, and channel %s's history cannot be read (does the bot have Read "
+                                "Message History?): counting the result as posted, not posting it again",
+                                job.id, unsure, target.channel_id)
                     return
                 raise ConnectionError(f"{unsure}; it is not in the channel") from None
             except discord.HTTPException as exc:
@@ -147,12 +162,21 @@ class DiscordMessenger:
             await self._send_result(job, result, self._limit(target, via_token=False),
                                     partial(self._outbox.post, target, nonce=nonce_for("r", job.id)))
 
-    async def _found(self, job: Job, target: Target) -> bool:
+    async def _found(self, job: Job, target: Target) -> bool | None:
+        """True: the result is in the channel; False: the history was read and it is not;
+        None: the history cannot tell (refused, or empty where the bot may not read it)."""
         try:
             return await self._outbox.find_result(target, job.id)
         except discord.HTTPException as exc:
-            log.warning("job %s: cannot look for the result in the channel (%s); posting it again", job.id, exc)
-            return False
+            log.warning("job %s: cannot look for the result in the channel (%s)", job.id, exc)
+            return None
+
+    def health(self) -> dict[str, Any]:
+        """For /healthz: results that may or may not have reached their channel."""
+        if not self.uncertain_posts:
+            return {}
+        return {"posts_uncertain": len(self.uncertain_posts),
+                "hint": "grant Read Message History so the bot can check its posts"}
 
     async def find_post(self, job: Job) -> bool | None:
         """After a crash mid-post: is the result already in the channel? None for failure

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import discord
@@ -13,8 +14,18 @@ __all__ = ["Outbox"]
 
 
 class Outbox:
-    def __init__(self, client: discord.Client):
+    def __init__(self, client: discord.Client, *, remember: int = 4096):
         self._client = client
+        # channels where this process's public posts arrived (most recent last, bounded): there,
+        # an empty history means "the bot may not read it", not "nothing was posted"
+        self._posted_in: OrderedDict[int, None] = OrderedDict()
+        self._remember = remember
+
+    def _posted(self, channel_id: int) -> None:
+        self._posted_in[channel_id] = None
+        self._posted_in.move_to_end(channel_id)
+        while len(self._posted_in) > self._remember:
+            self._posted_in.popitem(last=False)
 
     def _webhook(self, target: Target) -> discord.Webhook:
         # The webhook discord.py builds for Interaction.followup, rebuilt from stored ids:
@@ -32,20 +43,29 @@ class Outbox:
         """A new message through the token. Not retried on a 5xx (PostUncertain instead): the
         message may exist, and only a look in the channel can tell (find_result)."""
         with no_retry():
-            return await self._webhook(target).send(wait=True, **fields)
+            message = await self._webhook(target).send(wait=True, **fields)
+        if not fields.get("ephemeral"):
+            self._posted(target.channel_id)
+        return message
 
     async def post(self, target: Target, **fields: Any) -> discord.Message:
         """A plain message in the channel, which needs no token (and the bot's own permissions)."""
         channel = self._client.get_partial_messageable(target.channel_id, guild_id=target.guild_id)
-        return await channel.send(**fields)
+        message = await channel.send(**fields)
+        self._posted(target.channel_id)
+        return message
 
-    async def find_result(self, target: Target, job_id: str, *, limit: int = 50) -> bool:
+    async def find_result(self, target: Target, job_id: str, *, limit: int = 50) -> bool | None:
         """Whether the bot's result for `job_id` is among the channel's recent messages (its
-        file is named after the job, and its buttons carry the job id). Raises
-        discord.HTTPException when the bot may not read the channel's history."""
+        file is named after the job, and its buttons carry the job id); None when the history
+        cannot tell: an empty answer where the bot has posted (Discord answers an empty list,
+        not an error, to a bot without Read Message History). Raises discord.HTTPException when
+        the history is refused (403, 404)."""
         channel = self._client.get_partial_messageable(target.channel_id, guild_id=target.guild_id)
         me = self._client.user.id if self._client.user else None
+        seen = 0
         async for message in channel.history(limit=limit):
+            seen += 1
             if message.author.id != me:
                 continue
             if any(job_id in attachment.filename for attachment in message.attachments):
@@ -53,6 +73,8 @@ class Outbox:
             if any(job_id in (getattr(item, "custom_id", None) or "")
                    for row in message.components for item in getattr(row, "children", ())):
                 return True
+        if not seen and (not target.reads_history or target.channel_id in self._posted_in):
+            return None
         return False
 
     async def direct(self, user_id: int, **fields: Any) -> discord.Message:

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+import yarl
 
+from bot.ai302.downloads import GuardedResolver, Reach, RefusedAddress, read_body
 from bot.ai302.translate import Reply, read_json, unsure
 from bot.errors import DownloadFailed, OutcomeUnknown, RetryLater
 
@@ -66,6 +68,24 @@ class Timeouts:
 _NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError, aiohttp.InvalidURL,
              aiohttp.NonHttpUrlClientError, aiohttp.ClientHttpProxyError)
 _FAILED = (aiohttp.ClientError, asyncio.TimeoutError)
+_REDIRECTS = (301, 302, 303, 307, 308)
+MAX_REPLY_BYTES = 4 * 1024 * 1024  # 302.AI's JSON replies are a few KB; more is not a reply of theirs
+MAX_HOPS = 5
+
+
+class _TooLarge(Exception):
+    """An API reply longer than the client reads."""
+
+
+async def _read_capped(reply: aiohttp.ClientResponse, cap: int) -> bytes:
+    if reply.content_length is not None and reply.content_length > cap:
+        raise _TooLarge
+    body = bytearray()
+    async for chunk in reply.content.iter_chunked(64 * 1024):
+        body += chunk
+        if len(body) > cap:
+            raise _TooLarge
+    return bytes(body)
 
 
 @functools.lru_cache(maxsize=256)
@@ -114,9 +134,12 @@ class Ai302Client:
     """
 
     def __init__(self, base_url: str, api_key: str, *, timeouts: Timeouts | None = None,
-                 max_connections: int = 64,
+                 max_connections: int = 64, reach: Reach | None = None, max_reply_bytes: int = MAX_REPLY_BYTES,
                  observe: Callable[[str, float, BaseException | None], None] | None = None):
         self._base, self._key = base_url.rstrip("/"), api_key
+        # where result downloads may connect; the API's own origin is trusted with the key already
+        self._reach = reach or Reach(trusted_origin=self._base)
+        self._max_reply = max_reply_bytes
         self._observe = observe  # (endpoint, seconds, error or None) after every call: metrics
         self._timeouts = timeouts or Timeouts()
         self._max_connections = max_connections
@@ -128,12 +151,13 @@ class Ai302Client:
         if self._http is None or self._downloads is None:
             def session(**kw: Any) -> aiohttp.ClientSession:
                 # proxies from the environment are honoured per request, as httpx did (_proxy)
-                return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._max_connections), **kw)
+                return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._max_connections, **kw))
             # The key goes with each API request, not as a session default: aiohttp copies a
             # session's default Authorization into the CONNECT it sends an https proxy.
             self._http = session()
-            # Results live on other hosts: they must never receive the API key.
-            self._downloads = session()
+            # Results live on other hosts: they must never receive the API key, and they
+            # connect only to addresses the policy checked (the resolver pins them).
+            self._downloads = session(resolver=GuardedResolver(self._reach))
         return self._http, self._downloads
 
     def _timeout(self, read: float, *, bounded: bool) -> aiohttp.ClientTimeout:
@@ -185,7 +209,11 @@ class Ai302Client:
             async with http.request(method, url, headers=headers,
                                     timeout=self._timeout(timeout or self._timeouts.lookup, bounded=True),
                                     allow_redirects=False, proxy=proxy, **kwargs) as reply:
-                response = Reply(reply.status, path, await reply.read(), reply.headers.get("Retry-After"))
+                response = Reply(reply.status, path, await _read_capped(reply, self._max_reply),
+                                 reply.headers.get("Retry-After"))
+        except _TooLarge:
+            # an answer we did not read to its end is an unclear answer: for a paid call, unknown
+            raise unsure(f"{method} {path}: reply longer than {self._max_reply} bytes", paid) from None
         except _NOT_SENT as exc:
             raise RetryLater(f"{method} {path} was not sent: {type(exc).__name__}") from None
         except _FAILED as exc:
@@ -236,27 +264,30 @@ class Ai302Client:
         return url
 
     async def download(self, url: str, limit: int) -> bytes | None:
-        """The file at `url`, or None when it is larger than `limit` bytes (stops reading there)."""
+        """The file at `url`, or None when it is larger than `limit` bytes (stops reading there).
+        Redirects are followed by hand, each hop checked like the first (bot.ai302.downloads)."""
         if not url.startswith(("https://", "http://")):
             raise DownloadFailed(f"refusing to download from a non-HTTP URL: {url[:40]!r}")
         _, downloads = self._sessions()
-        try:
-            proxy = _route(downloads, url)
-        except ValueError as why:
-            raise DownloadFailed(f"download not started: {why}: {url[:40]!r}") from None
-        try:
-            async with downloads.get(url, timeout=self._timeout(self._timeouts.download, bounded=False),
-                                     proxy=proxy) as response:
-                if response.status >= 400:
-                    raise DownloadFailed(f"download failed: HTTP {response.status}")
-                if response.content_length is not None and response.content_length > limit:
-                    return None
-                chunks, size = [], 0
-                async for chunk in response.content.iter_chunked(256 * 1024):
-                    size += len(chunk)
-                    if size > limit:
-                        return None
-                    chunks.append(chunk)
-                return b"".join(chunks)
-        except _FAILED as exc:
-            raise DownloadFailed(f"download failed: {type(exc).__name__}") from None
+        for _hop in range(MAX_HOPS + 1):
+            try:
+                proxy = _route(downloads, url)
+            except ValueError as why:
+                raise DownloadFailed(f"download not started: {why}: {url[:40]!r}") from None
+            if (why := self._reach.refusal(url)) is not None:
+                raise DownloadFailed(f"download refused: {why}")
+            try:
+                async with downloads.get(url, timeout=self._timeout(self._timeouts.download, bounded=False),
+                                         proxy=proxy, allow_redirects=False) as response:
+                    if response.status in _REDIRECTS and "Location" in response.headers:
+                        url = str(response.url.join(yarl.URL(response.headers["Location"])))
+                        continue
+                    return await read_body(response, limit)
+            except aiohttp.ClientConnectorError as exc:
+                if isinstance(exc.os_error, RefusedAddress):
+                    raise DownloadFailed(f"download refused: {exc.os_error}") from None
+                raise DownloadFailed(f"download failed: {type(exc).__name__}") from None
+            except (_FAILED + (ValueError,)) as exc:  # ValueError: a Location yarl cannot parse
+                raise DownloadFailed(f"download failed: {type(exc).__name__}") from None
+        raise DownloadFailed(f"download failed: more than {MAX_HOPS} redirects")
+

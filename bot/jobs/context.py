@@ -7,7 +7,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from bot.ai302.client import Ai302Client
@@ -21,10 +21,13 @@ from bot.metrics import Metrics
 from bot.ports import Messenger, Progress
 from bot.store.jobs import JobStore
 
-__all__ = ["Timing", "Context"]
+__all__ = ["Timing", "Context", "ACKNOWLEDGED"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+# Set in a job's destination (by bot.core) once its member was told the job is accepted.
+ACKNOWLEDGED = "acknowledged"
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ class Context:
         messenger = self.messengers.get(job.requester.platform)
         if messenger is None:
             return
+        job = await self.addressed(job)
         model = self.catalog.get(job.model)
         update = Progress(stage, self.clock() - job.created_at, expected or model.typical_seconds,
                           eta=await self._eta(job, model, stage), position=position)
@@ -136,6 +140,19 @@ class Context:
             raise
         except Exception as exc:  # progress is a courtesy: it never stops a job
             log.debug("job %s: progress update failed: %s", job.id, exc)
+
+    async def addressed(self, job: Job) -> Job:
+        """`job` with its destination as stored, when the one in hand predates the "Queued"
+        answer: a front stores the job, then answers, then stores that answer's message id,
+        and a worker may claim the job in between. One read, only for such jobs."""
+        if job.destination.get(ACKNOWLEDGED):
+            return job
+        try:
+            stored = await self.store.job(job.id)
+        except Exception as exc:  # the edit goes where the job in hand says
+            log.debug("job %s: could not reload its destination: %s", job.id, exc)
+            return job
+        return job if stored is None else replace(job, destination=stored.destination)
 
     async def _eta(self, job: Job, model: Any, stage: str) -> tuple[float, float] | None:
         """Seconds still to go until 302.AI finishes: the learned p50–p90, less the time since

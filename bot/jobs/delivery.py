@@ -111,6 +111,7 @@ class Delivery:
             if marked is None:  # it ended elsewhere meanwhile: nothing to post
                 return await self._ctx.store.job(job.id) or replace(job, state=JobState.FAILED)
             job = marked
+        job = await self._ctx.addressed(job)  # the status message to finish may be newer than the job in hand
         await messenger.deliver(job, result)
         return await self._record(job)
 
@@ -205,6 +206,7 @@ class Delivery:
     async def _post_notice(self, job: Job, messenger: Messenger) -> Job:
         if not job.posting:
             job = await self._ctx.write("a notice under way", job, lambda: self._ctx.store.mark_posting(job)) or job
+        job = await self._ctx.addressed(job)
         await messenger.fail(job, job.failure or texts.UNEXPECTED)
         try:
             await self._told(job)

@@ -49,6 +49,8 @@ __all__ = ["FakeDiscord", "FakeInteraction", "FakeFile", "FakeMessage", "Discord
 TOKEN_LIFETIME = 15 * 60  # seconds an interaction token accepts webhook calls
 FIRST_RESPONSE_DEADLINE = 3.0  # seconds Discord waits for the interaction callback
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
+ALL_APP_PERMISSIONS = 2251799813685247  # what interactions report the bot may do in the channel
+READ_MESSAGE_HISTORY = 1 << 16
 _OPTION_TYPES: dict[int, Callable[[Any], bool]] = {
     3: lambda v: isinstance(v, str),
     4: lambda v: isinstance(v, int) and not isinstance(v, bool),
@@ -114,7 +116,10 @@ class FakeDiscord:
         # Discord edge can time out after the message exists): a client that retries posts twice.
         self.followup_errors_after_create: list[int] = []
         self.post_errors_after_create: list[int] = []
-        self.history_forbidden = False  # the bot lacks Read Message History
+        self.history_forbidden = False  # the channel's history answers 403 Missing Access
+        # the bot lacks Read Message History: Discord answers an empty list, not an error
+        self.history_hidden = False
+        self.app_permissions = ALL_APP_PERMISSIONS  # what new interactions say the bot may do there
         self.recommended_shards = 1  # what GET /gateway/bot advises
         self.guild_roles = [self.ids.next(), self.ids.next()]  # roles the server has besides @everyone
         self.member_roles: dict[str, list[int]] = {}  # user name -> role ids they hold
@@ -373,7 +378,7 @@ class FakeDiscord:
             # a DM channel in an interaction comes without its recipients
             "channel": channel_payload(channel_id, guild_id, "general") if guild_id else
             {"id": str(channel_id), "type": 1, "last_message_id": None, "flags": 0},
-            "app_permissions": "2251799813685247", "locale": locale or self.locales.get(user, "en-US"), "entitlements": [],
+            "app_permissions": str(self.app_permissions), "locale": locale or self.locales.get(user, "en-US"), "entitlements": [],
             "attachment_size_limit": interaction.upload_limit,
             "context": 0 if guild_id else 1,
             "authorizing_integration_owners": {"0": str(guild_id or 0)},
@@ -641,6 +646,8 @@ class FakeDiscord:
             raise DiscordError(404, 10003, "Unknown Channel")
         if self.history_forbidden:
             raise DiscordError(403, 50001, "Missing Access")
+        if self.history_hidden:
+            return []
         limit = min(100, int(query.get("limit", 50)))
         found = [m for m in self.messages.values()
                  if m.channel_id == int(channel_id) and not m.deleted and not m.ephemeral]
