@@ -5,6 +5,7 @@ WORKDIR /src
 COPY pyproject.toml setup.py README.md ./
 COPY bot ./bot
 COPY adapters ./adapters
+COPY entrypoints ./entrypoints
 RUN pip install --no-cache-dir --prefix=/install .
 
 # Run stage: the installed packages only, as an unprivileged user; data in the /data volume.

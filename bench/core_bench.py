@@ -29,7 +29,7 @@ from bot.catalog import Command  # noqa: E402
 from bot.commands import GenerationRequest, Requester  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.jobs.runner import Timing  # noqa: E402
-from bot.wiring import build_core  # noqa: E402
+from bot.bootstrap import bootstrap  # noqa: E402
 from bench import simproc  # noqa: E402
 
 KEY = "bench-key-0123456789"
@@ -90,7 +90,7 @@ async def make_core(base_url: str, data_dir: Path, jobs: int, video_seconds: flo
                         video_deadline=3600)
     timing = Timing(min_poll_interval=1.0, max_poll_interval=10.0, retry_base=0.5,
                     expected_seconds=video_seconds)
-    core = await build_core(settings, timing=timing)
+    core = await bootstrap(settings, timing=timing)
     messenger = CountingMessenger()
     messenger.expected = jobs
     core.register("bench", messenger)
@@ -118,7 +118,7 @@ async def accept_with_listener(base_url: str, jobs: int, users: int, rounds: int
     far more often than Prometheus would), alternating so that drift hits both alike."""
     import httpx
 
-    from adapters.ops import OpsListener
+    from entrypoints.ops import OpsListener
 
     rates: dict[bool, list[float]] = {False: [], True: []}
     for _ in range(rounds):

@@ -31,7 +31,7 @@ class ReelbotProcess:
     async def start(self) -> ReelbotProcess:
         self._cwd.mkdir(parents=True, exist_ok=True)
         self._proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "adapters.cli", "--env-file", str(self._cwd / "none.env"), "run", *self._args,
+            sys.executable, "-m", "entrypoints.cli", "--env-file", str(self._cwd / "none.env"), "run", *self._args,
             env=self._env, cwd=self._cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
         self._reader = asyncio.create_task(self._read())
         return self

@@ -24,7 +24,7 @@ from adapters.discord.endpoints import point_at, use_gateway
 from adapters.discord.messenger import DiscordMessenger
 from adapters.discord.outbox import Outbox
 from adapters.discord.sync import sync_commands
-from adapters.rest_check import RestCheck
+from bot.rest_check import RestCheck
 from bot.config import SettingsError
 from bot.core import Core
 

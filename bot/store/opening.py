@@ -12,7 +12,11 @@ from bot.config import Settings
 from bot.store.database import Database
 from bot.store.lock import InstanceLock
 
-__all__ = ["OpenStore", "open_store", "worker_name"]
+__all__ = ["NoDatabase", "OpenStore", "open_store", "worker_name"]
+
+
+class NoDatabase(RuntimeError):
+    """A command that only acts on an existing database found none where the settings point."""
 
 
 @dataclass
@@ -27,9 +31,13 @@ class OpenStore:
             await self.lock.aclose()
 
 
-async def open_store(settings: Settings, *, exclusive: bool = True) -> OpenStore:
+async def open_store(settings: Settings, *, exclusive: bool = True, create: bool = True) -> OpenStore:
     """`exclusive`: for a process that runs jobs. On SQLite it takes the file lock (raises
-    AlreadyRunning if another process holds it); PostgreSQL needs none."""
+    AlreadyRunning if another process holds it); PostgreSQL needs none. `create` False: raise
+    NoDatabase rather than create a database where there is none."""
+    if not create and not settings.database_url and not settings.database.is_file():
+        raise NoDatabase(f"no reelbot database at {settings.database.resolve()}; point at the bot's with "
+                         "--data-dir DIR (or REELBOT_DATA_DIR, REELBOT_DB, --database-url)")
     if settings.database_url:
         from bot.store.postgres import PgDatabase  # asyncpg only where it is used
         return OpenStore(await PgDatabase.open(settings.database_url), shared=True)

@@ -26,7 +26,7 @@ from bot.commands import GenerationRequest, Requester
 from bot.config import Settings
 from bot.errors import UserError
 from bot.jobs.runner import Timing
-from bot.wiring import build_core
+from bot.bootstrap import bootstrap
 
 # ~20 % of requests carry one of these, in equal shares
 FAULTS = ["timeout-after-accept=3", "5xx-after-accept=500", "5xx-after-accept=502", "garbage-after-accept",
@@ -110,7 +110,7 @@ async def main() -> None:
     parser.add_argument("--faults", type=float, default=0.2, help="share of requests with a fault")
     parser.add_argument("--go-at", type=float, default=0.0, help="wall-clock time to start submitting at")
     args = parser.parse_args()
-    core = await build_core(settings(args.db, args.sim, args.key, args.timeout, bot_daily_credits=args.ceiling,
+    core = await bootstrap(settings(args.db, args.sim, args.key, args.timeout, bot_daily_credits=args.ceiling,
                                      database_url=args.database_url, worker_id=args.worker_id,
                                      lease_seconds=args.lease, daily_credits=args.daily), timing=TIMING)
     core.register("file", FileMessenger(args.posts))

@@ -13,15 +13,15 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from adapters import admin_cli
-from adapters.ops import OpsListener
+from entrypoints import admin_cli
+from entrypoints.ops import OpsListener
 from bot.ai302.simulator import Simulator
 from bot.config import Settings, SettingsError, load_env
 from bot.jobs.runner import Timing
 from bot.logs import setup_logging
 from bot.store.backup import backup
 from bot.store.lock import AlreadyRunning
-from bot.wiring import build_core
+from bot.bootstrap import bootstrap
 
 __all__ = ["main"]
 
@@ -102,7 +102,7 @@ async def _console(args, settings: Settings, env) -> int:
 async def _chat(settings: Settings, timing: Timing | None, out_dir: Path) -> int:
     from adapters.console import ConsoleAdapter
 
-    core = await build_core(settings, timing=timing)
+    core = await bootstrap(settings, timing=timing)
     try:
         console = ConsoleAdapter(core, out_dir)
         await core.start()
@@ -165,7 +165,7 @@ async def _run(args, settings: Settings, env) -> int:
     gc.set_threshold(*GC_THRESHOLDS)
     gc.freeze()  # what the imports made lives as long as the process: no collection need visit it
 
-    core = await build_core(settings, runs_jobs=args.role != "front")
+    core = await bootstrap(settings, runs_jobs=args.role != "front")
     listener: OpsListener | None = None
     adapters = []
     if telegram is not None:

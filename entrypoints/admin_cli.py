@@ -14,12 +14,11 @@ import time
 from collections.abc import Mapping
 
 
-from bot.access import AccessPolicy, Refused
+from bot.access import Refused
 from bot.admin import PERIODS, AdminDesk
+from bot.bootstrap import open_desk
 from bot.commands import Requester
 from bot.config import Settings
-from bot.store.opening import open_store
-from bot.store.policy import PolicyStore
 from bot.store.wallet import Wallets
 
 __all__ = ["add_parser", "run_admin"]
@@ -52,7 +51,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 async def run_admin(args: argparse.Namespace, settings: Settings, env: Mapping[str, str]) -> int:
-    db = (await open_store(settings, exclusive=False)).db
+    desk = await open_desk(settings)
+    db = desk.db
     try:
         if args.action == "refund-payment":
             from telegram.error import TelegramError  # only here: the other commands need no Telegram
@@ -68,16 +68,15 @@ async def run_admin(args: argparse.Namespace, settings: Settings, env: Mapping[s
                 print(f"reelbot: {err}", file=sys.stderr)
                 return 2
             return 0
-        desk = AdminDesk(db, PolicyStore(db), AccessPolicy.from_settings(settings))
         operator = Requester("cli", getpass.getuser(), is_admin=True)
         try:
-            print(await _act(desk, operator, args))
+            print(await _act(desk.admin, operator, args))
         except Refused as refused:
             print(f"reelbot: {refused}", file=sys.stderr)
             return 2
         return 0
     finally:
-        await db.close()
+        await desk.close()
 
 
 async def refund_payment(db, token: str, api_base: str, charge_id: str) -> str:
