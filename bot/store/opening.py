@@ -11,12 +11,9 @@ from typing import Any
 from bot.config import Settings
 from bot.store.database import Database
 from bot.store.lock import InstanceLock
+from bot.store.upgrade import NoDatabase, StoreRefused, before_opening, record_writer
 
-__all__ = ["NoDatabase", "OpenStore", "open_store", "worker_name"]
-
-
-class NoDatabase(RuntimeError):
-    """A command that only acts on an existing database found none where the settings point."""
+__all__ = ["NoDatabase", "OpenStore", "StoreRefused", "open_store", "worker_name"]
 
 
 @dataclass
@@ -34,23 +31,33 @@ class OpenStore:
 async def open_store(settings: Settings, *, exclusive: bool = True, create: bool = True) -> OpenStore:
     """`exclusive`: for a process that runs jobs. On SQLite it takes the file lock (raises
     AlreadyRunning if another process holds it); PostgreSQL needs none. `create` False: raise
-    NoDatabase rather than create a database where there is none."""
-    if not create and not settings.database_url and not settings.database.is_file():
-        raise NoDatabase(f"no reelbot database at {settings.database.resolve()}; point at the bot's with "
-                         "--data-dir DIR (or REELBOT_DATA_DIR, REELBOT_DB, --database-url)")
+    NoDatabase rather than create a database where there is none. Raises StoreRefused (and
+    migrates nothing) for a schema newer than this code or an unbacked PostgreSQL migration;
+    a SQLite file is backed up before its migrations run (bot.store.upgrade)."""
     if settings.database_url:
         from bot.store.postgres import PgDatabase  # asyncpg only where it is used
-        return OpenStore(await PgDatabase.open(settings.database_url), shared=True)
+        await before_opening(settings, create=create)
+        return OpenStore(await _recorded(await PgDatabase.open(settings.database_url)), shared=True)
     lock = None
-    if exclusive:
+    if exclusive:  # before the checks: a copy and the migrations run with no other runner on the file
         lock = InstanceLock(settings.database)
         lock.acquire()
     try:
-        return OpenStore(await Database.open(settings.database), shared=False, lock=lock)
+        await before_opening(settings, create=create)
+        return OpenStore(await _recorded(await Database.open(settings.database)), shared=False, lock=lock)
     except BaseException:
         if lock is not None:
             lock.release()
         raise
+
+
+async def _recorded(db):
+    try:
+        await record_writer(db)
+    except BaseException:
+        await db.close()
+        raise
+    return db
 
 
 def worker_name(settings: Settings) -> str:
