@@ -65,6 +65,14 @@ class ReelbotProcess:
     def output(self) -> str:
         return "".join(self._lines)
 
+    async def exited(self, timeout: float = 60.0) -> int:
+        """The exit status of a process that must end by itself (a start that cannot go on)."""
+        assert self._proc is not None
+        await asyncio.wait_for(self._proc.wait(), timeout)
+        if self._reader is not None:
+            await self._reader
+        return self._proc.returncode
+
     async def stop(self) -> int:
         """SIGTERM, as systemd or Docker stops it; returns the exit status."""
         assert self._proc is not None
