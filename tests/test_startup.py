@@ -10,6 +10,7 @@ import socket
 import aiohttp
 import pytest
 
+from bot import __version__
 from entrypoints import exits
 from tests.conftest import SIM_KEY
 from tests.run_process import ReelbotProcess
@@ -61,6 +62,7 @@ async def test_telegram_out_of_reach_at_start_is_retried_and_served_once_it_answ
         await api.close()
     assert code == exits.OK, bot.output
     assert "Traceback" not in bot.output and TOKEN not in bot.output
+    assert f"reelbot {__version__} starting" in bot.output.splitlines()[0]
 
 
 async def test_a_taken_listener_port_ends_the_start_with_its_code_and_one_json_line(simulator, tmp_path):

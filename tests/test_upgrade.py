@@ -150,3 +150,11 @@ def test_restore_refuses_while_a_bot_runs_on_the_database(tmp_path):
     finally:
         lock.release()
     assert result.returncode == exits.CONFIG and "stop it first" in result.stderr
+
+
+def test_a_backup_to_a_path_that_cannot_be_written_is_one_line_and_exit_3(tmp_path):
+    sqlite_at(tmp_path / "reelbot-data" / "reelbot.db", SCHEMA)
+    (tmp_path / "a-file").write_text("")
+    result = cli(tmp_path, "backup", str(tmp_path / "a-file" / "copy.db"))
+    assert result.returncode == exits.DATA
+    assert len(result.stderr.splitlines()) == 1 and "a-file/copy.db" in result.stderr
