@@ -13,6 +13,7 @@ import pytest
 from bot import __version__
 from entrypoints import exits
 from tests.conftest import SIM_KEY
+from tests.discord.fake_discord import FakeDiscord
 from tests.run_process import ReelbotProcess
 from tests.telegram.fake_bot_api import FakeBotApi
 
@@ -61,8 +62,30 @@ async def test_telegram_out_of_reach_at_start_is_retried_and_served_once_it_answ
         code = await bot.stop()
         await api.close()
     assert code == exits.OK, bot.output
-    assert "Traceback" not in bot.output and TOKEN not in bot.output
+    assert "Traceback" not in bot.output and "Unclosed" not in bot.output and TOKEN not in bot.output
     assert f"reelbot {__version__} starting" in bot.output.splitlines()[0]
+
+
+@pytest.mark.timeout(90)
+async def test_discord_out_of_reach_at_start_is_retried_and_served_once_it_answers(simulator, tmp_path):
+    fake = FakeDiscord()
+    fake.port = free_port()
+    base = f"127.0.0.1:{fake.port}"
+    env = {"AI302_API_KEY": SIM_KEY, "AI302_BASE_URL": simulator.base_url, "REELBOT_DATA_DIR": str(tmp_path),
+           "DISCORD_TOKEN": fake.token, "DISCORD_API_BASE": f"http://{base}/api/v10",
+           "DISCORD_GATEWAY_URL": f"ws://{base}/gateway"}
+    bot = await ReelbotProcess(env, tmp_path).start()
+    try:
+        await bot.line(r"discord: not reachable at start-up \(try 2")
+        await fake.start()
+        await fake.wait_for(lambda: fake.sync_calls, timeout=60, what="command sync")
+        result = await fake.result_of(await fake.invoke("image", prompt="a blue whale"), timeout=30)
+        assert result.files
+    finally:
+        code = await bot.stop()
+        await fake.close()
+    assert code == exits.OK, bot.output
+    assert "Traceback" not in bot.output and "Unclosed" not in bot.output and fake.token not in bot.output
 
 
 async def test_a_taken_listener_port_ends_the_start_with_its_code_and_one_json_line(simulator, tmp_path):
