@@ -12,7 +12,6 @@ import secrets
 import signal
 import sqlite3
 import sys
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from bot.config import Settings, SettingsError, load_env
 from bot.jobs.runner import Timing
 from bot.logs import setup_logging
 from bot.store.lock import AlreadyRunning
-from bot.store.opening import StoreRefused
+from bot.store.opening import StoreRefused, writable_data_dir
 from entrypoints import admin_cli, backups, exits
 from entrypoints.ops import OpsListener, parse_listen
 
@@ -187,7 +186,7 @@ async def _run(args, settings: Settings, env) -> int:
     tokens = [settings.api_key] + [c.token for c in (telegram, discord) if c is not None]
     setup_logging(settings.log_level, tokens, settings.log_format)
     log.info("reelbot %s starting (%s)", __version__, args.role)
-    usable_data_dir(settings)
+    writable_data_dir(settings)  # StoreRefused (exit 3) before any platform session
     gc.set_threshold(*GC_THRESHOLDS)
     gc.freeze()  # what the imports made lives as long as the process: no collection need visit it
 
@@ -215,7 +214,7 @@ async def _run(args, settings: Settings, env) -> int:
                 raise exits.Failure(exits.LISTEN, f"cannot listen on REELBOT_HTTP_LISTEN={settings.http_listen}: "
                                     f"{err.strerror or err}") from None
         try:
-            await asyncio.gather(*(adapter.start() for adapter in adapters))
+            await _start_together(adapters)
         except (SettingsError, TelegramStartError) as err:
             # both name the setting to fix and never carry the token itself
             raise exits.Failure(exits.CONFIG, str(err)) from None
@@ -240,19 +239,17 @@ async def _run(args, settings: Settings, env) -> int:
         await core.stop()
 
 
-def usable_data_dir(settings: Settings) -> None:
-    """The data directory exists (or can be made) and takes a file; else exit 3 with one sentence,
-    before any platform session starts."""
-    if settings.database_url:
-        return
-    where = settings.database.parent
+async def _start_together(adapters) -> None:
+    """Start every platform at once: one out of reach (and waited for) must not hold the others
+    back. The first that fails for good stops the others' starts, and its error is raised."""
+    starts = [asyncio.create_task(adapter.start(), name=f"start-{type(adapter).__name__}") for adapter in adapters]
     try:
-        where.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=where):
-            pass
-    except OSError as err:
-        raise exits.Failure(exits.DATA, f"the data directory {where} cannot be used ({err.strerror or err}); "
-                            "set REELBOT_DATA_DIR or --data-dir to a directory reelbot may write") from None
+        await asyncio.gather(*starts)
+    except BaseException:
+        for start in starts:
+            start.cancel()
+        await asyncio.gather(*starts, return_exceptions=True)
+        raise
 
 
 # Python's default (700, 10, 10) collects the youngest objects every 700 allocations, and so

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,7 @@ from bot.store.database import Database
 from bot.store.lock import InstanceLock
 from bot.store.upgrade import NoDatabase, StoreRefused, before_opening, record_writer
 
-__all__ = ["NoDatabase", "OpenStore", "StoreRefused", "open_store", "worker_name"]
+__all__ = ["NoDatabase", "OpenStore", "StoreRefused", "open_store", "worker_name", "writable_data_dir"]
 
 
 @dataclass
@@ -49,6 +50,21 @@ async def open_store(settings: Settings, *, exclusive: bool = True, create: bool
         if lock is not None:
             lock.release()
         raise
+
+
+def writable_data_dir(settings: Settings) -> None:
+    """The SQLite file's directory exists (or can be made) and takes a new file; else
+    StoreRefused with one sentence that says what to set."""
+    if settings.database_url:
+        return
+    where = settings.database.parent
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=where):
+            pass
+    except OSError as err:
+        raise StoreRefused(f"the data directory {where} cannot be used ({err.strerror or err}); set "
+                           "REELBOT_DATA_DIR or --data-dir to a directory reelbot may write") from None
 
 
 async def _recorded(db):
