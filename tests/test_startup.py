@@ -5,7 +5,10 @@ documented exit code before any platform session starts."""
 from __future__ import annotations
 
 import json
+import re
 import socket
+import subprocess
+import sys
 
 import aiohttp
 import pytest
@@ -14,7 +17,7 @@ from bot import __version__
 from entrypoints import exits
 from tests.conftest import SIM_KEY
 from tests.discord.fake_discord import FakeDiscord
-from tests.run_process import ReelbotProcess
+from tests.run_process import ROOT, ReelbotProcess
 from tests.telegram.fake_bot_api import FakeBotApi
 
 TOKEN = "7000005:AAHstartupTOKEN_0123456789abcdef"
@@ -57,7 +60,7 @@ async def test_telegram_out_of_reach_at_start_is_retried_and_served_once_it_answ
         ann = api.user(1001, "Ann", "ann")
         command = await api.send_text(ann, api.private_chat(ann), "/image a red fox")
         assert await api.wait_until(lambda: api.reply_with(command, "photo"), timeout=30)
-        assert (await health(listener))["status"] == "ok"
+        assert (await health(listener))["status"] == "ok" and (await health(listener))["version"] == __version__
     finally:
         code = await bot.stop()
         await api.close()
@@ -134,3 +137,12 @@ async def test_a_setting_that_cannot_be_read_ends_the_start_as_one_json_line(tmp
     assert await bot.exited() == exits.CONFIG
     [error] = json_lines(bot.output)
     assert "REELBOT_DAILY_CREDITS" in error["message"] and error["exit_code"] == exits.CONFIG
+
+
+def test_help_and_the_readme_list_the_same_exit_codes(tmp_path):
+    shown = subprocess.run([sys.executable, "-m", "entrypoints.cli", "--help"], capture_output=True, text=True,
+                           cwd=tmp_path, timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}).stdout
+    readme = (ROOT / "README.md").read_text()
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \|", readme, re.MULTILINE)}
+    assert documented == set(exits.CODES) - {exits.INTERRUPTED}
+    assert all(re.search(rf"^  {code} ", shown, re.MULTILINE) for code in exits.CODES)
