@@ -1,8 +1,9 @@
 """`reelbot admin …`: the admins' chat commands for operators at a terminal.
 
-It opens the database beside a running bot (no instance lock: SQLite serialises the
-writes), and the bot sees each change on its next request. Users are named by platform and
-id, as the bot stores them: `telegram:123456`, `discord:80351110224678912`.
+It opens the bot's existing database beside a running bot (no instance lock: SQLite
+serialises the writes; it never creates one, bot.bootstrap.open_desk), and the bot sees each
+change on its next request. Users are named by platform and id, as the bot stores them
+(`telegram:123456`, `discord:80351110224678912`), or as @name (bot.members). A refusal exits 5.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction, where: argparse.ArgumentParser) 
     cmds = admin.add_subparsers(dest="action", required=True)
     cmds.add_parser = functools.partial(cmds.add_parser, parents=[where])  # type: ignore[method-assign]
     grant = cmds.add_parser("grant", help="give a member extra credits for today")
-    grant.add_argument("user", help="platform:id, e.g. telegram:123456")
+    grant.add_argument("user", help="platform:id, e.g. telegram:123456, or @name of a member the bot has seen")
     grant.add_argument("credits", type=int)
     grant.add_argument("reason", nargs="*")
     limit = cmds.add_parser("limit", help="credits a day (and jobs at a time) for a user, chat or tier")

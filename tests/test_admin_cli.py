@@ -103,3 +103,12 @@ async def test_a_second_refund_of_the_same_job_exits_non_zero_and_gives_nothing_
     assert first.returncode == exits.OK, first.stderr
     assert second.returncode == exits.REFUSED and "refunded already" in second.stderr
     assert rows(tmp_path / "reelbot.db", "SELECT COUNT(*) FROM ledger WHERE entry = 'reversal'") == [(1,)]
+
+
+def test_admin_on_a_file_that_is_not_a_database_says_so_in_one_line(tmp_path):
+    (tmp_path / "reelbot-data").mkdir()
+    (tmp_path / "reelbot-data" / "reelbot.db").write_text("these are my notes")
+    result = admin(tmp_path, "usage")
+    assert result.returncode == exits.DATA and len(result.stderr.splitlines()) == 1
+    assert "not a SQLite database" in result.stderr
+    assert (tmp_path / "reelbot-data" / "reelbot.db").read_text() == "these are my notes"

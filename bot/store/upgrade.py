@@ -98,7 +98,11 @@ async def before_opening(settings: Settings, *, create: bool) -> None:
                 return
             raise NoDatabase(f"no reelbot database at {where}; point at the bot's with --data-dir DIR "
                              "(or REELBOT_DATA_DIR, REELBOT_DB, --database-url)")
-        version, writer = await asyncio.to_thread(sqlite_schema, path)
+        try:
+            version, writer = await asyncio.to_thread(sqlite_schema, path)
+        except sqlite3.DatabaseError as err:
+            raise StoreRefused(f"{where} is not a SQLite database reelbot can read ({err}); point at the "
+                               "bot's with --data-dir DIR, or restore a backup (reelbot restore FILE)") from None
     if version == 0 and not create:
         raise NoDatabase(f"{where} holds no reelbot data yet; point at the bot's with --data-dir DIR "
                          "(or REELBOT_DATA_DIR, REELBOT_DB, --database-url)")
