@@ -20,7 +20,7 @@ from bot.ai302.simulator import Simulator
 from bot.bootstrap import bootstrap
 from bot.config import Settings, SettingsError, load_env
 from bot.jobs.runner import Timing
-from bot.logs import setup_logging
+from bot.logs import RedactSecrets, setup_logging
 from bot.store.lock import AlreadyRunning
 from bot.store.opening import StoreRefused, writable_data_dir
 from entrypoints import admin_cli, backups, exits
@@ -91,21 +91,24 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"run": _run, "demo": _demo, "console": _console, "simulate": _simulate,
                 "admin": admin_cli.run_admin, "backup": backups.backup_command,
                 "restore": backups.restore_command}
+    # an error's text may quote a URL or a header: the secrets go, as from every log line
+    redact = RedactSecrets([settings.api_key, settings.database_url or "", env.get("TELEGRAM_TOKEN", ""),
+                            env.get("DISCORD_TOKEN", "")]).redact
     try:
         return asyncio.run(handlers[args.command](args, settings, env))
     except KeyboardInterrupt:
         return exits.INTERRUPTED
     except exits.Failure as failure:
-        return exits.report(failure.message, failure.code, log_format)
+        return exits.report(redact(failure.message), failure.code, log_format)
     except (AlreadyRunning, SettingsError, ValueError) as err:  # another process on the data; a price for no model
-        return exits.report(str(err), exits.CONFIG, log_format)
+        return exits.report(redact(str(err)), exits.CONFIG, log_format)
     except StoreRefused as err:  # no database, a newer schema, a migration without a backup
-        return exits.report(str(err), exits.DATA, log_format)
+        return exits.report(redact(str(err)), exits.DATA, log_format)
     except Exception as err:
         if debug:
             raise
-        return exits.report(f"stopped by an unexpected error: {type(err).__name__}: {err} "
-                            "(REELBOT_LOG_LEVEL=DEBUG shows where)", exits.STOPPED, log_format)
+        return exits.report(redact(f"stopped by an unexpected error: {type(err).__name__}: {err} "
+                                   "(REELBOT_LOG_LEVEL=DEBUG shows where)"), exits.STOPPED, log_format)
 
 
 def _where_parser() -> argparse.ArgumentParser:
