@@ -3,6 +3,11 @@
 A deliver-only worker (`reelbot run --role=worker`) reaches Discord and Telegram through
 REST alone: no gateway or long poll tells it that the platform is reachable, so /healthz
 would have nothing to go by. This asks a cheap authenticated question now and then.
+`until_reachable` is the same patience at start-up: a platform's first call is tried again
+until it answers.
+
+Both are started by the platform adapters and know no platform (the adapters hand in the
+call), so they live in bot/, which adapters may import (entry points they may not).
 """
 
 from __future__ import annotations
