@@ -111,6 +111,26 @@ async def test_a_taken_listener_port_ends_the_start_with_its_code_and_one_json_l
     assert api.calls == []  # before any platform session: not even getMe
 
 
+async def test_a_taken_webhook_port_ends_the_start_with_the_listeners_code(simulator, tmp_path):
+    api = FakeBotApi(TOKEN)
+    await api.start()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env = telegram_env(simulator, tmp_path, api.base_url) | {
+            "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/telegram",
+            "TELEGRAM_WEBHOOK_LISTEN": f"127.0.0.1:{taken.getsockname()[1]}"}
+        bot = await ReelbotProcess(env, tmp_path).start()
+        try:
+            code = await bot.exited()
+        finally:
+            await api.close()
+    assert code == exits.LISTEN
+    assert [line for line in bot.output.splitlines() if line.startswith("reelbot: ")] == [
+        next(line for line in bot.output.splitlines() if "Telegram's webhook" in line)]
+    assert "Traceback" not in bot.output
+
+
 @pytest.mark.parametrize("log_format", ["json", "text"])
 async def test_an_unusable_data_directory_ends_the_start_with_its_code_and_one_line(simulator, tmp_path, log_format):
     api = FakeBotApi(TOKEN)
