@@ -76,7 +76,7 @@ async def main() -> None:
               f"({report.members_credits} member credits)")
     await db.close()
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "adapters.cli", "admin", "usage", "30d"], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "entrypoints.cli", "admin", "usage", "30d"], capture_output=True,
                           text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "REELBOT_DB": str(path)})
     took = time.perf_counter() - started
     assert done.returncode == 0, done.stderr

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from bot.domain.requests import Command, GenerationRequest, Requester  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.jobs.runner import Timing  # noqa: E402
-from bot.wiring import build_core  # noqa: E402
+from bot.bootstrap import bootstrap  # noqa: E402
 from bench import simproc  # noqa: E402
 
 KEY = "bench-key-0123456789"
@@ -89,7 +89,7 @@ async def make_core(base_url: str, data_dir: Path, jobs: int, video_seconds: flo
                         video_deadline=3600)
     timing = Timing(min_poll_interval=1.0, max_poll_interval=10.0, retry_base=0.5,
                     expected_seconds=video_seconds)
-    core = await build_core(settings, timing=timing)
+    core = await bootstrap(settings, timing=timing)
     messenger = CountingMessenger()
     messenger.expected = jobs
     core.register("bench", messenger)
@@ -117,7 +117,7 @@ async def accept_with_listener(base_url: str, jobs: int, users: int, rounds: int
     far more often than Prometheus would), alternating so that drift hits both alike."""
     import httpx
 
-    from adapters.ops import OpsListener
+    from entrypoints.ops import OpsListener
 
     rates: dict[bool, list[float]] = {False: [], True: []}
     for _ in range(rounds):
@@ -269,7 +269,7 @@ async def main() -> None:
             if args.run_gc:
                 import gc
 
-                from adapters.cli import GC_THRESHOLDS
+                from entrypoints.cli import GC_THRESHOLDS
                 gc.set_threshold(*GC_THRESHOLDS)  # as `reelbot run` sets them
             await in_flight(base_url, args.inflight_jobs, args.video_seconds, args.trace, args.hold,
                             args.accept_batch)

@@ -33,7 +33,7 @@ from adapters.discord import DiscordAdapter, DiscordConfig  # noqa: E402
 from bench.simproc import start_simulator  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.jobs.runner import Timing  # noqa: E402
-from bot.wiring import build_core  # noqa: E402
+from bot.bootstrap import bootstrap  # noqa: E402
 from tests.discord.fake_discord import FakeDiscord, FakeInteraction  # noqa: E402
 from tests.discord.discord_helpers import fields  # noqa: E402
 
@@ -57,7 +57,7 @@ async def one_rate(sim: str, rate: int, seconds: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(api_key=KEY, base_url=sim, data_dir=Path(tmp), daily_credits=10**6,
                             max_in_flight=10**6, bot_daily_mptc=0)
-        core = await build_core(settings, timing=Timing(expected_seconds=600))
+        core = await bootstrap(settings, timing=Timing(expected_seconds=600))
         config = DiscordConfig(token=fake.token, data_dir=Path(tmp) / "discord", api_base=fake.api_base,
                                gateway_url=fake.gateway_url, guild_ready_timeout=0.05)
         adapter = DiscordAdapter(core, config)

@@ -78,7 +78,7 @@ async def start_bot(api: FakeBotApi, sim: str, data_dir: Path, sends: float) -> 
         "TELEGRAM_TOKEN": TOKEN, "TELEGRAM_API_BASE": api.base_url, "TELEGRAM_FILE_API_BASE": api.base_file_url,
     }
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", "--env-file", str(data_dir / "none.env"), "run",
+        sys.executable, "-m", "entrypoints.cli", "--env-file", str(data_dir / "none.env"), "run",
         env=env, cwd=data_dir, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
 
 

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def start_simulator(key: str, video_seconds: float, *extra: str) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "adapters.cli", "simulate", "--port", "0", "--api-key", key,
+        [sys.executable, "-m", "entrypoints.cli", "simulate", "--port", "0", "--api-key", key,
          "--video-seconds", str(video_seconds), *extra],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT), "REELBOT_LOG_LEVEL": "WARNING"})

@@ -29,7 +29,7 @@ from adapters.telegram import TelegramAdapter, TelegramConfig  # noqa: E402
 from bench.simproc import start_simulator  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.jobs.runner import Timing  # noqa: E402
-from bot.wiring import build_core  # noqa: E402
+from bot.bootstrap import bootstrap  # noqa: E402
 from tests.telegram.fake_bot_api import FakeBotApi  # noqa: E402
 
 KEY = "sk-bench-0123456789abcdef"
@@ -47,7 +47,7 @@ async def one_rate(sim: str, rate: int, seconds: float, sends: float, private: b
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(api_key=KEY, base_url=sim, data_dir=Path(tmp), daily_credits=10**6,
                             max_in_flight=10**6, bot_daily_mptc=0, max_concurrent_requests=8)
-        core = await build_core(settings, timing=Timing(expected_seconds=600))
+        core = await bootstrap(settings, timing=Timing(expected_seconds=600))
         config = TelegramConfig(token=TOKEN, api_base=fake.base_url, file_api_base=fake.base_file_url,
                                 sends_per_second=sends, poll_timeout=1.0)
         adapter = TelegramAdapter(core, config)

@@ -41,6 +41,7 @@ class Settings:
     db_path: Path | None = None  # default: data_dir / "reelbot.db"
     # postgresql://…: a shared store for several workers (bot.store.postgres); None: SQLite
     database_url: str | None = None
+    pg_migrate: bool = False  # PostgreSQL: migrate an older schema at start (after the operator's pg_dump)
     worker_id: str = ""  # this worker's name in job leases; default: host name and process id
     lease_seconds: float = 30.0  # a dead worker's jobs are taken over after this long
     # member quotas, in credits of price; 0 means "no limit" for the chat's
@@ -111,6 +112,7 @@ class Settings:
             data_dir=get("REELBOT_DATA_DIR", cls.data_dir, Path),
             db_path=db,
             database_url=_database_url(get("REELBOT_DATABASE_URL", None)),
+            pg_migrate=get("REELBOT_PG_MIGRATE", cls.pg_migrate, _bool),
             worker_id=get("REELBOT_WORKER_ID", ""),
             lease_seconds=get("REELBOT_LEASE_SECONDS", cls.lease_seconds, float),
             daily_credits=get("REELBOT_DAILY_CREDITS", cls.daily_credits, int),

@@ -21,7 +21,7 @@ from bot.errors import AlreadyAccepted, UserError
 from bot.guard import AccountGuard
 from bot.history import JobHistory
 from bot.jobs import cancel as cancelling
-from bot.i18n import Joined, T, set_default_language
+from bot.i18n import Joined, T
 from bot.domain.job import IN_FLIGHT, Job, JobState
 from bot.jobs.runner import JobRunner
 from bot.metrics import Metrics
@@ -34,7 +34,6 @@ from bot.store.jobs import JobStore
 from bot.store.policy import PolicyStore
 from bot.store.posts import Posts
 from bot.store.statuses import PendingStatuses
-from bot.store.wallet import Wallets
 from bot.texts import help_text
 from bot.validation import Validator
 from bot.words.blocklist import Blocklist
@@ -47,31 +46,27 @@ _ACKNOWLEDGED = "acknowledged"  # set in a job's destination once the member was
 
 
 class Core:
-    def __init__(self, settings: Settings, store: JobStore, client: Ai302Client, catalog: Catalog,
-                 runner: JobRunner, policy: PolicyStore, *, clock: Callable[[], float] = time.time,
-                 closers: tuple[Callable[[], Awaitable[None]], ...] = (), inbox: Inbox | None = None,
-                 metrics: Metrics | None = None, retention: Retention | None = None, runs_jobs: bool = True):
+    """Receives every collaborator from bot.bootstrap; it builds none of them itself."""
+
+    def __init__(self, settings: Settings, *, store: JobStore, client: Ai302Client, catalog: Catalog,
+                 runner: JobRunner, policy: PolicyStore, access: AccessPolicy, admin: AdminDesk, shop: Shop,
+                 guard: AccountGuard, history: JobHistory, validator: Validator, posts: Posts,
+                 statuses: PendingStatuses, blocklist: Blocklist, inbox: Inbox | None = None, metrics: Metrics | None = None,
+                 retention: Retention | None = None, clock: Callable[[], float] = time.time,
+                 closers: tuple[Callable[[], Awaitable[None]], ...] = (), runs_jobs: bool = True):
         self.settings, self.catalog = settings, catalog
         # False in a front process (`reelbot run --role=front`): it takes commands and stores
         # their jobs, and worker processes on the same database run them
         self.runs_jobs = runs_jobs
-        set_default_language(settings.default_language)
         self.inbox = inbox  # where adapters store platform events before acknowledging them
-        self.posts = Posts(store.db, clock)  # result messages → their jobs, for replies to a result
-        self.statuses = PendingStatuses(store.db, clock)  # last status texts still to be shown
-        self.access = AccessPolicy.from_settings(settings)
-        self.limits = self.access.default
+        self.posts = posts  # result messages → their jobs, for replies to a result
+        self.statuses = statuses  # last status texts still to be shown
+        self.access = access
+        self.limits = access.default
         self._store, self._client, self._runner, self._policy = store, client, runner, policy
-        self.blocklist = Blocklist(settings.blocklist_file, store.db, metrics=metrics, clock=clock,
-                                   keep_days=settings.keep_days)
-        self.admin = AdminDesk(store.db, policy, self.access, clock, blocklist=self.blocklist)
-        self.shop = Shop(Wallets(store.db), settings.credit_packs, settings.stars_per_credit, clock,
-                         access=self.access, policy=policy)
-        self.guard = AccountGuard(policy, store, client, runner.messengers, ceiling=settings.bot_daily_mptc,
-                                  probe_interval=settings.probe_interval, clock=clock)
-        runner.watch(self.guard.account_problem, self.guard.spent)
-        self._validator = Validator(catalog)
-        self.history = JobHistory(store, client, catalog, clock)
+        self.admin, self.shop, self.guard, self.history = admin, shop, guard, history
+        self._validator = validator
+        self.blocklist = blocklist
         self.metrics, self.retention = metrics, retention
         self._clock = clock
         self._closers = closers

@@ -17,7 +17,7 @@ from bot.core import Core
 from bot.i18n import DEFAULT_LANGUAGE, render, set_default_language
 from bot.jobs.runner import Timing
 from bot.ports import Progress, Result
-from bot.wiring import build_core
+from bot.bootstrap import bootstrap
 from tests.pg import PgCluster
 
 SIM_KEY = "sk-test-0123456789abcdef"
@@ -88,7 +88,7 @@ async def make_core(simulator, tmp_path, request):
         overrides = {**defaults, **overrides}
         settings = Settings(api_key=SIM_KEY, base_url=simulator.base_url, data_dir=tmp_path,
                             db_path=db_path or tmp_path / "reelbot.db", **overrides)
-        core = await build_core(settings, timing=timing, clock=clock, runs_jobs=runs_jobs)
+        core = await bootstrap(settings, timing=timing, clock=clock, runs_jobs=runs_jobs)
         cores.append(core)
         return core
 

@@ -31,7 +31,7 @@ class ReelbotProcess:
     async def start(self) -> ReelbotProcess:
         self._cwd.mkdir(parents=True, exist_ok=True)
         self._proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "adapters.cli", "--env-file", str(self._cwd / "none.env"), "run", *self._args,
+            sys.executable, "-m", "entrypoints.cli", "--env-file", str(self._cwd / "none.env"), "run", *self._args,
             env=self._env, cwd=self._cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
         self._reader = asyncio.create_task(self._read())
         return self
@@ -64,6 +64,14 @@ class ReelbotProcess:
     @property
     def output(self) -> str:
         return "".join(self._lines)
+
+    async def exited(self, timeout: float = 60.0) -> int:
+        """The exit status of a process that must end by itself (a start that cannot go on)."""
+        assert self._proc is not None
+        await asyncio.wait_for(self._proc.wait(), timeout)
+        if self._reader is not None:
+            await self._reader
+        return self._proc.returncode
 
     async def stop(self) -> int:
         """SIGTERM, as systemd or Docker stops it; returns the exit status."""

@@ -1,14 +1,17 @@
-"""The core knows nothing of chat platforms: nothing under bot/ imports adapters, discord or telegram.
-And its floors only look down: bot/domain imports nothing of bot/ above it, bot/store nothing of bot/jobs."""
+"""The layers' imports run one way: entry points may import adapters and bot, adapters may
+import bot, and bot/ imports no adapter, entry point, discord or telegram. And the core's
+floors only look down: bot/domain imports nothing of bot/ above it, bot/store nothing of bot/jobs."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
+import adapters
 import bot
+import entrypoints
 
-FORBIDDEN = ("adapters", "discord", "telegram")
+FORBIDDEN = ("adapters", "entrypoints", "discord", "telegram")
 
 
 def imported_modules(path: Path) -> list[str]:
@@ -25,14 +28,35 @@ def imported_modules(path: Path) -> list[str]:
     return names
 
 
-def test_nothing_under_bot_imports_a_platform_or_an_adapter():
-    root = Path(bot.__file__).parent
+def offenders(package, forbidden: tuple[str, ...]) -> tuple[int, list[str]]:
+    root = Path(package.__file__).parent
     files = sorted(root.rglob("*.py"))
-    offenders = [f"{path.relative_to(root.parent)} imports {name}"
-                 for path in files for name in imported_modules(path)
-                 if name.split(".")[0] in FORBIDDEN]
-    assert len(files) > 10
-    assert offenders == []
+    found = [f"{path.relative_to(root.parent)} imports {name}"
+             for path in files for name in imported_modules(path) if name.split(".")[0] in forbidden]
+    return len(files), found
+
+
+def test_nothing_under_bot_imports_a_platform_an_adapter_or_an_entry_point():
+    files, found = offenders(bot, FORBIDDEN)
+    assert files > 10
+    assert found == []
+
+
+def test_no_adapter_imports_an_entry_point():
+    files, found = offenders(adapters, ("entrypoints",))
+    assert files > 10
+    assert found == []
+
+
+def test_adapters_hold_only_the_platforms():
+    root = Path(adapters.__file__).parent
+    assert sorted(p.name for p in root.iterdir() if p.suffix == ".py" or (p / "__init__.py").exists()) == [
+        "__init__.py", "console", "discord", "telegram"]
+
+
+def test_the_entry_points_live_apart():
+    root = Path(entrypoints.__file__).parent
+    assert {"cli.py", "admin_cli.py", "ops.py"} <= {p.name for p in root.glob("*.py")}
 
 
 def test_the_check_catches_a_forbidden_import(tmp_path):
@@ -65,3 +89,13 @@ def test_the_store_imports_nothing_from_the_jobs_above_it():
                  if name == "bot.jobs" or name.startswith("bot.jobs.")]
     assert len(found) >= 10
     assert offenders == []
+
+
+def test_the_core_builds_none_of_its_collaborators():
+    # bot.bootstrap builds them all and hands them in: Core.__init__ calls no class
+    tree = ast.parse((Path(bot.__file__).parent / "core.py").read_text(encoding="utf-8"))
+    core = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Core")
+    init = next(n for n in core.body if isinstance(n, ast.FunctionDef) and n.name == "__init__")
+    called = {n.func.id for n in ast.walk(init) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    called |= {n.func.attr for n in ast.walk(init) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
+    assert {name for name in called if name[:1].isupper() or name == "from_settings"} == set()

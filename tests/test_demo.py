@@ -13,7 +13,7 @@ from tests.media import image_bytes, is_mp4, is_png
 
 def test_piped_demo_saves_a_png_and_an_mp4_and_charges_both(tmp_path):
     commands = "/image a red fox\n/video a cat surfing\n/quota\n"
-    proc = subprocess.run([sys.executable, "-m", "adapters.cli", "demo"], input=commands, text=True,
+    proc = subprocess.run([sys.executable, "-m", "entrypoints.cli", "demo"], input=commands, text=True,
                           capture_output=True, cwd=tmp_path, timeout=60,
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[1])})
     assert proc.returncode == 0, proc.stderr
@@ -27,7 +27,7 @@ def test_piped_demo_saves_a_png_and_an_mp4_and_charges_both(tmp_path):
 
 def test_console_refuses_bad_input_without_charging(tmp_path):
     commands = "/video\n/animate /no/such/file.png\n/bogus\n/quota\n"
-    proc = subprocess.run([sys.executable, "-m", "adapters.cli", "demo"], input=commands, text=True,
+    proc = subprocess.run([sys.executable, "-m", "entrypoints.cli", "demo"], input=commands, text=True,
                           capture_output=True, cwd=tmp_path, timeout=60,
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[1])})
     assert proc.returncode == 0, proc.stderr
@@ -39,7 +39,7 @@ def test_console_refuses_bad_input_without_charging(tmp_path):
 
 def test_the_console_speaks_the_language_its_locale_names(tmp_path):
     commands = "/image 一只红狐狸\n/video\n/bogus\n/quota\n"
-    proc = subprocess.run([sys.executable, "-m", "adapters.cli", "demo"], input=commands, text=True,
+    proc = subprocess.run([sys.executable, "-m", "entrypoints.cli", "demo"], input=commands, text=True,
                           encoding="utf-8", capture_output=True, cwd=tmp_path, timeout=60,
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[1]),
                                "LANG": "zh_CN.UTF-8"})
@@ -55,7 +55,7 @@ def test_the_console_speaks_the_language_its_locale_names(tmp_path):
 
 def test_a_second_process_on_the_same_data_directory_refuses_to_start_until_the_first_dies(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[1])}
-    first = subprocess.Popen([sys.executable, "-m", "adapters.cli", "demo"], stdin=subprocess.PIPE,
+    first = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "demo"], stdin=subprocess.PIPE,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path, env=env)
     lock = tmp_path / "reelbot-data" / "demo.db.lock"
     try:
@@ -63,14 +63,14 @@ def test_a_second_process_on_the_same_data_directory_refuses_to_start_until_the_
         while not (lock.exists() and lock.read_text() == str(first.pid)):  # it holds the lock
             assert time.monotonic() < deadline and first.poll() is None, "the first demo never started"
             time.sleep(0.05)
-        second = subprocess.run([sys.executable, "-m", "adapters.cli", "demo"], input="/quota\n", text=True,
+        second = subprocess.run([sys.executable, "-m", "entrypoints.cli", "demo"], input="/quota\n", text=True,
                                 capture_output=True, cwd=tmp_path, timeout=60, env=env)
         assert second.returncode == 2
         assert f"another reelbot (pid {first.pid})" in second.stderr
     finally:
         first.kill()  # SIGKILL: the kernel drops its lock with it
         first.communicate()
-    third = subprocess.run([sys.executable, "-m", "adapters.cli", "demo"], input="/quota\n", text=True,
+    third = subprocess.run([sys.executable, "-m", "entrypoints.cli", "demo"], input="/quota\n", text=True,
                            capture_output=True, cwd=tmp_path, timeout=60, env=env)
     assert third.returncode == 0, third.stderr
 
@@ -78,7 +78,7 @@ def test_a_second_process_on_the_same_data_directory_refuses_to_start_until_the_
 def test_console_image_redraws_a_picture_given_by_its_path(tmp_path):
     (tmp_path / "street.jpg").write_bytes(image_bytes(640, 480, "JPEG"))
     commands = "/image --image=street.jpg --neg=cars at night\n/quota\n"
-    proc = subprocess.run([sys.executable, "-m", "adapters.cli", "demo"], input=commands, text=True,
+    proc = subprocess.run([sys.executable, "-m", "entrypoints.cli", "demo"], input=commands, text=True,
                           capture_output=True, cwd=tmp_path, timeout=60,
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[1])})
     assert proc.returncode == 0, proc.stderr

@@ -34,7 +34,7 @@ async def test_run_serves_discord_and_telegram_in_one_process_and_stops_on_sigte
         "DISCORD_GATEWAY_URL": discord_fake.gateway_url,
     }
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", "--env-file", str(tmp_path / "none.env"), "run",
+        sys.executable, "-m", "entrypoints.cli", "--env-file", str(tmp_path / "none.env"), "run",
         env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     try:
         await telegram.wait_until(lambda: telegram.commands, timeout=20)
@@ -61,7 +61,7 @@ async def test_run_serves_discord_and_telegram_in_one_process_and_stops_on_sigte
 
 def test_run_without_tokens_says_what_to_set(tmp_path):
     import subprocess
-    proc = subprocess.run([sys.executable, "-m", "adapters.cli", "run"], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "entrypoints.cli", "run"], capture_output=True, text=True,
                           cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}, timeout=60)
     assert proc.returncode == 2
     assert "DISCORD_TOKEN" in proc.stderr and "TELEGRAM_TOKEN" in proc.stderr and "reelbot demo" in proc.stderr

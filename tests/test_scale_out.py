@@ -145,7 +145,7 @@ async def test_a_worker_delivers_what_a_stopped_front_took_on_both_platforms_wit
     ({"TELEGRAM_TOKEN": "1:x", "TELEGRAM_RECEIVE": "off"}, ["--role=front"], "a front process takes commands"),
 ])
 def test_run_refuses_to_start_on_settings_that_cannot_work_and_says_why(tmp_path, env, args, says):
-    proc = subprocess.run([sys.executable, "-m", "adapters.cli", "--env-file", str(tmp_path / "none.env"), "run",
+    proc = subprocess.run([sys.executable, "-m", "entrypoints.cli", "--env-file", str(tmp_path / "none.env"), "run",
                            *args], capture_output=True, text=True, cwd=tmp_path, timeout=60,
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "AI302_API_KEY": SIM_KEY, **env})
     assert proc.returncode == 2 and says in proc.stderr, proc.stderr

@@ -85,3 +85,10 @@ def test_backoff_is_jittered_and_capped():
     waits = {round(backoff(3, 2.0, 60.0, random.Random(seed)), 6) for seed in range(20)}
     assert len(waits) > 10 and all(4.0 <= w <= 8.0 for w in waits)
     assert all(30.0 <= backoff(20, 2.0, 60.0, random.Random(s)) <= 60.0 for s in range(20))
+
+
+def test_postgres_migrations_wait_for_the_operator_unless_told_a_backup_exists():
+    assert Settings.from_env({}).pg_migrate is False
+    assert Settings.from_env({"REELBOT_PG_MIGRATE": "yes"}).pg_migrate is True
+    with pytest.raises(SettingsError, match="REELBOT_PG_MIGRATE"):
+        Settings.from_env({"REELBOT_PG_MIGRATE": "perhaps"})

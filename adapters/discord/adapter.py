@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 
+import aiohttp
 import discord
 
 from adapters.discord.actions import Actions
@@ -24,13 +25,16 @@ from adapters.discord.endpoints import point_at, use_gateway
 from adapters.discord.messenger import DiscordMessenger
 from adapters.discord.outbox import Outbox
 from adapters.discord.sync import sync_commands
-from adapters.rest_check import RestCheck
+from bot.rest_check import RestCheck, until_reachable
 from bot.config import SettingsError
 from bot.core import Core
 
 __all__ = ["DiscordAdapter"]
 
 log = logging.getLogger(__name__)
+
+# what a Discord out of reach raises (discord.py already retried each request a few times)
+_UNREACHABLE = (OSError, aiohttp.ClientError, TimeoutError, discord.DiscordServerError)
 
 
 class DiscordAdapter:
@@ -57,7 +61,9 @@ class DiscordAdapter:
     async def start(self) -> None:
         self._restore_endpoints = point_at(self._config.api_base, self._config.gateway_url)
         try:
-            await self.client.login(self._config.token)
+            # Discord out of reach (the network not up yet after boot, an outage) is waited for
+            await until_reachable("discord", lambda: self.client.login(self._config.token),
+                                  transient=_UNREACHABLE, before_retry=self._fresh_session)
         except discord.LoginFailure:
             raise SettingsError("Discord refused DISCORD_TOKEN. Copy the bot's token again from the Developer "
                                 "Portal (Bot → Reset Token) into your .env.") from None
@@ -70,7 +76,8 @@ class DiscordAdapter:
             log.info("discord: delivering only, as %s (no gateway session)", self.client.user)
             return
         if not self._config.gateway_url:
-            shards, url, _ = await self.client.http.get_bot_gateway()
+            shards, url, _ = await until_reachable("discord", self.client.http.get_bot_gateway,
+                                                   transient=_UNREACHABLE)
             use_gateway(url)
             if self._config.sharded and shards > (self._config.shard_count or 0):
                 log.warning("discord: Discord recommends %d shards; DISCORD_SHARD_COUNT is %d",
@@ -87,17 +94,30 @@ class DiscordAdapter:
         log.info("discord: connected as %s (%s)%s", self.client.user, self.client.application_id, shards)
 
     async def _until_ready(self, connection: asyncio.Task[None]) -> None:
+        """Until the gateway session is ready. discord.py reconnects by itself while the gateway
+        is out of reach, so a slow start is waited for (a log line each connect_timeout); only a
+        refusal (the connection task ending) ends the start."""
         ready = asyncio.create_task(self.client.wait_until_ready())
+        waited = 0.0
         try:
-            done, _ = await asyncio.wait({ready, connection}, timeout=self._config.connect_timeout,
-                                         return_when=asyncio.FIRST_COMPLETED)
+            while True:
+                done, _ = await asyncio.wait({ready, connection}, timeout=self._config.connect_timeout,
+                                             return_when=asyncio.FIRST_COMPLETED)
+                if done:
+                    break
+                waited += self._config.connect_timeout
+                log.warning("discord: the gateway is not ready after %.0f s; still trying", waited)
         finally:
             ready.cancel()
         if connection in done:  # the gateway refused us (bad token, disallowed intents…)
             error = connection.exception()
             raise error if error is not None else ConnectionError("the Discord gateway closed at start-up")
-        if ready not in done:
-            raise TimeoutError(f"Discord's gateway was not ready within {self._config.connect_timeout:.0f}s")
+
+    async def _fresh_session(self) -> None:
+        """After a failed login: discord.py opens a new HTTP session on the next one, so this
+        one (and its connector, which closes with it) must go first."""
+        await self.client.http.close()
+        self.client.http.connector = discord.utils.MISSING
 
     def _connection_ended(self, task: asyncio.Task[None]) -> None:
         # discord.py reconnects by itself after network trouble; it gives up only when Discord

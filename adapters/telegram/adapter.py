@@ -15,10 +15,10 @@ import time
 from collections.abc import Callable
 
 from telegram import Update
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ApplicationBuilder
 
-from adapters.rest_check import RestCheck
+from bot.rest_check import RestCheck, until_reachable
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.flood import FloodGate, patiently
 from adapters.telegram.handlers import Handlers, bot_commands
@@ -45,7 +45,7 @@ class TelegramAdapter:
     def __init__(self, core: Core, config: TelegramConfig, *, clock: Callable[[], float] = time.monotonic,
                  flood_gate: FloodGate | None = None):
         if core.inbox is None:
-            raise ValueError("the Telegram adapter needs a core with an inbox (bot.wiring.build_core)")
+            raise ValueError("the Telegram adapter needs a core with an inbox (bot.bootstrap.bootstrap)")
         self._config = config
         # Process-wide on purpose: PTB 22 warns (PTBDeprecationWarning) every time it builds a
         # RetryAfter unless PTB_TIMEDELTA is set, as it moves time periods from int seconds to
@@ -80,7 +80,8 @@ class TelegramAdapter:
             raise
 
     async def _start(self) -> None:
-        await self._app.initialize()  # getMe: checks the token, learns the bot's @username
+        # getMe: checks the token, learns the bot's @username; Telegram out of reach is waited for
+        await until_reachable("Telegram", self._app.initialize, transient=(NetworkError,))
         if shown := await self._board.resume():
             log.info("Telegram: showing %d final status texts the last run could not show", shown)
         if self._config.receive_mode == "off":

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 from dataclasses import dataclass
 from typing import Any
 
 from bot.config import Settings
 from bot.store.database import Database
 from bot.store.lock import InstanceLock
+from bot.store.upgrade import NoDatabase, StoreRefused, before_opening, record_writer
 
-__all__ = ["OpenStore", "open_store", "worker_name"]
+__all__ = ["NoDatabase", "OpenStore", "StoreRefused", "open_store", "worker_name", "writable_data_dir"]
 
 
 @dataclass
@@ -27,22 +29,51 @@ class OpenStore:
             await self.lock.aclose()
 
 
-async def open_store(settings: Settings, *, exclusive: bool = True) -> OpenStore:
+async def open_store(settings: Settings, *, exclusive: bool = True, create: bool = True) -> OpenStore:
     """`exclusive`: for a process that runs jobs. On SQLite it takes the file lock (raises
-    AlreadyRunning if another process holds it); PostgreSQL needs none."""
+    AlreadyRunning if another process holds it); PostgreSQL needs none. `create` False: raise
+    NoDatabase rather than create a database where there is none. Raises StoreRefused (and
+    migrates nothing) for a schema newer than this code or an unbacked PostgreSQL migration;
+    a SQLite file is backed up before its migrations run (bot.store.upgrade)."""
     if settings.database_url:
         from bot.store.postgres import PgDatabase  # asyncpg only where it is used
-        return OpenStore(await PgDatabase.open(settings.database_url), shared=True)
+        await before_opening(settings, create=create)
+        return OpenStore(await _recorded(await PgDatabase.open(settings.database_url)), shared=True)
     lock = None
-    if exclusive:
+    if exclusive:  # before the checks: a copy and the migrations run with no other runner on the file
         lock = InstanceLock(settings.database)
         lock.acquire()
     try:
-        return OpenStore(await Database.open(settings.database), shared=False, lock=lock)
+        await before_opening(settings, create=create)
+        return OpenStore(await _recorded(await Database.open(settings.database)), shared=False, lock=lock)
     except BaseException:
         if lock is not None:
             lock.release()
         raise
+
+
+def writable_data_dir(settings: Settings) -> None:
+    """The SQLite file's directory exists (or can be made) and takes a new file; else
+    StoreRefused with one sentence that says what to set."""
+    if settings.database_url:
+        return
+    where = settings.database.parent
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=where):
+            pass
+    except OSError as err:
+        raise StoreRefused(f"the data directory {where} cannot be used ({err.strerror or err}); set "
+                           "REELBOT_DATA_DIR or --data-dir to a directory reelbot may write") from None
+
+
+async def _recorded(db):
+    try:
+        await record_writer(db)
+    except BaseException:
+        await db.close()
+        raise
+    return db
 
 
 def worker_name(settings: Settings) -> str:

@@ -25,7 +25,7 @@ from bot.domain.requests import Command, GenerationRequest, Requester
 from bot.config import Settings
 from bot.errors import UserError
 from bot.jobs.runner import Timing
-from bot.wiring import build_core
+from bot.bootstrap import bootstrap
 
 # ~20 % of requests carry one of these, in equal shares
 FAULTS = ["timeout-after-accept=3", "5xx-after-accept=500", "5xx-after-accept=502", "garbage-after-accept",
@@ -115,7 +115,7 @@ async def main() -> None:
     parser.add_argument("--video-deadline", type=float, default=15.0, help="seconds a video may take")
     parser.add_argument("--image-deadline", type=float, default=8.0, help="seconds an image may take")
     args = parser.parse_args()
-    core = await build_core(settings(args.db, args.sim, args.key, args.timeout, bot_daily_mptc=args.ceiling,
+    core = await bootstrap(settings(args.db, args.sim, args.key, args.timeout, bot_daily_mptc=args.ceiling,
                                      database_url=args.database_url, worker_id=args.worker_id,
                                      lease_seconds=args.lease, daily_credits=args.daily,
                                      video_deadline=args.video_deadline, image_deadline=args.image_deadline),

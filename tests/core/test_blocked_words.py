@@ -104,7 +104,7 @@ async def test_only_admins_change_a_chats_words_and_regular_expressions_are_not_
 
 
 def admin(tmp_path: Path, blocklist_file: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "adapters.cli", "admin", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "entrypoints.cli", "admin", *args], capture_output=True, text=True,
                           timeout=60, cwd=ROOT,
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT),
                                "REELBOT_DB": str(tmp_path / "reelbot.db"),

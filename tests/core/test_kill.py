@@ -14,7 +14,7 @@ from bot.errors import OutcomeUnknown
 from tests.conftest import SIM_KEY, RecordingMessenger, wait_for
 from tests.core.bot_process import TIMING, FileMessenger, settings
 from tests.core.helpers import ledger_balances
-from bot.wiring import build_core
+from bot.bootstrap import bootstrap
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +33,7 @@ async def kill(process: asyncio.subprocess.Process) -> None:
 
 
 async def restart(tmp_path: Path, simulator, messenger) -> None:
-    core = await build_core(settings(tmp_path / "bot.db", simulator.base_url, SIM_KEY), timing=TIMING)
+    core = await bootstrap(settings(tmp_path / "bot.db", simulator.base_url, SIM_KEY), timing=TIMING)
     try:
         core.register("file", messenger)
         await core.start()

@@ -180,12 +180,12 @@ async def test_admins_hear_when_spend_passes_80_and_100_percent_of_the_ceiling(m
 async def test_reelbot_admin_on_the_command_line_changes_what_the_running_bot_does(make, simulator, tmp_path):
     core = await make()
     result = subprocess.run(
-        [sys.executable, "-m", "adapters.cli", "admin", "ban", ALICE.user_key, "from", "the", "shell"],
+        [sys.executable, "-m", "entrypoints.cli", "admin", "ban", ALICE.user_key, "from", "the", "shell"],
         capture_output=True, text=True, timeout=60, cwd=ROOT,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "REELBOT_DB": str(tmp_path / "reelbot.db")})
     assert result.returncode == 0, result.stderr
     await refused(core, simulator, request("image", "a fox"), "cannot use this bot")
-    usage = subprocess.run([sys.executable, "-m", "adapters.cli", "admin", "usage"], capture_output=True,
+    usage = subprocess.run([sys.executable, "-m", "entrypoints.cli", "admin", "usage"], capture_output=True,
                            text=True, timeout=60, cwd=ROOT,
                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT),
                                 "REELBOT_DB": str(tmp_path / "reelbot.db")})

@@ -73,7 +73,7 @@ async def test_a_backup_taken_under_load_opens_and_passes_the_integrity_check(ma
     load = asyncio.gather(*(core.submit(request("image", f"fox {i}")) for i in range(300)))
     copy = tmp_path / "backups" / "copy.db"
     result = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", "backup", str(copy), cwd=ROOT,
+        sys.executable, "-m", "entrypoints.cli", "backup", str(copy), cwd=ROOT,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "REELBOT_DB": str(tmp_path / "reelbot.db")},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await result.communicate()

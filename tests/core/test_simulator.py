@@ -43,7 +43,7 @@ async def test_reelbot_simulate_on_port_0_serves_on_the_port_it_reports():
     # port 0: the system picks a free port and the simulator says which, so no other process
     # can take it between a choice and the bind
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", "simulate", "--port", "0", "--api-key", "k",
+        sys.executable, "-m", "entrypoints.cli", "simulate", "--port", "0", "--api-key", "k",
         "--video-seconds", "0", cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
     try:
         line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()

@@ -139,6 +139,7 @@ class FakeDiscord:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        self.port = 0  # a test may choose one before start()
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -150,10 +151,10 @@ class FakeDiscord:
         app.router.add_route("*", "/{path:.*}", self._unknown)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}"
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{self.port}"
         self.add_user("alice")
         self.add_user("bob")
 

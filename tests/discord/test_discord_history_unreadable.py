@@ -11,7 +11,7 @@ from pathlib import Path
 import discord
 import httpx
 
-from adapters.ops import OpsListener
+from entrypoints.ops import OpsListener
 from tests.discord.fake_discord import READ_MESSAGE_HISTORY
 
 

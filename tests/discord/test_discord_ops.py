@@ -7,7 +7,7 @@ import asyncio
 
 import httpx
 
-from adapters.ops import OpsListener
+from entrypoints.ops import OpsListener
 
 
 def metric(text: str, name: str, **labels: str) -> float:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from adapters.ops import OpsListener
+from entrypoints.ops import OpsListener
 from tests.discord.fake_discord_gateway import shard_of
 
 

@@ -139,7 +139,7 @@ class FakeBotApi:
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)  # 0 unless a test chose one
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
         self._client = aiohttp.ClientSession()

@@ -29,7 +29,7 @@ async def start_reelbot(api: FakeBotApi, simulator, data_dir: Path) -> asyncio.s
         "TELEGRAM_ADMIN_IDS": str(BOSS_ID),
     }
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", "--env-file", str(data_dir / "none.env"), "run",
+        sys.executable, "-m", "entrypoints.cli", "--env-file", str(data_dir / "none.env"), "run",
         env=env, cwd=data_dir, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
 
 

@@ -58,7 +58,7 @@ async def test_buying_is_refused_when_the_operator_has_no_shop(start_bot, fake_a
 
 async def test_reelbot_admin_refund_payment_refunds_the_stars_and_takes_the_credits_back(
         start_bot, fake_api, ann, ann_chat, tg_config, tmp_path):
-    from adapters.admin_cli import refund_payment
+    from entrypoints.admin_cli import refund_payment
     bot = await start_bot(**SHOP)
     charge = await bought(fake_api, ann, ann_chat)
     answer = await refund_payment(bot.core._store.db, tg_config.token, tg_config.api_base, charge)

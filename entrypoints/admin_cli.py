@@ -1,37 +1,43 @@
 """`reelbot admin …`: the admins' chat commands for operators at a terminal.
 
-It opens the database beside a running bot (no instance lock: SQLite serialises the
-writes), and the bot sees each change on its next request. Users are named by platform and
-id, as the bot stores them: `telegram:123456`, `discord:80351110224678912`.
+It opens the bot's existing database beside a running bot (no instance lock: SQLite
+serialises the writes; it never creates one, bot.bootstrap.open_desk), and the bot sees each
+change on its next request. Users are named by platform and id, as the bot stores them
+(`telegram:123456`, `discord:80351110224678912`), or as @name (bot.members). A refusal exits 5.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
+import re
 import sys
 import time
 from collections.abc import Mapping
 
 
-from bot.access import AccessPolicy, Refused
+from bot.access import Refused
 from bot.admin import PERIODS, AdminDesk
+from bot.bootstrap import open_desk
 from bot.domain.requests import Requester
 from bot.config import Settings
-from bot.store.opening import open_store
-from bot.store.policy import PolicyStore
+from bot.members import is_banned, member_key, seen, why_not_refundable
 from bot.store.wallet import Wallets
 from bot import shop
-from bot.words.blocklist import Blocklist
+from entrypoints import exits
 
 __all__ = ["add_parser", "run_admin"]
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    admin = sub.add_parser("admin", help="operator controls: grant, limit, ban, usage, jobs, refund, pause, words")
+def add_parser(sub: argparse._SubParsersAction, where: argparse.ArgumentParser) -> None:
+    """`where`: the --data-dir / --database-url flags, taken before or after the action."""
+    admin = sub.add_parser("admin", parents=[where],
+                           help="operator controls: grant, limit, ban, usage, jobs, refund, pause, words")
     cmds = admin.add_subparsers(dest="action", required=True)
+    cmds.add_parser = functools.partial(cmds.add_parser, parents=[where])  # type: ignore[method-assign]
     grant = cmds.add_parser("grant", help="give a member extra credits for today")
-    grant.add_argument("user", help="platform:id, e.g. telegram:123456")
+    grant.add_argument("user", help="platform:id, e.g. telegram:123456, or @name of a member the bot has seen")
     grant.add_argument("credits", type=int)
     grant.add_argument("reason", nargs="*")
     limit = cmds.add_parser("limit", help="credits a day (and jobs at a time) for a user, chat or tier")
@@ -60,7 +66,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 async def run_admin(args: argparse.Namespace, settings: Settings, env: Mapping[str, str]) -> int:
-    db = (await open_store(settings, exclusive=False)).db
+    desk = await open_desk(settings)
+    db = desk.db
     try:
         if args.action == "refund-payment":
             from telegram.error import TelegramError  # only here: the other commands need no Telegram
@@ -76,17 +83,15 @@ async def run_admin(args: argparse.Namespace, settings: Settings, env: Mapping[s
                 print(f"reelbot: {err}", file=sys.stderr)
                 return 2
             return 0
-        desk = AdminDesk(db, PolicyStore(db), AccessPolicy.from_settings(settings),
-                         blocklist=Blocklist(settings.blocklist_file, db))
         operator = Requester("cli", getpass.getuser(), is_admin=True)
         try:
-            print(await _act(desk, operator, args))
+            args = await _checked(db, args)
+            print(await _found(db, args) or await _act(desk.admin, operator, args))
         except Refused as refused:
-            print(f"reelbot: {refused}", file=sys.stderr)
-            return 2
+            raise exits.Failure(exits.REFUSED, str(refused)) from None
         return 0
     finally:
-        await db.close()
+        await desk.close()
 
 
 async def refund_payment(db, token: str, api_base: str, charge_id: str) -> str:
@@ -104,6 +109,33 @@ async def refund_payment(db, token: str, api_base: str, charge_id: str) -> str:
                     raise
 
     return await shop.refund_payment(Wallets(db), charge_id, refund_stars, time.time())
+
+
+async def _checked(db, args: argparse.Namespace) -> argparse.Namespace:
+    """The arguments with every member resolved to its stored key; Refused when one names
+    nobody, or when the command would find nothing to do (so that its exit says so)."""
+    if getattr(args, "user", None) is not None:
+        args.user = await member_key(db, args.user)
+        if args.action != "jobs" and not await seen(db, args.user):
+            print(f"note: the bot has not seen {args.user} yet; it applies when they first use it", file=sys.stderr)
+    if args.action == "limit" and args.scope == "user":
+        args.target = await member_key(db, args.target)
+    elif args.action == "limit" and args.scope == "chat" and not _CHAT.match(args.target):
+        raise Refused(f"“{args.target}” names no chat: write telegram:CHAT_ID or discord:SERVER_ID.")
+    if args.action == "refund" and (why := await why_not_refundable(db, args.job)):
+        raise Refused(why)
+    return args
+
+
+_CHAT = re.compile(r"^(telegram|discord):-?\d+$")
+
+
+async def _found(db, args: argparse.Namespace) -> str | None:
+    """What a ban or unban finds already so, said as found; nothing is written then."""
+    if args.action in ("ban", "unban") and await is_banned(db, args.user) == (args.action == "ban"):
+        return f"{args.user} was already banned; nothing changed." if args.action == "ban" else \
+            f"{args.user} was not banned; nothing changed."
+    return None
 
 
 async def _act(desk: AdminDesk, operator: Requester, args: argparse.Namespace) -> str:

@@ -3,6 +3,11 @@
 A deliver-only worker (`reelbot run --role=worker`) reaches Discord and Telegram through
 REST alone: no gateway or long poll tells it that the platform is reachable, so /healthz
 would have nothing to go by. This asks a cheap authenticated question now and then.
+`until_reachable` is the same patience at start-up: a platform's first call is tried again
+until it answers.
+
+Both are started by the platform adapters and know no platform (the adapters hand in the
+call), so they live in bot/, which adapters may import (entry points they may not).
 """
 
 from __future__ import annotations
@@ -10,10 +15,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from bot.background import Background
+from bot.jobs.retry import backoff
 
-__all__ = ["RestCheck"]
+__all__ = ["RestCheck", "until_reachable"]
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -45,3 +54,24 @@ class RestCheck:
                 if not self.healthy:
                     log.info("%s: its REST API answers again", self._platform)
                 self.healthy = True
+
+
+async def until_reachable(platform: str, step: Callable[[], Awaitable[T]], *,
+                          transient: tuple[type[BaseException], ...], first_wait: float = 1.0,
+                          longest_wait: float = 60.0, before_retry: Callable[[], Awaitable[object]] | None = None) -> T:
+    """`step` until the platform answers it. A platform unreachable when the bot starts is
+    waited for as one lost while it runs (an outage, a network not up yet after boot), not a
+    crash that a supervisor restarts in a loop: each failed try is one log line, then a
+    jittered backoff. Errors not in `transient` (a refused token) are raised at once."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await step()
+        except transient as err:
+            wait = backoff(attempt, first_wait, longest_wait)
+            log.warning("%s: not reachable at start-up (try %d: %s); trying again in %.1f s",
+                        platform, attempt, str(err) or type(err).__name__, wait)
+        if before_retry is not None:
+            await before_retry()
+        await asyncio.sleep(wait)

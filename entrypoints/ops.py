@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bot import __version__
 from bot.core import Core
 
 __all__ = ["OpsListener", "parse_listen"]
@@ -32,6 +33,10 @@ class OpsListener:
         self._host, self._port = parse_listen(listen)
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
+        self.starting = True  # until the CLI says every platform has been reached (started())
+
+    def started(self) -> None:
+        self.starting = False
 
     async def start(self) -> None:
         app = web.Application()
@@ -53,8 +58,9 @@ class OpsListener:
         database = await self._core.database_answers()
         platforms = {name: "connected" if adapter.connected else "down" for name, adapter in self._platforms.items()}
         healthy = database and all(state == "connected" for state in platforms.values())
-        body = {"status": "ok" if healthy else "down", "database": "ok" if database else "down",
-                "platforms": platforms}
+        body = {"status": "ok" if healthy else "starting" if self.starting else "down",
+                "database": "ok" if database else "down",
+                "platforms": platforms, "version": __version__}
         # what a platform could not be sure of (e.g. Discord posts whose arrival it cannot check):
         # worth the operator's eye, but the bot is up
         if notes := {name: n for name, adapter in self._platforms.items() if (n := _notes(adapter))}:
