@@ -1,4 +1,7 @@
-"""Settings, read once from the environment (and an optional .env file)."""
+"""Settings, read once from the environment (and an optional .env file).
+
+`CoreEnv` is the schema: every core setting's environment name, type, bounds and default;
+`Settings`, the frozen value the core reads, is built from it by `Settings.from_env`."""
 
 from __future__ import annotations
 
@@ -6,18 +9,22 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Literal
 
 from dotenv import dotenv_values
+from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from bot.ai302.downloads import parse_allowance
 from bot.domain.money import MPTC_PER_CREDIT, parse_ptc
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from bot.settings_schema import SECRET, EnvModel, SettingsError
 
-__all__ = ["Settings", "load_env", "SettingsError"]
+__all__ = ["Settings", "CoreEnv", "load_env", "env_sources", "SettingsError"]
 
-
-class SettingsError(ValueError):
-    """A setting has a value we cannot use; the message names it."""
+DAY = 86_400.0
+# bounds that no deployment needs to pass: past them a value is a typo (an extra zero, ms for s)
+Seconds = Annotated[float, Field(gt=0, le=7 * DAY)]
+Count = Annotated[int, Field(ge=0, le=1_000_000_000)]
 
 
 def load_env(env_file: str | Path | None = ".env") -> dict[str, str]:
@@ -27,6 +34,105 @@ def load_env(env_file: str | Path | None = ".env") -> dict[str, str]:
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     values.update(os.environ)
     return values
+
+
+def env_sources(env_file: str | Path | None = ".env") -> dict[str, str]:
+    """Where each name of `load_env(env_file)` comes from: ".env" or "environment"."""
+    sources = {}
+    if env_file and Path(env_file).is_file():
+        sources.update({k: str(env_file) for k, v in dotenv_values(env_file).items() if v is not None})
+    sources.update({k: "environment" for k in os.environ})
+    return sources
+
+
+def _env(name: str, *old: str, **kw):
+    return Field(validation_alias=AliasChoices(name, *old) if old else name, **kw)
+
+
+class CoreEnv(EnvModel):
+    api_key: str = _env("AI302_API_KEY", default="", json_schema_extra=SECRET)
+    base_url: str = _env("AI302_BASE_URL", default="https://api.302.ai", pattern=r"^https?://")
+    request_timeout: Seconds = _env("AI302_TIMEOUT", default=60.0)
+    submit_timeout: Seconds = _env("AI302_SUBMIT_TIMEOUT", default=60.0)
+    image_timeout: Seconds = _env("AI302_IMAGE_TIMEOUT", default=180.0)
+    max_concurrent_requests: int = _env("AI302_MAX_CONCURRENT", default=32, ge=1, le=10_000)
+    data_dir: Path = _env("REELBOT_DATA_DIR", default=Path("reelbot-data"))
+    db_path: Path | None = _env("REELBOT_DB", default=None)
+    database_url: str | None = _env("REELBOT_DATABASE_URL", default=None,
+                                    json_schema_extra=SECRET)  # it may carry the password
+    pg_migrate: bool = _env("REELBOT_PG_MIGRATE", default=False)
+    worker_id: str = _env("REELBOT_WORKER_ID", default="")
+    lease_seconds: Seconds = _env("REELBOT_LEASE_SECONDS", default=30.0)
+    daily_credits: Count = _env("REELBOT_DAILY_CREDITS", default=50)
+    max_in_flight: int = _env("REELBOT_MAX_IN_FLIGHT", default=2, ge=1, le=1000)
+    chat_daily_credits: Count = _env("REELBOT_CHAT_DAILY_CREDITS", default=0)
+    bot_daily_ptc: str | None = _env("REELBOT_BOT_DAILY_PTC", default="200")
+    # the older unit, still read at the rate it always meant (one credit = 0.1 PTC)
+    bot_daily_credits: Count | None = _env("REELBOT_BOT_DAILY_CREDITS", default=None)
+    prices: str = _env("REELBOT_PRICES", default="")
+    costs: str = _env("REELBOT_COSTS", default="")
+    video_deadline: Seconds = _env("REELBOT_VIDEO_DEADLINE", default=30 * 60.0)
+    image_deadline: Seconds = _env("REELBOT_IMAGE_DEADLINE", default=10 * 60.0)
+    query_grace: float = _env("REELBOT_QUERY_GRACE", default=30 * 60.0, ge=0, le=7 * DAY)
+    delivery_deadline: Seconds = _env("REELBOT_DELIVERY_DEADLINE", default=6 * 3600.0)
+    max_download_mb: int = _env("REELBOT_MAX_DOWNLOAD_MB", default=200, ge=1, le=100_000)
+    download_allow: str = _env("REELBOT_DOWNLOAD_ALLOW", default="")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = _env("REELBOT_LOG_LEVEL", default="INFO")
+    log_format: Literal["text", "json"] = _env("REELBOT_LOG_FORMAT", default="text")
+    http_listen: str | None = _env("REELBOT_HTTP_LISTEN", default=None)
+    keep_days: int = _env("REELBOT_KEEP_DAYS", default=30, ge=1, le=36_500)
+    allowed_chats: str = _env("REELBOT_ALLOWED_CHATS", default="")
+    allow_dms: bool = _env("REELBOT_ALLOW_DMS", default=True)
+    tiers: str = _env("REELBOT_TIERS", default="")
+    role_tiers: str = _env("DISCORD_ROLE_TIERS", default="")
+    user_tiers: str = _env("TELEGRAM_USER_TIERS", default="")
+    admins_unlimited: bool = _env("REELBOT_ADMINS_UNLIMITED", default=True)
+    probe_interval: Seconds = _env("REELBOT_PROBE_INTERVAL", default=300.0)
+    stars_per_credit: int | None = _env("TELEGRAM_STARS_PER_CREDIT", default=None, ge=1, le=10_000)
+    credit_packs: str = _env("REELBOT_CREDIT_PACKS", default="50,200,1000")
+    default_language: str = _env("REELBOT_DEFAULT_LANGUAGE", default=DEFAULT_LANGUAGE)
+    blocklist_file: Path | None = _env("REELBOT_BLOCKLIST_FILE", default=None)
+
+    @field_validator("log_level", "log_format", "default_language", mode="before")
+    @classmethod
+    def _case(cls, value: str, info):
+        return value.upper() if info.field_name == "log_level" else value.lower()
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres(cls, value: str | None) -> str | None:
+        if value is not None and value.split(":", 1)[0] not in ("postgres", "postgresql"):
+            raise ValueError("should start with postgresql:// (unset it to use SQLite)")
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"should be one of: {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("prices", "costs", "tiers", "role_tiers", "user_tiers", "credit_packs", "download_allow",
+                     "bot_daily_ptc")
+    @classmethod
+    def _parses(cls, value: str | None, info):
+        if value is not None:  # the structured ones are read once here, so a bad one stops the start
+            _PARSERS[info.field_name](value)
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_ceiling(cls, given: dict):
+        if "REELBOT_BOT_DAILY_PTC" in given and "REELBOT_BOT_DAILY_CREDITS" in given:
+            raise ValueError("set REELBOT_BOT_DAILY_PTC or the older REELBOT_BOT_DAILY_CREDITS, not both")
+        if "REELBOT_BOT_DAILY_CREDITS" in given:
+            given = {**given, "REELBOT_BOT_DAILY_PTC": None}
+        return given
+
+    def bot_daily_mptc(self) -> int:
+        if self.bot_daily_ptc is not None:
+            return parse_ptc(self.bot_daily_ptc)
+        return (self.bot_daily_credits or 0) * MPTC_PER_CREDIT
 
 
 @dataclass(frozen=True)
@@ -92,69 +198,32 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
-        def get(name: str, default, cast=str):
-            raw = env.get(name)
-            if raw is None or raw.strip() == "":
-                return default
-            try:
-                return cast(raw.strip())
-            except ValueError:
-                raise SettingsError(f"{name}={raw!r} is not a valid {cast.__name__}") from None
-
-        db = get("REELBOT_DB", None, Path)
+        """SettingsError naming the setting when one is of the wrong type, out of bounds or malformed."""
+        read = CoreEnv.read(env)
+        plain = read.model_dump(exclude={"base_url", "max_download_mb", "bot_daily_ptc", "bot_daily_credits", "prices", "costs",
+                                         "allowed_chats", "tiers", "role_tiers", "user_tiers", "credit_packs"})
         return cls(
-            api_key=get("AI302_API_KEY", ""),
-            base_url=get("AI302_BASE_URL", cls.base_url).rstrip("/"),
-            request_timeout=get("AI302_TIMEOUT", cls.request_timeout, float),
-            submit_timeout=get("AI302_SUBMIT_TIMEOUT", cls.submit_timeout, float),
-            image_timeout=get("AI302_IMAGE_TIMEOUT", cls.image_timeout, float),
-            max_concurrent_requests=get("AI302_MAX_CONCURRENT", cls.max_concurrent_requests, int),
-            data_dir=get("REELBOT_DATA_DIR", cls.data_dir, Path),
-            db_path=db,
-            database_url=_database_url(get("REELBOT_DATABASE_URL", None)),
-            pg_migrate=get("REELBOT_PG_MIGRATE", cls.pg_migrate, _bool),
-            worker_id=get("REELBOT_WORKER_ID", ""),
-            lease_seconds=get("REELBOT_LEASE_SECONDS", cls.lease_seconds, float),
-            daily_credits=get("REELBOT_DAILY_CREDITS", cls.daily_credits, int),
-            max_in_flight=get("REELBOT_MAX_IN_FLIGHT", cls.max_in_flight, int),
-            chat_daily_credits=get("REELBOT_CHAT_DAILY_CREDITS", cls.chat_daily_credits, int),
-            bot_daily_mptc=_bot_ceiling(env, cls.bot_daily_mptc),
-            prices=_parse_prices(env.get("REELBOT_PRICES", "")),
-            costs=_parse_costs(env.get("REELBOT_COSTS", "")),
-            video_deadline=get("REELBOT_VIDEO_DEADLINE", cls.video_deadline, float),
-            image_deadline=get("REELBOT_IMAGE_DEADLINE", cls.image_deadline, float),
-            query_grace=get("REELBOT_QUERY_GRACE", cls.query_grace, float),
-            delivery_deadline=get("REELBOT_DELIVERY_DEADLINE", cls.delivery_deadline, float),
-            max_download_bytes=get("REELBOT_MAX_DOWNLOAD_MB", 200, int) * 1024 * 1024,
-            download_allow=_download_allow(env.get("REELBOT_DOWNLOAD_ALLOW", "")),
-            log_level=get("REELBOT_LOG_LEVEL", cls.log_level).upper(),
-            log_format=_choice("REELBOT_LOG_FORMAT", get("REELBOT_LOG_FORMAT", cls.log_format).lower(), ("text", "json")),
-            http_listen=get("REELBOT_HTTP_LISTEN", None),
-            keep_days=get("REELBOT_KEEP_DAYS", cls.keep_days, int),
-            allowed_chats=frozenset(_items(env.get("REELBOT_ALLOWED_CHATS", ""))),
-            allow_dms=get("REELBOT_ALLOW_DMS", cls.allow_dms, _bool),
-            tiers=_parse_tiers(env.get("REELBOT_TIERS", ""), get("REELBOT_MAX_IN_FLIGHT", cls.max_in_flight, int)),
-            role_tiers=_parse_pairs("DISCORD_ROLE_TIERS", env.get("DISCORD_ROLE_TIERS", "")),
-            user_tiers={f"telegram:{k}": v for k, v in
-                        _parse_pairs("TELEGRAM_USER_TIERS", env.get("TELEGRAM_USER_TIERS", "")).items()},
-            admins_unlimited=get("REELBOT_ADMINS_UNLIMITED", cls.admins_unlimited, _bool),
-            probe_interval=get("REELBOT_PROBE_INTERVAL", cls.probe_interval, float),
-            stars_per_credit=get("TELEGRAM_STARS_PER_CREDIT", None, int),
-            credit_packs=tuple(_positive("REELBOT_CREDIT_PACKS", p) for p in _items(env.get("REELBOT_CREDIT_PACKS", "")))
-            or cls.credit_packs,
-            blocklist_file=get("REELBOT_BLOCKLIST_FILE", None, Path),
-            default_language=_choice("REELBOT_DEFAULT_LANGUAGE",
-                                     get("REELBOT_DEFAULT_LANGUAGE", cls.default_language).lower(), LANGUAGES),
+            **plain,
+            base_url=read.base_url.rstrip("/"),
+            bot_daily_mptc=read.bot_daily_mptc(),
+            prices=_parse_prices(read.prices),
+            costs=_parse_costs(read.costs),
+            max_download_bytes=read.max_download_mb * 1024 * 1024,
+            allowed_chats=frozenset(_items(read.allowed_chats)),
+            tiers=_parse_tiers(read.tiers, read.max_in_flight),
+            role_tiers=_parse_pairs(read.role_tiers),
+            user_tiers={f"telegram:{k}": v for k, v in _parse_pairs(read.user_tiers).items()},
+            credit_packs=_parse_packs(read.credit_packs) or cls.credit_packs,
         )
 
 
 def _parse_prices(raw: str) -> dict[str, int]:
     """`T2V-01=5,S2V-01=8` -> {"T2V-01": 5, "S2V-01": 8}."""
     prices = {}
-    for item in filter(None, (part.strip() for part in raw.split(","))):
+    for item in _items(raw):
         name, sep, value = item.partition("=")
         if not sep or not value.strip().isdigit():
-            raise SettingsError(f"REELBOT_PRICES: “{item}” should look like MODEL=CREDITS")
+            raise ValueError(f"“{item}” should look like MODEL=CREDITS")
         prices[name.strip()] = int(value)
     return prices
 
@@ -167,90 +236,58 @@ def _parse_costs(raw: str) -> dict[str, int]:
         try:
             costs[name.strip()] = parse_ptc(value) if sep and name.strip() else parse_ptc("")
         except ValueError:
-            raise SettingsError(f"REELBOT_COSTS: “{item}” should look like MODEL=PTC (e.g. T2V-01=0.5)") from None
+            raise ValueError(f"“{item}” should look like MODEL=PTC (e.g. T2V-01=0.5)") from None
     return costs
-
-
-def _bot_ceiling(env: Mapping[str, str], default: int) -> int:
-    """REELBOT_BOT_DAILY_PTC in PTC; the older REELBOT_BOT_DAILY_CREDITS still works, read at
-    the rate it always meant (one credit = 0.1 PTC)."""
-    ptc, credits = (env.get(name, "").strip() for name in ("REELBOT_BOT_DAILY_PTC", "REELBOT_BOT_DAILY_CREDITS"))
-    if ptc and credits:
-        raise SettingsError("set REELBOT_BOT_DAILY_PTC or the older REELBOT_BOT_DAILY_CREDITS, not both")
-    try:
-        if ptc:
-            return parse_ptc(ptc)
-        if credits:
-            if not credits.isdigit():
-                raise ValueError(credits)
-            return int(credits) * MPTC_PER_CREDIT
-    except ValueError:
-        name = "REELBOT_BOT_DAILY_PTC" if ptc else "REELBOT_BOT_DAILY_CREDITS"
-        raise SettingsError(f"{name}={ptc or credits!r} is not a valid amount (0 or more)") from None
-    return default
 
 
 def _items(raw: str) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
-def _bool(raw: str) -> bool:
-    value = raw.strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(raw)
-
-
-_bool.__name__ = "boolean (true/false)"
-
-
-def _parse_tiers(raw: str, default_in_flight: int) -> dict[str, tuple[int, int]]:
+def _parse_tiers(raw: str, default_in_flight: int = 0) -> dict[str, tuple[int, int]]:
     """`vip=200/4,pro=100` -> {"vip": (200, 4), "pro": (100, default_in_flight)}."""
     tiers = {}
     for item in _items(raw):
         name, sep, value = item.partition("=")
         credits, _, flying = value.partition("/")
         if not sep or not name.strip() or not credits.strip().isdigit() or (flying and not flying.strip().isdigit()):
-            raise SettingsError(f"REELBOT_TIERS: “{item}” should look like NAME=CREDITS or NAME=CREDITS/JOBS")
+            raise ValueError(f"“{item}” should look like NAME=CREDITS or NAME=CREDITS/JOBS")
         tiers[name.strip()] = (int(credits), int(flying) if flying else default_in_flight)
     return tiers
 
 
-def _parse_pairs(setting: str, raw: str) -> dict[str, str]:
+def _parse_pairs(raw: str) -> dict[str, str]:
     """`123:vip,456:pro` -> {"123": "vip", "456": "pro"}."""
     pairs = {}
     for item in _items(raw):
         key, sep, tier = item.rpartition(":")
         if not sep or not key.strip() or not tier.strip():
-            raise SettingsError(f"{setting}: “{item}” should look like ID:TIER")
+            raise ValueError(f"“{item}” should look like ID:TIER")
         pairs[key.strip()] = tier.strip()
     return pairs
 
 
-def _positive(setting: str, raw: str) -> int:
-    if not raw.isdigit() or int(raw) <= 0:
-        raise SettingsError(f"{setting}: “{raw}” should be a whole number of credits")
-    return int(raw)
+def _parse_packs(raw: str) -> tuple[int, ...]:
+    if not all(item.isdigit() and int(item) > 0 for item in _items(raw)):
+        raise ValueError(f"“{raw}” should list whole numbers of credits, e.g. 50,200,1000")
+    return tuple(int(item) for item in _items(raw))
 
 
-def _choice(setting: str, value: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise SettingsError(f"{setting}={value!r} should be one of: {', '.join(allowed)}")
-    return value
-
-
-def _download_allow(raw: str) -> str:
+def _check_allowance(raw: str) -> None:
     try:
         parse_allowance(raw)
     except ValueError as bad:
-        raise SettingsError(f"REELBOT_DOWNLOAD_ALLOW: “{bad}” should be an address or network, "
-                            "optionally with :port (e.g. 10.0.0.0/8, 127.0.0.1:8080, [::1]:8080)") from None
-    return raw.strip()
+        raise ValueError(f"“{bad}” should be an address or network, optionally with :port "
+                         "(e.g. 10.0.0.0/8, 127.0.0.1:8080, [::1]:8080)") from None
 
 
-def _database_url(raw: str | None) -> str | None:
-    if raw is not None and raw.split(":", 1)[0] not in ("postgres", "postgresql"):
-        raise SettingsError("REELBOT_DATABASE_URL should start with postgresql:// (unset it to use SQLite)")
-    return raw
+def _check_ptc(raw: str) -> None:
+    try:
+        parse_ptc(raw)
+    except ValueError:
+        raise ValueError("is not a valid amount of PTC (0 or more, at most three decimals)") from None
+
+
+_PARSERS = {"prices": _parse_prices, "costs": _parse_costs, "tiers": _parse_tiers, "role_tiers": _parse_pairs,
+            "user_tiers": _parse_pairs, "credit_packs": _parse_packs, "download_allow": _check_allowance,
+            "bot_daily_ptc": _check_ptc}

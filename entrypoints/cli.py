@@ -23,7 +23,7 @@ from bot.jobs.runner import Timing
 from bot.logs import RedactSecrets, setup_logging
 from bot.store.lock import AlreadyRunning
 from bot.store.opening import StoreRefused, writable_data_dir
-from entrypoints import admin_cli, backups, exits
+from entrypoints import admin_cli, backups, config_cli, exits
 from entrypoints.ops import OpsListener, parse_listen
 
 __all__ = ["main"]
@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
                    "runs)").add_argument("path", type=Path, help="where the copy goes, e.g. backups/reelbot-2026-11-22.db")
     sub.add_parser("restore", parents=[where], help="put a backup in place of the database (the bot stopped); "
                    "the backup is checked first").add_argument("path", type=Path, help="the backup file")
+    config_cli.add_parser(sub)
     args = parser.parse_args(argv)
 
     env = load_env(args.env_file)
@@ -85,10 +86,13 @@ def main(argv: list[str] | None = None) -> int:
     log_format = "json" if env.get("REELBOT_LOG_FORMAT", "").strip().lower() == "json" else "text"
     debug = env.get("REELBOT_LOG_LEVEL", "").strip().upper() == "DEBUG"
     try:
+        config_cli.refuse_unknown(env)
         settings = Settings.from_env(env)
+    except exits.Failure as failure:
+        return exits.report(failure.message, failure.code, log_format)
     except SettingsError as err:
         return exits.report(str(err), exits.CONFIG, log_format)
-    handlers = {"run": _run, "demo": _demo, "console": _console, "simulate": _simulate,
+    handlers = {"config": config_cli.config_command, "run": _run, "demo": _demo, "console": _console, "simulate": _simulate,
                 "admin": admin_cli.run_admin, "backup": backups.backup_command,
                 "restore": backups.restore_command}
     # an error's text may quote a URL or a header: the secrets go, as from every log line

@@ -1,16 +1,18 @@
-"""The Discord adapter's settings, read from the environment."""
+"""The Discord adapter's settings: `DiscordEnv` is their schema, `DiscordConfig` the value read."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated
 from urllib.parse import urlparse
 
-from bot.config import SettingsError
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
-__all__ = ["DiscordConfig", "DEFAULT_API_BASE"]
+from bot.settings_schema import SECRET, EnvModel
+
+__all__ = ["DiscordConfig", "DiscordEnv", "DEFAULT_API_BASE"]
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 
@@ -49,68 +51,79 @@ class DiscordConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str], data_dir: Path) -> DiscordConfig | None:
         """None when DISCORD_TOKEN is unset: the Discord adapter is simply not started."""
-        token = (env.get("DISCORD_TOKEN") or "").strip()
-        if not token:
+        read = DiscordEnv.read(env)
+        if read.token is None:
             return None
-        api_base = (env.get("DISCORD_API_BASE") or "").strip().rstrip("/") or DEFAULT_API_BASE
-        _check_url("DISCORD_API_BASE", api_base, ("http", "https"))
-        gateway = (env.get("DISCORD_GATEWAY_URL") or "").strip() or None
-        if gateway is not None:
-            _check_url("DISCORD_GATEWAY_URL", gateway, ("ws", "wss"))
-        interval = (env.get("DISCORD_PROGRESS_INTERVAL") or "").strip()
-        try:
-            progress_interval = float(interval) if interval else cls.progress_interval
-        except ValueError:
-            raise SettingsError(f"DISCORD_PROGRESS_INTERVAL={interval!r} is not a number of seconds") from None
-        return cls(
-            token=token,
-            data_dir=Path(data_dir),
-            api_base=api_base,
-            gateway_url=gateway,
-            guild_ids=tuple(_ids("DISCORD_GUILD_IDS", env)),
-            admin_ids=frozenset(_ids("DISCORD_ADMIN_IDS", env)),
-            progress_interval=progress_interval,
-            **_shards(env),
-        )
+        return cls(token=read.token, data_dir=Path(data_dir), api_base=read.api_base.rstrip("/"),
+                   gateway_url=read.gateway_url, guild_ids=_ids(read.guild_ids), admin_ids=frozenset(_ids(read.admin_ids)),
+                   progress_interval=read.progress_interval, shard_count=read.shard_count,
+                   shard_ids=_ids(read.shard_ids) or None if read.shard_count else None)
 
 
-def _shards(env: Mapping[str, str]) -> dict[str, Any]:
-    raw_count = (env.get("DISCORD_SHARD_COUNT") or "").strip()
-    parts = [p for p in (env.get("DISCORD_SHARD_IDS") or "").replace(" ", ",").split(",") if p]
-    if not all(p.isdigit() for p in parts):
-        raise SettingsError(f"DISCORD_SHARD_IDS={env.get('DISCORD_SHARD_IDS')!r} should list shard numbers, "
-                            "e.g. 0,1")
-    ids = [int(p) for p in parts]
-    if not raw_count:
-        if ids:
-            raise SettingsError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT, the number of shards of the "
-                                "whole bot (across every process)")
-        return {}
-    if not raw_count.isdigit() or int(raw_count) < 1:
-        raise SettingsError(f"DISCORD_SHARD_COUNT={raw_count!r} should be a whole number of shards, 1 or more")
-    count = int(raw_count)
-    outside = [i for i in ids if i >= count]
-    if outside:
-        raise SettingsError(f"DISCORD_SHARD_IDS: shard {outside[0]} does not exist with DISCORD_SHARD_COUNT="
-                            f"{count} (shard ids run from 0 to {count - 1})")
-    if len(set(ids)) != len(ids):
-        raise SettingsError("DISCORD_SHARD_IDS names a shard twice")
-    return {"shard_count": count, "shard_ids": tuple(sorted(ids)) if ids else None}
+def _url(*schemes: str):
+    def check(value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme not in schemes or not parsed.netloc:
+            raise ValueError(f"should be a {' or '.join(s + '://' for s in schemes)} URL")
+        return value
+    return check
 
 
-def _ids(name: str, env: Mapping[str, str]) -> list[int]:
-    ids = []
-    for part in (env.get(name) or "").replace(" ", ",").split(","):
-        if not part:
-            continue
-        if not part.isdigit():
-            raise SettingsError(f"{name}: “{part}” is not a Discord id (ids are numbers; "
-                                "turn on Developer Mode and use Copy ID)")
-        ids.append(int(part))
-    return ids
+class DiscordEnv(EnvModel):
+    """The schema of the Discord settings: names, types, bounds, defaults."""
+
+    token: str | None = Field(None, validation_alias="DISCORD_TOKEN", json_schema_extra=SECRET)
+    api_base: Annotated[str, AfterValidator(_url("http", "https"))] = Field(DEFAULT_API_BASE,
+                                                                            validation_alias="DISCORD_API_BASE")
+    gateway_url: Annotated[str, AfterValidator(_url("ws", "wss"))] | None = Field(
+        None, validation_alias="DISCORD_GATEWAY_URL")
+    guild_ids: str = Field("", validation_alias="DISCORD_GUILD_IDS")
+    admin_ids: str = Field("", validation_alias="DISCORD_ADMIN_IDS")
+    # Discord allows about five edits per five seconds per message; progress stays well below
+    progress_interval: float = Field(5.0, validation_alias="DISCORD_PROGRESS_INTERVAL", ge=1, le=3600)
+    shard_count: int | None = Field(None, validation_alias="DISCORD_SHARD_COUNT")
+    shard_ids: str = Field("", validation_alias="DISCORD_SHARD_IDS")
+
+    @field_validator("guild_ids", "admin_ids")
+    @classmethod
+    def _discord_ids(cls, value: str) -> str:
+        for part in value.replace(" ", ",").split(","):
+            if part and not part.isdigit():
+                raise ValueError(f"“{part}” is not a Discord id (ids are numbers; turn on Developer Mode and "
+                                 "use Copy ID)")
+        return value
+
+    @field_validator("shard_count", mode="before")
+    @classmethod
+    def _count(cls, value: str) -> str:
+        if not value.isdigit() or not 1 <= int(value) <= 100_000:
+            raise ValueError("should be a whole number of shards, 1 or more")
+        return value
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shard_numbers(cls, value: str) -> str:
+        if not all(p.isdigit() for p in value.replace(" ", ",").split(",") if p):
+            raise ValueError("should list shard numbers, e.g. 0,1")
+        return value
+
+    @model_validator(mode="after")
+    def _shards_exist(self):
+        ids = _ids(self.shard_ids)
+        if self.shard_count is None:
+            if ids:
+                raise ValueError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT, the number of shards of the "
+                                 "whole bot (across every process)")
+            return self
+        outside = [i for i in ids if i >= self.shard_count]
+        if outside:
+            raise ValueError(f"DISCORD_SHARD_IDS: shard {outside[0]} does not exist with DISCORD_SHARD_COUNT="
+                             f"{self.shard_count} (shard ids run from 0 to {self.shard_count - 1})")
+        if len(set(ids)) != len(ids):
+            raise ValueError("DISCORD_SHARD_IDS names a shard twice")
+        return self
 
 
-def _check_url(name: str, url: str, schemes: tuple[str, ...]) -> None:
-    parsed = urlparse(url)
-    if parsed.scheme not in schemes or not parsed.netloc:
-        raise SettingsError(f"{name}={url!r} should be a {' or '.join(s + '://' for s in schemes)} URL")
+def _ids(raw: str) -> tuple[int, ...]:
+    """Validated already: `"3, 1"` -> (1, 3)."""
+    return tuple(sorted(int(part) for part in raw.replace(" ", ",").split(",") if part))

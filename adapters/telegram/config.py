@@ -1,4 +1,4 @@
-"""The Telegram adapter's settings, read from the environment."""
+"""The Telegram adapter's settings: `TelegramEnv` is their schema, `TelegramConfig` the value read."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from bot.config import SettingsError
+from pydantic import Field, field_validator, model_validator
+
+from bot.settings_schema import SECRET, EnvModel
 
 CONCURRENT_CALLS = 12  # Bot API calls under way at once (adapters.telegram.flood.FloodGate)
 
-__all__ = ["TelegramConfig", "MB", "RECEIVE_MODES"]
+__all__ = ["TelegramConfig", "TelegramEnv", "MB", "RECEIVE_MODES"]
 
 MB = 1024 * 1024
 # How updates come in: getUpdates (one process per token), a webhook (any number of
@@ -76,65 +78,70 @@ class TelegramConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> TelegramConfig | None:
         """The settings, or None when TELEGRAM_TOKEN is unset (Telegram stays off)."""
-
-        def get(name: str) -> str | None:
-            value = (env.get(name) or "").strip()
-            return value or None
-
-        token = get("TELEGRAM_TOKEN")
-        if token is None:
+        read = TelegramEnv.read(env)
+        if read.token is None:
             return None
-        listen = get("TELEGRAM_WEBHOOK_LISTEN") or cls.webhook_listen
-        if not listen.rpartition(":")[2].isdigit():
-            raise SettingsError(f"TELEGRAM_WEBHOOK_LISTEN={listen!r} is not host:port")
-        webhook_url = get("TELEGRAM_WEBHOOK_URL")
-        if webhook_url and urlsplit(webhook_url).scheme not in ("http", "https"):
-            raise SettingsError(f"TELEGRAM_WEBHOOK_URL={webhook_url!r} is not an http(s) URL")
-        receive = _receive(get("TELEGRAM_RECEIVE"), webhook_url)
         return cls(
-            token=token,
-            api_base=(get("TELEGRAM_API_BASE") or cls.api_base).rstrip("/"),
-            file_api_base=(get("TELEGRAM_FILE_API_BASE") or cls.file_api_base).rstrip("/"),
-            webhook_url=webhook_url,
-            webhook_listen=listen,
-            webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
-            receive=receive,
-            admin_ids=_ids(get("TELEGRAM_ADMIN_IDS") or ""),
-            upload_limit=_megabytes("TELEGRAM_UPLOAD_LIMIT_MB", get("TELEGRAM_UPLOAD_LIMIT_MB") or "50"),
-            sends_per_second=_positive("TELEGRAM_SENDS_PER_SECOND", get("TELEGRAM_SENDS_PER_SECOND") or "30"),
+            token=read.token,
+            api_base=read.api_base.rstrip("/"),
+            file_api_base=read.file_api_base.rstrip("/"),
+            webhook_url=read.webhook_url,
+            webhook_listen=read.webhook_listen,
+            webhook_secret=read.webhook_secret,
+            receive=read.receive,
+            admin_ids=_ids(read.admin_ids),
+            upload_limit=int(read.upload_limit_mb * MB),
+            sends_per_second=read.sends_per_second,
         )
 
 
-def _receive(raw: str | None, webhook_url: str | None) -> str:
-    mode = (raw or ("webhook" if webhook_url else "polling")).lower()
-    if mode not in RECEIVE_MODES:
-        raise SettingsError(f"TELEGRAM_RECEIVE={raw!r} should be one of: {', '.join(RECEIVE_MODES)}")
-    if mode == "webhook" and not webhook_url:
-        raise SettingsError("TELEGRAM_RECEIVE=webhook needs TELEGRAM_WEBHOOK_URL, the https address "
-                            "Telegram posts updates to")
-    if mode == "polling" and webhook_url:
-        raise SettingsError("TELEGRAM_RECEIVE=polling and TELEGRAM_WEBHOOK_URL are both set; unset one "
-                            "(Telegram sends no updates to getUpdates while a webhook is set)")
-    return mode
+class TelegramEnv(EnvModel):
+    """The schema of the Telegram settings: names, types, bounds, defaults."""
+
+    token: str | None = Field(None, validation_alias="TELEGRAM_TOKEN", json_schema_extra=SECRET)
+    api_base: str = Field(TelegramConfig.api_base, validation_alias="TELEGRAM_API_BASE", pattern=r"^https?://")
+    file_api_base: str = Field(TelegramConfig.file_api_base, validation_alias="TELEGRAM_FILE_API_BASE",
+                               pattern=r"^https?://")
+    webhook_url: str | None = Field(None, validation_alias="TELEGRAM_WEBHOOK_URL", pattern=r"^https?://")
+    webhook_listen: str = Field(TelegramConfig.webhook_listen, validation_alias="TELEGRAM_WEBHOOK_LISTEN",
+                                pattern=r":\d+$")
+    webhook_secret: str | None = Field(None, validation_alias="TELEGRAM_WEBHOOK_SECRET", json_schema_extra=SECRET,
+                                       pattern=r"^[A-Za-z0-9_-]{1,256}$")
+    receive: str | None = Field(None, validation_alias="TELEGRAM_RECEIVE")
+    admin_ids: str = Field("", validation_alias="TELEGRAM_ADMIN_IDS")
+    # the cloud Bot API takes 50 MB, a self-hosted one 2000 MB
+    upload_limit_mb: float = Field(50, validation_alias="TELEGRAM_UPLOAD_LIMIT_MB", gt=0, le=2000)
+    # Telegram's limit across all chats; bots with paid broadcasts may send up to 1000 a second
+    sends_per_second: float = Field(30, validation_alias="TELEGRAM_SENDS_PER_SECOND", gt=0, le=1000)
+
+    @field_validator("receive", mode="before")
+    @classmethod
+    def _mode(cls, value: str) -> str:
+        if value.lower() not in RECEIVE_MODES:
+            raise ValueError(f"should be one of: {', '.join(RECEIVE_MODES)}")
+        return value.lower()
+
+    @field_validator("admin_ids")
+    @classmethod
+    def _numeric(cls, value: str) -> str:
+        _ids(value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_way_in(self):
+        mode = self.receive or ("webhook" if self.webhook_url else "polling")
+        if mode == "webhook" and not self.webhook_url:
+            raise ValueError("TELEGRAM_RECEIVE=webhook needs TELEGRAM_WEBHOOK_URL, the https address "
+                             "Telegram posts updates to")
+        if mode == "polling" and self.webhook_url:
+            raise ValueError("TELEGRAM_RECEIVE=polling and TELEGRAM_WEBHOOK_URL are both set; unset one "
+                             "(Telegram sends no updates to getUpdates while a webhook is set)")
+        return self
 
 
 def _ids(raw: str) -> frozenset[int]:
     parts = [p.strip() for p in raw.replace(";", ",").split(",") if p.strip()]
     bad = [p for p in parts if not p.lstrip("-").isdigit()]
     if bad:
-        raise SettingsError(f"TELEGRAM_ADMIN_IDS must list numeric user ids; not {', '.join(bad)}")
+        raise ValueError(f"must list numeric user ids; not {', '.join(bad)}")
     return frozenset(int(p) for p in parts)
-
-
-def _megabytes(name: str, raw: str) -> int:
-    return int(_positive(name, raw, "a number of megabytes") * MB)
-
-
-def _positive(name: str, raw: str, what: str = "a number") -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not {what}") from None
-    if value <= 0:
-        raise SettingsError(f"{name} must be above 0")
-    return value
