@@ -1,29 +1,35 @@
-"""What operators watch: Prometheus metrics, with bounded label values (no user ids, no prompts).
+"""What operators watch: Prometheus metrics, with bounded label values (no user ids, no prompts),
+named by Prometheus' conventions (docs/operating.md shows the `increase()` queries).
 
-Two kinds. Events the runner sees as they happen (302.AI calls and their latency, status
-queries per video, delivery lag, platform send errors and flood waits) are counted in
-memory as they happen, at the cost of a dictionary update. Totals the database already
-knows (jobs accepted, delivered, refunded; jobs in flight by state; credits today; operator
-spend) are read from it when /metrics is scraped, with one query each, so the intake path
-pays nothing for them and they survive restarts.
+Three kinds. The process itself (`process_*`, `python_*`, and `reelbot_build_info`). Events
+the runner sees as they happen (302.AI calls and their latency, status queries per video,
+delivery lag, platform send errors and flood waits) are counted in memory, at the cost of a
+dictionary update; every label value known in advance has its series from the start, so a
+rate is 0 rather than absent. Totals the database already knows (jobs accepted, delivered,
+refunded; credits reserved, committed, refunded; what 302.AI billed) are counters read at
+scrape time from what changed since the last scrape (bot.metric_totals), so the intake path
+pays nothing for them and they survive restarts. The `…_today` gauges, which restart at 00:00
+UTC, are kept for dashboards that show "today"; alerts should use the counters.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
+import platform
 from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (CollectorRegistry, Counter, Gauge, GCCollector, Histogram,
+                               PlatformCollector, ProcessCollector)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from bot import __version__
 from bot.background import Background
 from bot.domain.money import MPTC_PER_PTC
 from bot.errors import OutcomeUnknown
 from bot.i18n import DEFAULT_LANGUAGE, Text, loads, render
 from bot.jobs import texts
-from bot.quota import quota_day
+from bot.metric_totals import JOB_KEY, StoreTotals
 from bot.store.database import Database
 
 __all__ = ["Metrics", "outcome_of"]
@@ -49,6 +55,16 @@ def reason_label(failure: str | None) -> str:
     return "other"
 
 
+# label values known in advance: each gets its series at start (0 until the first event)
+PLATFORMS = ("telegram", "discord", "console")
+ENDPOINTS = ("/minimaxi/v1/video_generation", "/minimaxi/v1/query/video_generation", "/minimaxi/v1/files/retrieve",
+             "/minimaxi/v1/image_generation")
+OUTCOMES = ("ok", "retry_later", "outcome_unknown", "auth_failed", "balance_too_low", "content_flagged",
+            "bad_parameters", "rejected")
+BLOCKED_SCOPES = ("operator", "chat")
+REASONS = (*_REASONS.values(), "flagged", "account", "paused", "other")
+
+
 def outcome_of(exc: BaseException | None) -> str:
     """A 302.AI call's outcome as a label: ok, or the error's kind."""
     if exc is None:
@@ -62,6 +78,12 @@ class Metrics:
     def __init__(self, db: Database | None = None, *, ceiling_mptc: int = 0):
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
+        # the standard process metrics, in each Metrics' own registry (tests make many)
+        ProcessCollector(registry=r)
+        PlatformCollector(registry=r)
+        GCCollector(registry=r)
+        Gauge("reelbot_build_info", "The running version (always 1)", ["version", "python"],
+              registry=r).labels(__version__, platform.python_version()).set(1)
         self.api_calls = Counter("reelbot_302ai_calls", "302.AI calls by endpoint and outcome",
                                  ["endpoint", "outcome"], registry=r)
         self.api_seconds = Histogram("reelbot_302ai_call_seconds", "302.AI call latency", ["endpoint"],
@@ -80,10 +102,19 @@ class Metrics:
                                        ["scope"], registry=r)
         self.loop_lag = Gauge("reelbot_event_loop_lag_seconds", "How late the event loop ran a 1 s timer",
                               registry=r)
-        self._db, self._ceiling_mptc = db, ceiling_mptc
-        self._store_rows: dict[str, list] = {}
-        if db is not None:
-            r.register(_StoreCollector(self))
+        for endpoint in ENDPOINTS:
+            self.api_seconds.labels(endpoint)
+            for outcome in OUTCOMES:
+                self.api_calls.labels(endpoint, outcome)
+        for name in PLATFORMS:
+            for family in (self.delivery_lag, self.send_errors, self.flood_waits, self.flood_seconds):
+                family.labels(name)
+        for scope in BLOCKED_SCOPES:
+            self.prompts_blocked.labels(scope)
+        self._ceiling_mptc = ceiling_mptc
+        self.totals = StoreTotals(db, reason_label) if db is not None else None
+        if self.totals is not None:
+            r.register(_StoreCollector(self.totals, ceiling_mptc))
         self._lag = Background("loop-lag", self._watch_loop)
 
     def api_call(self, endpoint: str, seconds: float, exc: BaseException | None) -> None:
@@ -94,20 +125,8 @@ class Metrics:
 
     async def refresh(self) -> None:
         """Read what the database knows; call before rendering /metrics."""
-        if self._db is None:
-            return
-        day = quota_day(time.time())
-        self._store_rows = {
-            "jobs": await self._db.fetchall(
-                "SELECT command, model, platform, state, failure, COUNT(*) AS n FROM jobs "
-                "GROUP BY command, model, platform, state, failure"),
-            "usage": await self._db.fetchall(
-                "SELECT CASE WHEN scope LIKE 'user:%' THEN 'members' ELSE scope END AS scope, SUM(spent) AS s "
-                "FROM usage WHERE day = ? AND (scope LIKE 'user:%' OR scope IN ('bot', 'spend')) GROUP BY 1", (day,)),
-            "ledger": await self._db.fetchall(
-                "SELECT entry, SUM(amount) AS s FROM ledger l JOIN jobs j ON j.id = l.job_id "
-                "WHERE j.quota_day = ? GROUP BY entry", (day,)),
-        }
+        if self.totals is not None:
+            await self.totals.refresh()
 
     # -- event-loop lag ------------------------------------------------------------------------
 
@@ -126,53 +145,63 @@ class Metrics:
 
 
 class _StoreCollector(Collector):
-    def __init__(self, metrics: Metrics):
-        self._m = metrics
+    def __init__(self, totals: StoreTotals, ceiling_mptc: int):
+        self._totals, self._ceiling_mptc = totals, ceiling_mptc
 
     def collect(self) -> Iterator:
-        rows = self._m._store_rows
-        accepted = CounterMetricFamily("reelbot_jobs_accepted", "Jobs accepted",
-                                       labels=["command", "model", "platform"])
-        delivered = CounterMetricFamily("reelbot_jobs_delivered", "Jobs delivered",
-                                        labels=["command", "model", "platform"])
+        totals = self._totals
+        accepted = CounterMetricFamily("reelbot_jobs_accepted", "Jobs accepted", labels=list(JOB_KEY))
+        delivered = CounterMetricFamily("reelbot_jobs_delivered", "Jobs delivered", labels=list(JOB_KEY))
         refunded = CounterMetricFamily("reelbot_jobs_refunded", "Jobs refunded, by reason",
-                                       labels=["command", "model", "platform", "reason"])
-        flying = GaugeMetricFamily("reelbot_jobs_in_flight", "Jobs not finished, by state", labels=["state"])
-        totals: dict[tuple, float] = {}
+                                       labels=[*JOB_KEY, "reason"])
+        by_key: dict[tuple, float] = {}
         done: dict[tuple, float] = {}
         failed: dict[tuple, float] = {}
-        states = dict.fromkeys(("queued", "submitting", "running", "ready"), 0.0)
-        for row in rows.get("jobs", []):
-            key = (row["command"], row["model"], row["platform"])
-            totals[key] = totals.get(key, 0) + row["n"]
-            if row["state"] == "delivered":
-                done[key] = done.get(key, 0) + row["n"]
-            elif row["state"] == "failed":
-                fkey = (*key, reason_label(row["failure"]))
-                failed[fkey] = failed.get(fkey, 0) + row["n"]
-            else:
-                states[row["state"]] = states.get(row["state"], 0) + row["n"]
-        for key, n in totals.items():
-            accepted.add_metric(list(key), n)
-        for key, n in done.items():
-            delivered.add_metric(list(key), n)
-        for key, n in failed.items():
-            refunded.add_metric(list(key), n)
-        for state, n in states.items():
+        for (command, model, where, state, reason), n in totals.jobs.items():
+            key = (command, model, where)
+            by_key[key] = by_key.get(key, 0) + n
+            if state == "delivered":
+                done[key] = done.get(key, 0) + n
+            elif state == "failed":
+                failed[(*key, reason)] = failed.get((*key, reason), 0) + n
+        for key in by_key:  # every outcome of a (command, model, platform) seen, 0 until it happens
+            done.setdefault(key, 0)
+            for reason in REASONS:
+                failed.setdefault((*key, reason), 0)
+        for family, counts in ((accepted, by_key), (delivered, done), (refunded, failed)):
+            for key, n in sorted(counts.items()):
+                family.add_metric(list(key), n)
+        flying = GaugeMetricFamily("reelbot_jobs_in_flight", "Jobs not finished, by state", labels=["state"])
+        for state, n in totals.in_flight.items():
             flying.add_metric([state], n)
         yield from (accepted, delivered, refunded, flying)
-        credits = GaugeMetricFamily("reelbot_credits_today", "Member credits today (UTC day of the job)",
-                                    labels=["movement"])
-        ledger = {row["entry"]: row["s"] for row in rows.get("ledger", [])}
+        # member credits, counted in prices, since the first ledger row
+        for entry, name, what in (("reserve", "reserved", "held for jobs as they were accepted"),
+                                  ("commit", "committed", "kept for jobs delivered"),
+                                  ("refund", "refunded", "given back for jobs that failed")):
+            yield CounterMetricFamily(f"reelbot_credits_{name}", f"Member credits {what}",
+                                      value=totals.ledger.get(entry, 0))
+        spend = CounterMetricFamily("reelbot_spend_ptc", "What 302.AI billed, in PTC; unconfirmed: a paid call "
+                                    "whose answer was lost, counted as billed", labels=["billing"])
+        spend.add_metric(["confirmed"], totals.ledger.get("spend", 0) / MPTC_PER_PTC)
+        spend.add_metric(["unconfirmed"], totals.ledger.get("spend_unconfirmed", 0) / MPTC_PER_PTC)
+        yield spend
+        yield from self._today()
+
+    def _today(self) -> Iterator:
+        """Gauges that restart at 00:00 UTC, for a dashboard's "today"."""
+        today = self._totals.today
+        credits = GaugeMetricFamily("reelbot_credits_today", "Member credits of jobs accepted today (UTC); "
+                                    "restarts at 00:00 UTC", labels=["movement"])
         for movement in ("reserve", "commit", "refund"):
-            credits.add_metric([movement], ledger.get(movement, 0) or 0)
+            credits.add_metric([movement], today.get("credits", {}).get(movement, 0))
         yield credits
-        usage = {row["scope"]: row["s"] for row in rows.get("usage", [])}
+        usage = today.get("usage", {})
         # what 302.AI charged, whatever members paid (the usage scopes count mPTC)
-        yield GaugeMetricFamily("reelbot_operator_spend_ptc_today", "What 302.AI billed today (or may have), in PTC",
-                                value=(usage.get("spend", 0) or 0) / MPTC_PER_PTC)
+        yield GaugeMetricFamily("reelbot_operator_spend_ptc_today", "What 302.AI billed today (or may have), "
+                                "in PTC; restarts at 00:00 UTC", value=(usage.get("spend", 0) or 0) / MPTC_PER_PTC)
         yield GaugeMetricFamily("reelbot_bot_ceiling_held_ptc_today",
-                                "What the bot-wide ceiling counts today: billed plus held for jobs in flight, in PTC",
-                                value=(usage.get("bot", 0) or 0) / MPTC_PER_PTC)
+                                "What the bot-wide ceiling counts today: billed plus held for jobs in flight, in PTC; "
+                                "restarts at 00:00 UTC", value=(usage.get("bot", 0) or 0) / MPTC_PER_PTC)
         yield GaugeMetricFamily("reelbot_bot_ceiling_ptc", "The bot-wide daily ceiling on 302.AI's charges, in PTC (0: none)",
-                                value=self._m._ceiling_mptc / MPTC_PER_PTC)
+                                value=self._ceiling_mptc / MPTC_PER_PTC)

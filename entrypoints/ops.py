@@ -1,5 +1,11 @@
 """The operators' HTTP listener (off unless REELBOT_HTTP_LISTEN is set): /healthz for a
-supervisor's health check, /metrics for Prometheus. Bind it to 127.0.0.1 (or a private
+supervisor's health check, /readyz for whoever should only send work to a bot that serves,
+/metrics for Prometheus.
+
+/healthz answers 200 while the bot starts (its platforms being reached, retried with backoff)
+and once it serves, and 503 only when something it had is down: a quiet start must not make
+an uptime monitor flap, nor a supervisor restart a process that is doing what it should.
+/readyz answers 200 only once every platform is connected and the database answers. Bind it to 127.0.0.1 (or a private
 network): it needs no secret, and shows no user id, prompt or token."""
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ class OpsListener:
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
         self.starting = True  # until the CLI says every platform has been reached (started())
+        self._reached: set[str] = set()  # platforms seen connected at least once
 
     def started(self) -> None:
         self.starting = False
@@ -41,13 +48,14 @@ class OpsListener:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/healthz", self._health)
+        app.router.add_get("/readyz", self._ready)
         app.router.add_get("/metrics", self._metrics)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # the real port when 0 was asked for
-        log.info("operators' listener on %s:%s (/healthz, /metrics)", self._host, self.port)
+        log.info("operators' listener on %s:%s (/healthz, /readyz, /metrics)", self._host, self.port)
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -55,17 +63,29 @@ class OpsListener:
             self._runner = None
 
     async def _health(self, request: web.Request) -> web.Response:
+        body = await self._state()
+        return web.json_response(body, status=503 if body["status"] == "down" else 200)
+
+    async def _ready(self, request: web.Request) -> web.Response:
+        body = await self._state()
+        return web.json_response(body, status=200 if body["status"] == "ok" else 503)
+
+    async def _state(self) -> dict[str, Any]:
         database = await self._core.database_answers()
         platforms = {name: "connected" if adapter.connected else "down" for name, adapter in self._platforms.items()}
+        self._reached |= {name for name, state in platforms.items() if state == "connected"}
         healthy = database and all(state == "connected" for state in platforms.values())
-        body = {"status": "ok" if healthy else "starting" if self.starting else "down",
+        # starting: only platforms never reached yet are missing (a platform lost after it was
+        # reached is down, even before every other one has been reached)
+        starting = self.starting and database and not self._reached & {n for n, s in platforms.items() if s == "down"}
+        body = {"status": "ok" if healthy else "starting" if starting else "down",
                 "database": "ok" if database else "down",
                 "platforms": platforms, "version": __version__}
         # what a platform could not be sure of (e.g. Discord posts whose arrival it cannot check):
         # worth the operator's eye, but the bot is up
         if notes := {name: n for name, adapter in self._platforms.items() if (n := _notes(adapter))}:
             body["notes"] = notes
-        return web.json_response(body, status=200 if healthy else 503)
+        return body
 
     async def _metrics(self, request: web.Request) -> web.Response:
         metrics = self._core.metrics
