@@ -1,7 +1,13 @@
 """Settings, read once from the environment (and an optional .env file).
 
 `CoreEnv` is the schema: every core setting's environment name, type, bounds and default;
-`Settings`, the frozen value the core reads, is built from it by `Settings.from_env`."""
+`Settings`, the frozen value the core reads, is built from it by `Settings.from_env`.
+
+A new setting is two lines: a `Settings` field, and a `CoreEnv` field of the same name with
+its environment name, type and bounds (a plain value is copied across as it is; one that
+needs converting is excluded from the copy in `from_env` and converted there). Then list it
+in .env.example and regenerate docs/configuration.md (python -m entrypoints.settings_reference);
+tests/test_settings_schema.py fails until both agree with the schema."""
 
 from __future__ import annotations
 
