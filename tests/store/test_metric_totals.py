@@ -69,3 +69,34 @@ async def test_after_the_first_scrape_every_query_is_an_index_search_and_old_day
     assert totals.ledger["reserve"] == 20
     by_state = {state: n for (_, _, _, state, _), n in totals.jobs.items() for _ in [0]}
     assert sum(totals.jobs.values()) == 4 and by_state["running"] == 1 and totals.in_flight["running"] == 1
+
+
+async def insert(db, job_id: str, day: str, state: str, entries: dict[str, int], at: float) -> None:
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO users (user_key, platform, user_id, name, first_seen, last_seen) VALUES "
+                         "('telegram:1', 'telegram', '1', 'ann', 0, 0) ON CONFLICT (user_key) DO NOTHING")
+        await tx.execute("INSERT INTO jobs (id, user_key, platform, user_id, command, model, prompt, options, "
+                         "destination, price, quota_day, state, created_at, deadline_at) VALUES (?, 'telegram:1', "
+                         "'telegram', '1', 'video', 'T2V-01', '', '{}', '{}', 5, ?, ?, 0, 0)", (job_id, day, state))
+        for entry, amount in entries.items():
+            await tx.execute("INSERT INTO ledger (job_id, user_key, entry, amount, at) VALUES (?, 'telegram:1', ?, ?, ?)",
+                             (job_id, entry, amount, at))
+
+
+async def test_ledger_counters_take_a_row_once_it_has_settled_and_never_twice(tmp_path, backend):
+    opened = await open_store(Settings(db_path=tmp_path / "reelbot.db", **backend))
+    now = [NOW]
+    try:
+        totals = StoreTotals(opened.db, reason_label, settle_seconds=5, clock=lambda: now[0])
+        await insert(opened.db, "a", "2026-09-21", "delivered", {"reserve": 5, "commit": 5, "spend": 500}, at=NOW - 60)
+        await insert(opened.db, "b", "2026-09-21", "failed", {"reserve": 5, "refund": 5}, at=NOW)
+        await totals.refresh()
+        settled = dict(totals.ledger)
+        now[0] = NOW + 10
+        await totals.refresh()
+        await totals.refresh()
+    finally:
+        await opened.close()
+    assert settled == {"reserve": 5, "commit": 5, "spend": 500}  # b's rows were too young to be sure of
+    assert dict(totals.ledger) == {"reserve": 10, "commit": 5, "spend": 500, "refund": 5}
+    assert sum(totals.jobs.values()) == 2
