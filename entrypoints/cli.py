@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
                    "runs)").add_argument("path", type=Path, help="where the copy goes, e.g. backups/reelbot-2026-11-22.db")
     sub.add_parser("restore", parents=[where], help="put a backup in place of the database (the bot stopped); "
                    "the backup is checked first").add_argument("path", type=Path, help="the backup file")
-    config_cli.add_parser(sub)
+    config_cli.add_parser(sub, where)
     args = parser.parse_args(argv)
 
     env = load_env(args.env_file)

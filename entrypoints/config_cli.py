@@ -18,8 +18,8 @@ __all__ = ["LAYERS", "add_parser", "refuse_unknown", "config_command"]
 LAYERS = (CoreEnv, TelegramEnv, DiscordEnv)
 
 
-def add_parser(sub) -> None:
-    config = sub.add_parser("config", help="print the settings in effect and where each comes from "
+def add_parser(sub, where) -> None:
+    config = sub.add_parser("config", parents=[where], help="print the settings in effect and where each comes from "
                             "(secrets masked)")
     config.add_argument("--check", action="store_true",
                         help="print nothing but problems; exit 2 if there is any")

@@ -137,3 +137,8 @@ def test_the_configuration_reference_page_is_the_one_the_schema_makes():
 
     assert (ROOT / "docs" / "configuration.md").read_text() == markdown(), (
         "run: python -m entrypoints.settings_reference > docs/configuration.md")
+
+
+def test_reelbot_config_names_a_flag_as_the_source_of_what_it_set(tmp_path, capsys):
+    assert main(["--env-file", str(tmp_path / "none.env"), "config", "--data-dir", str(tmp_path)]) == exits.OK
+    assert f"REELBOT_DATA_DIR={tmp_path}  (--data-dir)" in capsys.readouterr().out.splitlines()
