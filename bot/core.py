@@ -43,6 +43,13 @@ __all__ = ["Core"]
 log = logging.getLogger(__name__)
 
 _ACKNOWLEDGED = "acknowledged"  # set in a job's destination once the member was told it is accepted
+# Requests checked and reserved at once; the rest wait at the door holding only their own
+# coroutine. A burst of 20,000 commands otherwise held 20,000 half-accepted requests (each
+# with its job, its reservation and its acknowledgement waiting for the database writer):
+# about 3 KB each, for nothing, as the database writes them a batch at a time anyway. As
+# many as the writer takes in one batch keep its batches full. The acknowledgement (a
+# platform call that may wait out flood control) comes after, outside this bound.
+ADMITTED = 2000
 
 
 class Core:
@@ -71,6 +78,7 @@ class Core:
         self._clock = clock
         self._closers = closers
         self._accepting: dict[str, asyncio.Future[Ticket]] = {}
+        self._admission = asyncio.Semaphore(ADMITTED)
 
     def register(self, platform: str, messenger: Messenger) -> None:
         """Adapters register before start(), so resumed jobs have somewhere to report."""
@@ -123,6 +131,14 @@ class Core:
         """Check the policy, validate, reserve and start a job. Raises UserError (the reply)
         when refused."""
         messenger = self._runner.messenger(request.requester.platform)
+        await self._admission.acquire()
+        turn = _Turn(self._admission)
+        try:
+            return await self._checked(request, messenger, turn)
+        finally:
+            turn.release()  # if not released once reserved (a refusal, a cancelled caller)
+
+    async def _checked(self, request: GenerationRequest, messenger: Messenger, turn: _Turn) -> Ticket:
         now = self._clock()
         snapshot = await self._policy.snapshot(quota_day(now))
         self.access.check_place(request.requester, snapshot)
@@ -139,17 +155,18 @@ class Core:
         image = (checked.image.mime, checked.image.data) if checked.image else None
         # Once credits may be reserved, the job must start even if our caller is cancelled
         # meanwhile: a reserved job that nobody runs would wait for the next restart.
-        return await asyncio.shield(self._accept(job, image, messenger, limits, now))
+        return await asyncio.shield(self._accept(job, image, messenger, limits, now, turn))
 
     async def _accept(self, job: Job, image: tuple[str, bytes] | None, messenger: Messenger, limits: Limits,
-                      now: float) -> Ticket:
+                      now: float, turn: _Turn) -> Ticket:
         # The same event twice at once (a redelivery racing the original): the second waits for
         # the first's answer instead of acknowledging the job a second time.
         if (first := self._accepting.get(job.id)) is not None:
+            turn.release()
             return await asyncio.shield(first)
         self._accepting[job.id] = answer = asyncio.get_running_loop().create_future()
         try:
-            ticket = await self._accept_once(job, image, messenger, limits, now)
+            ticket = await self._accept_once(job, image, messenger, limits, now, turn)
         except BaseException as exc:
             answer.set_exception(exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))
             answer.exception()  # retrieved: nobody else may be waiting
@@ -161,10 +178,11 @@ class Core:
             del self._accepting[job.id]
 
     async def _accept_once(self, job: Job, image: tuple[str, bytes] | None, messenger: Messenger,
-                           limits: Limits, now: float) -> Ticket:
+                           limits: Limits, now: float, turn: _Turn) -> Ticket:
         try:
             usage = await self._store.reserve(job, image, limits, now)
         except AlreadyAccepted:
+            turn.release()
             # The same event again. Its job runs already, or is resumed on start; only the
             # acknowledgement may be missing (a crash between the two), so that is made up for.
             usage = await self._store.usage(job.requester, job.quota_day)
@@ -173,6 +191,7 @@ class Core:
             if stored.state in IN_FLIGHT and not stored.destination.get(_ACKNOWLEDGED):
                 await self._acknowledge(stored, ticket, messenger)
             return ticket
+        turn.release()
         if usage.from_wallet:  # the reservation took part of the price from purchased credits
             job = replace(job, from_wallet=usage.from_wallet)
         ticket = self._ticket(job, usage, limits)
@@ -270,6 +289,20 @@ class Core:
             unlimited=requester.is_admin and self.settings.admins_unlimited,
             tier=tier.name if tier else None)
 
+
+class _Turn:
+    """A request's place among the ADMITTED, given back once (when its reservation is
+    written, or when it ends sooner)."""
+
+    __slots__ = ("_door", "_held")
+
+    def __init__(self, door: asyncio.Semaphore):
+        self._door, self._held = door, True
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            self._door.release()
 
 
 def _job_id(request_key: str | None) -> str:
