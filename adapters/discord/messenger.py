@@ -143,14 +143,7 @@ class DiscordMessenger:
                     log.info("job %s: %s, but the result is in the channel: not posting it again", job.id, unsure)
                     return
                 if found is None:
-                    # never post blind: a second public post is worse than a result the member
-                    # may have to scroll up for, and the operator can see why here
-                    self.uncertain_posts[job.id] = target.channel_id
-                    while len(self.uncertain_posts) > _UNCERTAIN_KEPT:
-                        del self.uncertain_posts[next(iter(self.uncertain_posts))]
-                    log.warning("job %s: %s, and channel %s's history cannot be read (does the bot have Read "
-                                "Message History?): counting the result as posted, not posting it again",
-                                job.id, unsure, target.channel_id)
+                    self._count_as_posted(job, target, str(unsure))
                     return
                 raise ConnectionError(f"{unsure}; it is not in the channel") from None
             except discord.HTTPException as exc:
@@ -171,6 +164,16 @@ class DiscordMessenger:
             log.warning("job %s: cannot look for the result in the channel (%s)", job.id, exc)
             return None
 
+    def _count_as_posted(self, job: Job, target: Target, why: str) -> None:
+        """Never post blind: a second public post is worse than a result the member may have
+        to scroll up for, and the operator sees why in the log and in /healthz."""
+        self.uncertain_posts[job.id] = target.channel_id
+        while len(self.uncertain_posts) > _UNCERTAIN_KEPT:
+            del self.uncertain_posts[next(iter(self.uncertain_posts))]
+        log.warning("job %s: %s, and channel %s's history cannot be read (does the bot have Read "
+                    "Message History?): counting the result as posted, not posting it again",
+                    job.id, why, target.channel_id)
+
     def health(self) -> dict[str, Any]:
         """For /healthz: results that may or may not have reached their channel."""
         if not self.uncertain_posts:
@@ -180,15 +183,17 @@ class DiscordMessenger:
 
     async def find_post(self, job: Job) -> bool | None:
         """After a crash mid-post: is the result already in the channel? None for failure
-        notices (mostly private edits, which can be repeated harmlessly) and where the bot
-        may not read the channel's history."""
+        notices (mostly private edits, which can be repeated harmlessly). Where the history
+        cannot tell (refused, or empty where the bot may not read it) the result may be
+        there: True, noted as uncertain, as after a 5xx on the post itself."""
         if job.state != "ready":
             return None
-        try:
-            return await self._outbox.find_result(Target.load(job.destination), job.id)
-        except discord.HTTPException as exc:
-            log.info("job %s: cannot look for an earlier post (%s)", job.id, exc)
-            return None
+        target = Target.load(job.destination)
+        found = await self._found(job, target)
+        if found is None:
+            self._count_as_posted(job, target, "a post was under way when the bot stopped")
+            return True
+        return found
 
     async def _send_result(self, job: Job, result: Result, limit: int, send: Send) -> None:
         mentions = only_requester(int(job.requester.user_id))
