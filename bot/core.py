@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from bot.access import AccessPolicy
 from bot.admin import AdminDesk
+from bot.admission import ADMITTED, Door, Turn
 from bot.ai302.client import Ai302Client
 from bot.catalog import Catalog
 from bot.domain.requests import Command, Destination, GenerationRequest, Requester
@@ -43,13 +44,6 @@ __all__ = ["Core"]
 log = logging.getLogger(__name__)
 
 _ACKNOWLEDGED = "acknowledged"  # set in a job's destination once the member was told it is accepted
-# Requests checked and reserved at once; the rest wait at the door holding only their own
-# coroutine. A burst of 20,000 commands otherwise held 20,000 half-accepted requests (each
-# with its job, its reservation and its acknowledgement waiting for the database writer):
-# about 3 KB each, for nothing, as the database writes them a batch at a time anyway. As
-# many as the writer takes in one batch keep its batches full. The acknowledgement (a
-# platform call that may wait out flood control) comes after, outside this bound.
-ADMITTED = 2000
 
 
 class Core:
@@ -78,7 +72,7 @@ class Core:
         self._clock = clock
         self._closers = closers
         self._accepting: dict[str, asyncio.Future[Ticket]] = {}
-        self._admission = asyncio.Semaphore(ADMITTED)
+        self._door = Door(ADMITTED)
 
     def register(self, platform: str, messenger: Messenger) -> None:
         """Adapters register before start(), so resumed jobs have somewhere to report."""
@@ -131,14 +125,13 @@ class Core:
         """Check the policy, validate, reserve and start a job. Raises UserError (the reply)
         when refused."""
         messenger = self._runner.messenger(request.requester.platform)
-        await self._admission.acquire()
-        turn = _Turn(self._admission)
+        turn = await self._door.enter()
         try:
             return await self._checked(request, messenger, turn)
         finally:
             turn.release()  # if not released once reserved (a refusal, a cancelled caller)
 
-    async def _checked(self, request: GenerationRequest, messenger: Messenger, turn: _Turn) -> Ticket:
+    async def _checked(self, request: GenerationRequest, messenger: Messenger, turn: Turn) -> Ticket:
         now = self._clock()
         snapshot = await self._policy.snapshot(quota_day(now))
         self.access.check_place(request.requester, snapshot)
@@ -158,7 +151,7 @@ class Core:
         return await asyncio.shield(self._accept(job, image, messenger, limits, now, turn))
 
     async def _accept(self, job: Job, image: tuple[str, bytes] | None, messenger: Messenger, limits: Limits,
-                      now: float, turn: _Turn) -> Ticket:
+                      now: float, turn: Turn) -> Ticket:
         # The same event twice at once (a redelivery racing the original): the second waits for
         # the first's answer instead of acknowledging the job a second time.
         if (first := self._accepting.get(job.id)) is not None:
@@ -178,7 +171,7 @@ class Core:
             del self._accepting[job.id]
 
     async def _accept_once(self, job: Job, image: tuple[str, bytes] | None, messenger: Messenger,
-                           limits: Limits, now: float, turn: _Turn) -> Ticket:
+                           limits: Limits, now: float, turn: Turn) -> Ticket:
         try:
             usage = await self._store.reserve(job, image, limits, now)
         except AlreadyAccepted:
@@ -288,21 +281,6 @@ class Core:
             granted_today=snapshot.granted.get(requester.user_key, 0), purchased=usage.purchased,
             unlimited=requester.is_admin and self.settings.admins_unlimited,
             tier=tier.name if tier else None)
-
-
-class _Turn:
-    """A request's place among the ADMITTED, given back once (when its reservation is
-    written, or when it ends sooner)."""
-
-    __slots__ = ("_door", "_held")
-
-    def __init__(self, door: asyncio.Semaphore):
-        self._door, self._held = door, True
-
-    def release(self) -> None:
-        if self._held:
-            self._held = False
-            self._door.release()
 
 
 def _job_id(request_key: str | None) -> str:
