@@ -42,6 +42,10 @@ class Door:
             raise
         return Turn(self)
 
+    @property
+    def waiting(self) -> int:
+        return sum(1 for wake in self._waiting if not wake.done())
+
     def leave(self) -> None:
         while self._waiting:
             wake = self._waiting.popleft()
