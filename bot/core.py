@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from bot.access import AccessPolicy
 from bot.admin import AdminDesk
-from bot.admission import ADMITTED, Door, Turn
+from bot.admission import Door, Turn
 from bot.ai302.client import Ai302Client
 from bot.catalog import Catalog
 from bot.domain.requests import Command, Destination, GenerationRequest, Requester
@@ -54,7 +54,8 @@ class Core:
                  guard: AccountGuard, history: JobHistory, validator: Validator, posts: Posts,
                  statuses: PendingStatuses, blocklist: Blocklist, inbox: Inbox | None = None, metrics: Metrics | None = None,
                  retention: Retention | None = None, clock: Callable[[], float] = time.time,
-                 closers: tuple[Callable[[], Awaitable[None]], ...] = (), runs_jobs: bool = True):
+                 closers: tuple[Callable[[], Awaitable[None]], ...] = (), runs_jobs: bool = True,
+                 door: Door):
         self.settings, self.catalog = settings, catalog
         # False in a front process (`reelbot run --role=front`): it takes commands and stores
         # their jobs, and worker processes on the same database run them
@@ -72,7 +73,7 @@ class Core:
         self._clock = clock
         self._closers = closers
         self._accepting: dict[str, asyncio.Future[Ticket]] = {}
-        self._door = Door(ADMITTED)
+        self._door = door  # how many requests are checked and reserved at once (bot.admission)
 
     def register(self, platform: str, messenger: Messenger) -> None:
         """Adapters register before start(), so resumed jobs have somewhere to report."""
