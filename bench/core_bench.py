@@ -214,6 +214,7 @@ async def in_flight(base_url: str, jobs: int, video_seconds: float, trace: int =
                                    for i in range(first_of, min(jobs, first_of + (batch or jobs)))))
         most_in_flight = core.busy_jobs
         submitted = time.perf_counter()
+        accepted_rss = rss_mb()
         # `hold`: watch this long after the last was accepted, then stop (videos made to take
         # longer than that are all in flight: their memory is what is measured)
         while not messenger.done.is_set() and (hold is None or time.perf_counter() < submitted + hold):
@@ -230,7 +231,8 @@ async def in_flight(base_url: str, jobs: int, video_seconds: float, trace: int =
         print(f"{jobs} video jobs in flight at once (most seen: {most_in_flight}); "
               f"delivered {messenger.delivered}, failed {messenger.failed} in {took:.1f} s")
         print(f"  RSS: {baseline:.0f} MB before, peak {max(peak, peak_ever):.0f} MB (target <= 300 MB); "
-              f"{(max(peak, peak_ever) - baseline) * 1024 / jobs:.1f} KB per job; {now:.0f} MB at the end")
+              f"{(max(peak, peak_ever) - baseline) * 1024 / jobs:.1f} KB per job; {accepted_rss:.0f} MB when the "
+              f"last was accepted, {now:.0f} MB at the end")
         if trace:
             grown = fullest.compare_to(first, "lineno")
             print(f"  grown most while {most_in_flight} were in flight (per job):")

@@ -4,6 +4,12 @@ restart. Prints what happened to every job, what 302.AI billed per job, both led
 operator spend against the ceiling.
 
     .venv/bin/python bench/soak.py [--jobs 2000] [--rate 400] [--ceiling 300000] [--seed N] [--outages 4]
+                                   [--prices T2V-01=0,image-01=1]
+
+With `--prices` (REELBOT_PRICES' form, 0 allowed) members pay those prices; operator spend
+and the ceiling must still count what 302.AI bills: the spend counted for confirmed calls
+is checked against what the simulator billed for them (its /_sim/billing, at the cost table's
+PTC per model).
 
 The bot is tests/core/bot_process.py: the real core on SQLite, posting to an append-only
 file (its "chat"), which survives the kill and can be asked what it holds. Its waits are
@@ -32,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.simproc import start_simulator  # noqa: E402
+from bot.catalog import default_models  # noqa: E402
 from bot.i18n import dumps, loads, render  # noqa: E402
 from bot.jobs.texts import TOO_SLOW  # noqa: E402
 from bot.quota import quota_day  # noqa: E402
@@ -61,6 +68,7 @@ async def main() -> None:
     parser.add_argument("--seed", type=int, default=int(time.time()))
     parser.add_argument("--video-seconds", type=float, default=2.0)
     parser.add_argument("--outages", type=int, default=4, help="outages of the free status query (1-5 scaled minutes)")
+    parser.add_argument("--prices", default="", help="MODEL=CREDITS,… what members pay (0 allowed)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     sim_proc, sim = start_simulator(KEY, args.video_seconds)
@@ -70,7 +78,7 @@ async def main() -> None:
     try:
         started = time.monotonic()
         bot = await run_bot(workdir, sim, "--submit", str(args.jobs), "--rate", str(args.rate),
-                            "--seed", str(args.seed), "--ceiling", str(args.ceiling))
+                            "--seed", str(args.seed), "--ceiling", str(args.ceiling), "--prices", args.prices)
         kill_at = rng.uniform(1.0, args.jobs / args.rate + 4.0)
         try:
             await asyncio.wait_for(bot.wait(), kill_at)
@@ -80,7 +88,7 @@ async def main() -> None:
             await bot.wait()
             killed = f"{kill_at:.2f} s after start"
         restarted = time.monotonic()
-        bot = await run_bot(workdir, sim, "--submit", "0", "--ceiling", str(args.ceiling))
+        bot = await run_bot(workdir, sim, "--submit", "0", "--ceiling", str(args.ceiling), "--prices", args.prices)
         await bot.wait()
         finished = time.monotonic()
         await outages
@@ -125,6 +133,9 @@ async def report(args, workdir: Path, sim: str, killed: str, before: float, afte
         unknown = [p for p in calls if p not in by_prompt]
         spend_rows = {r["job_id"] for r in await db.fetchall(
             "SELECT job_id FROM ledger WHERE entry IN ('spend', 'spend_unconfirmed')")}
+        # confirmed calls: 302.AI answered, and the bot wrote a `spend` row of the cost
+        confirmed = {r["job_id"]: r["amount"] for r in await db.fetchall(
+            "SELECT job_id, amount FROM ledger WHERE entry = 'spend'")}
         uncounted = [by_prompt[p]["id"] for p in calls if p in by_prompt and by_prompt[p]["id"] not in spend_rows]
         scopes = await db.fetchall(
             "SELECT CASE WHEN user_key IS NOT NULL THEN 'members' END AS scope, "
@@ -138,6 +149,12 @@ async def report(args, workdir: Path, sim: str, killed: str, before: float, afte
         spend = (await db.fetchone("SELECT COALESCE(SUM(spent), 0) AS s FROM usage WHERE scope = 'spend' "
                                    "AND day = ?", (day,)))["s"]
         sim_mptc = sum(by_prompt[p]["cost_mptc"] * n for p, n in calls.items() if p in by_prompt)
+        # what the simulator billed for the confirmed calls, at the cost table's PTC (the
+        # documented 0.5 PTC a MiniMax video, …): not the job's own record, nor its price
+        costs = {model.name: model.cost_mptc for model in default_models()}
+        billed_confirmed = sum(costs[b["model"]] for b in billed
+                               if b["prompt"] in by_prompt and by_prompt[b["prompt"]]["id"] in confirmed)
+        prices = Counter(row["price"] for row in jobs)
         problems = await ledger_problems(db)
     finally:
         await db.close()
@@ -170,6 +187,11 @@ async def report(args, workdir: Path, sim: str, killed: str, before: float, afte
     print(f"  operator spend           {spend} mPTC counted ({s['unconfirmed']} unconfirmed calls); "
           f"simulator billed {sim_mptc} mPTC; ceiling {args.ceiling} mPTC: "
           f"{'within' if max(spend, sim_mptc) <= args.ceiling else 'OVER'}")
+    counted = sum(confirmed.values())
+    print(f"  confirmed calls          {len(confirmed)}: spend counted {counted} mPTC, simulator billed "
+          f"{billed_confirmed} mPTC for them: {'equal' if counted == billed_confirmed else 'DIFFERENT'}")
+    print(f"  member prices            {dict(sorted(prices.items()))} (credits: jobs)"
+          + (f", overrides {args.prices}" if args.prices else ""))
     print(f"  ledger audit             {'balanced' if not problems else problems[:5]}")
 
 

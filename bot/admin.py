@@ -148,10 +148,11 @@ class AdminDesk:
                            await top_by("model"), members["c"], spend["s"], await self._policy.audit_log(5))
 
     async def words(self, actor: Requester, action: str = "list", chat_key: str | None = None,
-                    entries: tuple[str, ...] | list[str] = ()) -> str:
+                    entries: tuple[str, ...] | list[str] = (), *, key: str | None = None) -> str:
         """A chat's blocked words (list, add, remove); with no chat, the operator's list and
-        the entries it refused."""
-        return await words_desk.words(self._blocklist, self._check(actor), action, chat_key, entries, self._clock())
+        the entries it refused. `key`: the event's, so that a change handled twice is made once."""
+        return await words_desk.words(self._blocklist, self._check(actor), action, chat_key, entries, self._clock(),
+                                      key=key)
 
     async def blocked(self, actor: Requester, limit: int = 20) -> str:
         """The last prompts refused for a blocked word: who, where, what matched."""

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.access import AccessPolicy
 from bot.admin import AdminDesk
+from bot.admission import ADMITTED, Door
 from bot.ai302.client import Ai302Client, Timeouts
 from bot.ai302.downloads import Reach, parse_allowance
 from bot.catalog import Catalog, default_models
@@ -108,4 +109,5 @@ async def bootstrap(settings: Settings, *, timing: Timing | None = None,
                 history=JobHistory(store, client, catalog, clock), validator=Validator(catalog),
                 posts=Posts(db, clock), statuses=PendingStatuses(db, clock), blocklist=blocklist, inbox=inbox, metrics=metrics,
                 retention=Retention(db, settings.keep_days, inbox=inbox, clock=clock),
-                closers=(metrics.stop, client.aclose, opened.close), clock=clock, runs_jobs=runs_jobs)
+                closers=(metrics.stop, client.aclose, opened.close), clock=clock, runs_jobs=runs_jobs,
+                door=Door(ADMITTED))

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from bot.access import AccessPolicy
 from bot.admin import AdminDesk
+from bot.admission import Door, Turn
 from bot.ai302.client import Ai302Client
 from bot.catalog import Catalog
 from bot.domain.requests import Command, Destination, GenerationRequest, Requester
@@ -53,7 +54,8 @@ class Core:
                  guard: AccountGuard, history: JobHistory, validator: Validator, posts: Posts,
                  statuses: PendingStatuses, blocklist: Blocklist, inbox: Inbox | None = None, metrics: Metrics | None = None,
                  retention: Retention | None = None, clock: Callable[[], float] = time.time,
-                 closers: tuple[Callable[[], Awaitable[None]], ...] = (), runs_jobs: bool = True):
+                 closers: tuple[Callable[[], Awaitable[None]], ...] = (), runs_jobs: bool = True,
+                 door: Door):
         self.settings, self.catalog = settings, catalog
         # False in a front process (`reelbot run --role=front`): it takes commands and stores
         # their jobs, and worker processes on the same database run them
@@ -71,6 +73,7 @@ class Core:
         self._clock = clock
         self._closers = closers
         self._accepting: dict[str, asyncio.Future[Ticket]] = {}
+        self._door = door  # how many requests are checked and reserved at once (bot.admission)
 
     def register(self, platform: str, messenger: Messenger) -> None:
         """Adapters register before start(), so resumed jobs have somewhere to report."""
@@ -123,6 +126,13 @@ class Core:
         """Check the policy, validate, reserve and start a job. Raises UserError (the reply)
         when refused."""
         messenger = self._runner.messenger(request.requester.platform)
+        turn = await self._door.enter()
+        try:
+            return await self._checked(request, messenger, turn)
+        finally:
+            turn.release()  # if not released once reserved (a refusal, a cancelled caller)
+
+    async def _checked(self, request: GenerationRequest, messenger: Messenger, turn: Turn) -> Ticket:
         now = self._clock()
         snapshot = await self._policy.snapshot(quota_day(now))
         self.access.check_place(request.requester, snapshot)
@@ -139,17 +149,18 @@ class Core:
         image = (checked.image.mime, checked.image.data) if checked.image else None
         # Once credits may be reserved, the job must start even if our caller is cancelled
         # meanwhile: a reserved job that nobody runs would wait for the next restart.
-        return await asyncio.shield(self._accept(job, image, messenger, limits, now))
+        return await asyncio.shield(self._accept(job, image, messenger, limits, now, turn))
 
     async def _accept(self, job: Job, image: tuple[str, bytes] | None, messenger: Messenger, limits: Limits,
-                      now: float) -> Ticket:
+                      now: float, turn: Turn) -> Ticket:
         # The same event twice at once (a redelivery racing the original): the second waits for
         # the first's answer instead of acknowledging the job a second time.
         if (first := self._accepting.get(job.id)) is not None:
+            turn.release()
             return await asyncio.shield(first)
         self._accepting[job.id] = answer = asyncio.get_running_loop().create_future()
         try:
-            ticket = await self._accept_once(job, image, messenger, limits, now)
+            ticket = await self._accept_once(job, image, messenger, limits, now, turn)
         except BaseException as exc:
             answer.set_exception(exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))
             answer.exception()  # retrieved: nobody else may be waiting
@@ -161,10 +172,11 @@ class Core:
             del self._accepting[job.id]
 
     async def _accept_once(self, job: Job, image: tuple[str, bytes] | None, messenger: Messenger,
-                           limits: Limits, now: float) -> Ticket:
+                           limits: Limits, now: float, turn: Turn) -> Ticket:
         try:
             usage = await self._store.reserve(job, image, limits, now)
         except AlreadyAccepted:
+            turn.release()
             # The same event again. Its job runs already, or is resumed on start; only the
             # acknowledgement may be missing (a crash between the two), so that is made up for.
             usage = await self._store.usage(job.requester, job.quota_day)
@@ -173,6 +185,7 @@ class Core:
             if stored.state in IN_FLIGHT and not stored.destination.get(_ACKNOWLEDGED):
                 await self._acknowledge(stored, ticket, messenger)
             return ticket
+        turn.release()
         if usage.from_wallet:  # the reservation took part of the price from purchased credits
             job = replace(job, from_wallet=usage.from_wallet)
         ticket = self._ticket(job, usage, limits)
@@ -269,7 +282,6 @@ class Core:
             granted_today=snapshot.granted.get(requester.user_key, 0), purchased=usage.purchased,
             unlimited=requester.is_admin and self.settings.admins_unlimited,
             tier=tier.name if tier else None)
-
 
 
 def _job_id(request_key: str | None) -> str:

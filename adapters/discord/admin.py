@@ -106,7 +106,8 @@ def install_admin(tree: app_commands.CommandTree, core: Core, actions: Actions) 
                 return f"```\n{(await desk.words(me))[:3900]}\n```"
             if interaction.guild_id is None:
                 return "Use this in the server whose words you are changing."
-            return await desk.words(me, action, f"discord:{interaction.guild_id}", (words or "").split(","))
+            return await desk.words(me, action, f"discord:{interaction.guild_id}", (words or "").split(","),
+                                    key=_event(interaction))
         await actions.admin(interaction, act)
 
     @admin.command(name="blocked", description="The last prompts refused for a blocked word")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -27,6 +27,7 @@ from bot.errors import DestinationGone
 from bot.i18n import Text
 from bot.domain.job import Job
 from bot.ports import Progress, Result
+from bot.statusline import FAILED, GONE, SHOWN, Key, Outcome, StatusLine
 
 __all__ = ["DiscordMessenger"]
 
@@ -42,6 +43,7 @@ _CHANNEL_GONE = (403, 404)
 _FORBIDDEN = 403
 _TOO_LARGE = 413
 _UNCERTAIN_KEPT = 100
+_ORIGINAL = "@original"  # Discord's name for an interaction's own response (the status message)
 
 Send = Callable[..., Awaitable[Any]]
 
@@ -51,80 +53,51 @@ class DiscordMessenger:
                  clock: Callable[[], float] = time.time, admin_ids: frozenset[int] = frozenset()):
         self._outbox, self._interval, self._clock = outbox, progress_interval, clock
         self._admins = admin_ids
-        # job id -> time of its last status edit. Discord rate-limits edits, and discord.py
-        # waits out a limit inside the call, which would hold up the job's polling.
-        self._last_edit: dict[str, float] = {}
-        # An update that came too soon is not lost but merged: the newest one waits (one task
-        # per job) until an edit is due, so a place in line that changed is shown in the end.
-        self._pending: dict[str, tuple[Job, Progress]] = {}
-        self._later: dict[str, asyncio.Task[None]] = {}
+        # Status edits go through the core's one throttle (bot.statusline), keyed by job:
+        # Discord rate-limits edits, and discord.py waits out a limit inside the call, which
+        # would hold up the job's polling. An update that comes too soon is merged (latest wins).
+        self._line = StatusLine(self._edit_status, platform="discord", interval=progress_interval, clock=clock,
+                                extra_key=lambda extra: extra is not None and extra[1] is not None)
         # job id -> channel id: results answered with a 5xx whose channel history could not
         # tell whether they arrived (bounded: the newest _UNCERTAIN_KEPT)
         self.uncertain_posts: dict[str, int] = {}
 
     async def acknowledge(self, job: Job, ticket: Ticket) -> Destination:
         target = Target.load(job.destination)
-        self._last_edit[job.id] = self._clock()
-        embed = status_embed(job, "queued", 0.0, None, ticket.credits_left)
-        await self._quietly(job, self._outbox.edit_original(target, embed=embed, view=status_view(job)))
+        embed, view = status_embed(job, "queued", 0.0, None, ticket.credits_left), status_view(job)
+        self._line.edited(_status_key(job), _embed_text(embed), (target, view))  # the next edit waits its turn
+        await self._quietly(job, self._outbox.edit_original(target, embed=embed, view=view))
         # kept with the job so that later status edits (even after a restart) can show it
         return {"credits_left": ticket.credits_left}
 
     async def progress(self, job: Job, progress: Progress) -> None:
         target = Target.load(job.destination)
-        now = self._clock()
         # past the token's life the status message can no longer be edited
-        if not target.token_alive(now):
+        if not target.token_alive(self._clock()):
             return
-        if not self._edit_due(job.id, now):
-            self._pending[job.id] = (job, progress)
-            if job.id not in self._later:
-                wait = max(0.0, self._last_edit[job.id] + self._interval - now)
-                self._later[job.id] = asyncio.create_task(self._edit_later(job.id, wait),
-                                                          name=f"discord-status-{job.id}")
-            return
-        self._pending.pop(job.id, None)
-        await self._show(job, target, progress)
-
-    async def _show(self, job: Job, target: Target, progress: Progress) -> None:
         embed = status_embed(job, progress.stage, progress.elapsed, progress.expected,
                              job.destination.get("credits_left"), eta=progress.eta, position=progress.position)
         # the Cancel button stays only while the job waits for 302.AI; any later edit removes it
         view = status_view(job) if progress.stage == "queued" else None
-        await self._quietly(job, self._outbox.edit_original(target, embed=embed, view=view))
+        await self._line.show(_status_key(job), _embed_text(embed), extra=(target, view))
 
-    async def _edit_later(self, job_id: str, wait: float) -> None:
+    async def _edit_status(self, key: Key, text: str, extra: tuple[Target, discord.ui.View | None]) -> Outcome:
+        target, view = extra
+        if not target.token_alive(self._clock()):
+            return GONE  # past the token's life the status message can no longer be edited
         try:
-            await asyncio.sleep(wait)
-        finally:
-            if self._later.get(job_id) is asyncio.current_task():
-                del self._later[job_id]
-        pending = self._pending.pop(job_id, None)
-        if pending is not None:
-            self._last_edit[job_id] = self._clock()
-            await self._show(pending[0], Target.load(pending[0].destination), pending[1])
+            await self._outbox.edit_original(target, embed=discord.Embed.from_dict(json.loads(text)), view=view)
+            return SHOWN
+        except discord.HTTPException as exc:
+            log.info("job %s: status edit failed: %s", key[0], exc)
+            return GONE if exc.status in _TOKEN_REFUSED else FAILED
 
     def forget(self, job_id: str) -> None:
         """No more status edits for this job (it ended: delivered, failed or cancelled)."""
-        self._last_edit.pop(job_id, None)
-        self._pending.pop(job_id, None)
-        later = self._later.pop(job_id, None)
-        if later is not None:
-            later.cancel()
+        self._line.forget((job_id, _ORIGINAL))
 
     async def close(self) -> None:
-        tasks = list(self._later.values())
-        for job_id in list(self._later):
-            self.forget(job_id)
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-    def _edit_due(self, job_id: str, now: float) -> bool:
-        last = self._last_edit.get(job_id)
-        # `now < last`: the wall clock was set back, which must not silence the job until it catches up
-        if last is not None and last <= now < last + self._interval:
-            return False
-        self._last_edit[job_id] = now
-        return True
+        await self._line.close(grace=0)
 
     async def deliver(self, job: Job, result: Result) -> None:
         target = Target.load(job.destination)
@@ -143,14 +116,7 @@ class DiscordMessenger:
                     log.info("job %s: %s, but the result is in the channel: not posting it again", job.id, unsure)
                     return
                 if found is None:
-                    # never post blind: a second public post is worse than a result the member
-                    # may have to scroll up for, and the operator can see why here
-                    self.uncertain_posts[job.id] = target.channel_id
-                    while len(self.uncertain_posts) > _UNCERTAIN_KEPT:
-                        del self.uncertain_posts[next(iter(self.uncertain_posts))]
-                    log.warning("job %s: %s, and channel %s's history cannot be read (does the bot have Read "
-                                "Message History?): counting the result as posted, not posting it again",
-                                job.id, unsure, target.channel_id)
+                    self._count_as_posted(job, target, str(unsure))
                     return
                 raise ConnectionError(f"{unsure}; it is not in the channel") from None
             except discord.HTTPException as exc:
@@ -171,6 +137,16 @@ class DiscordMessenger:
             log.warning("job %s: cannot look for the result in the channel (%s)", job.id, exc)
             return None
 
+    def _count_as_posted(self, job: Job, target: Target, why: str) -> None:
+        """Never post blind: a second public post is worse than a result the member may have
+        to scroll up for, and the operator sees why in the log and in /healthz."""
+        self.uncertain_posts[job.id] = target.channel_id
+        while len(self.uncertain_posts) > _UNCERTAIN_KEPT:
+            del self.uncertain_posts[next(iter(self.uncertain_posts))]
+        log.warning("job %s: %s, and channel %s's history cannot be read (does the bot have Read "
+                    "Message History?): counting the result as posted, not posting it again",
+                    job.id, why, target.channel_id)
+
     def health(self) -> dict[str, Any]:
         """For /healthz: results that may or may not have reached their channel."""
         if not self.uncertain_posts:
@@ -180,15 +156,17 @@ class DiscordMessenger:
 
     async def find_post(self, job: Job) -> bool | None:
         """After a crash mid-post: is the result already in the channel? None for failure
-        notices (mostly private edits, which can be repeated harmlessly) and where the bot
-        may not read the channel's history."""
+        notices (mostly private edits, which can be repeated harmlessly). Where the history
+        cannot tell (refused, or empty where the bot may not read it) the result may be
+        there: True, noted as uncertain, as after a 5xx on the post itself."""
         if job.state != "ready":
             return None
-        try:
-            return await self._outbox.find_result(Target.load(job.destination), job.id)
-        except discord.HTTPException as exc:
-            log.info("job %s: cannot look for an earlier post (%s)", job.id, exc)
-            return None
+        target = Target.load(job.destination)
+        found = await self._found(job, target)
+        if found is None:
+            self._count_as_posted(job, target, "a post was under way when the bot stopped")
+            return True
+        return found
 
     async def _send_result(self, job: Job, result: Result, limit: int, send: Send) -> None:
         mentions = only_requester(int(job.requester.user_id))
@@ -257,6 +235,15 @@ class DiscordMessenger:
             await edit
         except discord.HTTPException as exc:
             log.info("job %s: status edit failed: %s", job.id, exc)
+
+
+def _status_key(job: Job) -> Key:
+    return (job.id, _ORIGINAL)
+
+
+def _embed_text(embed: discord.Embed) -> str:
+    """What the status message is to show, as the throttle compares (and could keep) it."""
+    return json.dumps(embed.to_dict(), sort_keys=True, ensure_ascii=False)
 
 
 @contextmanager

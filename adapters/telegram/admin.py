@@ -89,7 +89,7 @@ class AdminCommands:
             case "resume":
                 return render.esc(await desk.resume(admin, key=key))
             case "words":
-                return f"<pre>{render.esc(await self._words(message, args, admin))}</pre>"
+                return f"<pre>{render.esc(await self._words(message, args, admin, key))}</pre>"
             case "blocked":
                 return f"<pre>{render.esc(await desk.blocked(admin))}</pre>"
         return render.esc(USAGE)
@@ -115,7 +115,7 @@ class AdminCommands:
         jobs = _number(rest[1:], "jobs at a time") if len(rest) > 1 else None
         return await self._core.admin.limit(admin, scope, target, credits, jobs, key=key)
 
-    async def _words(self, message: Message, args: list[str], admin: Requester) -> str:
+    async def _words(self, message: Message, args: list[str], admin: Requester, key: str | None = None) -> str:
         """`words` alone: the operator's list; else a chat's (this one, unless `here` or an id
         names one), its words separated by commas, so that a phrase is one entry."""
         if not args:
@@ -125,7 +125,7 @@ class AdminCommands:
         if rest and (rest[0] == "here" or rest[0].lstrip("-").isdigit()):
             chat = chat if rest[0] == "here" else f"telegram:{rest[0]}"
             rest = rest[1:]
-        return await self._core.admin.words(admin, action, chat, " ".join(rest).split(","))
+        return await self._core.admin.words(admin, action, chat, " ".join(rest).split(","), key=key)
 
     def _member(self, message: Message, args: list[str]) -> tuple[str, list[str]]:
         """The member named by the reply, or by the first argument; and the arguments left."""

@@ -38,6 +38,12 @@ T = TypeVar("T")
 # good. Forgetting one costs nothing but a wasted turn in line: the launched job finds itself
 # cancelled at its claim, before any paid call, and its member was answered already.
 ENDED_EARLY_KEPT = 1024
+# Queued jobs with a task of their own waiting for a 302.AI request slot; the others wait as
+# a stored Job in a line of the runner's, with no task, until one of these gets its slot.
+# A task and its chain of paused calls cost more than the job itself, and a burst of 50,000
+# waits minutes in line: they need a task only when their turn is near. Those beyond are
+# shown their place in line once they reach it (place 1000 or so, a reported place).
+LINE_TASKS = 1000
 
 
 class JobRunner:
@@ -53,11 +59,16 @@ class JobRunner:
         self._ctx.estimate = durations.estimate
         self._life = JobLife(self._ctx, durations)
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        # queued jobs launched without a task yet (oldest first), and those with a task still
+        # waiting for their first slot (LINE_TASKS at most)
+        self._later: dict[str, Job] = {}
+        self._in_line: set[str] = set()
+        slots.on_granted = self._slot_granted
         self._settling: set[asyncio.Task[Any]] = set()
         # cancelled between acceptance and launch: not to run (oldest first, ENDED_EARLY_KEPT at most)
         self._ended_early: dict[str, None] = {}
         self._stopping = False
-        self._keeper = LeaseKeeper(leases, launch=self.launch, running=lambda: list(self._tasks),
+        self._keeper = LeaseKeeper(leases, launch=self.launch, running=lambda: [*self._tasks, *self._later],
                                    platforms=lambda: list(self._ctx.messengers), shared=shared,
                                    clock=clock, look_every=look_every)
 
@@ -87,19 +98,46 @@ class JobRunner:
 
     def launch(self, job: Job) -> None:
         """Run `job` in this process, unless it already runs here."""
-        if self._stopping or job.id in self._tasks:
+        if self._stopping or job.id in self._tasks or job.id in self._later:
             return  # stopping: it is stored, and the next start runs it
         if job.id in self._ended_early:
             del self._ended_early[job.id]
             return
-        task = asyncio.create_task(self._run(job), name=f"job-{job.id}")
+        if job.state is JobState.QUEUED:
+            if len(self._in_line) >= LINE_TASKS:
+                self._later[job.id] = job
+                return
+            self._in_line.add(job.id)
+        self._start(job)
+
+    def _start(self, job: Job) -> None:
+        task = asyncio.create_task(self._run(job), name=job.id)
         self._tasks[job.id] = task
-        task.add_done_callback(lambda _t, job_id=job.id: self._tasks.pop(job_id, None))
+        task.add_done_callback(self._ended)  # a bound method, not a closure per job
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        # named by its job's id (launch); only one task per job runs here at a time
+        job_id = task.get_name()
+        if self._tasks.get(job_id) is task:
+            del self._tasks[job_id]
+        self._slot_granted(job_id)
+
+    def _slot_granted(self, job_id: str) -> None:
+        """`job_id` left the line (its slot came, or its task ended): the next may take its place."""
+        if job_id not in self._in_line:
+            return
+        self._in_line.discard(job_id)
+        while self._later and len(self._in_line) < LINE_TASKS and not self._stopping:
+            job = self._later.pop(next(iter(self._later)))
+            self._in_line.add(job.id)
+            self._start(job)
 
     async def forget(self, job_id: str) -> None:
         """Stop the task of a job that ended elsewhere (cancelled by its member while queued):
         it gives up its place in line at once instead of waiting there for a slot it may no
         longer use. Safe, because a job that left `queued` that way can never be claimed."""
+        if self._later.pop(job_id, None) is not None:
+            return  # not started yet: nothing to stop
         task = self._tasks.get(job_id)
         if task is None:
             # cancelled in the instant between its acknowledgement and its launch (or it runs elsewhere)
@@ -113,13 +151,14 @@ class JobRunner:
         await asyncio.gather(task, return_exceptions=True)
 
     async def wait_idle(self) -> None:
-        while self._tasks or self._settling:
+        while self._tasks or self._settling or self._later:
             await asyncio.gather(*self._tasks.values(), *self._settling, return_exceptions=True)
 
     async def stop(self) -> None:
         """Stop working; every job keeps its stored state and resumes on the next start.
         Paid calls, posts and refunds already under way finish first."""
         self._stopping = True
+        self._later.clear()  # stored: the next start runs them
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()
@@ -129,7 +168,7 @@ class JobRunner:
 
     @property
     def active(self) -> int:
-        return len(self._tasks)
+        return len(self._tasks) + len(self._later)
 
     # -- one job ----------------------------------------------------------------------------------
 

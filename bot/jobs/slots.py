@@ -22,7 +22,7 @@ import asyncio
 import bisect
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 
 __all__ = ["RequestSlots", "REPORTED", "BalanceProof"]
@@ -59,12 +59,15 @@ class RequestSlots:
         self._tickets = 0
         self._left_early: list[int] = []  # sorted tickets of waiters that left from behind the head
         self._by_job: dict[str, _Waiter] = {}
+        # told the job's id once a job's request has a slot (the runner lets the next job in)
+        self.on_granted: Callable[[str], None] | None = None
 
     async def acquire(self, job_id: str | None = None, on_position: OnPosition | None = None) -> None:
         """Take a slot, waiting in line for one; `on_position(n)` hears the 1-based place in
         line (see the module's note for when). Not called when a slot is free at once."""
         if self._free > 0 and not self._line:
             self._free -= 1
+            self._granted(job_id)
             return
         self._tickets += 1
         waiter = _Waiter(self._tickets, job_id, on_position is not None)
@@ -87,8 +90,15 @@ class RequestSlots:
                     else:
                         until_due = due - now
                 if not waiter.granted:
-                    # woken by a move of the line, or when an untold place may be told
-                    await asyncio.wait([waiter.wake], timeout=until_due)
+                    # woken by a move of the line, or when an untold place may be told; the
+                    # wake future itself is awaited (asyncio.wait would add a future, a set and
+                    # a callback per waiter: thousands wait at once)
+                    timer = None if until_due is None else loop.call_later(until_due, waiter.nudge)
+                    try:
+                        await waiter.wake
+                    finally:
+                        if timer is not None:
+                            timer.cancel()
         except BaseException:
             if waiter.granted:
                 self.release()  # handed a slot while being cancelled: pass it on
@@ -98,6 +108,11 @@ class RequestSlots:
         finally:
             if job_id is not None and self._by_job.get(job_id) is waiter:
                 del self._by_job[job_id]
+        self._granted(job_id)
+
+    def _granted(self, job_id: str | None) -> None:
+        if job_id is not None and self.on_granted is not None:
+            self.on_granted(job_id)
 
     def release(self) -> None:
         if not self._line:
@@ -161,6 +176,9 @@ class RequestSlots:
             waiter.nudge()
 
 
+_NO_TURN = nullcontext()
+
+
 class BalanceProof:
     """Paid calls one at a time while the balance is in doubt.
 
@@ -191,9 +209,14 @@ class BalanceProof:
             self._doubted = False
             self._wake()
 
+    def turn(self) -> AbstractAsyncContextManager[None]:
+        """Held around a paid call, from before its request slot to its answer. While the
+        balance is not in doubt there is nothing to hold: one shared no-op, since every queued
+        job holds its turn while it waits in line."""
+        return self._in_doubt() if self._doubted else _NO_TURN
+
     @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
-        """Held around a paid call, from before its request slot to its answer."""
+    async def _in_doubt(self) -> AsyncIterator[None]:
         while self._doubted and self._busy:
             wake = asyncio.get_running_loop().create_future()
             self._waiting.append(wake)

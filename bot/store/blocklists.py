@@ -41,9 +41,13 @@ class ChatWordStore:
         rows = await self._db.fetchall("SELECT DISTINCT chat_key FROM chat_words")
         return frozenset(r["chat_key"] for r in rows)
 
-    async def add(self, actor: str, chat_key: str, entries: Sequence[str], now: float) -> list[str]:
-        """The entries that were not there yet (and now are). Raises ValueError past the limit."""
+    async def add(self, actor: str, chat_key: str, entries: Sequence[str], now: float, *,
+                  key: str | None = None) -> list[str]:
+        """The entries that were not there yet (and now are); none when the event `key` was
+        carried out before (handled again: nothing changes). Raises ValueError past the limit."""
         async with self._db.transaction() as conn:
+            if not await _claim(conn, actor, "words add", chat_key, now, key):
+                return []
             [(count,)] = await conn.execute_fetchall("SELECT COUNT(*) FROM chat_words WHERE chat_key = ?", (chat_key,))
             added = []
             for entry in dict.fromkeys(entries):
@@ -54,20 +58,22 @@ class ChatWordStore:
                     "ON CONFLICT (chat_key, entry) DO NOTHING", (chat_key, entry, actor, now))
                 if cursor.rowcount == 1:
                     added.append(entry)
-            if added:
-                await _audit(conn, actor, "words add", chat_key, ", ".join(added), now)
+            await _audit(conn, actor, "words add", chat_key, added, now, key)
         return added
 
-    async def remove(self, actor: str, chat_key: str, entries: Sequence[str], now: float) -> list[str]:
+    async def remove(self, actor: str, chat_key: str, entries: Sequence[str], now: float, *,
+                     key: str | None = None) -> list[str]:
+        """The entries that were there (and now are not); none when `key` was carried out before."""
         async with self._db.transaction() as conn:
+            if not await _claim(conn, actor, "words remove", chat_key, now, key):
+                return []
             removed = []
             for entry in dict.fromkeys(entries):
                 cursor = await conn.execute("DELETE FROM chat_words WHERE chat_key = ? AND entry = ?",
                                             (chat_key, entry))
                 if cursor.rowcount == 1:
                     removed.append(entry)
-            if removed:
-                await _audit(conn, actor, "words remove", chat_key, ", ".join(removed), now)
+            await _audit(conn, actor, "words remove", chat_key, removed, now, key)
         return removed
 
 
@@ -94,6 +100,22 @@ class BlockedPrompts:
         return [BlockedAttempt(*tuple(r)) for r in rows]
 
 
-async def _audit(conn, actor: str, action: str, target: str, detail: str, at: float) -> None:
-    await conn.execute("INSERT INTO audit (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)",
-                       (actor, action, target, detail, at))
+async def _claim(conn, actor: str, action: str, target: str, at: float, key: str | None) -> bool:
+    """A keyed change first takes its audit row (insert or nothing), as the operator's other
+    controls do (bot.store.policy): False when that event was carried out before."""
+    if key is None:
+        return True
+    cursor = await conn.execute("INSERT INTO audit (actor, action, target, detail, at, event_key) "
+                                "VALUES (?, ?, ?, '', ?, ?) ON CONFLICT DO NOTHING", (actor, action, target, at, key))
+    return cursor.rowcount == 1
+
+
+async def _audit(conn, actor: str, action: str, target: str, changed: list[str], at: float, key: str | None) -> None:
+    """The audit row says what changed: the keyed one taken by _claim, else a new one (only
+    when something changed)."""
+    detail = ", ".join(changed)
+    if key is not None:
+        await conn.execute("UPDATE audit SET detail = ? WHERE event_key = ?", (detail, key))
+    elif changed:
+        await conn.execute("INSERT INTO audit (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)",
+                           (actor, action, target, detail, at))

@@ -60,6 +60,13 @@ def _stored(changes: dict[str, Any]) -> dict[str, Any]:
             for name, value in changes.items()}
 
 
+# The states each move may leave for a caller whose copy shows a state, worked out once
+# rather than per call: thousands of moves wait for the writer at once, each holding its set.
+_LEAVES: dict[tuple[str, JobState], frozenset[JobState]] = {
+    (move.name, seen): move.leaves & {seen} if move.from_seen else move.leaves
+    for move in moves.MOVES for seen in JobState}
+
+
 class JobStore:
     """Every method that moves a job returns the moved job, or None when the stored job was
     no longer in a state it may leave (another runner, or an earlier try, got there first).
@@ -94,7 +101,7 @@ class JobStore:
         the move is `any_owner`."""
         if now is None and any(rule is not MoneyRule.NONE for rule in move.money.values()):
             raise ValueError(f"the move {move.name} writes ledger rows: say when (now)")
-        leaves = move.leaves & {job.state} if move.from_seen else move.leaves
+        leaves = _LEAVES[move.name, job.state]
         if move.enters is not None:
             changes["state"] = move.enters
         transition = Transition(job.id, leaves, _stored(changes),

@@ -17,7 +17,7 @@ ACTIONS = ("list", "add", "remove")
 
 
 async def words(blocklist: Blocklist, actor: str, action: str, chat_key: str | None, entries: Sequence[str],
-                now: float) -> str:
+                now: float, *, key: str | None = None) -> str:
     if action not in ACTIONS:
         raise Refused("Say what to do: words list|add|remove <chat> [words…].")
     if chat_key is None:
@@ -38,11 +38,11 @@ async def words(blocklist: Blocklist, actor: str, action: str, chat_key: str | N
         if checked.refused:
             raise Refused("Not added: " + "; ".join(f"{r.entry!r}: {r.reason}" for r in checked.refused))
         try:
-            done = await blocklist.chats.add(actor, chat_key, entries, now)
+            done = await blocklist.chats.add(actor, chat_key, entries, now, key=key)
         except ValueError as exc:
             raise Refused(f"Not added: {exc}.") from None
     else:
-        done = await blocklist.chats.remove(actor, chat_key, entries, now)
+        done = await blocklist.chats.remove(actor, chat_key, entries, now, key=key)
     blocklist.chat_changed(chat_key)
     verb = "Added to" if action == "add" else "Removed from"
     untouched = len(dict.fromkeys(entries)) - len(done)

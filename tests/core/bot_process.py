@@ -114,11 +114,13 @@ async def main() -> None:
     parser.add_argument("--go-at", type=float, default=0.0, help="wall-clock time to start submitting at")
     parser.add_argument("--video-deadline", type=float, default=15.0, help="seconds a video may take")
     parser.add_argument("--image-deadline", type=float, default=8.0, help="seconds an image may take")
+    parser.add_argument("--prices", default="", help="MODEL=CREDITS,… as REELBOT_PRICES (0 allowed)")
     args = parser.parse_args()
     core = await bootstrap(settings(args.db, args.sim, args.key, args.timeout, bot_daily_mptc=args.ceiling,
                                      database_url=args.database_url, worker_id=args.worker_id,
                                      lease_seconds=args.lease, daily_credits=args.daily,
-                                     video_deadline=args.video_deadline, image_deadline=args.image_deadline),
+                                     video_deadline=args.video_deadline, image_deadline=args.image_deadline,
+                                     prices=_prices(args.prices)),
                             timing=TIMING)
     core.register("file", FileMessenger(args.posts))
     await core.start()
@@ -150,6 +152,12 @@ async def main() -> None:
     await core.wait_idle()
     await core.stop()
     print("idle", flush=True)
+
+
+def _prices(raw: str) -> dict[str, int]:
+    """`T2V-01=0,image-01=2` (REELBOT_PRICES' form) as {model: credits}."""
+    pairs = (item.split("=", 1) for item in raw.split(",") if item.strip())
+    return {name.strip(): int(value) for name, value in pairs}
 
 
 if __name__ == "__main__":

@@ -57,3 +57,18 @@ async def test_a_refund_handled_twice_gives_the_credits_back_once(make_core):
     rows = await core._store.db.fetchall("SELECT amount FROM ledger WHERE entry = 'reversal'")
     assert len(rows) == 1
     assert await ledger_problems(core._store.db) == []
+
+
+async def test_blocked_words_added_and_removed_handled_twice_change_the_list_once(make_core):
+    core = await make_core()
+    await core.admin.words(BOSS, "add", "test:chat-1", ["owl", "barn cat"], key="k-words-add")
+    await core.admin.words(BOSS, "remove", "test:chat-1", ["owl"], key="k-words-remove")
+    # both events again (their answers failed): the owl stays removed, the barn cat is not removed
+    await core.admin.words(BOSS, "add", "test:chat-1", ["owl", "barn cat"], key="k-words-add")
+    await core.admin.words(BOSS, "remove", "test:chat-1", ["barn cat"], key="k-words-remove")
+
+    assert await core.blocklist.chats.words("test:chat-1") == ["barn cat"]
+    rows = await core._store.db.fetchall("SELECT action, detail, event_key FROM audit WHERE action LIKE 'words%' "
+                                         "ORDER BY id")
+    assert [tuple(r) for r in rows] == [("words add", "owl, barn cat", "k-words-add"),
+                                        ("words remove", "owl", "k-words-remove")]
