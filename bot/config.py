@@ -52,6 +52,11 @@ class Settings:
     bot_daily_mptc: int = 200_000
     prices: Mapping[str, int] = field(default_factory=dict)  # model -> credits a member pays
     costs: Mapping[str, int] = field(default_factory=dict)  # model -> mPTC 302.AI charges
+    # a unified video model's price follows its cost at this many credits per PTC, rounded up,
+    # unless REELBOT_PRICES sets it (bot.catalog.unified)
+    price_per_ptc: int = 10
+    video_models: str = ""  # which unified video models are offered: "kling-*,google-veo3*,!*-pro"; empty: all
+    catalog_refresh: float = 3 * 3600.0  # seconds between reads of 302.AI's list of video models
     # job timing, in seconds
     video_deadline: float = 30 * 60
     image_deadline: float = 10 * 60
@@ -121,6 +126,9 @@ class Settings:
             bot_daily_mptc=_bot_ceiling(env, cls.bot_daily_mptc),
             prices=_parse_prices(env.get("REELBOT_PRICES", "")),
             costs=_parse_costs(env.get("REELBOT_COSTS", "")),
+            price_per_ptc=get("REELBOT_PRICE_PER_PTC", cls.price_per_ptc, int),
+            video_models=get("REELBOT_VIDEO_MODELS", ""),
+            catalog_refresh=get("REELBOT_CATALOG_REFRESH", cls.catalog_refresh, float),
             video_deadline=get("REELBOT_VIDEO_DEADLINE", cls.video_deadline, float),
             image_deadline=get("REELBOT_IMAGE_DEADLINE", cls.image_deadline, float),
             query_grace=get("REELBOT_QUERY_GRACE", cls.query_grace, float),
