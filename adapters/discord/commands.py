@@ -15,6 +15,7 @@ from discord import app_commands
 
 from adapters.discord.actions import Actions
 from adapters.discord.autocomplete import value_choices, video_model_choices
+from adapters.discord.models_pages import show_models
 from adapters.discord.suggest import camera_choices, model_choices, ratio_choices
 from adapters.discord.translate import localized as L
 from bot.catalog import MAX_CAMERA_MOVES, Catalog
@@ -30,7 +31,8 @@ Prompt = app_commands.Range[str, 1, MAX_PROMPT_CHARS]
 NAMES = {"video": T("video"), "animate": T("animate"), "image": T("image"), "quota": T("quota"),
          "help": T("help"), "prompt": T("prompt"), "model": T("model"), "duration": T("duration"),
          "resolution": T("resolution"), "camera": T("camera"), "character": T("character"),
-         "aspect_ratio": T("aspect_ratio"), "negative_prompt": T("negative_prompt"), "jobs": T("jobs")}
+         "aspect_ratio": T("aspect_ratio"), "negative_prompt": T("negative_prompt"), "jobs": T("jobs"),
+         "models": T("models")}
 
 
 def _named(name: str) -> app_commands.locale_str:
@@ -127,6 +129,10 @@ def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: 
     async def _ratio(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return ratio_choices(catalog, interaction.namespace.model, current)
 
+    @app_commands.command(name=_named("models"), description=L(T("The video models, their prices and options")))
+    async def models(interaction: discord.Interaction) -> None:
+        await show_models(interaction, catalog, 0)
+
     @app_commands.command(name=_named("quota"), description=L(T("How many credits you have left today")))
     async def quota(interaction: discord.Interaction) -> None:
         await actions.quota(interaction)
@@ -142,6 +148,6 @@ def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: 
     async def animate_message(interaction: discord.Interaction, message: discord.Message) -> None:
         await actions.animate_message(interaction, message)
 
-    for command in (video, animate, image, quota, jobs, help_):
+    for command in (video, animate, image, models, quota, jobs, help_):
         tree.add_command(command)
     tree.add_command(app_commands.ContextMenu(name=L(T("Animate image")), callback=animate_message))

@@ -68,3 +68,17 @@ async def test_duration_autocomplete_offers_the_steps_of_the_chosen_models_range
                                               duration="1")
 
     assert [c["value"] for c in choices] == ["10", "11", "12"]
+
+
+async def test_models_lists_a_page_privately_and_its_buttons_turn_it(start_bot, fake_discord):
+    await start_bot()
+
+    interaction = await fake_discord.invoke("models")
+    listing = await fake_discord.status_of(interaction, "(page 1 of ")
+    assert listing.ephemeral
+    assert listing.custom_ids() == ["reelbot:models:1"]
+
+    await fake_discord.click(listing, "reelbot:models:1")
+    await fake_discord.wait_for(lambda: "(page 2 of " in listing.text, what="the second page")
+    assert "google-veo3-fast" in listing.text
+    assert listing.custom_ids() == ["reelbot:models:0", "reelbot:models:2"]
