@@ -12,7 +12,7 @@ import fnmatch
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.catalog.lookup import Unpriced
@@ -132,7 +132,7 @@ def read_models(entries: Iterable[Mapping[str, Any]], pricing: Pricing) -> tuple
         cost, per_second = read
         price = pricing.named(pricing.prices, name)
         defaults = _defaults(parameters)
-        models.append(Model(
+        model = Model(
             name, commands, Endpoint.UNIFIED_VIDEO, price if price is not None else 0,
             str(entry.get("description_en") or entry.get("description") or display), 240,
             image_role=ImageRole.FIRST_FRAME if Command.ANIMATE in commands else ImageRole.NONE,
@@ -140,5 +140,7 @@ def read_models(entries: Iterable[Mapping[str, Any]], pricing: Pricing) -> tuple
             text_options=tuple(p.name for p in parameters if not p.kind and p.name not in MEDIA),
             cost_mptc=cost, parameters=parameters, price_text=price_text, per_second=per_second,
             price_per_ptc=None if price is not None else pricing.price_per_ptc,
-            provider=str(entry.get("provider") or "")))
+            provider=str(entry.get("provider") or ""))
+        # `price` is what a member pays with the default options, whichever rule sets it
+        models.append(model if price is not None else replace(model, price=model.price_for({})))
     return models, unpriced
