@@ -14,6 +14,8 @@ from bot.domain.requests import Command
 from bot.errors import ValidationError
 from bot.i18n import T, Text
 from bot.texts import credits_text
+from bot.unified_options import check_parameters
+from bot.validation import check_options
 
 __all__ = ["video_model_choices", "value_choices", "MAX_CHOICES"]
 
@@ -57,6 +59,18 @@ def _values(model: Model, option: str) -> list[str]:
     return []
 
 
+def _accepted(model: Model, command: Command, option: str, value: str) -> bool:
+    """Whether the core takes `value` there (512P, say, only where a first frame comes with it)."""
+    try:
+        if model.parameters:
+            check_parameters(model, {option: value}, images=int(command is Command.ANIMATE))
+        else:
+            check_options(model, command, {option: value})
+    except ValidationError:
+        return False
+    return True
+
+
 def value_choices(catalog: Catalog, command: Command, model_name: str | None, option: str,
                   current: str) -> list[app_commands.Choice[str]]:
     """The values of `option` the model chosen so far takes (the command's default model when none
@@ -66,7 +80,7 @@ def value_choices(catalog: Catalog, command: Command, model_name: str | None, op
     except ValidationError:
         model = catalog.default(command)
     needle = current.strip().lower()
-    values = [v for v in _values(model, option) if needle in v.lower()]
+    values = [v for v in _values(model, option) if needle in v.lower() and _accepted(model, command, option, v)]
     if option == "duration":  # "10 seconds", in the member's language
         return [app_commands.Choice(name=app_commands.locale_str(v, text=T("{seconds} seconds", seconds=v)), value=v)
                 for v in values[:MAX_CHOICES]]

@@ -82,3 +82,29 @@ async def test_models_lists_a_page_privately_and_its_buttons_turn_it(start_bot, 
     await fake_discord.wait_for(lambda: "(page 2 of " in listing.text, what="the second page")
     assert "google-veo3-fast" in listing.text
     assert listing.custom_ids() == ["reelbot:models:0", "reelbot:models:2"]
+
+
+async def test_every_value_video_and_animate_complete_is_one_the_core_accepts_for_that_model(start_bot):
+    from adapters.discord.autocomplete import value_choices
+    from bot.domain.requests import GenerationRequest, Requester
+    from bot.errors import ValidationError
+    from bot.validation import Validator
+
+    bot = await start_bot()
+    catalog = bot.core.catalog
+    validator, refused, offered = Validator(catalog), [], 0
+    for command in (Command.VIDEO, Command.ANIMATE):
+        for model in catalog.for_command(command):
+            for option in ("duration", "resolution", "aspect_ratio"):
+                for choice in value_choices(catalog, command, model.name, option, ""):
+                    offered += 1
+                    request = GenerationRequest(
+                        Requester("discord", "1"), {}, command, prompt="a test", model=model.name,
+                        options={option: choice.value},
+                        image=image_bytes(640, 480) if command is Command.ANIMATE else None)
+                    try:
+                        await validator.check(request)
+                    except ValidationError as err:
+                        refused.append(f"/{command} {model.name} {option}={choice.value}: {err}")
+
+    assert offered > 50 and refused == []
