@@ -1,6 +1,7 @@
 """Fault soak: jobs against the simulator (its own process) with ~20 % injected faults of
 every kind, outages of the free status query, a SIGKILL of the bot at a random moment, and a
-restart; half the videos go to 302.AI's unified v2 models. Prints what happened to every job, what 302.AI billed per job, both ledgers, and
+restart; half the videos go to 302.AI's unified v2 models. Prints what happened to every job,
+what 302.AI billed per job, both ledgers, and
 operator spend against the ceiling.
 
     .venv/bin/python bench/soak.py [--jobs 2000] [--rate 400] [--ceiling 300000] [--seed N] [--outages 4]

@@ -91,7 +91,8 @@ def requests(count: int, seed: int, fault_share: float = 0.2, *, only: Command |
         who = Requester("file", member or f"member{i % 50}", chat_id=f"chat{i % 5}")
         command = only or (Command.IMAGE if i % 3 else Command.VIDEO)
         tag = f" [sim:{rng.choice(FAULTS)}]" if rng.random() < fault_share else ""
-        model = UNIFIED[(i // max(unified, 1)) % len(UNIFIED)] if command is Command.VIDEO and unified and i % unified == 0 else None
+        to_unified = command is Command.VIDEO and unified and i % unified == 0
+        model = UNIFIED[(i // max(unified, 1)) % len(UNIFIED)] if to_unified else None
         out.append(GenerationRequest(who, {"line": i}, command, f"soak #{i}{tag}", model))
     return out
 
