@@ -54,6 +54,7 @@ class Catalog:
         self.version = 0  # counts changes of the unified list (adapters re-read when it moves)
         for model in models:
             self._add(model)
+        self._compiled = frozenset(self._names)  # MiniMax's and the image models' names: never replaced
         self.prices, self.costs = dict(prices or {}), dict(costs or {})
         for field_name, what, values in (("price", "prices", self.prices), ("cost_mptc", "costs", self.costs)):
             for name, value in self._overrides(what, values).items():
@@ -86,8 +87,9 @@ class Catalog:
         return sorted({k for k in (*self.prices, *self.costs) if k.strip().lower() not in known})
 
     def set_unified(self, models: Iterable[Model], unpriced: Iterable[Unpriced] = ()) -> None:
-        """The unified models offered from now on; those that left 302.AI's list retire."""
-        models = list(models)
+        """The unified models offered from now on; those that left 302.AI's list retire. A name
+        of a compiled model (MiniMax-Hailuo-02 listed by 302.AI too) keeps its own endpoint."""
+        models = [m for m in models if m.name.lower() not in self._compiled]
         new = {m.name for m in models}
         for name in self._unified - new:
             self._retired[name] = self._models.pop(name)

@@ -12,6 +12,7 @@ import pytest
 from bot.catalog.feed import CatalogFeed, pricing, shipped_entries
 from bot.store.video_catalog import VideoCatalogStore
 from bot.catalog.unified import Pricing, offered, read_models, read_price
+from bot.domain.requests import Command
 from bot.errors import ValidationError
 from tests.conftest import RecordingMessenger, wait_for
 from tests.core.helpers import request
@@ -87,3 +88,15 @@ async def core_feed_refresh(core) -> None:
     feed = CatalogFeed(core.catalog, core._client, VideoCatalogStore(core._store._db), pricing(core.settings),
                        every=3600, clock=time.time)
     await feed.refresh(force=True)
+
+
+def test_a_unified_entry_named_like_a_minimax_model_leaves_the_minimax_model_as_it_is():
+    from bot.catalog import Catalog, Endpoint, default_models
+
+    catalog = Catalog(default_models())
+    entry = {**copy.deepcopy(shipped_entries()[0]), "model_name": "MiniMax-Hailuo-02"}
+    catalog.set_unified(*read_models([entry], Pricing({}, {})))
+    catalog.set_unified([], [])
+
+    assert catalog.get("MiniMax-Hailuo-02").endpoint is Endpoint.MINIMAX_VIDEO
+    assert catalog.resolve(Command.VIDEO, "hailuo").name == "MiniMax-Hailuo-02"
