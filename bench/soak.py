@@ -1,6 +1,7 @@
 """Fault soak: jobs against the simulator (its own process) with ~20 % injected faults of
 every kind, outages of the free status query, a SIGKILL of the bot at a random moment, and a
-restart. Prints what happened to every job, what 302.AI billed per job, both ledgers, and
+restart; half the videos go to 302.AI's unified v2 models. Prints what happened to every job,
+what 302.AI billed per job, both ledgers, and
 operator spend against the ceiling.
 
     .venv/bin/python bench/soak.py [--jobs 2000] [--rate 400] [--ceiling 300000] [--seed N] [--outages 4]
@@ -78,7 +79,8 @@ async def main() -> None:
     try:
         started = time.monotonic()
         bot = await run_bot(workdir, sim, "--submit", str(args.jobs), "--rate", str(args.rate),
-                            "--seed", str(args.seed), "--ceiling", str(args.ceiling), "--prices", args.prices)
+                            "--seed", str(args.seed), "--ceiling", str(args.ceiling), "--prices", args.prices,
+                            "--unified", "2")
         kill_at = rng.uniform(1.0, args.jobs / args.rate + 4.0)
         try:
             await asyncio.wait_for(bot.wait(), kill_at)

@@ -19,6 +19,8 @@ from bot.admission import ADMITTED, Door
 from bot.ai302.client import Ai302Client, Timeouts
 from bot.ai302.downloads import Reach, parse_allowance
 from bot.catalog import Catalog, default_models
+from bot.catalog.feed import CatalogFeed, pricing
+from bot.store.video_catalog import VideoCatalogStore
 from bot.config import Settings
 from bot.core import Core
 from bot.guard import AccountGuard
@@ -76,7 +78,7 @@ async def bootstrap(settings: Settings, *, timing: Timing | None = None,
     Raises AlreadyRunning when another process runs jobs on the same database. `runs_jobs`
     False: a front process, which stores the jobs it accepts for the workers to run."""
     set_default_language(settings.default_language)
-    catalog = Catalog(default_models(), settings.prices, settings.costs)
+    catalog = Catalog(default_models(), settings.prices, settings.costs, unified_later=True)
     opened = await open_store(settings, exclusive=runs_jobs)  # a front runs no jobs: no file lock
     db = opened.db
     metrics = Metrics(db, ceiling_mptc=settings.bot_daily_mptc)
@@ -104,10 +106,15 @@ async def bootstrap(settings: Settings, *, timing: Timing | None = None,
                          probe_interval=settings.probe_interval, clock=clock)
     runner.watch(guard.account_problem, guard.spent)
     inbox = Inbox(db)
+    # the unified video models: from the database, 302.AI, or the shipped snapshot; then every few hours
+    feed = CatalogFeed(catalog, client, VideoCatalogStore(db), pricing(settings),
+                       every=settings.catalog_refresh, clock=clock)
+    await feed.refresh()
+    feed.start()
     return Core(settings, store=store, client=client, catalog=catalog, runner=runner, policy=desk.policy,
                 access=desk.access, admin=desk.admin, shop=desk.shop, guard=guard,
                 history=JobHistory(store, client, catalog, clock), validator=Validator(catalog),
                 posts=Posts(db, clock), statuses=PendingStatuses(db, clock), blocklist=blocklist, inbox=inbox, metrics=metrics,
                 retention=Retention(db, settings.keep_days, inbox=inbox, clock=clock),
-                closers=(metrics.stop, client.aclose, opened.close), clock=clock, runs_jobs=runs_jobs,
+                closers=(feed.stop, metrics.stop, client.aclose, opened.close), clock=clock, runs_jobs=runs_jobs,
                 door=Door(ADMITTED))

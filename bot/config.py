@@ -77,6 +77,9 @@ class CoreEnv(EnvModel):
     bot_daily_credits: Count | None = _env("REELBOT_BOT_DAILY_CREDITS", default=None)
     prices: str = _env("REELBOT_PRICES", default="")
     costs: str = _env("REELBOT_COSTS", default="")
+    price_per_ptc: int = _env("REELBOT_PRICE_PER_PTC", default=10, ge=0, le=100_000)
+    video_models: str = _env("REELBOT_VIDEO_MODELS", default="")
+    catalog_refresh: Seconds = _env("REELBOT_CATALOG_REFRESH", default=3 * 3600.0)
     video_deadline: Seconds = _env("REELBOT_VIDEO_DEADLINE", default=30 * 60.0)
     image_deadline: Seconds = _env("REELBOT_IMAGE_DEADLINE", default=10 * 60.0)
     query_grace: float = _env("REELBOT_QUERY_GRACE", default=30 * 60.0, ge=0, le=7 * DAY)
@@ -164,6 +167,11 @@ class Settings:
     bot_daily_mptc: int = 200_000
     prices: Mapping[str, int] = field(default_factory=dict)  # model -> credits a member pays
     costs: Mapping[str, int] = field(default_factory=dict)  # model -> mPTC 302.AI charges
+    # a unified video model's price follows its cost at this many credits per PTC, rounded up,
+    # unless REELBOT_PRICES sets it (bot.catalog.unified)
+    price_per_ptc: int = 10
+    video_models: str = ""  # which unified video models are offered: "kling-*,google-veo3*,!*-pro"; empty: all
+    catalog_refresh: float = 3 * 3600.0  # seconds between reads of 302.AI's list of video models
     # job timing, in seconds
     video_deadline: float = 30 * 60
     image_deadline: float = 10 * 60

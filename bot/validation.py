@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
-from bot.catalog import CAMERA_MOVES, MAX_CAMERA_MOVES, Catalog, ImageRole, Model
+from bot.catalog import CAMERA_MOVES, MAX_CAMERA_MOVES, Catalog, Endpoint, ImageRole, Model
 from bot.domain.requests import Command, GenerationRequest
 from bot.errors import ValidationError
 from bot.i18n import T
+from bot.unified_options import check_parameters
 
 __all__ = ["Checked", "PreparedImage", "Validator", "check_options", "clean_text", "MAX_PROMPT_CHARS", "MAX_PROMPT_WORDS",
            "MAX_IMAGE_BYTES", "MIN_IMAGE_SIDE"]
@@ -63,7 +64,10 @@ class Validator:
     async def check(self, request: GenerationRequest) -> Checked:
         model = self._pick_model(request)
         prompt = self._check_prompt(request.command, request.prompt, model)
-        options = check_options(model, request.command, request.options)
+        if model.endpoint is Endpoint.UNIFIED_VIDEO:  # options from 302.AI's list of its parameters
+            options = check_parameters(model, request.options, images=int(request.image is not None))
+        else:
+            options = check_options(model, request.command, request.options)
         image = None
         if request.image is not None:
             image = await asyncio.to_thread(_check_image, request.image, model)
@@ -80,6 +84,8 @@ class Validator:
         if model.image_role is ImageRole.SUBJECT and not has_image:
             raise ValidationError(T("{model} makes a video of a character: attach a picture of the character.",
                                     model=model.name))
+        if command is Command.VIDEO and has_image and model.endpoint is Endpoint.UNIFIED_VIDEO:
+            raise ValidationError(T("To make a video from a picture, use /animate with {model}.", model=model.name))
         if command is Command.VIDEO and has_image and model.image_role is not ImageRole.SUBJECT:
             raise ValidationError(T(
                 "A character image works only with S2V-01, not {model}. "

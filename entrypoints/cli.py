@@ -23,7 +23,7 @@ from bot.jobs.runner import Timing
 from bot.logs import RedactSecrets, setup_logging
 from bot.store.lock import AlreadyRunning
 from bot.store.opening import StoreRefused, writable_data_dir
-from entrypoints import admin_cli, backups, config_cli, exits
+from entrypoints import admin_cli, backups, config_cli, exits, models_cli
 from entrypoints.ops import OpsListener, parse_listen
 
 __all__ = ["main"]
@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--api-key", default=None, help="the only key accepted (default: any Bearer key)")
     sim.add_argument("--fault", default=None, help="fail every request this way (see the README)")
     admin_cli.add_parser(sub, where)
+    models_cli.add_parser(sub, where)
     sub.add_parser("backup", parents=[where], help="copy the live database consistently (safe while the bot "
                    "runs)").add_argument("path", type=Path, help="where the copy goes, e.g. backups/reelbot-2026-11-22.db")
     sub.add_parser("restore", parents=[where], help="put a backup in place of the database (the bot stopped); "
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         return exits.report(str(err), exits.CONFIG, log_format)
     handlers = {"config": config_cli.config_command, "run": _run, "demo": _demo, "console": _console, "simulate": _simulate,
                 "admin": admin_cli.run_admin, "backup": backups.backup_command,
-                "restore": backups.restore_command}
+                "restore": backups.restore_command, "models": models_cli.models_command}
     # an error's text may quote a URL or a header: the secrets go, as from every log line
     redact = RedactSecrets([settings.api_key, settings.database_url or "", env.get("TELEGRAM_TOKEN", ""),
                             env.get("DISCORD_TOKEN", "")]).redact

@@ -50,6 +50,11 @@ class Actions:
         self._core, self._admins, self._clock = core, admin_ids, clock
         self.messenger: Any = None  # the adapter's DiscordMessenger: told when a job is cancelled
 
+    @property
+    def catalog(self):
+        """The live catalog, for what lists or completes models (adapters.discord.models_pages)."""
+        return self._core.catalog
+
     def requester(self, interaction: discord.Interaction) -> Requester:
         user = interaction.user
         roles = tuple(str(role.id) for role in getattr(user, "roles", ()))  # a Member's roles; none in DMs

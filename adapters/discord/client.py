@@ -9,6 +9,7 @@ from discord import app_commands
 
 from adapters.discord.actions import APOLOGY, SORRY, Actions, language_of_interaction
 from adapters.discord.buttons import AnimateButton, CancelButton, EditButton, FetchButton, RerollButton
+from adapters.discord.models_pages import ModelsPageButton
 from adapters.discord.edit import edited_job, submitted_prompt
 from adapters.discord.render import NO_PINGS, problem_embed
 from adapters.discord.translate import ReelbotTranslator
@@ -51,7 +52,7 @@ class _Reelbot:
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(RerollButton, AnimateButton, EditButton, CancelButton,  # type: ignore[attr-defined]
-                               FetchButton)
+                               FetchButton, ModelsPageButton)
         # before the commands are synced (after login): their localizations come from it
         await self.tree.set_translator(ReelbotTranslator())
 

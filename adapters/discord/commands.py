@@ -1,7 +1,8 @@
 """The slash commands and the "Animate image" context menu, with typed options.
 
-Choices come from the core's catalog when the tree is built, so the commands Discord shows
-always match the models the core accepts (and a changed catalog re-syncs the commands).
+Models and their values are completed from the core's live catalog (adapters.discord.autocomplete),
+so the commands Discord shows always match the models the core accepts, and 302.AI's list
+can change without a re-sync.
 Names, descriptions and labels are Texts: the translator (adapters.discord.translate) gives
 Discord their translations, and a changed translation re-syncs the commands too. Discord
 sends back the English names whatever the member's language, so the code sees only those.
@@ -9,19 +10,18 @@ sends back the English names whatever the member's language, so the code sees on
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import discord
 from discord import app_commands
 
 from adapters.discord.actions import Actions
-from adapters.discord.suggest import MAX_CHOICES, camera_choices, model_choices, ratio_choices
+from adapters.discord.autocomplete import value_choices, video_model_choices
+from adapters.discord.models_pages import show_models
+from adapters.discord.suggest import camera_choices, model_choices, ratio_choices
 from adapters.discord.translate import localized as L
-from bot.catalog import MAX_CAMERA_MOVES, Catalog, Model
+from bot.catalog import MAX_CAMERA_MOVES, Catalog
 from bot.domain.requests import Command
-from bot.errors import ValidationError
 from bot.i18n import T
-from bot.validation import MAX_PROMPT_CHARS, check_options
+from bot.validation import MAX_PROMPT_CHARS
 
 __all__ = ["install_commands"]
 
@@ -31,7 +31,8 @@ Prompt = app_commands.Range[str, 1, MAX_PROMPT_CHARS]
 NAMES = {"video": T("video"), "animate": T("animate"), "image": T("image"), "quota": T("quota"),
          "help": T("help"), "prompt": T("prompt"), "model": T("model"), "duration": T("duration"),
          "resolution": T("resolution"), "camera": T("camera"), "character": T("character"),
-         "aspect_ratio": T("aspect_ratio"), "negative_prompt": T("negative_prompt"), "jobs": T("jobs")}
+         "aspect_ratio": T("aspect_ratio"), "negative_prompt": T("negative_prompt"), "jobs": T("jobs"),
+         "models": T("models")}
 
 
 def _named(name: str) -> app_commands.locale_str:
@@ -43,30 +44,20 @@ def _renamed(*options: str):
     return app_commands.rename(**{option: _named(option) for option in options})
 
 
-def _models(catalog: Catalog, command: Command) -> list[app_commands.Choice[str]]:
-    return model_choices(catalog, command, "")[:MAX_CHOICES]
+def _complete_from_catalog(command: app_commands.Command, catalog: Catalog, mode: Command) -> None:
+    """Model, duration, resolution and aspect ratio completed from the live catalog
+    (adapters.discord.autocomplete), so models 302.AI adds need no re-sync of the commands."""
+    async def model(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return video_model_choices(catalog, mode, current)
 
+    def values_of(option: str):
+        async def values(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+            return value_choices(catalog, mode, interaction.namespace.model, option, current)
+        return values
 
-def _choices(catalog: Catalog, command: Command, option: str,
-             label: Callable[[str], str | app_commands.locale_str] = str) -> list[app_commands.Choice[str]]:
-    """The values some model of `command` takes for `option`, as the core would accept them there
-    (512P, say, only where a first frame comes with the request)."""
-    seen: dict[str, None] = {}
-    for model in catalog.for_command(command):
-        seen.update(dict.fromkeys(v for v in model.options.get(option, ()) if _accepted(model, command, option, v)))
-    return [app_commands.Choice(name=label(v), value=v) for v in seen][:MAX_CHOICES]
-
-
-def _accepted(model: Model, command: Command, option: str, value: str) -> bool:
-    try:
-        check_options(model, command, {option: value})
-    except ValidationError:
-        return False
-    return True
-
-
-def _seconds(value: str) -> app_commands.locale_str:
-    return L(T("{seconds} seconds", seconds=value))
+    command.autocomplete("model")(model)
+    for option in ("duration", "resolution", "aspect_ratio"):
+        command.autocomplete(option)(values_of(option))
 
 
 async def _camera(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -75,45 +66,48 @@ async def _camera(interaction: discord.Interaction, current: str) -> list[app_co
 
 def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: Actions) -> None:
     @app_commands.command(name=_named("video"), description=L(T("Make a video from a text prompt")))
-    @_renamed("prompt", "model", "duration", "resolution", "camera", "character")
+    @_renamed("prompt", "model", "duration", "resolution", "camera", "character", "aspect_ratio", "negative_prompt")
     @app_commands.describe(
         prompt=L(T("What happens in the video")),
-        model=L(T("Which model makes it (default: the first listed)")),
-        duration=L(T("Length in seconds (MiniMax-Hailuo-02)")),
-        resolution=L(T("Resolution (MiniMax-Hailuo-02)")),
+        model=L(T("Which model makes it (type to search; default: the first listed)")),
+        duration=L(T("Length in seconds (the values the model takes)")),
+        resolution=L(T("Resolution (the values the model takes)")),
         camera=L(T("Up to {n} camera moves, comma-separated (Director models, Hailuo-02)", n=MAX_CAMERA_MOVES)),
         character=L(T("A picture of a character to star in the video (uses S2V-01)")),
+        aspect_ratio=L(T("Shape of the video, e.g. 16:9 (302.AI's unified models)")),
+        negative_prompt=L(T("What the video should not show (models that take it)")),
     )
-    @app_commands.choices(model=_models(catalog, Command.VIDEO),
-                          duration=_choices(catalog, Command.VIDEO, "duration", _seconds),
-                          resolution=_choices(catalog, Command.VIDEO, "resolution"))
     async def video(interaction: discord.Interaction, prompt: Prompt, model: str | None = None,
                     duration: str | None = None, resolution: str | None = None, camera: str | None = None,
-                    character: discord.Attachment | None = None) -> None:
+                    character: discord.Attachment | None = None, aspect_ratio: str | None = None,
+                    negative_prompt: Prompt | None = None) -> None:
         await actions.generate(interaction, Command.VIDEO, prompt=prompt, model=model, image=character,
-                               options={"duration": duration, "resolution": resolution, "camera": camera})
+                               options={"duration": duration, "resolution": resolution, "camera": camera,
+                                        "aspect_ratio": aspect_ratio, "negative_prompt": negative_prompt})
 
     @app_commands.command(name=_named("animate"), description=L(T("Bring a picture to life as a video")))
-    @_renamed("image", "prompt", "model", "duration", "resolution", "camera")
+    @_renamed("image", "prompt", "model", "duration", "resolution", "camera", "aspect_ratio", "negative_prompt")
     @app_commands.describe(
         image=L(T("The picture to animate (JPG, PNG or WebP, up to 20 MB)")),
         prompt=L(T("What should happen (optional)")),
-        model=L(T("Which model animates it")),
-        duration=L(T("Length in seconds (MiniMax-Hailuo-02)")),
-        resolution=L(T("Resolution (MiniMax-Hailuo-02; 512P only here)")),
+        model=L(T("Which model animates it (type to search)")),
+        duration=L(T("Length in seconds (the values the model takes)")),
+        resolution=L(T("Resolution (the values the model takes)")),
         camera=L(T("Up to {n} camera moves, comma-separated (I2V-01-Director, Hailuo-02)", n=MAX_CAMERA_MOVES)),
+        aspect_ratio=L(T("Shape of the video, e.g. 16:9 (302.AI's unified models)")),
+        negative_prompt=L(T("What the video should not show (models that take it)")),
     )
-    @app_commands.choices(model=_models(catalog, Command.ANIMATE),
-                          duration=_choices(catalog, Command.ANIMATE, "duration", _seconds),
-                          resolution=_choices(catalog, Command.ANIMATE, "resolution"))
     async def animate(interaction: discord.Interaction, image: discord.Attachment, prompt: Prompt | None = None,
                       model: str | None = None, duration: str | None = None, resolution: str | None = None,
-                      camera: str | None = None) -> None:
+                      camera: str | None = None, aspect_ratio: str | None = None,
+                      negative_prompt: Prompt | None = None) -> None:
         await actions.generate(interaction, Command.ANIMATE, prompt=prompt or "", model=model, image=image,
-                               options={"duration": duration, "resolution": resolution, "camera": camera})
+                               options={"duration": duration, "resolution": resolution, "camera": camera,
+                                        "aspect_ratio": aspect_ratio, "negative_prompt": negative_prompt})
 
-    for command in (video, animate):
+    for command, mode in ((video, Command.VIDEO), (animate, Command.ANIMATE)):
         command.autocomplete("camera")(_camera)
+        _complete_from_catalog(command, catalog, mode)
 
     @app_commands.command(name=_named("image"), description=L(T("Make an image from a text prompt")))
     @_renamed("prompt", "model", "aspect_ratio", "image", "negative_prompt")
@@ -135,6 +129,10 @@ def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: 
     async def _ratio(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return ratio_choices(catalog, interaction.namespace.model, current)
 
+    @app_commands.command(name=_named("models"), description=L(T("The video models, their prices and options")))
+    async def models(interaction: discord.Interaction) -> None:
+        await show_models(interaction, catalog, 0)
+
     @app_commands.command(name=_named("quota"), description=L(T("How many credits you have left today")))
     async def quota(interaction: discord.Interaction) -> None:
         await actions.quota(interaction)
@@ -150,6 +148,6 @@ def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: 
     async def animate_message(interaction: discord.Interaction, message: discord.Message) -> None:
         await actions.animate_message(interaction, message)
 
-    for command in (video, animate, image, quota, jobs, help_):
+    for command in (video, animate, image, models, quota, jobs, help_):
         tree.add_command(command)
     tree.add_command(app_commands.ContextMenu(name=L(T("Animate image")), callback=animate_message))

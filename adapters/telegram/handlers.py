@@ -15,7 +15,7 @@ import logging
 import re
 import time
 
-from telegram import BotCommand, CallbackQuery, Chat, Message, Update, User
+from telegram import BotCommand, CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
@@ -31,6 +31,7 @@ from adapters.telegram.delivery import send_result
 from adapters.telegram.intake import event_key
 from adapters.telegram.media import download_image, image_for, image_in
 from adapters.telegram.messenger import TelegramMessenger
+from bot.catalog.listing import models_page
 from bot.domain.requests import Command, GenerationRequest, Requester
 from bot.core import Core
 from bot.errors import UserError
@@ -42,6 +43,7 @@ from bot.textsyntax import parse
 __all__ = ["Handlers", "BOT_COMMANDS", "COMMAND_MENU", "bot_commands", "parse_command"]
 
 log = logging.getLogger(__name__)
+MODELS_PAGE = "models"  # callback data "models:N": page N of /models
 
 # the command menu; set once per language (setMyCommands with that language_code)
 COMMAND_MENU = (
@@ -135,6 +137,10 @@ class Handlers:
                 await reply(message, render.quota(await self._core.quota(requester), language))
             elif name == "jobs":
                 await self._jobs(message, requester, language)
+            elif name == "models":
+                text, keyboard = self._models_page(0, language)
+                await patiently(lambda: message.get_bot().send_message(
+                    text=text, parse_mode=ParseMode.HTML, reply_markup=keyboard, **Where.answering(message).reply()))
             elif name == "buy":
                 await self.shop.show(message, rest, requester)
             elif name == "admin":
@@ -190,6 +196,9 @@ class Handlers:
         if action == render.FETCH:
             await self._fetch(query, message, job_id)
             return
+        if action == MODELS_PAGE:
+            await self._turn_models_page(query, message, job_id, language)
+            return
         if action not in (render.AGAIN, render.ANIMATE):
             await answer(query, T("That button no longer does anything."), language)
             return
@@ -211,6 +220,27 @@ class Handlers:
                 await self._core.submit(GenerationRequest(
                     requester=requester, destination=where, command=Command.ANIMATE, image=image,
                     request_key=key))
+
+    # ---- /models, a page at a time ------------------------------------------------------
+
+    def _models_page(self, page: int, language: str | None) -> tuple[str, InlineKeyboardMarkup | None]:
+        shown = models_page(self._core.catalog, page)
+        row = []
+        if shown.page > 0:
+            row.append(InlineKeyboardButton("‹", callback_data=f"{MODELS_PAGE}:{shown.page - 1}"))
+        if shown.page + 1 < shown.pages:
+            row.append(InlineKeyboardButton("›", callback_data=f"{MODELS_PAGE}:{shown.page + 1}"))
+        return render.esc(shown.text.render(language)), InlineKeyboardMarkup([row]) if row else None
+
+    async def _turn_models_page(self, query: CallbackQuery, message: Message, page: str,
+                                language: str | None) -> None:
+        # a page turn changes nothing but the message: pressing it twice shows the same page
+        await answer(query, WORKING, language)
+        text, keyboard = self._models_page(int(page) if page.isdigit() else 0, language)
+        try:
+            await patiently(lambda: message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard))
+        except TelegramError as err:  # "message is not modified" and the like: the page is shown
+            log.debug("models page not turned: %s", err)
 
     # ---- cancel, /jobs and fetching a result again ---------------------------------------
 

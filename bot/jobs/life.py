@@ -26,14 +26,13 @@ from bot.jobs.context import Context
 from bot.jobs.delivery import Delivery
 from bot.jobs.durations import Durations
 from bot.domain.job import IN_FLIGHT, Job, JobState
-from bot.jobs.payloads import image_payload, video_payload
+from bot.jobs.payloads import image_payload, unified_video_payload, video_payload
 from bot.jobs.schedule import EARLY_LOOKS, PollSchedule, finish_estimate
 from bot.jobs import texts
 
 __all__ = ["JobLife"]
 
 log = logging.getLogger(__name__)
-_KNOWN_STAGES = ("Queueing", "Preparing", "Processing")
 
 
 class _Deadline(Exception):
@@ -141,6 +140,8 @@ class JobLife:
 
     async def _payload(self, job: Job, model: Model) -> dict:
         image = await self._ctx.store.image(job.id) if job.has_image else None
+        if model.endpoint is Endpoint.UNIFIED_VIDEO:
+            return unified_video_payload(job, model, image)
         if model.output == "video":
             return video_payload(job, model, image)
         return image_payload(job, model, image)
@@ -154,7 +155,9 @@ class JobLife:
                 return None
             sent_at = ctx.clock()
             try:
-                if model.output == "video":
+                if model.endpoint is Endpoint.UNIFIED_VIDEO:
+                    changes = {"task_id": await ctx.client.create_video(payload)}
+                elif model.output == "video":
                     changes = {"task_id": await ctx.client.submit_video(payload)}
                 elif model.endpoint is Endpoint.MINIMAX_IMAGE:
                     changes = {"result_url": (await ctx.client.minimax_image(payload))[0], "ready_at": ctx.clock()}
@@ -181,6 +184,10 @@ class JobLife:
 
     async def _poll(self, job: Job, model: Model) -> Job | None:
         ctx = self._ctx
+        # the model's family picks the endpoint: 302.AI's unified fetch names the video itself,
+        # MiniMax's query names a file to look up
+        unified = model.endpoint is Endpoint.UNIFIED_VIDEO
+        query = ctx.client.fetch_video if unified else ctx.client.query_video
         spread = await self._durations.spread(model)
         schedule = PollSchedule(spread, ctx.timing.min_poll_interval, ctx.timing.max_poll_interval,
                                 look_early=ctx.rng.random() < EARLY_LOOKS)
@@ -195,7 +202,7 @@ class JobLife:
             await asyncio.sleep(min(delay, max(0.0, job.deadline_at - ctx.clock())))
             # Ask before judging the deadline: a job resumed after a long stop has usually
             # finished at 302.AI, and its video is paid for and waiting.
-            status = await self._free(job, lambda: ctx.client.query_video(job.task_id))
+            status = await self._free(job, lambda: query(job.task_id))
             last_query = ctx.clock() - submitted
             if last_query >= spread.hi:
                 overdue_polls += 1
@@ -204,18 +211,21 @@ class JobLife:
                 if ctx.metrics:
                     ctx.metrics.polls.observe(polls)
                 finished_at = submitted + finish_estimate(last_pending, last_query, spread, ctx.rng.random())
-                info = await self._free(job, lambda: ctx.client.retrieve_file(status.file_id))
+                if unified:  # no file to look up: the URL is the result
+                    file_id, url = None, status.video_url
+                else:
+                    info = await self._free(job, lambda: ctx.client.retrieve_file(status.file_id))
+                    file_id, url = info.file_id, info.download_url
                 return await ctx.write("a finished video", job,
-                                       lambda: ctx.store.ready(job, info.file_id, info.download_url, finished_at))
+                                       lambda: ctx.store.ready(job, file_id, url, finished_at))
             if status.failed:
-                log.info("job %s: 302.AI reports Fail for task %s", job.id, job.task_id)
+                log.info("job %s: 302.AI reports %s for task %s", job.id, status.status, job.task_id)
                 return await ctx.refund(job, texts.GEN_FAILED)
             last_pending = last_query
-            if status.status not in _KNOWN_STAGES and status.status != "Success":
+            if not status.known:
                 log.info("job %s: 302.AI reports an undocumented status %r; still waiting", job.id, status.status)
             self._check_deadline(job)
-            stage = status.status if status.status in _KNOWN_STAGES else "Processing"
-            await ctx.progress(job, stage, spread.median)
+            await ctx.progress(job, status.stage, spread.median)
 
     async def _free(self, job: Job, call):
         """A free 302.AI call about a billed video, asked again on RetryLater until the job's

@@ -8,7 +8,7 @@ from typing import Any
 from bot.catalog import Endpoint, ImageRole, Model
 from bot.domain.job import Job
 
-__all__ = ["video_payload", "image_payload", "data_url"]
+__all__ = ["video_payload", "unified_video_payload", "image_payload", "data_url"]
 
 
 def data_url(mime: str, data: bytes) -> str:
@@ -39,6 +39,30 @@ def video_payload(job: Job, model: Model, image: tuple[str, bytes] | None) -> di
         payload["duration"] = int(job.options["duration"])
     if "resolution" in job.options:
         payload["resolution"] = job.options["resolution"]
+    return payload
+
+
+def _option_value(model: Model, name: str, value: str) -> Any:
+    """An option as 302.AI's list types it: the list's own value (a number, a bool), a number
+    for a range, text for the rest. The validator has already matched it."""
+    param = model.parameter(name)
+    if param is not None and param.kind == "list":
+        return next((o for o in param.options if str(o).lower() == value.lower()), value)
+    if param is not None and param.kind in ("range", "slider"):
+        number = float(value)
+        return int(number) if number.is_integer() else number
+    return value
+
+
+def unified_video_payload(job: Job, model: Model, image: tuple[str, bytes] | None) -> dict[str, Any]:
+    """POST /302/v2/video/create: the first frame goes as the `image` array's one entry."""
+    payload: dict[str, Any] = {"model": model.name}
+    if job.prompt:
+        payload["prompt"] = job.prompt
+    if image is not None:
+        payload["image"] = [data_url(*image)]
+    for name, value in job.options.items():
+        payload[name] = _option_value(model, name, str(value))
     return payload
 
 

@@ -239,6 +239,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX blocked_prompts_by_time ON blocked_prompts(at)
     """,
+    # 13: 302.AI's list of unified video models as last read (one row), shared by every
+    # process and kept across a restart that cannot reach 302.AI
+    """
+    CREATE TABLE video_catalog (
+        id         INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+        models     TEXT NOT NULL,
+        fetched_at REAL NOT NULL
+    )
+    """,
 ]
 
 _POSTGRES_ONLY: dict[int, str] = {}

@@ -79,15 +79,21 @@ TIMING = Timing(min_poll_interval=0.2, max_poll_interval=1.0, retry_base=0.1, re
                 expected_seconds=1.0, delivery_retry_max=1.0, query_grace=30.0)
 
 
+UNIFIED = ("kling-25-turbo", "sora-2", "pixverse-v5", "luma-video")  # priced in the shipped list
+
+
 def requests(count: int, seed: int, fault_share: float = 0.2, *, only: Command | None = None,
-             member: str | None = None) -> list[GenerationRequest]:
+             member: str | None = None, unified: int = 0) -> list[GenerationRequest]:
+    """`unified`: every how-manyth video goes to one of 302.AI's unified models (0: none)."""
     rng = random.Random(seed)
     out = []
     for i in range(count):
         who = Requester("file", member or f"member{i % 50}", chat_id=f"chat{i % 5}")
         command = only or (Command.IMAGE if i % 3 else Command.VIDEO)
         tag = f" [sim:{rng.choice(FAULTS)}]" if rng.random() < fault_share else ""
-        out.append(GenerationRequest(who, {"line": i}, command, f"soak #{i}{tag}"))
+        to_unified = command is Command.VIDEO and unified and i % unified == 0
+        model = UNIFIED[(i // max(unified, 1)) % len(UNIFIED)] if to_unified else None
+        out.append(GenerationRequest(who, {"line": i}, command, f"soak #{i}{tag}", model))
     return out
 
 
@@ -108,6 +114,7 @@ async def main() -> None:
     parser.add_argument("--stay", action="store_true")
     parser.add_argument("--first", type=int, default=0, help="number the requests from here (several workers)")
     parser.add_argument("--only", choices=["video", "image"], default=None, help="one kind of request")
+    parser.add_argument("--unified", type=int, default=0, help="every Nth video to a unified v2 model")
     parser.add_argument("--member", default=None, help="every request from this one member")
     parser.add_argument("--daily", type=int, default=10_000, help="each member's daily credits")
     parser.add_argument("--faults", type=float, default=0.2, help="share of requests with a fault")
@@ -136,7 +143,7 @@ async def main() -> None:
             pass  # refused: nothing spent
 
     batch = requests(args.first + args.submit, args.seed, args.faults, member=args.member,
-                     only=Command(args.only) if args.only else None)[args.first:]
+                     only=Command(args.only) if args.only else None, unified=args.unified)[args.first:]
     if args.go_at:
         await asyncio.sleep(max(0.0, args.go_at - time.time()))  # several workers start together
     began = time.time()

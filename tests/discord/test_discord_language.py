@@ -22,15 +22,15 @@ async def test_synced_commands_carry_chinese_names_descriptions_and_choices(star
     options = {o["name"]: o for o in video["options"]}
     assert options["prompt"]["description_localizations"] == {"zh-CN": "视频里发生了什么"}
     assert options["camera"]["description_localizations"]["zh-CN"].startswith("最多 3 个运镜")
-    assert {c["value"]: c["name_localizations"]["zh-CN"] for c in options["duration"]["choices"]} == \
-        {"6": "6 秒", "10": "10 秒"}
+    assert options["duration"]["autocomplete"]  # the values come from the live catalog (see below)
     assert synced["1:quota"]["description_localizations"] == {"zh-CN": "查看你今天剩余的积分"}
     assert video["name"] == "video" and video["name_localizations"] == {"zh-CN": "视频"}
     assert {o["name"]: o["name_localizations"]["zh-CN"] for o in video["options"]} == {
         "prompt": "提示词", "model": "模型", "duration": "时长", "resolution": "分辨率", "camera": "运镜",
-        "character": "角色"}
+        "character": "角色", "aspect_ratio": "宽高比", "negative_prompt": "反向提示词"}
     assert {key: command["name_localizations"] for key, command in synced.items() if key != "1:admin"} == {
         "1:video": {"zh-CN": "视频"}, "1:animate": {"zh-CN": "动画"}, "1:image": {"zh-CN": "图片"},
+        "1:models": {"zh-CN": "模型列表"},
         "1:quota": {"zh-CN": "额度"}, "1:help": {"zh-CN": "帮助"}, "1:jobs": {"zh-CN": "任务"}, "3:Animate image": {"zh-CN": "让图片动起来"}}
     # the operators' /admin keeps its English names
     assert not synced["1:admin"].get("name_localizations")
@@ -105,7 +105,11 @@ async def test_a_changed_translation_syncs_the_commands_again(start_bot, fake_di
 async def test_model_choices_describe_the_models_in_the_members_language(start_bot, fake_discord):
     await start_bot()
 
-    options = {o["name"]: o for o in fake_discord.commands["global"]["1:animate"]["options"]}
-    choices = {c["value"]: c for c in options["model"]["choices"]}
-    assert choices["I2V-01"]["name"] == "I2V-01 — MiniMax image to video"
-    assert choices["I2V-01"]["name_localizations"] == {"zh-CN": "I2V-01 — MiniMax 图片生成视频"}
+    english = {c["value"]: c["name"] for c in await fake_discord.autocomplete("animate", "model", model="I2V-01")}
+    fake_discord.locales["alice"] = "zh-CN"
+    chinese = {c["value"]: c["name"] for c in await fake_discord.autocomplete("animate", "model", model="I2V-01")}
+    durations = await fake_discord.autocomplete("video", "duration", model="MiniMax-Hailuo-02", duration="")
+
+    assert english["I2V-01"] == "I2V-01 — MiniMax image to video, 5 credits"
+    assert chinese["I2V-01"] == "I2V-01 — MiniMax 图片生成视频，5 积分"
+    assert {c["value"]: c["name"] for c in durations} == {"6": "6 秒", "10": "10 秒"}

@@ -25,6 +25,8 @@ An outage makes one kind of free lookup fail for a while (bot.ai302.simulator.ou
 
 Every paid call the simulator carries out (a video task created, an image generated) is
 counted as billed: `GET /_sim/billing` lists them, so tests can prove a job paid once.
+The unified v2 video routes (create, fetch, model list) live in bot.ai302.simulator.unified
+and share these faults; `sim.unified.models` is the model list they serve.
 `GET /_sim/queries?after=T` says when each video was first asked about after T (benchmarks
 of a restart); `POST /_sim/config {"finish_all": true}` finishes every video submitted so far.
 
@@ -177,6 +179,10 @@ class Simulator:
         app.router.add_get("/minimaxi/v1/files/retrieve", self._retrieve)
         app.router.add_post("/minimaxi/v1/image_generation", self._minimax_image)
         app.router.add_post("/302/image/generate", self._unified_image)
+        from bot.ai302.simulator.unified import UnifiedRoutes  # it builds on this module
+
+        self.unified = UnifiedRoutes(self)
+        self.unified.install(app)
         app.router.add_get("/files/{name}", self._download)
         app.router.add_post("/_sim/config", self._set_config)
         app.router.add_get("/_sim/requests", self._list_requests)

@@ -23,7 +23,7 @@ __all__ = [
     "Endpoint",
     "ImageRole",
     "Model",
-    "Catalog",
+    "Parameter",
     "CAMERA_MOVES",
     "MAX_CAMERA_MOVES",
     "default_models",
@@ -33,6 +33,7 @@ class Endpoint(StrEnum):
     MINIMAX_VIDEO = "minimax_video"
     MINIMAX_IMAGE = "minimax_image"
     UNIFIED_IMAGE = "unified_image"
+    UNIFIED_VIDEO = "unified_video"  # 302.AI's /302/v2/video interface: every other video model
 
 
 class ImageRole(StrEnum):
@@ -73,6 +74,22 @@ _IMAGE_MPTC = 100  # an estimate: 0.1 PTC an image
 
 
 @dataclass(frozen=True)
+class Parameter:
+    """One of a unified model's parameters, as 302.AI's model list gives it. `kind` is
+    "list" (one of `options`, JSON values), "range" or "slider" (`low`..`high` by `step`),
+    or "" (free: text, or media when the name is image / end_image / video)."""
+
+    name: str
+    required: bool = False
+    kind: str = ""
+    options: tuple = ()
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    max_num: int | None = None
+
+
+@dataclass(frozen=True)
 class Model:
     name: str
     commands: frozenset[Command]
@@ -90,6 +107,14 @@ class Model:
     text_options: tuple[str, ...] = ()
     # what 302.AI charges for one call with the default options, in mPTC; required
     cost_mptc: int | None = None
+    # unified models (bot.catalog.unified): their parameters from 302.AI's list, its wording of
+    # the price, whether cost (and an operator's per-model price) is per second of video, and
+    # the credits per PTC when the price follows the cost (None: `price` as set)
+    parameters: tuple[Parameter, ...] = ()
+    price_text: str = ""
+    per_second: bool = False
+    price_per_ptc: int | None = None
+    provider: str = ""
 
     def __post_init__(self) -> None:
         if self.cost_mptc is None or self.cost_mptc < 0 or self.price < 0:
@@ -97,10 +122,15 @@ class Model:
 
     @property
     def output(self) -> str:
-        return "image" if self.endpoint is not Endpoint.MINIMAX_VIDEO else "video"
+        return "video" if self.endpoint in (Endpoint.MINIMAX_VIDEO, Endpoint.UNIFIED_VIDEO) else "image"
+
+    def parameter(self, name: str) -> Parameter | None:
+        return next((p for p in self.parameters if p.name == name), None)
 
     def price_for(self, options: Mapping[str, str]) -> int:
         """Credits a member pays for a call with `options`."""
+        if self.price_per_ptc is not None:  # follows the cost, rounded up to a whole credit
+            return -(-self.cost_for(options) * self.price_per_ptc // 1000)
         return self._scaled(self.price, options)
 
     def cost_for(self, options: Mapping[str, str]) -> int:
@@ -108,11 +138,19 @@ class Model:
         return self._scaled(self.cost_mptc, options)
 
     def _scaled(self, base: int, options: Mapping[str, str]) -> int:
+        if self.per_second:
+            return base * _seconds(options.get("duration") or self.defaults.get("duration") or "1")
         if self.name != "MiniMax-Hailuo-02" or base == 0:
             return base
         key = (options.get("resolution", "768P"), options.get("duration", "6"))
         # the base (an operator's override too) is the 768P / 6 s clip's; the table scales it
         return max(1, round(base * _HAILUO_FIFTHS.get(key, 5) / 5))
+
+
+def _seconds(duration: str) -> int:
+    # a duration the validator passed: whole seconds in every model 302.AI lists; a fraction
+    # is charged as the next whole second
+    return max(1, -(-int(float(duration) * 1000) // 1000))
 
 
 def _video_models() -> list[Model]:
@@ -238,75 +276,3 @@ def _image_models() -> list[Model]:
 
 def default_models() -> list[Model]:
     return _video_models() + _image_models()
-
-
-class Catalog:
-    """Looks models up by command and name, and prices them. `prices` (credits) and `costs`
-    (mPTC) override the models' own, by any of a model's names."""
-
-    def __init__(self, models: Iterable[Model], prices: Mapping[str, int] | None = None,
-                 costs: Mapping[str, int] | None = None):
-        self._models: dict[str, Model] = {}
-        self._names: dict[str, str] = {}
-        for model in models:
-            self._models[model.name] = model
-            for key in (model.name, *model.aliases):
-                self._names[key.lower()] = model.name
-        for field_name, what, values in (("price", "prices", prices), ("cost_mptc", "costs", costs)):
-            for name, value in self._overrides(what, values or {}).items():
-                self._models[name] = replace(self._models[name], **{field_name: value})
-
-    def _overrides(self, what: str, values: Mapping[str, int]) -> dict[str, int]:
-        """An override may name a model by any of its names ("hailuo=20"); each model once."""
-        overrides: dict[str, tuple[str, int]] = {}
-        unknown = []
-        for key, value in values.items():
-            name = self._names.get(key.strip().lower())
-            if name is None:
-                unknown.append(key)
-            elif name in overrides:
-                raise ValueError(f"{what} given twice for {name}: as {overrides[name][0]} and as {key}")
-            else:
-                overrides[name] = (key, value)
-        if unknown:
-            raise ValueError(f"{what} given for unknown models: {', '.join(sorted(unknown))}")
-        return {name: value for name, (_, value) in overrides.items()}
-
-    def __iter__(self):
-        return iter(self._models.values())
-
-    def get(self, name: str) -> Model:
-        return self._models[name]
-
-    def for_command(self, command: Command) -> list[Model]:
-        return [m for m in self._models.values() if command in m.commands]
-
-    def default(self, command: Command, *, image: bool = False) -> Model:
-        """The first model listed for `command`; with `image`, the first that redraws a picture
-        (for /image with one attached), if `command` has such a model."""
-        models = self.for_command(command)
-        if image:
-            redraw = [m for m in models if m.image_role is ImageRole.SOURCE]
-            if redraw:
-                return redraw[0]
-        return models[0]
-
-    def resolve(self, command: Command, name: str | None) -> Model:
-        """The model `name` names for `command`, or a ValidationError listing the valid ones."""
-        if not name:
-            return self.default(command)
-        found = self._names.get(name.strip().lower())
-        model = self._models.get(found) if found else None
-        if model is None or command not in model.commands:
-            names = ", ".join(m.name for m in self.for_command(command))
-            raise ValidationError(T("Unknown model “{name}” for /{command}. Choose one of: {names}.",
-                                    name=name, command=str(command), names=names))
-        return model
-
-    def search(self, command: Command, text: str, limit: int = 25) -> list[Model]:
-        """Models for `command` whose name or description contains `text` (for autocomplete)."""
-        needle = text.strip().lower()
-        hits = [m for m in self.for_command(command)
-                if needle in m.name.lower() or needle in m.description.lower()]
-        hits.sort(key=lambda m: (not m.name.lower().startswith(needle), m.name))
-        return hits[:limit]

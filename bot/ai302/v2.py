@@ -1,0 +1,89 @@
+"""302.AI's unified v2 video interface: create (paid), fetch (free) and the model list (free).
+
+The create call follows the money rules of the MiniMax submission (bot.ai302.translate): it
+is not idempotent, so only an answer that proves 302.AI did not take it (no connection, 429,
+503) may lead to a second try; a timeout, a 5xx after sending, a garbled reply or a reply
+without a task id is OutcomeUnknown, and the job that sent it is never sent again.
+
+A fetch is about a video already paid for. 302.AI's own app ends a task on any failed fetch;
+here a fetch that fails says nothing about the video: every failure except a refused key is
+RetryLater, which the job's life asks again under its deadline (bot.jobs.tries).
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+from bot.errors import Ai302Error, AuthFailed, ContentFlagged, OutcomeUnknown, RetryLater
+
+__all__ = ["UnifiedStatus", "UnifiedVideoCalls", "CREATE_PATH", "FETCH_PATH", "MODELS_PATH"]
+
+CREATE_PATH = "/302/v2/video/create"
+FETCH_PATH = "/302/v2/video/fetch/"
+MODELS_PATH = "/302/v2/model/video"
+
+# 302.AI's task states, named as the MiniMax stages the progress messages already know
+_STAGES = {"pending": "Queueing", "queued": "Queueing", "processing": "Processing", "running": "Processing"}
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "" or isinstance(value, dict | list | bool):
+        return None
+    return str(value)
+
+
+@dataclass(frozen=True)
+class UnifiedStatus:
+    status: str  # pending, processing, completed, failed, or a state 302.AI has not documented
+    video_url: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        """Completed with a video to fetch; `completed` without a URL is not done yet: ask again."""
+        return self.status == "completed" and self.video_url is not None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+    @property
+    def known(self) -> bool:
+        return self.status in ("pending", "queued", "processing", "running", "completed")
+
+    @property
+    def stage(self) -> str:
+        """The progress stage a member is shown (the MiniMax names the messengers render)."""
+        return _STAGES.get(self.status, "Processing")
+
+
+class UnifiedVideoCalls:
+    """Mixed into Ai302Client: it brings `_paid`, `_call` and `_timeouts`."""
+
+    async def create_video(self, payload: dict[str, Any]) -> str:
+        body = await self._paid(CREATE_PATH, payload, self._timeouts.submit)  # type: ignore[attr-defined]
+        task_id = _text(body.get("task_id"))
+        if task_id is None:
+            # accepted (HTTP 200, JSON) yet no id to ask about: it may well run, and be billed
+            raise OutcomeUnknown("v2 video/create reply has no task_id")
+        return task_id
+
+    async def fetch_video(self, task_id: str) -> UnifiedStatus:
+        path = FETCH_PATH + urllib.parse.quote(task_id, safe="")
+        try:
+            body = await self._call("GET", path)  # type: ignore[attr-defined]
+        except (AuthFailed, ContentFlagged, RetryLater):
+            raise  # a refused key (the operator must act), a flagged video (a verdict), or a retry
+        except Ai302Error as err:  # a 4xx about a task we hold, an odd code: not a verdict
+            raise RetryLater(f"v2 video/fetch: {err.detail}") from None
+        status = (_text(body.get("status")) or "unknown").lower()
+        return UnifiedStatus(status, _text(body.get("video_url")))
+
+    async def video_models(self) -> list[dict[str, Any]]:
+        """302.AI's list of video models, each entry as it came (bot.catalog reads them)."""
+        body = await self._call("GET", MODELS_PATH)  # type: ignore[attr-defined]
+        models = body.get("models")
+        if not isinstance(models, list):
+            raise RetryLater("v2 model/video reply has no model list")
+        return [m for m in models if isinstance(m, dict)]
