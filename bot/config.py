@@ -75,6 +75,10 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "text"  # or "json": one object per line
     http_listen: str | None = None  # the operators' listener (/healthz, /metrics), e.g. 127.0.0.1:9102
+    # where 302.AI can reach this bot's callbacks (docs/callbacks.md), e.g. https://bot.example.com; None: off
+    public_url: str | None = None
+    callback_listen: str | None = None  # callbacks on a listener of their own, e.g. 127.0.0.1:9103
+    callback_rate: float = 20.0  # callbacks per second from one source address (bursts of 5x); more get 429
     keep_days: int = 30  # finished jobs' prompts and destinations are cleared after this many days
     # access policy (bot.access): where the bot answers, tiers, and what admins may spend
     allowed_chats: frozenset[str] = frozenset()  # empty: everywhere
@@ -138,6 +142,9 @@ class Settings:
             log_level=get("REELBOT_LOG_LEVEL", cls.log_level).upper(),
             log_format=_choice("REELBOT_LOG_FORMAT", get("REELBOT_LOG_FORMAT", cls.log_format).lower(), ("text", "json")),
             http_listen=get("REELBOT_HTTP_LISTEN", None),
+            public_url=_public_url(env),
+            callback_listen=get("REELBOT_CALLBACK_LISTEN", None),
+            callback_rate=get("REELBOT_CALLBACK_RATE", cls.callback_rate, float),
             keep_days=get("REELBOT_KEEP_DAYS", cls.keep_days, int),
             allowed_chats=frozenset(_items(env.get("REELBOT_ALLOWED_CHATS", ""))),
             allow_dms=get("REELBOT_ALLOW_DMS", cls.allow_dms, _bool),
@@ -256,6 +263,22 @@ def _download_allow(raw: str) -> str:
         raise SettingsError(f"REELBOT_DOWNLOAD_ALLOW: “{bad}” should be an address or network, "
                             "optionally with :port (e.g. 10.0.0.0/8, 127.0.0.1:8080, [::1]:8080)") from None
     return raw.strip()
+
+
+def _public_url(env: Mapping[str, str]) -> str | None:
+    from bot.callbacks import check_public_url  # bot.callbacks brings aiohttp's server side
+
+    raw = env.get("REELBOT_PUBLIC_URL", "").strip()
+    if not raw:
+        return None
+    try:
+        url = check_public_url(raw)
+    except ValueError as why:
+        raise SettingsError(f"REELBOT_PUBLIC_URL={raw!r} {why}") from None
+    if not (env.get("REELBOT_HTTP_LISTEN", "").strip() or env.get("REELBOT_CALLBACK_LISTEN", "").strip()):
+        raise SettingsError("REELBOT_PUBLIC_URL needs a listener for the callbacks: set REELBOT_CALLBACK_LISTEN "
+                            "(or REELBOT_HTTP_LISTEN) to the address your reverse proxy forwards to")
+    return url
 
 
 def _database_url(raw: str | None) -> str | None:
