@@ -105,7 +105,7 @@ async def bootstrap(settings: Settings, *, timing: Timing | None = None,
                        max_concurrent_requests=settings.max_concurrent_requests, clock=clock,
                        callback_url=address.url_for if address is not None and runs_jobs else None)
     callbacks = None if address is None else CallbackDoor(
-        address, runner.wakeups.wake, RateLimit(settings.callback_rate, 5 * settings.callback_rate))
+        address, runner.wakeups.wake, RateLimit(settings.callback_rate, max(5.0, 5 * settings.callback_rate)))
     runner.measure(metrics)
     guard = AccountGuard(desk.policy, store, client, runner.messengers, ceiling=settings.bot_daily_mptc,
                          probe_interval=settings.probe_interval, clock=clock)

@@ -78,7 +78,7 @@ class Settings:
     # where 302.AI can reach this bot's callbacks (docs/callbacks.md), e.g. https://bot.example.com; None: off
     public_url: str | None = None
     callback_listen: str | None = None  # callbacks on a listener of their own, e.g. 127.0.0.1:9103
-    callback_rate: float = 20.0  # callbacks per second from one source address (bursts of 5x); more get 429
+    callback_rate: float = 20.0  # callbacks a second from one source address (bursts of 5x, at least 5); more: 429
     keep_days: int = 30  # finished jobs' prompts and destinations are cleared after this many days
     # access policy (bot.access): where the bot answers, tiers, and what admins may spend
     allowed_chats: frozenset[str] = frozenset()  # empty: everywhere
