@@ -199,14 +199,18 @@ class JobLife:
         with wakeups.watching(job.id) if wakeups is not None else contextlib.nullcontext():
             return await self._poll_watched(job, model)
 
-    async def _nap(self, job: Job, model: Model, schedule: PollSchedule, elapsed: float, since: float | None,
-                   overdue_polls: int) -> bool:
+    async def _nap(self, job: Job, model: Model, schedule: PollSchedule, safety: list[SafetyPoll],
+                   elapsed: float, since: float | None, overdue_polls: int) -> bool:
         """Sleep until the next query; True when a callback woke the job for it (bot.jobs.wakeups).
-        While callbacks arrive for the model, the schedule is only a sparse safety net."""
+        While callbacks arrive for the model, the schedule is only a sparse safety net, planned
+        once per job (`safety` holds it): a p90 read again at each look would chase the
+        durations learned meanwhile, one look after another."""
         ctx, wakeups = self._ctx, self._wakeups
         if wakeups is not None and wakeups.arriving(model.name):
-            _, p90 = await self._durations.estimate(model)
-            delay = SafetyPoll(p90, ctx.timing.min_poll_interval).next_delay(elapsed, since)
+            if not safety:
+                _, p90 = await self._durations.estimate(model)
+                safety.append(SafetyPoll(p90, ctx.timing.min_poll_interval))
+            delay = safety[0].next_delay(elapsed, since)
         else:
             delay = schedule.next_delay(elapsed, since, overdue_polls)
         delay = min(delay, max(0.0, job.deadline_at - ctx.clock()))
@@ -228,10 +232,11 @@ class JobLife:
         last_query: float | None = None  # seconds after submission
         last_pending: float | None = None
         overdue_polls = polls = 0
+        safety: list[SafetyPoll] = []  # the safety net's plan, once callbacks are seen to arrive
         while True:
             elapsed = ctx.clock() - submitted
             since = None if last_query is None else elapsed - last_query
-            woken = await self._nap(job, model, schedule, elapsed, since, overdue_polls)
+            woken = await self._nap(job, model, schedule, safety, elapsed, since, overdue_polls)
             # Ask before judging the deadline: a job resumed after a long stop has usually
             # finished at 302.AI, and its video is paid for and waiting.
             status = await self._free(job, lambda: query(job.task_id))
