@@ -18,6 +18,7 @@ from bot.admin import AdminDesk
 from bot.admission import ADMITTED, Door
 from bot.ai302.client import Ai302Client, Timeouts
 from bot.ai302.downloads import Reach, parse_allowance
+from bot.callbacks import CallbackAddress, CallbackDoor, RateLimit, load_secret
 from bot.catalog import Catalog, default_models
 from bot.catalog.feed import CatalogFeed, pricing
 from bot.store.video_catalog import VideoCatalogStore
@@ -96,11 +97,16 @@ async def bootstrap(settings: Settings, *, timing: Timing | None = None,
                               max_poll_interval=settings.max_poll_interval,
                               expected_seconds=settings.expected_seconds,
                               delivery_window=settings.delivery_deadline, query_grace=settings.query_grace)
+    # 302.AI calls back (a wake-up only) where the operator exposes this bot: bot.callbacks
+    address = CallbackAddress(settings.public_url, await load_secret(db)) if settings.public_url else None
     # look for orphaned jobs often enough that a takeover comes within the lease time plus 2 s
     runner = JobRunner(store, client, catalog, timing, leases=LeaseStore(db, owner, settings.lease_seconds),
                        shared=opened.shared, look_every=min(2.0, settings.lease_seconds / 4),
                        max_download_bytes=settings.max_download_bytes,
-                       max_concurrent_requests=settings.max_concurrent_requests, clock=clock)
+                       max_concurrent_requests=settings.max_concurrent_requests, clock=clock,
+                       callback_url=address.url_for if address is not None and runs_jobs else None)
+    callbacks = None if address is None else CallbackDoor(
+        address, runner.wakeups.wake, RateLimit(settings.callback_rate, max(5.0, 5 * settings.callback_rate)))
     runner.measure(metrics)
     guard = AccountGuard(desk.policy, store, client, runner.messengers, ceiling=settings.bot_daily_mptc,
                          probe_interval=settings.probe_interval, clock=clock)
@@ -117,4 +123,4 @@ async def bootstrap(settings: Settings, *, timing: Timing | None = None,
                 posts=Posts(db, clock), statuses=PendingStatuses(db, clock), blocklist=blocklist, inbox=inbox, metrics=metrics,
                 retention=Retention(db, settings.keep_days, inbox=inbox, clock=clock),
                 closers=(feed.stop, metrics.stop, client.aclose, opened.close), clock=clock, runs_jobs=runs_jobs,
-                door=Door(ADMITTED))
+                door=Door(ADMITTED), callbacks=callbacks)

@@ -89,6 +89,9 @@ class CoreEnv(EnvModel):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = _env("REELBOT_LOG_LEVEL", default="INFO")
     log_format: Literal["text", "json"] = _env("REELBOT_LOG_FORMAT", default="text")
     http_listen: str | None = _env("REELBOT_HTTP_LISTEN", default=None)
+    public_url: str | None = _env("REELBOT_PUBLIC_URL", default=None)
+    callback_listen: str | None = _env("REELBOT_CALLBACK_LISTEN", default=None)
+    callback_rate: float = _env("REELBOT_CALLBACK_RATE", default=20.0, gt=0, le=1_000_000)
     keep_days: int = _env("REELBOT_KEEP_DAYS", default=30, ge=1, le=36_500)
     allowed_chats: str = _env("REELBOT_ALLOWED_CHATS", default="")
     allow_dms: bool = _env("REELBOT_ALLOW_DMS", default=True)
@@ -190,6 +193,10 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "text"  # or "json": one object per line
     http_listen: str | None = None  # the operators' listener (/healthz, /metrics), e.g. 127.0.0.1:9102
+    # where 302.AI can reach this bot's callbacks (docs/callbacks.md), e.g. https://bot.example.com; None: off
+    public_url: str | None = None
+    callback_listen: str | None = None  # callbacks on a listener of their own, e.g. 127.0.0.1:9103
+    callback_rate: float = 20.0  # callbacks a second from one source address (bursts of 5x, at least 5); more: 429
     keep_days: int = 30  # finished jobs' prompts and destinations are cleared after this many days
     # access policy (bot.access): where the bot answers, tiers, and what admins may spend
     allowed_chats: frozenset[str] = frozenset()  # empty: everywhere
@@ -214,7 +221,7 @@ class Settings:
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         """SettingsError naming the setting when one is of the wrong type, out of bounds or malformed."""
         read = CoreEnv.read(env)
-        plain = read.model_dump(exclude={"base_url", "max_download_mb", "bot_daily_ptc", "bot_daily_credits", "prices", "costs",
+        plain = read.model_dump(exclude={"public_url", "base_url", "max_download_mb", "bot_daily_ptc", "bot_daily_credits", "prices", "costs",
                                          "allowed_chats", "tiers", "role_tiers", "user_tiers", "credit_packs"})
         return cls(
             **plain,
@@ -228,6 +235,7 @@ class Settings:
             role_tiers=_parse_pairs(read.role_tiers),
             user_tiers={f"telegram:{k}": v for k, v in _parse_pairs(read.user_tiers).items()},
             credit_packs=_parse_packs(read.credit_packs) or cls.credit_packs,
+            public_url=_public_url(env),
         )
 
 
@@ -305,3 +313,19 @@ def _check_ptc(raw: str) -> None:
 _PARSERS = {"prices": _parse_prices, "costs": _parse_costs, "tiers": _parse_tiers, "role_tiers": _parse_pairs,
             "user_tiers": _parse_pairs, "credit_packs": _parse_packs, "download_allow": _check_allowance,
             "bot_daily_ptc": _check_ptc}
+
+
+def _public_url(env: Mapping[str, str]) -> str | None:
+    from bot.callbacks import check_public_url  # bot.callbacks brings aiohttp's server side
+
+    raw = env.get("REELBOT_PUBLIC_URL", "").strip()
+    if not raw:
+        return None
+    try:
+        url = check_public_url(raw)
+    except ValueError as why:
+        raise SettingsError(f"REELBOT_PUBLIC_URL={raw!r} {why}") from None
+    if not (env.get("REELBOT_HTTP_LISTEN", "").strip() or env.get("REELBOT_CALLBACK_LISTEN", "").strip()):
+        raise SettingsError("REELBOT_PUBLIC_URL needs a listener for the callbacks: set REELBOT_CALLBACK_LISTEN "
+                            "(or REELBOT_HTTP_LISTEN) to the address your reverse proxy forwards to")
+    return url

@@ -55,12 +55,13 @@ class Core:
                  statuses: PendingStatuses, blocklist: Blocklist, inbox: Inbox | None = None, metrics: Metrics | None = None,
                  retention: Retention | None = None, clock: Callable[[], float] = time.time,
                  closers: tuple[Callable[[], Awaitable[None]], ...] = (), runs_jobs: bool = True,
-                 door: Door):
+                 door: Door, callbacks=None):
         self.settings, self.catalog = settings, catalog
         # False in a front process (`reelbot run --role=front`): it takes commands and stores
         # their jobs, and worker processes on the same database run them
         self.runs_jobs = runs_jobs
         self.inbox = inbox  # where adapters store platform events before acknowledging them
+        self.callbacks = callbacks  # 302.AI's callbacks' door (bot.callbacks), served by entrypoints.ops; or None
         self.posts = posts  # result messages → their jobs, for replies to a result
         self.statuses = statuses  # last status texts still to be shown
         self.access = access

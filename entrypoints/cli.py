@@ -24,7 +24,7 @@ from bot.logs import RedactSecrets, setup_logging
 from bot.store.lock import AlreadyRunning
 from bot.store.opening import StoreRefused, writable_data_dir
 from entrypoints import admin_cli, backups, config_cli, exits, models_cli
-from entrypoints.ops import OpsListener, parse_listen
+from entrypoints.ops import OpsListener, listeners, parse_listen
 
 __all__ = ["main"]
 
@@ -190,7 +190,9 @@ async def _run(args, settings: Settings, env) -> int:
                             "DISCORD_TOKEN is unset.")
     if not settings.api_key:
         raise exits.Failure(exits.CONFIG, "set AI302_API_KEY to your 302.AI API key.")
-    listen = parse_listen(settings.http_listen) if settings.http_listen else None
+    for value in (settings.http_listen, settings.callback_listen):
+        if value:
+            parse_listen(value)  # a malformed address ends the start here, before any session
     tokens = [settings.api_key] + [c.token for c in (telegram, discord) if c is not None]
     setup_logging(settings.log_level, tokens, settings.log_format)
     log.info("reelbot %s starting (%s)", __version__, args.role)
@@ -202,7 +204,7 @@ async def _run(args, settings: Settings, env) -> int:
         core = await bootstrap(settings, runs_jobs=args.role != "front")
     except (OSError, sqlite3.DatabaseError) as err:
         raise exits.Failure(exits.DATA, f"cannot open the database {settings.database}: {err}") from None
-    listener: OpsListener | None = None
+    started: list[OpsListener] = []
     adapters = []
     try:
         if telegram is not None:
@@ -211,16 +213,16 @@ async def _run(args, settings: Settings, env) -> int:
         if discord is not None:
             from adapters.discord import DiscordAdapter
             adapters.append(DiscordAdapter(core, discord))
-        if listen is not None:
-            # bound before any platform session starts: a taken port ends the start here,
-            # and /healthz answers "starting" while the platforms are reached
-            listener = OpsListener(core, {type(a).__name__.removesuffix("Adapter").lower(): a for a in adapters},
-                                   settings.http_listen)
+        # bound before any platform session starts: a taken port ends the start here,
+        # and /healthz answers "starting" while the platforms are reached
+        platforms = {type(a).__name__.removesuffix("Adapter").lower(): a for a in adapters}
+        for listener in listeners(core, platforms, settings.http_listen, settings.callback_listen):
             try:
                 await listener.start()
             except OSError as err:
-                raise exits.Failure(exits.LISTEN, f"cannot listen on REELBOT_HTTP_LISTEN={settings.http_listen}: "
+                raise exits.Failure(exits.LISTEN, f"cannot listen on {listener.setting}: "
                                     f"{err.strerror or err}") from None
+            started.append(listener)
         try:
             await _start_together(adapters)
         except (SettingsError, TelegramStartError) as err:
@@ -231,14 +233,14 @@ async def _run(args, settings: Settings, env) -> int:
                 raise
             raise exits.Failure(exits.LISTEN, f"cannot listen for Telegram's webhook: {err.strerror}") from None
         await core.start()
-        if listener is not None:
+        for listener in started:
             listener.started()
         log.info("reelbot is running (%s)%s; Ctrl-C to stop", ", ".join(type(a).__name__ for a in adapters),
                  "" if args.role == "all" else f" as a {args.role}")
         return await _serve(adapters)
     finally:
         # jobs first, while the platforms are still connected, so that no upload is cut off
-        if listener is not None:
+        for listener in started:
             await listener.stop()
         await core.stop_jobs()
         for adapter in reversed(adapters):

@@ -6,11 +6,16 @@ supervisor's health check, /readyz for whoever should only send work to a bot th
 and once it serves, and 503 only when something it had is down: a quiet start must not make
 an uptime monitor flap, nor a supervisor restart a process that is doing what it should.
 /readyz answers 200 only once every platform is connected and the database answers. Bind it to 127.0.0.1 (or a private
-network): it needs no secret, and shows no user id, prompt or token."""
+network): it needs no secret, and shows no user id, prompt or token.
+
+With REELBOT_PUBLIC_URL set it also serves 302.AI's callbacks (bot.callbacks), unless
+REELBOT_CALLBACK_LISTEN gives them a listener of their own that serves nothing else: the one
+a reverse proxy may then forward to in full (docs/callbacks.md)."""
 
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,7 +25,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from bot import __version__
 from bot.core import Core
 
-__all__ = ["OpsListener", "parse_listen"]
+__all__ = ["OpsListener", "parse_listen", "listeners"]
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +38,31 @@ def parse_listen(value: str) -> tuple[str, int]:
     return host.strip("[]") or "0.0.0.0", int(port)
 
 
+def listeners(core: Core, platforms: Mapping[str, Any], http_listen: str | None,
+              callback_listen: str | None) -> list[OpsListener]:
+    """The listeners `reelbot run` starts: the operators' (with the callbacks, unless they
+    have their own), and the callbacks' own."""
+    door = core.callbacks
+    found = []
+    if http_listen:
+        found.append(OpsListener(core, platforms, http_listen, door=None if callback_listen else door))
+    if callback_listen and door is not None:
+        found.append(OpsListener(core, platforms, callback_listen, door=door, ops=False))
+    return found
+
+
 class OpsListener:
-    def __init__(self, core: Core, platforms: Mapping[str, Any], listen: str):
+    def __init__(self, core: Core, platforms: Mapping[str, Any], listen: str | socket.socket, *,
+                 door: Any = None, ops: bool = True):
+        """`listen`: HOST:PORT, or a socket already bound (tests, benches); `door`: serve
+        302.AI's callbacks too; `ops` False: only them."""
         self._core, self._platforms = core, platforms  # name -> adapter with a `connected` property
-        self._host, self._port = parse_listen(listen)
+        self._door, self._ops = door, ops
+        self._sock = listen if isinstance(listen, socket.socket) else None
+        self._host, self._port = parse_listen(listen) if self._sock is None else listen.getsockname()[:2]
         self._runner: web.AppRunner | None = None
+        # the setting that names this listener's address (for an operator's error message)
+        self.setting = f"REELBOT_{'HTTP' if ops else 'CALLBACK'}_LISTEN={listen if self._sock is None else ''}"
         self.port: int | None = None
         self.starting = True  # until the CLI says every platform has been reached (started())
         self._reached: set[str] = set()  # platforms seen connected at least once
@@ -47,15 +72,25 @@ class OpsListener:
 
     async def start(self) -> None:
         app = web.Application()
-        app.router.add_get("/healthz", self._health)
-        app.router.add_get("/readyz", self._ready)
-        app.router.add_get("/metrics", self._metrics)
+        served = []
+        if self._ops:
+            app.router.add_get("/healthz", self._health)
+            app.router.add_get("/readyz", self._ready)
+            app.router.add_get("/metrics", self._metrics)
+            served += ["/healthz", "/readyz", "/metrics"]
+        if self._door is not None:
+            self._door.install(app)
+            served.append(f"{self._door.address.prefix}/callbacks/")
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._port)
+        if self._sock is not None:
+            site: web.BaseSite = web.SockSite(self._runner, self._sock)
+        else:
+            site = web.TCPSite(self._runner, self._host, self._port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # the real port when 0 was asked for
-        log.info("operators' listener on %s:%s (/healthz, /readyz, /metrics)", self._host, self.port)
+        log.info("%s listener on %s:%s (%s)", "operators'" if self._ops else "callbacks'", self._host, self.port,
+                 ", ".join(served))
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -61,8 +61,13 @@ class UnifiedStatus:
 class UnifiedVideoCalls:
     """Mixed into Ai302Client: it brings `_paid`, `_call` and `_timeouts`."""
 
-    async def create_video(self, payload: dict[str, Any]) -> str:
-        body = await self._paid(CREATE_PATH, payload, self._timeouts.submit)  # type: ignore[attr-defined]
+    async def create_video(self, payload: dict[str, Any], *, webhook: str | None = None) -> str:
+        """`webhook`: the job's callback address, as the `webhook` query parameter (a wake-up
+        only: bot.callbacks). A parameter, not part of the path: the path names the endpoint
+        in metrics and logs, which must not show the address."""
+        params = {"webhook": webhook} if webhook else None
+        body = await self._call("POST", CREATE_PATH, json=payload, paid=True,  # type: ignore[attr-defined]
+                                timeout=self._timeouts.submit, params=params)  # type: ignore[attr-defined]
         task_id = _text(body.get("task_id"))
         if task_id is None:
             # accepted (HTTP 200, JSON) yet no id to ask about: it may well run, and be billed

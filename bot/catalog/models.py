@@ -11,13 +11,12 @@ The operator's ceiling and spend count costs; member quotas count prices.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.domain.requests import Command
-from bot.errors import ValidationError
-from bot.i18n import N_, T
+from bot.i18n import N_
 
 __all__ = [
     "Endpoint",

@@ -41,6 +41,7 @@ class Timing:
     # video is paid for and worth asking about (bot.jobs.tries).
     query_grace: float = 30 * 60
     expected_seconds: float | None = None  # overrides every model's prior (demo, tests)
+    poll_lag_floor: float = 4.5  # the shortest mean lag a poll schedule aims at (bot.jobs.schedule)
     # A ready result (or a failure notice) is tried until this long after it was ready:
     # 302.AI serves files for hours, and a platform outage must not cost a paid result.
     delivery_window: float = 6 * 3600

@@ -14,7 +14,9 @@ spend (bot.store.ledger), and the operator is told which job to look up.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.catalog import Endpoint, Model
@@ -27,7 +29,8 @@ from bot.jobs.delivery import Delivery
 from bot.jobs.durations import Durations
 from bot.domain.job import IN_FLIGHT, Job, JobState
 from bot.jobs.payloads import image_payload, unified_video_payload, video_payload
-from bot.jobs.schedule import EARLY_LOOKS, PollSchedule, finish_estimate
+from bot.jobs.schedule import EARLY_LOOKS, PollSchedule, SafetyPoll, finish_estimate
+from bot.jobs.wakeups import Wakeups
 from bot.jobs import texts
 
 __all__ = ["JobLife"]
@@ -48,8 +51,14 @@ class _NotTaken(Exception):
 
 
 class JobLife:
-    def __init__(self, ctx: Context, durations: Durations):
+    def __init__(self, ctx: Context, durations: Durations, *, wakeups: Wakeups | None = None,
+                 callback_url: Callable[[str], str] | None = None):
+        """`callback_url`: the job's callback address, given to 302.AI with the paid call
+        (bot.callbacks); None when no public URL is configured. `wakeups` lets callbacks
+        wake the job's poll."""
         self._ctx, self._durations = ctx, durations
+        self._callback_url = callback_url if wakeups is not None else None
+        self._wakeups = wakeups if callback_url is not None else None
         self.delivery = Delivery(ctx, on_delivered=durations.learn)
 
     async def run(self, job: Job) -> Job:
@@ -143,7 +152,7 @@ class JobLife:
         if model.endpoint is Endpoint.UNIFIED_VIDEO:
             return unified_video_payload(job, model, image)
         if model.output == "video":
-            return video_payload(job, model, image)
+            return video_payload(job, model, image, callback=self._callback_for(job))
         return image_payload(job, model, image)
 
     async def _send(self, job: Job, model: Model, payload: dict) -> Job | None:
@@ -156,7 +165,7 @@ class JobLife:
             sent_at = ctx.clock()
             try:
                 if model.endpoint is Endpoint.UNIFIED_VIDEO:
-                    changes = {"task_id": await ctx.client.create_video(payload)}
+                    changes = {"task_id": await ctx.client.create_video(payload, webhook=self._callback_for(job))}
                 elif model.output == "video":
                     changes = {"task_id": await ctx.client.submit_video(payload)}
                 elif model.endpoint is Endpoint.MINIMAX_IMAGE:
@@ -180,9 +189,37 @@ class JobLife:
             await ctx.progress(moved, "submitted")
         return moved
 
+    def _callback_for(self, job: Job) -> str | None:
+        return self._callback_url(job.id) if self._callback_url is not None else None
+
     # -- running → ready --------------------------------------------------------------------------
 
     async def _poll(self, job: Job, model: Model) -> Job | None:
+        wakeups = self._wakeups
+        with wakeups.watching(job.id) if wakeups is not None else contextlib.nullcontext():
+            return await self._poll_watched(job, model)
+
+    async def _nap(self, job: Job, model: Model, schedule: PollSchedule, safety: list[SafetyPoll],
+                   elapsed: float, since: float | None, overdue_polls: int) -> bool:
+        """Sleep until the next query; True when a callback woke the job for it (bot.jobs.wakeups).
+        While callbacks arrive for the model, the schedule is only a sparse safety net, planned
+        once per job (`safety` holds it): a p90 read again at each look would chase the
+        durations learned meanwhile, one look after another."""
+        ctx, wakeups = self._ctx, self._wakeups
+        if wakeups is not None and wakeups.arriving(model.name):
+            if not safety:
+                _, p90 = await self._durations.estimate(model)
+                safety.append(SafetyPoll(p90, ctx.timing.min_poll_interval))
+            delay = safety[0].next_delay(elapsed, since)
+        else:
+            delay = schedule.next_delay(elapsed, since, overdue_polls)
+        delay = min(delay, max(0.0, job.deadline_at - ctx.clock()))
+        if wakeups is None:
+            await asyncio.sleep(delay)
+            return False
+        return await wakeups.sleep(job.id, delay)
+
+    async def _poll_watched(self, job: Job, model: Model) -> Job | None:
         ctx = self._ctx
         # the model's family picks the endpoint: 302.AI's unified fetch names the video itself,
         # MiniMax's query names a file to look up
@@ -190,16 +227,16 @@ class JobLife:
         query = ctx.client.fetch_video if unified else ctx.client.query_video
         spread = await self._durations.spread(model)
         schedule = PollSchedule(spread, ctx.timing.min_poll_interval, ctx.timing.max_poll_interval,
-                                look_early=ctx.rng.random() < EARLY_LOOKS)
+                                look_early=ctx.rng.random() < EARLY_LOOKS, lag_floor=ctx.timing.poll_lag_floor)
         submitted = job.submitted_at or job.created_at
         last_query: float | None = None  # seconds after submission
         last_pending: float | None = None
         overdue_polls = polls = 0
+        safety: list[SafetyPoll] = []  # the safety net's plan, once callbacks are seen to arrive
         while True:
             elapsed = ctx.clock() - submitted
             since = None if last_query is None else elapsed - last_query
-            delay = schedule.next_delay(elapsed, since, overdue_polls)
-            await asyncio.sleep(min(delay, max(0.0, job.deadline_at - ctx.clock())))
+            woken = await self._nap(job, model, schedule, safety, elapsed, since, overdue_polls)
             # Ask before judging the deadline: a job resumed after a long stop has usually
             # finished at 302.AI, and its video is paid for and waiting.
             status = await self._free(job, lambda: query(job.task_id))
@@ -207,10 +244,14 @@ class JobLife:
             if last_query >= spread.hi:
                 overdue_polls += 1
             polls += 1
+            if (status.finished or status.failed) and self._wakeups is not None:
+                self._wakeups.record(model.name, woken)
             if status.finished:
                 if ctx.metrics:
                     ctx.metrics.polls.observe(polls)
-                finished_at = submitted + finish_estimate(last_pending, last_query, spread, ctx.rng.random())
+                # a woken query came as the callback did, about when the video was done
+                finished_at = submitted + (last_query if woken else
+                                           finish_estimate(last_pending, last_query, spread, ctx.rng.random()))
                 if unified:  # no file to look up: the URL is the result
                     file_id, url = None, status.video_url
                 else:

@@ -23,7 +23,9 @@ def _prompt_with_camera(prompt: str, camera: str | None) -> str:
     return f"[{camera}] {prompt}".strip()
 
 
-def video_payload(job: Job, model: Model, image: tuple[str, bytes] | None) -> dict[str, Any]:
+def video_payload(job: Job, model: Model, image: tuple[str, bytes] | None, *,
+                  callback: str | None = None) -> dict[str, Any]:
+    """`callback`: where MiniMax posts the task's status (only ever a wake-up: bot.callbacks)."""
     payload: dict[str, Any] = {
         "model": model.name,
         "prompt": _prompt_with_camera(job.prompt, job.options.get("camera")),
@@ -39,6 +41,8 @@ def video_payload(job: Job, model: Model, image: tuple[str, bytes] | None) -> di
         payload["duration"] = int(job.options["duration"])
     if "resolution" in job.options:
         payload["resolution"] = job.options["resolution"]
+    if callback is not None:
+        payload["callback"] = callback
     return payload
 
 

@@ -24,6 +24,7 @@ from bot.jobs.leases import LeaseKeeper
 from bot.jobs.life import JobLife
 from bot.domain.job import IN_FLIGHT, Job, JobState
 from bot.jobs.slots import RequestSlots
+from bot.jobs.wakeups import Wakeups
 from bot.ports import Messenger
 from bot.store.jobs import JobStore
 from bot.store.leases import LeaseStore
@@ -49,15 +50,19 @@ LINE_TASKS = 1000
 class JobRunner:
     def __init__(self, store: JobStore, client: Ai302Client, catalog: Catalog, timing: Timing, *,
                  leases: LeaseStore, shared: bool, max_download_bytes: int, max_concurrent_requests: int = 32,
-                 look_every: float = 2.0, clock: Callable[[], float] = time.time):
+                 look_every: float = 2.0, clock: Callable[[], float] = time.time,
+                 callback_url: Callable[[str], str] | None = None):
         """Jobs run under leases held by `leases.owner`; `shared`: other workers use the same
-        database, so the leases are renewed and the jobs of workers that die taken over."""
+        database, so the leases are renewed and the jobs of workers that die taken over.
+        `callback_url`: each job's callback address (bot.callbacks), when 302.AI can reach one;
+        callbacks then wake the jobs' polls through `wakeups`."""
         slots = RequestSlots(max_concurrent_requests, report_after=timing.position_after,
                              report_every=timing.position_every)
         self._ctx = Context(store, client, catalog, timing, clock, slots, max_download_bytes, self._settle)
         durations = Durations(store, timing.expected_seconds)
         self._ctx.estimate = durations.estimate
-        self._life = JobLife(self._ctx, durations)
+        self.wakeups = Wakeups()
+        self._life = JobLife(self._ctx, durations, wakeups=self.wakeups, callback_url=callback_url)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         # queued jobs launched without a task yet (oldest first), and those with a task still
         # waiting for their first slot (LINE_TASKS at most)

@@ -25,7 +25,7 @@ import math
 import statistics
 from dataclasses import dataclass
 
-__all__ = ["EARLY_LOOKS", "PollSchedule", "Spread", "spread_of", "finish_estimate"]
+__all__ = ["EARLY_LOOKS", "PollSchedule", "SafetyPoll", "Spread", "spread_of", "finish_estimate"]
 
 _MIN_SAMPLES = 5
 _OVERDUE_GROWTH = 1.5
@@ -82,9 +82,12 @@ class PollSchedule:
     # by the window's first query and never teach the window to move earlier.
     look_early: bool = False
 
+    # the shortest mean lag aimed at (a bench that scales time down scales this too)
+    lag_floor: float = 4.5
+
     @property
     def _lag(self) -> float:
-        return self.target_lag or max(4.5, self.min_interval, 0.025 * self.spread.median)
+        return self.target_lag or max(self.lag_floor, self.min_interval, 0.025 * self.spread.median)
 
     @property
     def _window(self) -> tuple[float, ...]:
@@ -120,6 +123,26 @@ class PollSchedule:
         if not self.spread.learned:
             return min(self.spread.lo, 0.1 * self.spread.median)
         return self.spread.lo / 2 if self.look_early else self._window[0]
+
+
+@dataclass(frozen=True)
+class SafetyPoll:
+    """The schedule while 302.AI's callbacks are seen to arrive for a model (bot.jobs.wakeups):
+    a callback wakes the poll when the video is done, so polling is only the net under a lost
+    one. One look at the p90 of the model's durations (most videos are done by then, and a
+    lost callback costs no more than that wait), then one every half of it, at least
+    `min_interval` apart."""
+
+    p90: float
+    min_interval: float
+
+    def next_delay(self, elapsed: float, since_last_query: float | None) -> float:
+        every = max(self.min_interval, self.p90 / 2)
+        if since_last_query is None:
+            return max(0.0, self.p90 - elapsed)
+        if elapsed < self.p90:
+            return self.p90 - elapsed  # looked sooner on the learned schedule: keep to the p90
+        return max(0.0, every - since_last_query)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -248,6 +248,14 @@ MIGRATIONS: list[str] = [
         fetched_at REAL NOT NULL
     )
     """,
+    # 16: the secret that makes each job's callback path unguessable (bot.callbacks): one
+    # row, made once by the first process that needs it and shared by every worker
+    """
+    CREATE TABLE callback_secret (
+        id     INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+        secret TEXT NOT NULL
+    )
+    """,
 ]
 
 _POSTGRES_ONLY: dict[int, str] = {}

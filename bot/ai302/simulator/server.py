@@ -29,6 +29,8 @@ The unified v2 video routes (create, fetch, model list) live in bot.ai302.simula
 and share these faults; `sim.unified.models` is the model list they serve.
 `GET /_sim/queries?after=T` says when each video was first asked about after T (benchmarks
 of a restart); `POST /_sim/config {"finish_all": true}` finishes every video submitted so far.
+Videos whose paid call names an address are called back (bot.ai302.simulator.callbacks, with
+its own faults: late, twice, never, a wrong path, a forged success).
 
 They can be set three ways: in a prompt as `[sim:FAULT]` (that request only), globally with
 `Simulator(fault=...)` / `reelbot simulate --fault ...` / `POST /_sim/config {"fault": ...}`,
@@ -132,6 +134,7 @@ class Simulator:
         return self.base_url
 
     async def stop(self) -> None:
+        await self.callbacks.stop()
         if self._runner:
             await self._runner.cleanup()
             self._runner = None
@@ -149,6 +152,8 @@ class Simulator:
                 self.config.next_faults.extend(value)
             elif name == "outage":
                 self.outage(value["fault"], float(value["seconds"]), tuple(value.get("on", ("query",))))
+            elif name == "callbacks":
+                self.callbacks.configure(value)
             elif name == "finish_all" and value:
                 for task in self._tasks.values():  # every video submitted so far is done now
                     task.seconds = 0.0
@@ -183,6 +188,10 @@ class Simulator:
 
         self.unified = UnifiedRoutes(self)
         self.unified.install(app)
+        from bot.ai302.simulator.callbacks import Callbacks
+
+        self.callbacks = Callbacks(self)  # calls back when a paid call names an address
+        self.callbacks.install(app)
         app.router.add_get("/files/{name}", self._download)
         app.router.add_post("/_sim/config", self._set_config)
         app.router.add_get("/_sim/requests", self._list_requests)
@@ -299,6 +308,7 @@ class Simulator:
         task_id = str(next(self._ids))
         self._tasks[task_id] = _Task(task_id, body["model"], time.monotonic(), seconds, fault)
         self._bill("video", body, task_id)
+        self.callbacks.created(self._tasks[task_id], body.get("callback"), "minimax", body.get("prompt"))
         return await self._after_accept(fault, _ok(task_id=task_id))
 
     async def _lookup(self, request: web.Request, endpoint: str) -> web.Response | None:

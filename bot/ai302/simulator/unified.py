@@ -99,6 +99,7 @@ class UnifiedRoutes:
         task_id = f"v2-{next(sim._ids)}"
         sim._tasks[task_id] = _Task(task_id, model["model_name"], time.monotonic(), seconds, fault)
         sim._bill("video", body, task_id)
+        sim.callbacks.created(sim._tasks[task_id], request.query.get("webhook"), "v2", body.get("prompt"))
         created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         reply = web.json_response({"task_id": task_id, "status": "pending", "created_at": created})
         return await sim._after_accept(fault, reply)
