@@ -70,6 +70,10 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "text"  # or "json": one object per line
     http_listen: str | None = None  # the operators' listener (/healthz, /metrics), e.g. 127.0.0.1:9102
+    # the operator's web console (adapters/web): where it listens (None: off), e.g. 127.0.0.1:9103,
+    # and the address operators open (login links start with it; https:// makes cookies Secure)
+    console_listen: str | None = None
+    console_url: str = ""
     keep_days: int = 30  # finished jobs' prompts and destinations are cleared after this many days
     # access policy (bot.access): where the bot answers, tiers, and what admins may spend
     allowed_chats: frozenset[str] = frozenset()  # empty: everywhere
@@ -130,6 +134,8 @@ class Settings:
             log_level=get("REELBOT_LOG_LEVEL", cls.log_level).upper(),
             log_format=_choice("REELBOT_LOG_FORMAT", get("REELBOT_LOG_FORMAT", cls.log_format).lower(), ("text", "json")),
             http_listen=get("REELBOT_HTTP_LISTEN", None),
+            console_listen=get("REELBOT_CONSOLE_LISTEN", None),
+            console_url=get("REELBOT_CONSOLE_URL", "").rstrip("/"),
             keep_days=get("REELBOT_KEEP_DAYS", cls.keep_days, int),
             allowed_chats=frozenset(_items(env.get("REELBOT_ALLOWED_CHATS", ""))),
             allow_dms=get("REELBOT_ALLOW_DMS", cls.allow_dms, _bool),

@@ -239,6 +239,32 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX blocked_prompts_by_time ON blocked_prompts(at)
     """,
+    # 14: the operator's web console (adapters/web): one-time login links and sessions,
+    # stored so that every process on the database shares them (only hashes of the secrets),
+    # and the indexes its pages need on a big database (bench/console_bench.py)
+    """
+    CREATE TABLE console_links (
+        token_hash TEXT PRIMARY KEY,
+        actor      TEXT NOT NULL,
+        language   TEXT NOT NULL DEFAULT 'en',
+        created_at REAL NOT NULL,
+        used_at    REAL
+    );
+    CREATE TABLE console_sessions (
+        session_hash TEXT PRIMARY KEY,
+        actor        TEXT NOT NULL,
+        language     TEXT NOT NULL DEFAULT 'en',
+        csrf         TEXT NOT NULL,
+        created_at   REAL NOT NULL,
+        seen_at      REAL NOT NULL
+    );
+    CREATE INDEX jobs_by_time ON jobs(created_at);
+    CREATE INDEX jobs_by_finish ON jobs(finished_at) WHERE finished_at IS NOT NULL;
+    CREATE INDEX jobs_by_chat ON jobs(platform, chat_id, created_at);
+    CREATE INDEX ledger_by_user ON ledger(user_key, at);
+    CREATE INDEX users_by_name ON users(lower(name));
+    CREATE INDEX audit_by_target ON audit(target)
+    """,
 ]
 
 _POSTGRES_ONLY: dict[int, str] = {}

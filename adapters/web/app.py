@@ -1,0 +1,138 @@
+"""The operator's web console: its own aiohttp listener (REELBOT_CONSOLE_LISTEN), server-
+rendered pages (Jinja2, autoescaped), a vendored htmx, and no page without a session.
+
+Safety, in the order a request meets it (`_guard`): every answer carries a strict
+Content-Security-Policy (no inline script or style: the pages have none) and no-store; only
+the login page and the static files answer without a session cookie; a POST (a form or an
+htmx request) must carry the session's CSRF token. Logins are one-time links
+(bot.store.console_sessions); failed ones are rate-limited per address and overall.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from adapters.web import actions, pages
+from adapters.web.shared import CONSOLE, DESK, LANGUAGE, SECRET, SESSION, SESSIONS
+from bot.store.console_sessions import SESSION_IDLE_SECONDS, ConsoleSessions
+
+__all__ = ["ConsoleWeb", "COOKIE", "CSP"]
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+COOKIE = "reelbot_console"
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+OPEN_PATHS = ("/login", "/static/")
+FAILED_LOGINS_PER_ADDRESS = 10  # in LOGIN_WINDOW seconds
+FAILED_LOGINS_OVERALL = 100
+LOGIN_WINDOW = 600.0
+
+
+
+class ConsoleWeb:
+    """`desk`: a bot.bootstrap.Desk (db, policy, access, admin); `settings`: what it shows."""
+
+    def __init__(self, desk, settings, listen: tuple[str, int], *, clock: Callable[[], float] = time.time):
+        self.desk, self.settings, self.clock = desk, settings, clock
+        self.sessions = ConsoleSessions(desk.db, clock)
+        self._host, self._port = listen
+        self.secure = settings.console_url.startswith("https://")
+        self._failures: dict[str, deque[float]] = {}
+        self._all_failures: deque[float] = deque()
+        self.flashes: dict[str, str] = {}  # session secret -> the last action's answer, shown once
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[self._guard], client_max_size=64 * 1024)
+        app[DESK], app[SESSIONS], app[CONSOLE] = self.desk, self.sessions, self
+        aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+                             undefined=jinja2.StrictUndefined)
+        app.router.add_static("/static/", HERE / "static", append_version=False)
+        pages.routes(app.router)
+        actions.routes(app.router)
+        return app
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self._port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # the real port when 0 was asked for
+        log.info("operator's console on %s:%s", self._host, self.port)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # ---- logins ---------------------------------------------------------------------------
+
+    def login_blocked(self, address: str) -> bool:
+        now = self.clock()
+        mine = self._failures.get(address, deque())
+        for queue in (mine, self._all_failures):
+            while queue and queue[0] < now - LOGIN_WINDOW:
+                queue.popleft()
+        return len(mine) >= FAILED_LOGINS_PER_ADDRESS or len(self._all_failures) >= FAILED_LOGINS_OVERALL
+
+    def login_failed(self, address: str) -> None:
+        now = self.clock()
+        self._failures.setdefault(address, deque()).append(now)
+        self._all_failures.append(now)
+        if len(self._failures) > 10_000:  # many addresses: forget the quietest, keep the overall count
+            self._failures = {a: q for a, q in self._failures.items() if len(q) > 1}
+
+    def set_cookie(self, response: web.StreamResponse, secret: str) -> None:
+        response.set_cookie(COOKIE, secret, httponly=True, samesite="Strict", secure=self.secure, path="/",
+                            max_age=int(SESSION_IDLE_SECONDS))
+
+    # ---- every request --------------------------------------------------------------------
+
+    @web.middleware
+    async def _guard(self, request: web.Request, handler) -> web.StreamResponse:
+        try:
+            response = await self._checked(request, handler)
+        except web.HTTPException as answer:
+            response = answer
+            _headers(response)
+            raise
+        _headers(response)
+        return response
+
+    async def _checked(self, request: web.Request, handler) -> web.StreamResponse:
+        if request.path.startswith(OPEN_PATHS):
+            request[LANGUAGE] = "en"
+            return await handler(request)
+        secret = request.cookies.get(COOKIE)
+        session = await self.sessions.session(secret)
+        if session is None:
+            if request.headers.get("HX-Request"):  # an htmx call from an expired page: reload to log in
+                return web.Response(status=401, headers={"HX-Redirect": "/login"})
+            raise web.HTTPSeeOther("/login")
+        if request.method == "POST":
+            form = await request.post()
+            token = request.headers.get("X-CSRF-Token") or form.get("csrf") or ""
+            if not secrets.compare_digest(str(token), session.csrf):
+                raise web.HTTPForbidden(text="The form's security token is missing or wrong: reload the page.")
+        request[SESSION], request[SECRET], request[LANGUAGE] = session, secret, session.language
+        return await handler(request)
+
+
+def _headers(response: web.StreamResponse) -> None:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers.setdefault("Cache-Control", "no-store")

@@ -1,0 +1,162 @@
+"""What the operator's console shows, read from the store: each function is one page's
+queries, bounded (a day range, a LIMIT) so that a page costs the same on a database of a
+million jobs as on a small one (bench/console_bench.py; the indexes are schema entry 14).
+Sums of money come from the `usage` counters and the ledger, never from every job."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.quota import quota_day
+
+__all__ = ["Overview", "overview", "jobs", "job", "members", "member", "audit", "JOB_FILTERS", "PAGE"]
+
+PAGE = 50
+HOUR = 3600
+DAY = 86400
+IN_FLIGHT = ("queued", "submitting", "running", "ready")
+JOB_FILTERS = ("state", "model", "platform", "member", "chat", "date")
+
+
+@dataclass(frozen=True)
+class Overview:
+    today_mptc: int
+    ceiling_mptc: int
+    spend_by_day: list[tuple[str, int]]  # 30 days, oldest first, every day present
+    jobs_by_hour: list[tuple[str, int, int]]  # 7 × 24 hours: (hour UTC, delivered, failed)
+    models: list[dict]  # model, jobs, delivered, rate, p50, p90 (seconds), last 7 days
+    now_by_state: dict[str, int]
+    pause: dict | None
+    unconfirmed: list[dict]  # job, model, at
+
+
+async def overview(db, now: float, ceiling_mptc: int) -> Overview:
+    days = [quota_day(now - (29 - i) * DAY) for i in range(30)]
+    spent = {r["day"]: r["spent"] for r in await db.fetchall(
+        "SELECT day, spent FROM usage WHERE scope = 'spend' AND day >= ?", (days[0],))}
+    week = now - 7 * DAY
+    first_hour = int(now // HOUR) * HOUR - 167 * HOUR
+    hourly: dict[int, list[int]] = {first_hour + i * HOUR: [0, 0] for i in range(168)}
+    for r in await db.fetchall(
+            "SELECT CAST(finished_at / 3600 AS INTEGER) AS h, state, COUNT(*) AS n FROM jobs "
+            "WHERE finished_at >= ? AND state IN ('delivered', 'failed') GROUP BY 1, 2", (first_hour,)):
+        slot = hourly.get(int(r["h"]) * HOUR)
+        if slot is not None:
+            slot[0 if r["state"] == "delivered" else 1] += r["n"]
+    by_hour = [(datetime.fromtimestamp(h, UTC).strftime("%m-%d %H:00"), d, f) for h, (d, f) in hourly.items()]
+    models = []
+    for r in await db.fetchall(
+            "SELECT model, COUNT(*) AS n, SUM(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END) AS ok FROM jobs "
+            "WHERE finished_at >= ? GROUP BY model ORDER BY n DESC LIMIT 30", (week,)):
+        p50, p90 = await _percentiles(db, r["model"], week)
+        models.append({"model": r["model"], "jobs": r["n"], "delivered": r["ok"],
+                       "rate": round(100 * r["ok"] / r["n"]) if r["n"] else 0, "p50": p50, "p90": p90})
+    states = {r["state"]: r["n"] for r in await db.fetchall(
+        "SELECT state, COUNT(*) AS n FROM jobs WHERE state IN ('queued', 'submitting', 'running', 'ready') "
+        "GROUP BY state")}
+    pause = await db.fetchone("SELECT cause, reason, actor, at FROM pause")
+    unconfirmed = [dict(r) for r in await db.fetchall(
+        "SELECT l.job_id AS job, j.model AS model, l.at AS at FROM ledger l JOIN jobs j ON j.id = l.job_id "
+        "WHERE l.entry = 'spend_unconfirmed' ORDER BY l.id DESC LIMIT 50")]
+    return Overview(spent.get(days[-1], 0), ceiling_mptc, [(d, spent.get(d, 0)) for d in days], by_hour, models,
+                    {s: states.get(s, 0) for s in IN_FLIGHT}, dict(pause) if pause else None, unconfirmed)
+
+
+async def _percentiles(db, model: str, since: float) -> tuple[float | None, float | None]:
+    """p50 and p90 of the time to a delivered result, by two OFFSET lookups on the model's
+    delivered jobs (jobs_finished_by_model), not by reading every duration."""
+    count = (await db.fetchone("SELECT COUNT(*) AS n FROM jobs WHERE model = ? AND state = 'delivered' "
+                               "AND finished_at >= ?", (model, since)))["n"]
+    if not count:
+        return None, None
+    out = []
+    for q in (0.5, 0.9):
+        row = await db.fetchone("SELECT finished_at - created_at AS d FROM jobs WHERE model = ? AND state = 'delivered' "
+                                "AND finished_at >= ? ORDER BY finished_at - created_at LIMIT 1 OFFSET ?",
+                                (model, since, min(count - 1, int(q * count))))
+        out.append(round(row["d"], 1))
+    return out[0], out[1]
+
+
+async def jobs(db, filters: dict[str, str], before: float | None = None) -> list[dict]:
+    """The newest jobs matching the filters (exact values; `member` a user key, `chat` a chat
+    id, `date` YYYY-MM-DD in UTC), PAGE at a time, older than `before`."""
+    where, params = [], []
+    for column in ("state", "model", "platform"):
+        if filters.get(column):
+            where.append(f"{column} = ?")
+            params.append(filters[column])
+    if filters.get("member"):
+        where.append("user_key = ?")
+        params.append(filters["member"])
+    if filters.get("chat"):
+        where.append("chat_id = ?")
+        params.append(filters["chat"])
+    if filters.get("date"):
+        start = datetime.strptime(filters["date"], "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
+        where.append("created_at >= ? AND created_at < ?")
+        params += [start, start + DAY]
+    if before is not None:
+        where.append("created_at < ?")
+        params.append(before)
+    sql = ("SELECT id, user_key, user_name, platform, chat_id, model, prompt, price, cost_mptc, state, created_at "
+           "FROM jobs" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY created_at DESC LIMIT ?")
+    return [dict(r) for r in await db.fetchall(sql, (*params, PAGE))]
+
+
+async def job(db, job_id: str) -> dict | None:
+    row = await db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
+    if row is None:
+        return None
+    found = dict(row)
+    found["ledger"] = [dict(r) for r in await db.fetchall(
+        "SELECT id, user_key, chat_key, entry, amount, at FROM ledger WHERE job_id = ? ORDER BY id", (job_id,))]
+    found["audit"] = [dict(r) for r in await db.fetchall(
+        "SELECT at, actor, action, detail FROM audit WHERE target = ? ORDER BY id", (job_id,))]
+    found["refunded"] = any(r["entry"] == "reversal" for r in found["ledger"])
+    return found
+
+
+async def members(db, query: str) -> list[dict]:
+    """Members by `platform:id`, a numeric id, or the start of a name (with or without @)."""
+    text = query.strip()
+    if not text:
+        rows = await db.fetchall("SELECT * FROM users ORDER BY last_seen DESC LIMIT ?", (PAGE,))
+    elif ":" in text:
+        rows = await db.fetchall("SELECT * FROM users WHERE user_key = ?", (text,))
+    elif text.isdigit():
+        rows = await db.fetchall("SELECT * FROM users WHERE user_id = ? LIMIT ?", (text, PAGE))
+    else:
+        name = text.removeprefix("@").lower()
+        # a range on the lower(name) index rather than LIKE, which would read every member
+        rows = await db.fetchall("SELECT * FROM users WHERE lower(name) >= ? AND lower(name) < ? "
+                                 "ORDER BY lower(name) LIMIT ?", (name, name + "\uffff", PAGE))
+    return [dict(r) for r in rows]
+
+
+async def member(db, user_key: str, now: float) -> dict:
+    found = dict(await db.fetchone("SELECT * FROM users WHERE user_key = ?", (user_key,)) or {"user_key": user_key})
+    days = {n: quota_day(now - (n - 1) * DAY) for n in (1, 7, 30)}
+    for n, first in days.items():
+        row = await db.fetchone("SELECT COALESCE(SUM(spent), 0) AS s FROM usage WHERE scope = ? AND day >= ?",
+                                (f"user:{user_key}", first))
+        found[f"used_{n}d"] = row["s"]
+    wallet = await db.fetchone("SELECT balance FROM wallets WHERE user_key = ?", (user_key,))
+    found["wallet"] = wallet["balance"] if wallet else 0
+    found["limit"] = await db.fetchone("SELECT daily_credits, max_in_flight FROM limits WHERE scope = ?",
+                                       (f"user:{user_key}",))
+    found["ban"] = await db.fetchone("SELECT reason, actor, at FROM bans WHERE user_key = ?", (user_key,))
+    granted = await db.fetchone("SELECT spent FROM usage WHERE scope = ? AND day = ?", (f"grant:{user_key}", days[1]))
+    found["granted_today"] = granted["spent"] if granted else 0
+    found["jobs"] = [dict(r) for r in await db.fetchall(
+        "SELECT id, model, state, price, created_at FROM jobs WHERE user_key = ? ORDER BY created_at DESC LIMIT 20",
+        (user_key,))]
+    return found
+
+
+async def audit(db, before: int | None = None) -> list[dict]:
+    sql, params = "SELECT id, at, actor, action, target, detail FROM audit", ()
+    if before is not None:
+        sql, params = sql + " WHERE id < ?", (before,)
+    return [dict(r) for r in await db.fetchall(sql + " ORDER BY id DESC LIMIT ?", (*params, PAGE))]
