@@ -2,6 +2,6 @@
 bot.admin.AdminDesk, logins by one-time links."""
 
 from adapters.web.app import ConsoleWeb
-from adapters.web.links import login_link, console_address
+from adapters.web.links import chat_login_link, console_address, login_link
 
-__all__ = ["ConsoleWeb", "login_link", "console_address"]
+__all__ = ["ConsoleWeb", "chat_login_link", "console_address", "login_link"]

@@ -49,7 +49,7 @@ class Served:
                                  console_listen="127.0.0.1:0", bot_daily_mptc=200_000)
         self.core = await bootstrap(self.settings, timing=FAST)
         self.messenger = RecordingMessenger()
-        self.core.register("test", self.messenger)
+        self.core.register("telegram", self.messenger)
         await self.core.start()
         self.desk = await open_desk(self.settings)  # its own connection, as `reelbot run` opens it
         self.web = ConsoleWeb(self.desk, self.settings, ("127.0.0.1", 0))
