@@ -87,6 +87,8 @@ async def jobs(db, filters: dict[str, str], before: float | None = None) -> list
         if filters.get(column):
             where.append(f"{column} = ?")
             params.append(filters[column])
+    if filters.get("state") and filters["state"] != "delivered":
+        where.append("state != 'delivered'")  # lets SQLite take the partial index jobs_by_state
     if filters.get("member"):
         where.append("user_key = ?")
         params.append(filters["member"])
