@@ -3,7 +3,7 @@ download), against a running core (the 302.AI simulator behind it) and the conso
 on loopback beside it, as `reelbot run` serves them.
 
 The bot and the console run on an event loop of their own in a thread, started once per
-session (as is the browser); a test reaches the store through `served.call(...)`."""
+module (as is the browser); a test reaches the store through `served.call(...)`."""
 
 from __future__ import annotations
 
@@ -84,14 +84,16 @@ class Served:
         return self.call(fetch)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Served:
     served = Served(tmp_path_factory.mktemp("console-data"))
     yield served
     served.stop()
 
 
-@pytest.fixture(scope="session")
+# module-scoped, not session-scoped: Playwright's sync API marks the main thread's event loop as
+# running while it lives, which would break the async tests of every module after this one
+@pytest.fixture(scope="module")
 def browser():
     playwright = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
