@@ -38,8 +38,11 @@ async def overview(db, now: float, ceiling_mptc: int) -> Overview:
     week = now - 7 * DAY
     first_hour = int(now // HOUR) * HOUR - 167 * HOUR
     hourly: dict[int, list[int]] = {first_hour + i * HOUR: [0, 0] for i in range(168)}
+    # SQLite's CAST truncates; PostgreSQL's would round, hence FLOOR there (SQLite may lack it)
+    hour = "FLOOR(finished_at / 3600)" if getattr(db, "dialect", "sqlite") == "postgres" else \
+        "CAST(finished_at / 3600 AS INTEGER)"
     for r in await db.fetchall(
-            "SELECT CAST(finished_at / 3600 AS INTEGER) AS h, state, COUNT(*) AS n FROM jobs "
+            f"SELECT {hour} AS h, state, COUNT(*) AS n FROM jobs "
             "WHERE finished_at >= ? AND state IN ('delivered', 'failed') GROUP BY 1, 2", (first_hour,)):
         slot = hourly.get(int(r["h"]) * HOUR)
         if slot is not None:

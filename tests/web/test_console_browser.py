@@ -162,7 +162,7 @@ def test_the_charts_have_a_bar_for_every_day_and_hour(page, served):
     assert delivered > 0 and last_hour.endswith(f": {delivered}")
 
 
-def test_every_page_fits_a_phone_without_scrolling_sideways(page, served):
+def test_every_page_fits_a_phone_without_scrolling_sideways(page, served, tmp_path):
     served.delivered_job("a " + "very-long-prompt-" * 20, member("phone"))
     log_in(page, served)
     job_id = served.rows("SELECT id FROM jobs ORDER BY created_at DESC LIMIT 1")[0][0]
@@ -170,6 +170,9 @@ def test_every_page_fits_a_phone_without_scrolling_sideways(page, served):
     for path in PAGES + (f"/jobs/{job_id}", f"/members/{user}"):
         page.goto(served.url + path)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+        shot = tmp_path / ("page" + path.replace("/", "_").replace(":", "-") + ".png")
+        page.screenshot(path=str(shot), full_page=True)  # every page, for the CI log
+        print(f"screenshot: {shot}")
 
 
 def test_a_chinese_session_sees_chinese_pages(page, served):
