@@ -96,3 +96,28 @@ def test_console_login_prints_a_link_and_console_logout_all_ends_every_session(t
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM console_sessions").fetchone() == (0,)
         assert conn.execute("SELECT COUNT(*) FROM console_links").fetchone() == (0,)  # unused links voided too
+
+
+async def test_after_ten_failed_logins_an_address_is_refused_even_a_good_link(make_core):
+    import aiohttp
+
+    from adapters.web import ConsoleWeb
+    from bot.bootstrap import open_desk
+
+    core = await make_core(console_listen="127.0.0.1:0")
+    desk = await open_desk(core.settings)
+    web = ConsoleWeb(desk, core.settings, ("127.0.0.1", 0))
+    await web.start()
+    try:
+        good = await web.sessions.issue_link("cli:ann")
+        async with aiohttp.ClientSession() as http:
+            url = f"http://127.0.0.1:{web.port}/login"
+            for n in range(10):
+                async with http.post(url, data={"token": f"guess-{n}"}, allow_redirects=False) as answer:
+                    assert answer.status == 403
+            async with http.post(url, data={"token": good}, allow_redirects=False) as answer:
+                assert answer.status == 429
+        assert await web.sessions.redeem(good) is not None  # the link itself was not spent
+    finally:
+        await web.stop()
+        await desk.close()
