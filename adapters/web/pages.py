@@ -13,6 +13,7 @@ from aiohttp import web
 
 from adapters.web import charts
 from adapters.web.shared import CONSOLE, DESK, context
+from bot.catalog import Catalog, default_models
 from bot.domain.money import ptc_text
 from bot.store import reports
 
@@ -31,6 +32,9 @@ def routes(router: web.UrlDispatcher) -> None:
     router.add_get("/members/{user_key}", member)
     router.add_get("/audit", audit)
     router.add_get("/settings", settings)
+    router.add_get("/payments", payments)
+    router.add_get("/chats", chats)
+    router.add_get("/models", models)
 
 
 def render(name: str, request: web.Request, **values) -> web.Response:
@@ -108,6 +112,29 @@ async def audit(request: web.Request) -> web.Response:
     before = request.query.get("before", "")
     rows = await reports.audit(request.app[DESK].db, int(before) if before.isdigit() else None)
     return render("audit.html", request, rows=rows, when=when, page=reports.PAGE)
+
+
+async def payments(request: web.Request) -> web.Response:
+    before = request.query.get("before", "")
+    try:
+        rows = await reports.payments(request.app[DESK].db, float(before) if before else None)
+    except ValueError:
+        rows = []
+    return render("payments.html", request, rows=rows, when=when, page=reports.PAGE)
+
+
+async def chats(request: web.Request) -> web.Response:
+    console = request.app[CONSOLE]
+    allowed = console.settings.allowed_chats
+    rows = await reports.chats(request.app[DESK].db, console.clock())
+    return render("chats.html", request, rows=rows, everywhere=not allowed,
+                  allowed={c.removeprefix("telegram:").removeprefix("discord:") for c in allowed})
+
+
+async def models(request: web.Request) -> web.Response:
+    settings = request.app[CONSOLE].settings
+    catalog = Catalog(default_models(), settings.prices, settings.costs)  # as bootstrap() builds it
+    return render("models.html", request, models=sorted(catalog, key=lambda m: m.name), ptc=ptc_text)
 
 
 async def settings(request: web.Request) -> web.Response:

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 
 from bot.quota import quota_day
 
-__all__ = ["Overview", "overview", "jobs", "job", "members", "member", "audit", "JOB_FILTERS", "PAGE"]
+__all__ = ["Overview", "overview", "jobs", "job", "members", "member", "audit", "payments", "chats", "JOB_FILTERS",
+           "PAGE"]
 
 PAGE = 50
 HOUR = 3600
@@ -165,3 +166,23 @@ async def audit(db, before: int | None = None) -> list[dict]:
     if before is not None:
         sql, params = sql + " WHERE id < ?", (before,)
     return [dict(r) for r in await db.fetchall(sql + " ORDER BY id DESC LIMIT ?", (*params, PAGE))]
+
+
+async def payments(db, before: float | None = None) -> list[dict]:
+    """Telegram Stars purchases, newest first, with their charge ids and refunds."""
+    sql, params = "SELECT charge_id, user_key, credits, stars, at, refunded_at, taken_back FROM payments", ()
+    if before is not None:
+        sql, params = sql + " WHERE at < ?", (before,)
+    return [dict(r) for r in await db.fetchall(sql + " ORDER BY at DESC LIMIT ?", (*params, PAGE))]
+
+
+async def chats(db, now: float) -> list[dict]:
+    """Chats and servers by credits spent in 30 days (the `usage` counters), with their limits."""
+    first = quota_day(now - 29 * DAY)
+    today = quota_day(now)
+    rows = await db.fetchall(
+        "SELECT u.scope AS scope, SUM(u.spent) AS month, SUM(CASE WHEN u.day = ? THEN u.spent ELSE 0 END) AS today, "
+        "l.daily_credits AS daily_credits, l.max_in_flight AS max_in_flight FROM usage u "
+        "LEFT JOIN limits l ON l.scope = u.scope WHERE u.scope >= 'chat:' AND u.scope < 'chat;' AND u.day >= ? "
+        "GROUP BY u.scope, l.daily_credits, l.max_in_flight ORDER BY month DESC LIMIT ?", (today, first, PAGE))
+    return [{**dict(r), "chat": r["scope"].removeprefix("chat:")} for r in rows]

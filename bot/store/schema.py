@@ -266,7 +266,8 @@ MIGRATIONS: list[str] = [
     CREATE INDEX ledger_unconfirmed ON ledger(id) WHERE entry = 'spend_unconfirmed';
     CREATE INDEX ledger_by_user ON ledger(user_key, at);
     CREATE INDEX users_by_name ON users(lower(name));
-    CREATE INDEX audit_by_target ON audit(target)
+    CREATE INDEX audit_by_target ON audit(target);
+    CREATE INDEX payments_by_time ON payments(at)
     """,
 ]
 

@@ -15,7 +15,7 @@ from bot.domain.requests import Requester
 from tests.core.helpers import request
 from tests.web.conftest import log_in
 
-PAGES = ("/", "/jobs", "/members", "/audit", "/settings")
+PAGES = ("/", "/jobs", "/members", "/chats", "/payments", "/models", "/audit", "/settings")
 MARKUP = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2"> @everyone'
 
 

@@ -37,6 +37,9 @@ async def test_the_pages_read_what_the_core_wrote_on_each_store(core):
     assert [m["user_key"] for m in await reports.members(db, "@ali")] == [ALICE.user_key]
     member = await reports.member(db, ALICE.user_key, now)
     assert member["used_1d"] == member["used_30d"] > 0 and [j["id"] for j in member["jobs"]] == [ticket.job_id]
+    [chat] = await reports.chats(db, now)
+    assert chat["chat"] == ALICE.chat_key and chat["today"] == chat["month"] == member["used_1d"]
+    assert await reports.payments(db) == []
 
 
 async def test_logins_work_once_and_end_together_on_each_store(core):
