@@ -30,6 +30,7 @@ class Overview:
     now_by_state: dict[str, int]
     pause: dict | None
     unconfirmed: list[dict]  # job, model, at
+    alerts: list[dict]  # cause, sent_at: the last alert sent to the admins for each cause
 
 
 async def overview(db, now: float, ceiling_mptc: int) -> Overview:
@@ -63,8 +64,9 @@ async def overview(db, now: float, ceiling_mptc: int) -> Overview:
     unconfirmed = [dict(r) for r in await db.fetchall(
         "SELECT l.job_id AS job, j.model AS model, l.at AS at FROM ledger l JOIN jobs j ON j.id = l.job_id "
         "WHERE l.entry = 'spend_unconfirmed' ORDER BY l.id DESC LIMIT 50")]
+    alerts = [dict(r) for r in await db.fetchall("SELECT cause, sent_at FROM alerts ORDER BY sent_at DESC LIMIT 20")]
     return Overview(spent.get(days[-1], 0), ceiling_mptc, [(d, spent.get(d, 0)) for d in days], by_hour, models,
-                    {s: states.get(s, 0) for s in IN_FLIGHT}, dict(pause) if pause else None, unconfirmed)
+                    {s: states.get(s, 0) for s in IN_FLIGHT}, dict(pause) if pause else None, unconfirmed, alerts)
 
 
 async def _percentiles(db, model: str, since: float) -> tuple[float | None, float | None]:
