@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from adapters.web import ConsoleWeb, console_address
+from adapters.web import ConsoleWeb
 from bot.bootstrap import open_desk
 from bot.config import Settings
 from bot.logs import setup_logging
@@ -54,8 +54,8 @@ async def console_web_command(args, settings: Settings, env) -> int:
     setup_logging(settings.log_level, [settings.api_key], settings.log_format)
     service = ConsoleService(settings)
     await service.start()
-    print(f"reelbot console on {console_address(settings)} (log in: reelbot admin console-login); Ctrl-C to stop",
-          flush=True)
+    address = settings.console_url or f"http://{service.web.host}:{service.web.port}"  # the real port
+    print(f"reelbot console on {address} (log in: reelbot admin console-login); Ctrl-C to stop", flush=True)
     try:
         await _until_signalled()
     finally:

@@ -46,7 +46,7 @@ class ConsoleWeb:
     def __init__(self, desk, settings, listen: tuple[str, int], *, clock: Callable[[], float] = time.time):
         self.desk, self.settings, self.clock = desk, settings, clock
         self.sessions = ConsoleSessions(desk.db, clock)
-        self._host, self._port = listen
+        self.host, self._port = listen
         self.secure = settings.console_url.startswith("https://")
         self._failures: dict[str, deque[float]] = {}
         self._all_failures: deque[float] = deque()
@@ -67,10 +67,10 @@ class ConsoleWeb:
     async def start(self) -> None:
         self._runner = web.AppRunner(self.app(), access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._port)
+        site = web.TCPSite(self._runner, self.host, self._port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # the real port when 0 was asked for
-        log.info("operator's console on %s:%s", self._host, self.port)
+        log.info("operator's console on %s:%s", self.host, self.port)
 
     async def stop(self) -> None:
         if self._runner is not None:
