@@ -23,7 +23,7 @@ from aiohttp import web
 
 from adapters.web import actions, pages
 from adapters.web.shared import CONSOLE, DESK, LANGUAGE, SECRET, SESSION, SESSIONS
-from bot.store.console_sessions import SESSION_IDLE_SECONDS, ConsoleSessions
+from bot.store.console_sessions import ConsoleSessions
 
 __all__ = ["ConsoleWeb", "COOKIE", "CSP"]
 
@@ -95,8 +95,8 @@ class ConsoleWeb:
             self._failures = {a: q for a, q in self._failures.items() if len(q) > 1}
 
     def set_cookie(self, response: web.StreamResponse, secret: str) -> None:
-        response.set_cookie(COOKIE, secret, httponly=True, samesite="Strict", secure=self.secure, path="/",
-                            max_age=int(SESSION_IDLE_SECONDS))
+        # no Max-Age: the browser keeps it while open; the store ends it after 12 idle hours
+        response.set_cookie(COOKIE, secret, httponly=True, samesite="Strict", secure=self.secure, path="/")
 
     # ---- every request --------------------------------------------------------------------
 

@@ -121,3 +121,19 @@ async def test_after_ten_failed_logins_an_address_is_refused_even_a_good_link(ma
     finally:
         await web.stop()
         await desk.close()
+
+
+def test_the_cookie_is_secure_when_the_console_is_served_over_https():
+    from aiohttp import web
+
+    from adapters.web import ConsoleWeb
+    from bot.config import Settings
+
+    class Desk:
+        db = None
+
+    for url, secure in (("https://console.example.org", True), ("http://10.0.0.5:9103", False), ("", False)):
+        answer = web.Response()
+        ConsoleWeb(Desk(), Settings(console_url=url), ("127.0.0.1", 0)).set_cookie(answer, "s3cret")
+        cookie = answer.cookies["reelbot_console"]
+        assert (cookie["secure"] is True, cookie["httponly"], cookie["samesite"]) == (secure, True, "Strict"), url
