@@ -259,10 +259,11 @@ MIGRATIONS: list[str] = [
         seen_at      REAL NOT NULL
     );
     CREATE INDEX jobs_by_time ON jobs(created_at);
-    CREATE INDEX jobs_by_finish ON jobs(finished_at) WHERE finished_at IS NOT NULL;
+    CREATE INDEX jobs_by_finish ON jobs(finished_at, state, model, created_at) WHERE finished_at IS NOT NULL;
     CREATE INDEX jobs_by_chat ON jobs(chat_id, created_at);
     CREATE INDEX jobs_by_state ON jobs(state, created_at) WHERE state != 'delivered';
     CREATE INDEX users_by_id ON users(user_id);
+    CREATE INDEX users_by_last_seen ON users(last_seen);
     CREATE INDEX ledger_unconfirmed ON ledger(id) WHERE entry = 'spend_unconfirmed';
     CREATE INDEX ledger_by_user ON ledger(user_key, at);
     CREATE INDEX users_by_name ON users(lower(name));
