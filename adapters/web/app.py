@@ -43,8 +43,13 @@ LOGIN_WINDOW = 600.0
 class ConsoleWeb:
     """`desk`: a bot.bootstrap.Desk (db, policy, access, admin); `settings`: what it shows."""
 
-    def __init__(self, desk, settings, listen: tuple[str, int], *, clock: Callable[[], float] = time.time):
+    def __init__(self, desk, settings, listen: tuple[str, int], *, clock: Callable[[], float] = time.time,
+                 summary_seconds: float = 60.0):
         self.desk, self.settings, self.clock = desk, settings, clock
+        # the overview's 7-day figures (reports.week) are read at most this often: a scan of a
+        # week of jobs on every request is what a big database cannot afford
+        self.summary_seconds = summary_seconds
+        self.week_summary: tuple[float, object] | None = None
         self.sessions = ConsoleSessions(desk.db, clock)
         self.host, self._port = listen
         self.secure = settings.console_url.startswith("https://")

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from bot.quota import quota_day
 
-__all__ = ["Overview", "overview", "jobs", "job", "members", "member", "audit", "payments", "chats", "JOB_FILTERS",
+__all__ = ["Overview", "overview", "week", "jobs", "job", "members", "member", "audit", "payments", "chats", "JOB_FILTERS",
            "PAGE"]
 
 PAGE = 50
@@ -33,11 +33,9 @@ class Overview:
     alerts: list[dict]  # cause, sent_at: the last alert sent to the admins for each cause
 
 
-async def overview(db, now: float, ceiling_mptc: int) -> Overview:
-    days = [quota_day(now - (29 - i) * DAY) for i in range(30)]
-    spent = {r["day"]: r["spent"] for r in await db.fetchall(
-        "SELECT day, spent FROM usage WHERE scope = 'spend' AND day >= ?", (days[0],))}
-    week = now - 7 * DAY
+async def week(db, now: float) -> tuple[list[tuple[str, int, int]], list[dict]]:
+    """The overview's costly part, over the last 7 days of finished jobs: jobs per hour by
+    outcome, and per model. The console keeps it a minute (adapters/web/pages.py)."""
     first_hour = int(now // HOUR) * HOUR - 167 * HOUR
     hourly: dict[int, list[int]] = {first_hour + i * HOUR: [0, 0] for i in range(168)}
     # SQLite's CAST truncates; PostgreSQL's would round, hence FLOOR there (SQLite may lack it)
@@ -50,7 +48,16 @@ async def overview(db, now: float, ceiling_mptc: int) -> Overview:
         if slot is not None:
             slot[0 if r["state"] == "delivered" else 1] += r["n"]
     by_hour = [(datetime.fromtimestamp(h, UTC).strftime("%m-%d %H:00"), d, f) for h, (d, f) in hourly.items()]
-    models = await _models(db, week)
+    return by_hour, await _models(db, now - 7 * DAY)
+
+
+async def overview(db, now: float, ceiling_mptc: int, summary=None) -> Overview:
+    """Today's money, what runs now, the pause and the unconfirmed calls, read every time;
+    `summary`: what week() gave a moment ago, or None to read it now."""
+    days = [quota_day(now - (29 - i) * DAY) for i in range(30)]
+    spent = {r["day"]: r["spent"] for r in await db.fetchall(
+        "SELECT day, spent FROM usage WHERE scope = 'spend' AND day >= ?", (days[0],))}
+    by_hour, models = await week(db, now) if summary is None else summary
     states = {r["state"]: r["n"] for r in await db.fetchall(
         "SELECT state, COUNT(*) AS n FROM jobs WHERE state IN ('queued', 'submitting', 'running', 'ready') "
         "GROUP BY state")}

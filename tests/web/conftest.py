@@ -52,7 +52,7 @@ class Served:
         self.core.register("telegram", self.messenger)
         await self.core.start()
         self.desk = await open_desk(self.settings)  # its own connection, as `reelbot run` opens it
-        self.web = ConsoleWeb(self.desk, self.settings, ("127.0.0.1", 0))
+        self.web = ConsoleWeb(self.desk, self.settings, ("127.0.0.1", 0), summary_seconds=0)  # always fresh
         await self.web.start()
         self.url = f"http://127.0.0.1:{self.web.port}"
 
