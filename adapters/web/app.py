@@ -10,6 +10,7 @@ htmx request) must carry the session's CSRF token. Logins are one-time links
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -23,6 +24,7 @@ from aiohttp import web
 
 from adapters.web import actions, pages
 from adapters.web.shared import CONSOLE, DESK, LANGUAGE, SECRET, SESSION, SESSIONS
+from bot.store import reports
 from bot.store.console_sessions import ConsoleSessions
 
 __all__ = ["ConsoleWeb", "COOKIE", "CSP"]
@@ -50,6 +52,7 @@ class ConsoleWeb:
         # week of jobs on every request is what a big database cannot afford
         self.summary_seconds = summary_seconds
         self.week_summary: tuple[float, object] | None = None
+        self._rereading: asyncio.Task | None = None
         self.sessions = ConsoleSessions(desk.db, clock)
         self.host, self._port = listen
         self.secure = settings.console_url.startswith("https://")
@@ -76,8 +79,38 @@ class ConsoleWeb:
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # the real port when 0 was asked for
         log.info("operator's console on %s:%s", self.host, self.port)
+        if self.summary_seconds > 0:  # read before the first overview asks for it
+            self._reread_later()
+
+    # ---- the overview's 7-day figures -----------------------------------------------------
+
+    async def week(self):
+        """reports.week() of at most `summary_seconds` ago plus one read: a stale one is
+        shown while it is read again in the background, so no request waits for the scan."""
+        kept = self.week_summary
+        if kept is not None and self.summary_seconds > 0:
+            if self.clock() - kept[0] >= self.summary_seconds:
+                self._reread_later()
+            return kept[1]
+        if self._rereading is not None and not self._rereading.done():
+            return await asyncio.shield(self._rereading)
+        return await self._reread()
+
+    async def _reread(self):
+        now = self.clock()
+        value = await reports.week(self.desk.db, now)
+        self.week_summary = (now, value)
+        return value
+
+    def _reread_later(self) -> None:
+        if self._rereading is None or self._rereading.done():
+            self._rereading = asyncio.create_task(self._reread(), name="console-week")
+            self._rereading.add_done_callback(_log_failure)
 
     async def stop(self) -> None:
+        if self._rereading is not None:
+            self._rereading.cancel()
+            await asyncio.gather(self._rereading, return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -133,6 +166,11 @@ class ConsoleWeb:
                 raise web.HTTPForbidden(text="The form's security token is missing or wrong: reload the page.")
         request[SESSION], request[SECRET], request[LANGUAGE] = session, secret, session.language
         return await handler(request)
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("console: the 7-day figures could not be read: %s", task.exception())
 
 
 def _headers(response: web.StreamResponse) -> None:

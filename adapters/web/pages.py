@@ -68,11 +68,8 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 async def overview(request: web.Request) -> web.Response:
     console = request.app[CONSOLE]
-    db, now = request.app[DESK].db, console.clock()
-    kept = console.week_summary
-    if kept is None or now - kept[0] >= console.summary_seconds:  # a minute's staleness for 7-day charts
-        kept = console.week_summary = (now, await reports.week(db, now))
-    seen = await reports.overview(db, now, console.settings.bot_daily_mptc, kept[1])
+    seen = await reports.overview(request.app[DESK].db, console.clock(), console.settings.bot_daily_mptc,
+                                  await console.week())
     return render("overview.html", request, o=seen, ptc=ptc_text, when=when,
                   spend_chart=charts.bars([v for _, v in seen.spend_by_day], [d for d, _ in seen.spend_by_day]),
                   jobs_chart=charts.stacked([(d, f) for _, d, f in seen.jobs_by_hour],

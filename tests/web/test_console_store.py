@@ -50,3 +50,24 @@ async def test_logins_work_once_and_end_together_on_each_store(core):
     session = await sessions.session(secret)
     assert (session.actor, session.language) == ("telegram:1", "zh")
     assert await sessions.end_all() == 1 and await sessions.session(secret) is None
+
+
+async def test_the_week_figures_are_kept_a_minute_then_read_again_behind_the_stale_ones(core):
+    from types import SimpleNamespace
+
+    from adapters.web import ConsoleWeb
+
+    now = [time.time()]
+    web = ConsoleWeb(SimpleNamespace(db=core._store.db), core.settings, ("127.0.0.1", 0), clock=lambda: now[0],
+                     summary_seconds=60)
+
+    def delivered(summary) -> int:
+        return sum(m["delivered"] for m in summary[1])
+    first = await web.week()
+    await core.submit(request("image", "a fox"))
+    await core.wait_idle()
+    assert delivered(await web.week()) == delivered(first) == 0  # within the minute: as read
+    now[0] += 61
+    assert delivered(await web.week()) == 0  # stale, shown while it is read again
+    await web._rereading
+    assert delivered(await web.week()) == 1
