@@ -31,6 +31,7 @@ from bot.bootstrap import open_desk  # noqa: E402
 from bot.catalog import default_models  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.quota import quota_day  # noqa: E402
+from bot.store import reports  # noqa: E402
 from bot.store.database import Database  # noqa: E402
 
 TARGET_MS = 150.0
@@ -126,6 +127,12 @@ async def time_pages(settings: Settings, job_id: str, user_key: str, runs: int) 
              "/members", "/members?q=chen", "/members?q=4242", f"/members/{user_key}", "/audit", "/settings"]
     results = []
     try:
+        took = []
+        for _ in range(5):  # what the console reads in the background once a minute
+            start = time.perf_counter()
+            await reports.week(desk.db, time.time())
+            took.append((time.perf_counter() - start) * 1000)
+        results.append(("(7-day figures, read in the background)", statistics.median(took), max(took)))
         token = await web.sessions.issue_link("bench")
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
             async with http.post(f"{base}/login", data={"token": token}) as answer:
@@ -174,7 +181,7 @@ async def main() -> None:
         worst = 0.0
         for page, p50, p95 in await time_pages(settings, job_id, user_key, args.runs):
             worst = max(worst, p95)
-            print(f"{page:<40} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms{'   OVER' if p95 > TARGET_MS else ''}")
+            print(f"{page:<42} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms{'   OVER' if p95 > TARGET_MS else ''}")
         print(f"worst p95 {worst:.1f} ms (target {TARGET_MS:.0f} ms)")
     if cluster is not None:
         cluster.stop()
