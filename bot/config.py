@@ -92,6 +92,8 @@ class CoreEnv(EnvModel):
     public_url: str | None = _env("REELBOT_PUBLIC_URL", default=None)
     callback_listen: str | None = _env("REELBOT_CALLBACK_LISTEN", default=None)
     callback_rate: float = _env("REELBOT_CALLBACK_RATE", default=20.0, gt=0, le=1_000_000)
+    console_listen: str | None = _env("REELBOT_CONSOLE_LISTEN", default=None)
+    console_url: str = _env("REELBOT_CONSOLE_URL", default="")
     keep_days: int = _env("REELBOT_KEEP_DAYS", default=30, ge=1, le=36_500)
     allowed_chats: str = _env("REELBOT_ALLOWED_CHATS", default="")
     allow_dms: bool = _env("REELBOT_ALLOW_DMS", default=True)
@@ -197,6 +199,10 @@ class Settings:
     public_url: str | None = None
     callback_listen: str | None = None  # callbacks on a listener of their own, e.g. 127.0.0.1:9103
     callback_rate: float = 20.0  # callbacks a second from one source address (bursts of 5x, at least 5); more: 429
+    # the operator's web console (adapters/web): where it listens (None: off), e.g. 127.0.0.1:9103,
+    # and the address operators open (login links start with it; https:// makes cookies Secure)
+    console_listen: str | None = None
+    console_url: str = ""
     keep_days: int = 30  # finished jobs' prompts and destinations are cleared after this many days
     # access policy (bot.access): where the bot answers, tiers, and what admins may spend
     allowed_chats: frozenset[str] = frozenset()  # empty: everywhere
@@ -221,7 +227,7 @@ class Settings:
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         """SettingsError naming the setting when one is of the wrong type, out of bounds or malformed."""
         read = CoreEnv.read(env)
-        plain = read.model_dump(exclude={"public_url", "base_url", "max_download_mb", "bot_daily_ptc", "bot_daily_credits", "prices", "costs",
+        plain = read.model_dump(exclude={"console_url", "public_url", "base_url", "max_download_mb", "bot_daily_ptc", "bot_daily_credits", "prices", "costs",
                                          "allowed_chats", "tiers", "role_tiers", "user_tiers", "credit_packs"})
         return cls(
             **plain,
@@ -236,6 +242,7 @@ class Settings:
             user_tiers={f"telegram:{k}": v for k, v in _parse_pairs(read.user_tiers).items()},
             credit_packs=_parse_packs(read.credit_packs) or cls.credit_packs,
             public_url=_public_url(env),
+            console_url=read.console_url.rstrip("/"),
         )
 
 

@@ -61,6 +61,10 @@ def add_parser(sub: argparse._SubParsersAction, where: argparse.ArgumentParser) 
     words.add_argument("entries", nargs="*", help="words or phrases to add or remove (quote a phrase)")
     cmds.add_parser("blocked", help="prompts refused for a blocked word: who, where, what matched").add_argument(
         "count", nargs="?", type=int, default=20)
+    cmds.add_parser("console-login", help="a one-time link (10 minutes) to the web console").add_argument(
+        "--language", choices=("en", "zh"), default=None, help="the console's language (default: the bot's)")
+    cmds.add_parser("console-logout", help="list the web console's sessions; --all ends them all").add_argument(
+        "--all", action="store_true", help="log every session out and void unused links")
     cmds.add_parser("refund-payment", help="refund a Telegram Stars payment and take its credits back").add_argument(
         "charge", help="the telegram_payment_charge_id (in the log, and in the member's receipt)")
 
@@ -83,6 +87,9 @@ async def run_admin(args: argparse.Namespace, settings: Settings, env: Mapping[s
                 print(f"reelbot: {err}", file=sys.stderr)
                 return 2
             return 0
+        if args.action.startswith("console-"):
+            print(await _console(db, settings, args))
+            return 0
         operator = Requester("cli", getpass.getuser(), is_admin=True)
         try:
             args = await _checked(db, args)
@@ -92,6 +99,20 @@ async def run_admin(args: argparse.Namespace, settings: Settings, env: Mapping[s
         return 0
     finally:
         await desk.close()
+
+
+async def _console(db, settings: Settings, args: argparse.Namespace) -> str:
+    from adapters.web import login_link  # the web console's, only here
+    from bot.store.console_sessions import ConsoleSessions
+
+    if args.action == "console-login":
+        return await login_link(db, settings, f"cli:{getpass.getuser()}", args.language or settings.default_language)
+    sessions = ConsoleSessions(db)
+    if args.all:
+        return f"{await sessions.end_all()} console session(s) ended; unused login links voided."
+    live = await sessions.live()
+    return "\n".join(f"{actor}  since {time.strftime('%Y-%m-%d %H:%M', time.gmtime(start))} UTC, last seen "
+                     f"{time.strftime('%H:%M', time.gmtime(seen))}" for actor, start, seen in live) or "No console sessions."
 
 
 async def refund_payment(db, token: str, api_base: str, charge_id: str) -> str:

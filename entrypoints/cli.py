@@ -23,7 +23,7 @@ from bot.jobs.runner import Timing
 from bot.logs import RedactSecrets, setup_logging
 from bot.store.lock import AlreadyRunning
 from bot.store.opening import StoreRefused, writable_data_dir
-from entrypoints import admin_cli, backups, config_cli, exits, models_cli
+from entrypoints import admin_cli, backups, config_cli, console_web, exits, models_cli
 from entrypoints.ops import OpsListener, listeners, parse_listen
 
 __all__ = ["main"]
@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", parents=[where], help="try it offline: the console against a built-in simulator")
     demo.add_argument("--video-seconds", type=float, default=2.0, help="how long simulated videos take")
     sub.add_parser("console", parents=[where], help="the console chat against the real 302.AI (needs AI302_API_KEY)")
+    sub.add_parser("console-web", parents=[where], help="the operator's web console alone, on REELBOT_CONSOLE_LISTEN "
+                   "(default 127.0.0.1:9103), against the bot's database")
     sim = sub.add_parser("simulate", help="run the 302.AI simulator as a server")
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=8302)
@@ -95,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         return exits.report(str(err), exits.CONFIG, log_format)
     handlers = {"config": config_cli.config_command, "run": _run, "demo": _demo, "console": _console, "simulate": _simulate,
                 "admin": admin_cli.run_admin, "backup": backups.backup_command,
-                "restore": backups.restore_command, "models": models_cli.models_command}
+                "restore": backups.restore_command, "models": models_cli.models_command,
+                "console-web": console_web.console_web_command}
     # an error's text may quote a URL or a header: the secrets go, as from every log line
     redact = RedactSecrets([settings.api_key, settings.database_url or "", env.get("TELEGRAM_TOKEN", ""),
                             env.get("DISCORD_TOKEN", "")]).redact
@@ -205,6 +208,7 @@ async def _run(args, settings: Settings, env) -> int:
     except (OSError, sqlite3.DatabaseError) as err:
         raise exits.Failure(exits.DATA, f"cannot open the database {settings.database}: {err}") from None
     started: list[OpsListener] = []
+    console = console_web.ConsoleService(settings) if settings.console_listen else None
     adapters = []
     try:
         if telegram is not None:
@@ -223,6 +227,8 @@ async def _run(args, settings: Settings, env) -> int:
                 raise exits.Failure(exits.LISTEN, f"cannot listen on {listener.setting}: "
                                     f"{err.strerror or err}") from None
             started.append(listener)
+        if console is not None:
+            await console.start()
         try:
             await _start_together(adapters)
         except (SettingsError, TelegramStartError) as err:
@@ -242,6 +248,8 @@ async def _run(args, settings: Settings, env) -> int:
         # jobs first, while the platforms are still connected, so that no upload is cut off
         for listener in started:
             await listener.stop()
+        if console is not None:
+            await console.stop()
         await core.stop_jobs()
         for adapter in reversed(adapters):
             with contextlib.suppress(Exception):

@@ -51,7 +51,7 @@ def test_no_adapter_imports_an_entry_point():
 def test_adapters_hold_only_the_platforms():
     root = Path(adapters.__file__).parent
     assert sorted(p.name for p in root.iterdir() if p.suffix == ".py" or (p / "__init__.py").exists()) == [
-        "__init__.py", "console", "discord", "telegram"]
+        "__init__.py", "console", "discord", "telegram", "web"]
 
 
 def test_the_entry_points_live_apart():

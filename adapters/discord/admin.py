@@ -116,4 +116,9 @@ def install_admin(tree: app_commands.CommandTree, core: Core, actions: Actions) 
             return f"```\n{(await desk.blocked(me))[:3900]}\n```"
         await actions.admin(interaction, act)
 
+    @admin.command(name="console", description="A one-time login link to the web console (private)")
+    async def console_link(interaction: discord.Interaction) -> None:
+        from adapters.web import chat_login_link  # the answer is ephemeral: only the admin sees the link
+        await actions.admin(interaction, lambda me: chat_login_link(core, me))
+
     tree.add_command(admin)

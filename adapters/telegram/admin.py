@@ -6,6 +6,7 @@ privately (a direct message), so a group sees neither the command's result nor t
     /admin limit tier <name> <credits> [jobs]    /admin usage [today|7d|30d]    /admin jobs [member]
     /admin refund <job id>                       /admin pause [reason]          /admin resume
     /admin words [list|add|remove] [here|<id>] [word, phrase, …]   /admin blocked
+    /admin console                               (a one-time login link to the web console)
 
 A member is named by replying to one of their messages, by `@username` (of someone the bot
 has seen lately: the HANDLES most recent writers are remembered), or by numeric id. Every
@@ -29,7 +30,7 @@ __all__ = ["AdminCommands", "USAGE", "HANDLES"]
 
 HANDLES = 10_000  # @usernames remembered: the most recent writers (about 1 MB at most)
 
-USAGE = ("Admin commands: grant, limit, ban, unban, usage, jobs, refund, pause, resume, words, blocked. "
+USAGE = ("Admin commands: grant, limit, ban, unban, usage, jobs, refund, pause, resume, words, blocked, console. "
          "E.g. /admin grant @ann 20 birthday, /admin usage 7d. Name a member by replying to "
          "their message, by @username or by numeric id.")
 
@@ -92,6 +93,9 @@ class AdminCommands:
                 return f"<pre>{render.esc(await self._words(message, args, admin, key))}</pre>"
             case "blocked":
                 return f"<pre>{render.esc(await desk.blocked(admin))}</pre>"
+            case "console":  # a one-time link to the web console, answered privately like the rest
+                from adapters.web import chat_login_link
+                return render.esc(await chat_login_link(self._core, admin))
         return render.esc(USAGE)
 
     async def _limit(self, message: Message, args: list[str], admin: Requester, key: str | None) -> str:

@@ -248,13 +248,44 @@ MIGRATIONS: list[str] = [
         fetched_at REAL NOT NULL
     )
     """,
-    # 16: the secret that makes each job's callback path unguessable (bot.callbacks): one
+    # 14: the secret that makes each job's callback path unguessable (bot.callbacks): one
     # row, made once by the first process that needs it and shared by every worker
     """
     CREATE TABLE callback_secret (
         id     INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
         secret TEXT NOT NULL
     )
+    """,
+    # 15: the operator's web console (adapters/web): one-time login links and sessions,
+    # stored so that every process on the database shares them (only hashes of the secrets),
+    # and the indexes its pages need on a big database (bench/console_bench.py)
+    """
+    CREATE TABLE console_links (
+        token_hash TEXT PRIMARY KEY,
+        actor      TEXT NOT NULL,
+        language   TEXT NOT NULL DEFAULT 'en',
+        created_at REAL NOT NULL,
+        used_at    REAL
+    );
+    CREATE TABLE console_sessions (
+        session_hash TEXT PRIMARY KEY,
+        actor        TEXT NOT NULL,
+        language     TEXT NOT NULL DEFAULT 'en',
+        csrf         TEXT NOT NULL,
+        created_at   REAL NOT NULL,
+        seen_at      REAL NOT NULL
+    );
+    CREATE INDEX jobs_by_time ON jobs(created_at);
+    CREATE INDEX jobs_by_finish ON jobs(finished_at, state, model, created_at) WHERE finished_at IS NOT NULL;
+    CREATE INDEX jobs_by_chat ON jobs(chat_id, created_at);
+    CREATE INDEX jobs_by_state ON jobs(state, created_at) WHERE state != 'delivered';
+    CREATE INDEX users_by_id ON users(user_id);
+    CREATE INDEX users_by_last_seen ON users(last_seen);
+    CREATE INDEX ledger_unconfirmed ON ledger(id) WHERE entry = 'spend_unconfirmed';
+    CREATE INDEX ledger_by_user ON ledger(user_key, at);
+    CREATE INDEX users_by_name ON users(lower(name));
+    CREATE INDEX audit_by_target ON audit(target);
+    CREATE INDEX payments_by_time ON payments(at)
     """,
 ]
 

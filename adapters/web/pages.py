@@ -1,0 +1,166 @@
+"""The console's pages (GET): login, overview, jobs, a job, members, a member, audit, settings.
+Every value a member wrote (prompts, names, chat titles) reaches the page only through
+Jinja2's autoescape; a result address is linked only when it is http(s)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from adapters.web import charts
+from adapters.web.shared import CONSOLE, DESK, context
+from bot.catalog import Catalog, default_models
+from bot.domain.money import ptc_text
+from bot.store import reports
+
+__all__ = ["routes"]
+
+SECRET_SETTINGS = ("api_key",)
+
+
+def routes(router: web.UrlDispatcher) -> None:
+    router.add_get("/login", login_page)
+    router.add_post("/login", login)
+    router.add_get("/", overview)
+    router.add_get("/jobs", jobs)
+    router.add_get("/jobs/{job_id}", job)
+    router.add_get("/members", members)
+    router.add_get("/members/{user_key}", member)
+    router.add_get("/audit", audit)
+    router.add_get("/settings", settings)
+    router.add_get("/payments", payments)
+    router.add_get("/chats", chats)
+    router.add_get("/models", models)
+
+
+def render(name: str, request: web.Request, **values) -> web.Response:
+    return aiohttp_jinja2.render_template(name, request, context(request, **values))
+
+
+async def login_page(request: web.Request) -> web.Response:
+    # the link's GET only shows a button: a chat's link preview (Telegram fetches links it
+    # is sent) must not spend the one-time link; the POST does
+    return render("login.html", request, token=request.query.get("t", ""), refused=False)
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    console = request.app[CONSOLE]
+    address = request.remote or "?"
+    if console.login_blocked(address):
+        response = render("login.html", request, token="", refused=True)
+        response.set_status(429)
+        return response
+    token = str((await request.post()).get("token", ""))
+    secret = await console.sessions.redeem(token) if token else None
+    if secret is None:
+        console.login_failed(address)
+        response = render("login.html", request, token="", refused=True)
+        response.set_status(403)
+        return response
+    response = web.HTTPSeeOther("/")
+    console.set_cookie(response, secret)
+    raise response
+
+
+async def overview(request: web.Request) -> web.Response:
+    console = request.app[CONSOLE]
+    seen = await reports.overview(request.app[DESK].db, console.clock(), console.settings.bot_daily_mptc,
+                                  await console.week())
+    return render("overview.html", request, o=seen, ptc=ptc_text, when=when,
+                  spend_chart=charts.bars([v for _, v in seen.spend_by_day], [d for d, _ in seen.spend_by_day]),
+                  jobs_chart=charts.stacked([(d, f) for _, d, f in seen.jobs_by_hour],
+                                            [h for h, _, _ in seen.jobs_by_hour]))
+
+
+async def jobs(request: web.Request) -> web.Response:
+    filters = {name: request.query.get(name, "").strip() for name in reports.JOB_FILTERS}
+    error = None
+    try:
+        if filters["date"]:
+            datetime.strptime(filters["date"], "%Y-%m-%d")
+        before = float(request.query["before"]) if request.query.get("before") else None
+        found = await reports.jobs(request.app[DESK].db, filters, before)
+    except ValueError:
+        found, error = [], "date"
+    return render("jobs.html", request, jobs=found, filters=filters, error=error, when=when, ptc=ptc_text,
+                  page=reports.PAGE)
+
+
+async def job(request: web.Request) -> web.Response:
+    found = await reports.job(request.app[DESK].db, request.match_info["job_id"])
+    if found is None:
+        raise web.HTTPNotFound(text="No such job.")
+    return render("job.html", request, job=found, when=when, ptc=ptc_text, result=_result_link(found.get("result_url")))
+
+
+async def members(request: web.Request) -> web.Response:
+    query = request.query.get("q", "")
+    return render("members.html", request, members=await reports.members(request.app[DESK].db, query), q=query,
+                  when=when)
+
+
+async def member(request: web.Request) -> web.Response:
+    console = request.app[CONSOLE]
+    found = await reports.member(request.app[DESK].db, request.match_info["user_key"], console.clock())
+    return render("member.html", request, m=found, when=when)
+
+
+async def audit(request: web.Request) -> web.Response:
+    before = request.query.get("before", "")
+    rows = await reports.audit(request.app[DESK].db, int(before) if before.isdigit() else None)
+    return render("audit.html", request, rows=rows, when=when, page=reports.PAGE)
+
+
+async def payments(request: web.Request) -> web.Response:
+    before = request.query.get("before", "")
+    try:
+        rows = await reports.payments(request.app[DESK].db, float(before) if before else None)
+    except ValueError:
+        rows = []
+    return render("payments.html", request, rows=rows, when=when, page=reports.PAGE)
+
+
+async def chats(request: web.Request) -> web.Response:
+    console = request.app[CONSOLE]
+    allowed = console.settings.allowed_chats
+    rows = await reports.chats(request.app[DESK].db, console.clock())
+    return render("chats.html", request, rows=rows, everywhere=not allowed,
+                  allowed={c.removeprefix("telegram:").removeprefix("discord:") for c in allowed})
+
+
+async def models(request: web.Request) -> web.Response:
+    settings = request.app[CONSOLE].settings
+    catalog = Catalog(default_models(), settings.prices, settings.costs)  # as bootstrap() builds it
+    return render("models.html", request, models=sorted(catalog, key=lambda m: m.name), ptc=ptc_text)
+
+
+async def settings(request: web.Request) -> web.Response:
+    values = dataclasses.asdict(request.app[CONSOLE].settings)
+    shown = [(name, _masked(name, value)) for name, value in sorted(values.items())]
+    return render("settings.html", request, settings=shown)
+
+
+def _masked(name: str, value) -> str:
+    if name in SECRET_SETTINGS:
+        return "•••• (set)" if value else ""
+    if name == "database_url" and value:
+        parts = urlsplit(str(value))
+        if parts.password:  # the address stays readable, its password does not
+            host = parts.hostname or ""
+            return urlunsplit(parts._replace(netloc=f"{parts.username}:••••@{host}" +
+                                             (f":{parts.port}" if parts.port else "")))
+    if isinstance(value, (set, frozenset)):
+        return ", ".join(sorted(map(str, value)))
+    return "" if value is None else str(value)
+
+
+def _result_link(url: str | None) -> str | None:
+    return url if url and urlsplit(url).scheme in ("http", "https") else None
+
+
+def when(at: float | None) -> str:
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S") if at else ""

@@ -1,0 +1,73 @@
+"""The console's queries and logins on both stores (SQLite and PostgreSQL): what a page
+reads is what the core wrote."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.store import reports
+from bot.store.console_sessions import ConsoleSessions
+from tests.conftest import RecordingMessenger
+from tests.core.helpers import ALICE, request
+
+
+@pytest.fixture
+async def core(make_core, backend):
+    core = await make_core(**backend)  # `backend`: once on SQLite, once on PostgreSQL
+    core.register("test", RecordingMessenger())
+    await core.start()
+    return core
+
+
+async def test_the_pages_read_what_the_core_wrote_on_each_store(core):
+    ticket = await core.submit(request("image", "<b>a fox</b>", who=ALICE))
+    await core.wait_idle()
+    db = core._store.db
+    now = time.time()
+    seen = await reports.overview(db, now, 200_000)
+    assert seen.today_mptc > 0 and seen.spend_by_day[-1][1] == seen.today_mptc and len(seen.spend_by_day) == 30
+    assert sum(d for _, d, _ in seen.jobs_by_hour) == 1 and seen.jobs_by_hour[-1][1] == 1
+    assert [m["delivered"] for m in seen.models] == [1] and seen.models[0]["p50"] is not None
+    assert [j["id"] for j in await reports.jobs(db, {"state": "delivered", "member": ALICE.user_key})] == [ticket.job_id]
+    assert await reports.jobs(db, {"state": "failed"}) == []
+    job = await reports.job(db, ticket.job_id)
+    assert job["prompt"] == "<b>a fox</b>" and {"reserve", "commit"} <= {r["entry"] for r in job["ledger"]}
+    assert [m["user_key"] for m in await reports.members(db, "@ali")] == [ALICE.user_key]
+    member = await reports.member(db, ALICE.user_key, now)
+    assert member["used_1d"] == member["used_30d"] > 0 and [j["id"] for j in member["jobs"]] == [ticket.job_id]
+    [chat] = await reports.chats(db, now)
+    assert chat["chat"] == ALICE.chat_key and chat["today"] == chat["month"] == member["used_1d"]
+    assert await reports.payments(db) == []
+
+
+async def test_logins_work_once_and_end_together_on_each_store(core):
+    sessions = ConsoleSessions(core._store.db)
+    link = await sessions.issue_link("telegram:1", "zh")
+    secret = await sessions.redeem(link)
+    assert await sessions.redeem(link) is None
+    session = await sessions.session(secret)
+    assert (session.actor, session.language) == ("telegram:1", "zh")
+    assert await sessions.end_all() == 1 and await sessions.session(secret) is None
+
+
+async def test_the_week_figures_are_kept_a_minute_then_read_again_behind_the_stale_ones(core):
+    from types import SimpleNamespace
+
+    from adapters.web import ConsoleWeb
+
+    now = [time.time()]
+    web = ConsoleWeb(SimpleNamespace(db=core._store.db), core.settings, ("127.0.0.1", 0), clock=lambda: now[0],
+                     summary_seconds=60)
+
+    def delivered(summary) -> int:
+        return sum(m["delivered"] for m in summary[1])
+    first = await web.week()
+    await core.submit(request("image", "a fox"))
+    await core.wait_idle()
+    assert delivered(await web.week()) == delivered(first) == 0  # within the minute: as read
+    now[0] += 61
+    assert delivered(await web.week()) == 0  # stale, shown while it is read again
+    await web._rereading
+    assert delivered(await web.week()) == 1
