@@ -85,6 +85,10 @@ class Settings:
     default_language: str = DEFAULT_LANGUAGE
     # the operator's blocked words (bot.words): one a line, `re:` for a regular expression; None: none
     blocklist_file: Path | None = None
+    # adult-only models (bot.chats.adult): name patterns (fnmatch, any case), and the Telegram
+    # chats the operator allows them in; on Discord they run only in age-restricted channels
+    adult_models: tuple[str, ...] = ()
+    adult_chats: frozenset[str] = frozenset()
 
     @property
     def database(self) -> Path:
@@ -143,6 +147,8 @@ class Settings:
             credit_packs=tuple(_positive("REELBOT_CREDIT_PACKS", p) for p in _items(env.get("REELBOT_CREDIT_PACKS", "")))
             or cls.credit_packs,
             blocklist_file=get("REELBOT_BLOCKLIST_FILE", None, Path),
+            adult_models=tuple(_items(env.get("REELBOT_ADULT_MODELS", ""))),
+            adult_chats=frozenset(_items(env.get("REELBOT_ADULT_CHATS", ""))),
             default_language=_choice("REELBOT_DEFAULT_LANGUAGE",
                                      get("REELBOT_DEFAULT_LANGUAGE", cls.default_language).lower(), LANGUAGES),
         )

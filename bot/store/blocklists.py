@@ -41,9 +41,13 @@ class ChatWordStore:
         rows = await self._db.fetchall("SELECT DISTINCT chat_key FROM chat_words")
         return frozenset(r["chat_key"] for r in rows)
 
-    async def add(self, actor: str, chat_key: str, entries: Sequence[str], now: float) -> list[str]:
-        """The entries that were not there yet (and now are). Raises ValueError past the limit."""
+    async def add(self, actor: str, chat_key: str, entries: Sequence[str], now: float, *,
+                  key: str | None = None) -> list[str]:
+        """The entries that were not there yet (and now are). Raises ValueError past the limit.
+        With `key` (the event that asked), an event handled again adds nothing."""
         async with self._db.transaction() as conn:
+            if key is not None and not await _keyed(conn, actor, "words add", chat_key, entries, now, key):
+                return []
             [(count,)] = await conn.execute_fetchall("SELECT COUNT(*) FROM chat_words WHERE chat_key = ?", (chat_key,))
             added = []
             for entry in dict.fromkeys(entries):
@@ -54,19 +58,22 @@ class ChatWordStore:
                     "ON CONFLICT (chat_key, entry) DO NOTHING", (chat_key, entry, actor, now))
                 if cursor.rowcount == 1:
                     added.append(entry)
-            if added:
+            if added and key is None:
                 await _audit(conn, actor, "words add", chat_key, ", ".join(added), now)
         return added
 
-    async def remove(self, actor: str, chat_key: str, entries: Sequence[str], now: float) -> list[str]:
+    async def remove(self, actor: str, chat_key: str, entries: Sequence[str], now: float, *,
+                     key: str | None = None) -> list[str]:
         async with self._db.transaction() as conn:
+            if key is not None and not await _keyed(conn, actor, "words remove", chat_key, entries, now, key):
+                return []
             removed = []
             for entry in dict.fromkeys(entries):
                 cursor = await conn.execute("DELETE FROM chat_words WHERE chat_key = ? AND entry = ?",
                                             (chat_key, entry))
                 if cursor.rowcount == 1:
                     removed.append(entry)
-            if removed:
+            if removed and key is None:
                 await _audit(conn, actor, "words remove", chat_key, ", ".join(removed), now)
         return removed
 
@@ -97,3 +104,11 @@ class BlockedPrompts:
 async def _audit(conn, actor: str, action: str, target: str, detail: str, at: float) -> None:
     await conn.execute("INSERT INTO audit (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)",
                        (actor, action, target, detail, at))
+
+
+async def _keyed(conn, actor: str, action: str, target: str, entries: Sequence[str], at: float, key: str) -> bool:
+    """The audit row of a keyed change, first: False when that event made its change before."""
+    cursor = await conn.execute("INSERT INTO audit (actor, action, target, detail, at, event_key) "
+                                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                                (actor, action, target, ", ".join(dict.fromkeys(entries)), at, key))
+    return cursor.rowcount == 1
