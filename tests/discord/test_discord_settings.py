@@ -98,3 +98,11 @@ async def test_an_adult_model_runs_in_an_age_restricted_channel(start_bot, fake_
                                                                     channel=nsfw))
 
     assert result.channel_id == nsfw and len(paid_calls(simulator)) == 1
+
+
+async def test_a_chinese_admin_is_answered_in_chinese(start_bot, fake_discord):
+    await start_bot()
+
+    interaction = await fake_discord.invoke("settings", sub="budget", credits=30, locale="zh-CN")
+
+    await fake_discord.status_of(interaction, "本聊天的预算现在为每天 30 积分")
