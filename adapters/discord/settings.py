@@ -28,7 +28,8 @@ Credits = app_commands.Range[int, 0, 1_000_000]
 
 def manages_server(interaction: discord.Interaction) -> bool:
     """Manage Server, as Discord resolved it for this member in this server (not the menu)."""
-    return interaction.guild_id is not None and interaction.permissions.manage_guild
+    permissions = interaction.permissions
+    return interaction.guild_id is not None and (permissions.manage_guild or permissions.administrator)
 
 
 def install_settings(tree: app_commands.CommandTree, core: Core, actions: Actions) -> None:

@@ -94,6 +94,7 @@ class ChatSettingsCommands:
 
     async def _change(self, actor: ChatActor, what: str, rest: str, key: str) -> Text:
         desk = self._desk
+        desk.chat_of(actor)  # a member who is no admin hears that, whatever else is wrong with the command
         match what:
             case "budget":
                 return await desk.budget(actor, _credits(rest), key=key)
@@ -110,7 +111,6 @@ class ChatSettingsCommands:
                 return await desk.words(actor, action.lower() or "list", entries.split(","), key=key)
             case "usage":
                 return await desk.usage(actor)
-        desk.chat_of(actor)  # a member who is no admin hears that first
         raise Refused(HOW)
 
     async def _show(self, message: Message, actor: ChatActor, language: str | None) -> None:

@@ -134,3 +134,21 @@ async def test_an_adult_model_is_refused_at_no_cost_in_a_chat_not_allowed(start_
     answer = await said(fake_api, ann, group, "/image --model=302ai-flux-dev-t2i a fox")
 
     assert "adults only" in answer and paid_calls(simulator) == []
+
+
+async def test_showing_reuses_telegrams_answer_and_a_change_asks_again(start_bot, fake_api, group, boss):
+    await start_bot()
+    for _ in range(2):
+        shown = await fake_api.send_text(boss, group, "/settings")
+        await fake_api.wait_until(lambda: fake_api.reply_with(shown, "text"))
+    assert len(fake_api.sent("getChatMember")) == 1
+
+    await said(fake_api, boss, group, "/settings budget 10")
+
+    assert len(fake_api.sent("getChatMember")) == 2
+
+
+async def test_settings_in_a_private_chat_say_where_to_use_them(start_bot, fake_api, ann, ann_chat):
+    await start_bot()
+
+    assert "in the group or server" in await said(fake_api, ann, ann_chat, "/settings budget 10")
