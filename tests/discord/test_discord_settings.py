@@ -40,6 +40,8 @@ async def test_a_manage_server_member_changes_budget_models_and_words(start_bot,
     assert await bot.core.blocklist.chats.words(chat_key(fake_discord)) == ["big spoon", "cake"]
     actors = {r["actor"] for r in await bot.core._store.db.fetchall("SELECT actor FROM audit")}
     assert actors == {f"discord:{fake_discord.user_id('alice')}"}
+    shown = await settings(fake_discord, "show", "Daily budget: 200 credits")
+    assert "Models: minimaxi-*" in shown.text and "Blocked words of its own: 2" in shown.text
 
 
 async def test_a_member_without_manage_server_is_refused(start_bot, fake_discord):

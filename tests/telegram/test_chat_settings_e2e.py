@@ -152,3 +152,20 @@ async def test_settings_in_a_private_chat_say_where_to_use_them(start_bot, fake_
     await start_bot()
 
     assert "in the group or server" in await said(fake_api, ann, ann_chat, "/settings budget 10")
+
+
+async def test_with_progress_hidden_a_video_shows_queued_then_done_and_nothing_between(
+        start_bot, simulator, fake_api, group, boss, ann):
+    simulator.configure(video_seconds=1.0)
+    bot = await start_bot()
+    await said(fake_api, boss, group, "/settings progress off")
+
+    command = await fake_api.send_text(ann, group, "/video a fox running through snow")
+    await fake_api.wait_until(lambda: any("video" in m for m in fake_api.replies_to(command)))
+    status = fake_api.replies_to(command)[0]
+    await fake_api.wait_until(lambda: fake_api.message(GROUP_ID, status["message_id"])["text"].startswith("✅"))
+    await bot.core.wait_idle()
+
+    texts = fake_api.versions(status)
+    assert texts[0].startswith("⏳ Queued") and texts[-1].startswith("✅")
+    assert not any("Generating" in text for text in texts), texts
