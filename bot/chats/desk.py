@@ -34,7 +34,7 @@ __all__ = ["ChatDesk", "ChatActor", "NOT_CHAT_ADMIN", "NOT_HERE", "MAX_PATTERNS"
 NOT_CHAT_ADMIN = T("Only this chat's admins can change its settings.")
 NOT_HERE = T("Use /settings in the group or server whose settings you want to change.")
 MAX_PATTERNS = 20
-ALL = ("all", "any", "off", "none", "default")  # words that put a setting back to the operator's
+ALL = ("all", "any", "default")  # words that turn every command or model on again
 
 
 @dataclass(frozen=True)
