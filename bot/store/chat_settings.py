@@ -3,14 +3,16 @@
 One row per chat; a chat without one follows the operator's settings alone. Every change is
 one column, written in the transaction of its audit row, which names who made it and is keyed
 on the platform event that asked for it: the same event handled twice changes nothing twice.
-A chat's row is read on every request there, so it is reused for a moment (another process's
-change applies within CACHE_SECONDS; this process's own at once).
+Every request in a group reads its chat's settings, so the whole table (a row per chat whose
+admins changed something: small) is read at once and reused for CACHE_SECONDS, by one query
+that every request arriving meanwhile shares: a burst in many chats reads it once, not once a
+request (another process's change applies within CACHE_SECONDS; this process's own at once).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,7 +21,6 @@ from bot.store.database import Database
 __all__ = ["ChatSettings", "ChatSettingsStore", "ChatUsage", "FIELDS"]
 
 CACHE_SECONDS = 2.0
-CACHED_CHATS = 4096
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,15 @@ class ChatSettings:
     commands: frozenset[str] | None = None  # the commands on there ("video", "image", …); None: all
     models: tuple[str, ...] = ()  # model name patterns allowed there; empty: all
     progress: bool = True  # whether progress updates are shown there
+
+
+_NONE_SET = ChatSettings()  # a chat whose admins changed nothing
+
+
+def _settings(row) -> ChatSettings:
+    return ChatSettings(row["daily_credits"], row["member_daily"],
+                        None if row["commands"] is None else frozenset(filter(None, row["commands"].split(","))),
+                        tuple(filter(None, row["models"].split(","))), bool(row["progress"]))
 
 
 # the one column each setting is kept in, and how it is written down
@@ -52,27 +62,35 @@ class ChatUsage:
 class ChatSettingsStore:
     def __init__(self, db: Database, *, clock: Callable[[], float] = time.monotonic):
         self._db, self._clock = db, clock
-        self._cache: OrderedDict[str, tuple[float, ChatSettings]] = OrderedDict()
+        self._table: tuple[float, dict[str, ChatSettings]] | None = None  # (read at, chat -> settings)
+        self._reading: asyncio.Future[dict[str, ChatSettings]] | None = None
 
     async def get(self, chat_key: str | None) -> ChatSettings:
         if chat_key is None:
-            return ChatSettings()
-        now = self._clock()
-        cached = self._cache.get(chat_key)
-        if cached is not None and 0 <= now - cached[0] < CACHE_SECONDS:
-            return cached[1]
-        row = await self._db.fetchone(
-            "SELECT daily_credits, member_daily, commands, models, progress FROM chat_settings WHERE chat_key = ?",
-            (chat_key,))
-        settings = ChatSettings() if row is None else ChatSettings(
-            row["daily_credits"], row["member_daily"],
-            None if row["commands"] is None else frozenset(filter(None, row["commands"].split(","))),
-            tuple(filter(None, row["models"].split(","))), bool(row["progress"]))
-        self._cache[chat_key] = (now, settings)
-        self._cache.move_to_end(chat_key)
-        while len(self._cache) > CACHED_CHATS:
-            self._cache.popitem(last=False)
-        return settings
+            return _NONE_SET
+        table = self._table
+        if table is None or not 0 <= self._clock() - table[0] < CACHE_SECONDS:
+            return (await self._read()).get(chat_key, _NONE_SET)
+        return table[1].get(chat_key, _NONE_SET)
+
+    async def _read(self) -> dict[str, ChatSettings]:
+        if self._reading is not None:
+            return await asyncio.shield(self._reading)
+        self._reading = reading = asyncio.get_running_loop().create_future()
+        try:
+            read_at = self._clock()
+            rows = await self._db.fetchall(
+                "SELECT chat_key, daily_credits, member_daily, commands, models, progress FROM chat_settings")
+            table = {row["chat_key"]: _settings(row) for row in rows}
+            self._table = (read_at, table)
+            reading.set_result(table)
+            return table
+        except BaseException as exc:
+            reading.set_exception(exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))
+            reading.exception()  # retrieved: nobody else may be waiting
+            raise
+        finally:
+            self._reading = None
 
     async def change(self, actor: str, chat_key: str, name: str, value: object, detail: str, now: float, *,
                      key: str | None = None) -> bool:
@@ -88,7 +106,7 @@ class ChatSettingsStore:
                 f"INSERT INTO chat_settings (chat_key, {name}, actor, at) VALUES (?, ?, ?, ?) "
                 f"ON CONFLICT (chat_key) DO UPDATE SET {name} = excluded.{name}, actor = excluded.actor, "
                 "at = excluded.at", (chat_key, column(value), actor, now))
-        self._cache.pop(chat_key, None)
+        self._table = None  # our own change: the next request reads it
         return True
 
     async def usage(self, chat_key: str, today: str, week_start: str) -> ChatUsage:
