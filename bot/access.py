@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.errors import QuotaExceeded
 from bot.i18n import T
 from bot.quota import Limits
+from bot.store.chat_settings import ChatSettings
 from bot.store.policy import Limit, Snapshot
 
 __all__ = ["AccessPolicy", "Refused", "Tier", "PAUSED_BY_ACCOUNT"]
@@ -87,9 +88,10 @@ class AccessPolicy:
             tier = Tier(name, override.daily_credits, override.max_in_flight or tier.max_in_flight)
         return tier
 
-    def limits_for(self, who: Requester, snapshot: Snapshot) -> Limits:
+    def limits_for(self, who: Requester, snapshot: Snapshot, own_chat: ChatSettings | None = None) -> Limits:
         """The limits one request is checked against: tier or default, then the member's and
-        the chat's own limits, plus what admins granted the member today."""
+        the chat's own limits, narrowed by what the chat's own admins set (`own_chat`, never
+        wider than the operator's), plus what the operator's admins granted the member today."""
         base = self.default
         daily, in_flight, chat_daily = base.daily_credits, base.max_in_flight, base.chat_daily_credits
         tier = self.tier_of(who, snapshot)
@@ -104,8 +106,21 @@ class AccessPolicy:
         if who.is_admin and self.admins_unlimited:
             # unlimited for the admin, but never past the bot-wide ceiling: that protects the balance
             return Limits(10**12, 10**6, None, base.bot_daily_mptc)
+        if own_chat is not None:
+            if own_chat.member_daily is not None:
+                daily = min(daily, own_chat.member_daily)
+            if own_chat.daily_credits is not None:
+                chat_daily = own_chat.daily_credits if chat_daily is None else min(chat_daily, own_chat.daily_credits)
         daily += snapshot.granted.get(who.user_key, 0)
         return Limits(daily, in_flight, chat_daily, base.bot_daily_mptc)
+
+
+    def chat_bounds(self, chat_key: str, snapshot: Snapshot) -> tuple[int, int | None]:
+        """The most a chat's own admins may set there: credits a day for one member (the most
+        the operator gives any member) and for the whole chat (None: the operator sets no cap)."""
+        member = max([self.default.daily_credits, *(tier.daily_credits for tier in self.tiers.values())])
+        own = snapshot.limits.get(f"chat:{chat_key}")
+        return member, own.daily_credits if own is not None else self.default.chat_daily_credits
 
 
 def parse_limit(text: str) -> Limit:

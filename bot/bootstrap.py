@@ -22,6 +22,9 @@ from bot.callbacks import CallbackAddress, CallbackDoor, RateLimit, load_secret
 from bot.catalog import Catalog, default_models
 from bot.catalog.feed import CatalogFeed, pricing
 from bot.store.video_catalog import VideoCatalogStore
+from bot.chats.adult import AdultModels
+from bot.chats.desk import ChatDesk
+from bot.chats.rules import ChatRules
 from bot.config import Settings
 from bot.core import Core
 from bot.guard import AccountGuard
@@ -32,6 +35,7 @@ from bot.metrics import Metrics
 from bot.retention import Retention
 from bot.shop import Shop
 from bot.store.inbox import Inbox
+from bot.store.chat_settings import ChatSettingsStore
 from bot.store.jobs import JobStore
 from bot.store.leases import LeaseStore
 from bot.store.opening import open_store, worker_name
@@ -117,10 +121,13 @@ async def bootstrap(settings: Settings, *, timing: Timing | None = None,
                        every=settings.catalog_refresh, clock=clock)
     await feed.refresh()
     feed.start()
+    chats = ChatRules(ChatSettingsStore(db), AdultModels(settings.adult_models, settings.adult_chats))
+    chat_desk = ChatDesk(chats.store, desk.access, desk.policy, blocklist, catalog, clock)
     return Core(settings, store=store, client=client, catalog=catalog, runner=runner, policy=desk.policy,
                 access=desk.access, admin=desk.admin, shop=desk.shop, guard=guard,
                 history=JobHistory(store, client, catalog, clock), validator=Validator(catalog),
-                posts=Posts(db, clock), statuses=PendingStatuses(db, clock), blocklist=blocklist, inbox=inbox, metrics=metrics,
+                posts=Posts(db, clock), statuses=PendingStatuses(db, clock), blocklist=blocklist, chats=chats,
+                chat_desk=chat_desk, inbox=inbox, metrics=metrics,
                 retention=Retention(db, settings.keep_days, inbox=inbox, clock=clock),
                 closers=(feed.stop, metrics.stop, client.aclose, opened.close), clock=clock, runs_jobs=runs_jobs,
                 door=Door(ADMITTED), callbacks=callbacks)

@@ -94,6 +94,8 @@ class CoreEnv(EnvModel):
     callback_rate: float = _env("REELBOT_CALLBACK_RATE", default=20.0, gt=0, le=1_000_000)
     console_listen: str | None = _env("REELBOT_CONSOLE_LISTEN", default=None)
     console_url: str = _env("REELBOT_CONSOLE_URL", default="")
+    adult_models: str = _env("REELBOT_ADULT_MODELS", default="")
+    adult_chats: str = _env("REELBOT_ADULT_CHATS", default="")
     keep_days: int = _env("REELBOT_KEEP_DAYS", default=30, ge=1, le=36_500)
     allowed_chats: str = _env("REELBOT_ALLOWED_CHATS", default="")
     allow_dms: bool = _env("REELBOT_ALLOW_DMS", default=True)
@@ -218,6 +220,10 @@ class Settings:
     default_language: str = DEFAULT_LANGUAGE
     # the operator's blocked words (bot.words): one a line, `re:` for a regular expression; None: none
     blocklist_file: Path | None = None
+    # adult-only models (bot.chats.adult): name patterns (fnmatch, any case), and the Telegram
+    # chats the operator allows them in; on Discord they run only in age-restricted channels
+    adult_models: tuple[str, ...] = ()
+    adult_chats: frozenset[str] = frozenset()
 
     @property
     def database(self) -> Path:
@@ -227,7 +233,7 @@ class Settings:
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         """SettingsError naming the setting when one is of the wrong type, out of bounds or malformed."""
         read = CoreEnv.read(env)
-        plain = read.model_dump(exclude={"console_url", "public_url", "base_url", "max_download_mb", "bot_daily_ptc", "bot_daily_credits", "prices", "costs",
+        plain = read.model_dump(exclude={"adult_models", "adult_chats", "console_url", "public_url", "base_url", "max_download_mb", "bot_daily_ptc", "bot_daily_credits", "prices", "costs",
                                          "allowed_chats", "tiers", "role_tiers", "user_tiers", "credit_packs"})
         return cls(
             **plain,
@@ -243,6 +249,8 @@ class Settings:
             credit_packs=_parse_packs(read.credit_packs) or cls.credit_packs,
             public_url=_public_url(env),
             console_url=read.console_url.rstrip("/"),
+            adult_models=tuple(_items(read.adult_models)),
+            adult_chats=frozenset(_items(read.adult_chats)),
         )
 
 

@@ -15,6 +15,9 @@ from bot.admin import AdminDesk
 from bot.admission import Door, Turn
 from bot.ai302.client import Ai302Client
 from bot.catalog import Catalog
+from bot.chats.desk import ChatDesk
+from bot.chats.quiet import QuietWhereAsked
+from bot.chats.rules import ChatRules
 from bot.domain.requests import Command, Destination, GenerationRequest, Requester
 from bot.domain.answers import OperatorSpend, QuotaStatus, Ticket
 from bot.config import Settings
@@ -52,7 +55,8 @@ class Core:
     def __init__(self, settings: Settings, *, store: JobStore, client: Ai302Client, catalog: Catalog,
                  runner: JobRunner, policy: PolicyStore, access: AccessPolicy, admin: AdminDesk, shop: Shop,
                  guard: AccountGuard, history: JobHistory, validator: Validator, posts: Posts,
-                 statuses: PendingStatuses, blocklist: Blocklist, inbox: Inbox | None = None, metrics: Metrics | None = None,
+                 statuses: PendingStatuses, blocklist: Blocklist, chats: ChatRules, chat_desk: ChatDesk,
+                 inbox: Inbox | None = None, metrics: Metrics | None = None,
                  retention: Retention | None = None, clock: Callable[[], float] = time.time,
                  closers: tuple[Callable[[], Awaitable[None]], ...] = (), runs_jobs: bool = True,
                  door: Door, callbacks=None):
@@ -70,6 +74,7 @@ class Core:
         self.admin, self.shop, self.guard, self.history = admin, shop, guard, history
         self._validator = validator
         self.blocklist = blocklist
+        self.chats, self.chat_desk = chats, chat_desk  # each chat's own settings, and its admins' desk
         self.metrics, self.retention = metrics, retention
         self._clock = clock
         self._closers = closers
@@ -78,7 +83,7 @@ class Core:
 
     def register(self, platform: str, messenger: Messenger) -> None:
         """Adapters register before start(), so resumed jobs have somewhere to report."""
-        self._runner.register(platform, messenger)
+        self._runner.register(platform, QuietWhereAsked(messenger))  # no progress where a chat turned it off
 
     async def start(self) -> None:
         if self.metrics is not None:
@@ -137,14 +142,17 @@ class Core:
         now = self._clock()
         snapshot = await self._policy.snapshot(quota_day(now))
         self.access.check_place(request.requester, snapshot)
-        limits = self.access.limits_for(request.requester, snapshot)
+        chat = await self.chats.policy(request.requester)  # the chat's own settings, within the operator's
+        chat.check_command(request.command)
+        limits = self.access.limits_for(request.requester, snapshot, chat.settings)
         checked = await self._validator.check(request)
+        marks = chat.check_model(checked.model.name)  # models on there; adult-only ones only where allowed
         await self.blocklist.check(request, checked)  # blocked words: refused before quota is reserved
         video = checked.model.output == "video"
         job = Job(
             id=_job_id(request.request_key), requester=request.requester, command=request.command,
             model=checked.model.name, prompt=checked.prompt, options=checked.options,
-            destination=dict(request.destination), price=checked.price, cost_mptc=checked.cost_mptc, state=JobState.QUEUED,
+            destination={**request.destination, **marks}, price=checked.price, cost_mptc=checked.cost_mptc, state=JobState.QUEUED,
             created_at=now, quota_day=quota_day(now), has_image=checked.image is not None,
             deadline_at=now + (self.settings.video_deadline if video else self.settings.image_deadline))
         image = (checked.image.mime, checked.image.data) if checked.image else None
@@ -268,7 +276,7 @@ class Core:
     async def quota(self, requester: Requester) -> QuotaStatus:
         now = self._clock()
         snapshot = await self._policy.snapshot(quota_day(now))
-        limits = self.access.limits_for(requester, snapshot)
+        limits = self.access.limits_for(requester, snapshot, (await self.chats.policy(requester)).settings)
         usage = await self._store.usage(requester, quota_day(now))
         chat_left = None
         if limits.chat_daily_credits is not None and requester.chat_key:

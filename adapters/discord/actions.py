@@ -26,7 +26,7 @@ from bot.domain.requests import Command, GenerationRequest, Requester
 from bot.core import Core
 from bot.errors import UserError
 from bot.history import fetchable
-from bot.i18n import T, render
+from bot.i18n import T, Text, render
 from bot.texts import quota_text
 
 __all__ = ["Actions", "APOLOGY", "SORRY", "language_of_interaction"]
@@ -58,11 +58,12 @@ class Actions:
     def requester(self, interaction: discord.Interaction) -> Requester:
         user = interaction.user
         roles = tuple(str(role.id) for role in getattr(user, "roles", ()))  # a Member's roles; none in DMs
+        nsfw = getattr(interaction.channel, "is_nsfw", None)  # a thread answers for its parent channel
         return Requester(platform="discord", user_id=str(user.id),
                          chat_id=str(interaction.guild_id) if interaction.guild_id else None,
                          name=user.display_name, is_admin=user.id in self._admins,
                          private=interaction.guild_id is None, roles=roles,
-                         language=language_of_interaction(interaction))
+                         language=language_of_interaction(interaction), age_restricted=bool(nsfw and nsfw()))
 
     # -- generation ------------------------------------------------------------------------
 
@@ -203,6 +204,12 @@ class Actions:
             text = await act(self.requester(interaction))
             await self._answer(interaction, discord.Embed(title="Admin", description=text[:4000],
                                                           colour=discord.Colour.dark_gold()))
+
+    async def settings(self, interaction: discord.Interaction, act: Callable[[Requester], Awaitable[Text]]) -> None:
+        """A /settings command (adapters.discord.settings): the core checks the rights; the answer is private."""
+        async with self._answering(interaction):
+            text = render(await act(self.requester(interaction)), language_of_interaction(interaction))
+            await self._answer(interaction, discord.Embed(description=text[:4000], colour=discord.Colour.teal()))
 
     # -- the shared answer path ------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from adapters.discord.actions import Actions
 from adapters.discord.client import make_client
 from adapters.discord.admin import install_admin
 from adapters.discord.commands import install_commands
+from adapters.discord.settings import install_settings
 from adapters.discord.config import DiscordConfig
 from adapters.discord.endpoints import point_at, use_gateway
 from adapters.discord.messenger import DiscordMessenger
@@ -49,6 +50,7 @@ class DiscordAdapter:
                                   shard_ids=config.shard_ids)
         install_commands(self.client.tree, core.catalog, self.actions)
         install_admin(self.client.tree, core, self.actions)
+        install_settings(self.client.tree, core, self.actions)  # a server's own admins
         self.messenger = DiscordMessenger(Outbox(self.client), progress_interval=config.progress_interval,
                                           clock=clock, admin_ids=config.admin_ids)
         core.register("discord", self.messenger)

@@ -20,6 +20,7 @@ from telegram.error import BadRequest, NetworkError, TelegramError
 from adapters.telegram import render
 from adapters.telegram.config import MB
 from adapters.telegram.destination import Where
+from bot.chats.rules import ADULT
 from bot.domain.job import Job
 from bot.ports import Result
 
@@ -41,11 +42,13 @@ async def send_result(bot: Bot, job: Job, result: Result, *, where: Where, uploa
     common = {**where.reply(), "caption": render.caption(job), "parse_mode": ParseMode.HTML,
               "reply_markup": render.buttons(job, animate=result.kind == "image"),
               "read_timeout": read_timeout}
+    # an adult-only model's result is shown under a spoiler (photos and videos; a file has none)
+    spoiler = {"has_spoiler": True} if job.destination.get(ADULT) else {}
     if result.data is None or len(result.data) > CHAT_ACTION_FROM:
         await _chat_action(bot, where, result.kind)
     if result.data is not None:
         try:
-            return await _upload(bot, result, common)
+            return await _upload(bot, result, common, spoiler)
         except (BadRequest, NetworkError) as err:
             if not _too_large(err):
                 raise
@@ -55,7 +58,7 @@ async def send_result(bot: Bot, job: Job, result: Result, *, where: Where, uploa
     smallest = result.size or (upload_limit + 1 if result.data is None else 0)
     if result.url and smallest <= URL_FETCH_LIMIT[result.kind]:
         try:
-            return await _by_url(bot, result, common)
+            return await _by_url(bot, result, common, spoiler)
         except BadRequest as err:
             log.info("job %s: Telegram could not fetch the result from its URL (%s)", job.id, err.message)
     return await bot.send_message(
@@ -63,23 +66,23 @@ async def send_result(bot: Bot, job: Job, result: Result, *, where: Where, uploa
         reply_markup=render.buttons(job, animate=False), **where.reply())
 
 
-async def _upload(bot: Bot, result: Result, common: dict) -> Message:
+async def _upload(bot: Bot, result: Result, common: dict, spoiler: dict) -> Message:
     file = InputFile(result.data, filename=result.filename)
     if result.kind == "video":
-        return await bot.send_video(video=file, supports_streaming=True, **common)
+        return await bot.send_video(video=file, supports_streaming=True, **common, **spoiler)
     if len(result.data) <= PHOTO_LIMIT:
         try:
-            return await bot.send_photo(photo=file, **common)
+            return await bot.send_photo(photo=file, **common, **spoiler)
         except BadRequest as err:  # PHOTO_INVALID_DIMENSIONS and the like: a file still works
             log.info("Telegram refused the image as a photo (%s); sending it as a file", err.message)
             file = InputFile(result.data, filename=result.filename)
     return await bot.send_document(document=file, **common)
 
 
-async def _by_url(bot: Bot, result: Result, common: dict) -> Message:
+async def _by_url(bot: Bot, result: Result, common: dict, spoiler: dict) -> Message:
     if result.kind == "video":
-        return await bot.send_video(video=result.url, supports_streaming=True, **common)
-    return await bot.send_photo(photo=result.url, **common)
+        return await bot.send_video(video=result.url, supports_streaming=True, **common, **spoiler)
+    return await bot.send_photo(photo=result.url, **common, **spoiler)
 
 
 async def _chat_action(bot: Bot, where: Where, kind: str) -> None:

@@ -23,6 +23,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 from adapters.telegram import render
 from adapters.telegram.admin import AdminCommands
 from adapters.telegram.answers import Parking, answer, refusals, reply
+from adapters.telegram.settings import SETTINGS, ChatSettingsCommands
 from adapters.telegram.shop import BUY, StarShop
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.destination import Where
@@ -88,6 +89,7 @@ class Handlers:
         self._core, self._config, self._messenger = core, config, messenger
         self._admin = AdminCommands(core)
         self.shop = StarShop(core, config.admin_ids)
+        self.settings = ChatSettingsCommands(core.chat_desk)  # /settings: a group's own admins
         self.parked = Parking(core, messenger).parked  # the door's last word on an update
 
     def install(self, app: Application) -> None:
@@ -143,6 +145,8 @@ class Handlers:
                     text=text, parse_mode=ParseMode.HTML, reply_markup=keyboard, **Where.answering(message).reply()))
             elif name == "buy":
                 await self.shop.show(message, rest, requester)
+            elif name == "settings":
+                await self.settings.command(message, rest, requester, key=event_key(update))
             elif name == "admin":
                 html = await self._admin.run(message, rest, requester, key=event_key(update))
                 await _privately(message, html, language)
@@ -189,6 +193,10 @@ class Handlers:
             if pack is not None:
                 async with refusals(message, query.from_user, language, "buying", button=True):
                     await self.shop.invoice(self._requester(query.from_user, message.chat), message.chat_id, pack)
+            return
+        if action == SETTINGS:
+            async with refusals(message, query.from_user, language, "settings", button=True):
+                await self.settings.press(query, message, job_id, self._requester(query.from_user, message.chat))
             return
         if action == render.CANCEL:
             await self._cancel(query, message, job_id)

@@ -34,6 +34,9 @@ class Requester:
     # the member's language as the platform names it ("zh-hans", "zh-CN", "zh_CN.UTF-8"; None:
     # unknown); stored with each job, so notices sent later are in it (bot.i18n.language_of)
     language: str | None = None
+    # the place is marked for adults by the platform (a Discord channel marked age-restricted,
+    # NSFW), where the operator's adult-only models may run (bot.chats.adult)
+    age_restricted: bool = False
 
     @property
     def user_key(self) -> str:

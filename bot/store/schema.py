@@ -287,6 +287,21 @@ MIGRATIONS: list[str] = [
     CREATE INDEX audit_by_target ON audit(target);
     CREATE INDEX payments_by_time ON payments(at)
     """,
+    # 16: what each chat's (Telegram chat, Discord server) own admins set for it, within the
+    # operator's bounds (bot.chats): its daily budget and per-member limit (NULL: the
+    # operator's), the commands and model patterns on there (NULL / '': all), progress shown
+    """
+    CREATE TABLE chat_settings (
+        chat_key      TEXT PRIMARY KEY,
+        daily_credits INTEGER,
+        member_daily  INTEGER,
+        commands      TEXT,
+        models        TEXT NOT NULL DEFAULT '',
+        progress      INTEGER NOT NULL DEFAULT 1,
+        actor         TEXT NOT NULL,
+        at            REAL NOT NULL
+    ) WITHOUT ROWID
+    """,
 ]
 
 _POSTGRES_ONLY: dict[int, str] = {}

@@ -124,6 +124,9 @@ class FakeDiscord:
         self.guild_roles = [self.ids.next(), self.ids.next()]  # roles the server has besides @everyone
         self.member_roles: dict[str, list[int]] = {}  # user name -> role ids they hold
         self.locales: dict[str, str] = {}  # user name -> their Discord client's locale (default en-US)
+        # user name -> the permissions Discord resolves for them in the channel (default: all)
+        self.member_permissions: dict[str, int] = {}
+        self.nsfw_channels: set[int] = set()  # channels marked age-restricted
         self._nonces: dict[tuple[int, str], FakeMessage] = {}  # enforce_nonce: a repeat returns the first
         # What the tests inspect:
         self.problems: list[str] = []  # unknown routes and protocol violations
@@ -225,6 +228,14 @@ class FakeDiscord:
         channel_id = self.ids.next()
         self.channels[channel_id] = guild_id
         return guild_id, channel_id
+
+    def add_channel(self, *, nsfw: bool = False) -> int:
+        """Another channel of the test server (age-restricted with `nsfw`); before the bot connects."""
+        channel_id = self.ids.next()
+        self.channels[channel_id] = self.guild_id
+        if nsfw:
+            self.nsfw_channels.add(channel_id)
+        return channel_id
 
     async def invoke_message_command(self, name: str, message: FakeMessage, *, user: str = "alice",
                                      upload_limit: int | None = None, locale: str | None = None) -> FakeInteraction:
@@ -377,7 +388,8 @@ class FakeDiscord:
             "token": interaction.token, "version": 1, "data": data,
             "channel_id": str(channel_id),
             # a DM channel in an interaction comes without its recipients
-            "channel": channel_payload(channel_id, guild_id, "general") if guild_id else
+            "channel": channel_payload(channel_id, guild_id, "general", nsfw=channel_id in self.nsfw_channels)
+            if guild_id else
             {"id": str(channel_id), "type": 1, "last_message_id": None, "flags": 0},
             "app_permissions": str(self.app_permissions), "locale": locale or self.locales.get(user, "en-US"), "entitlements": [],
             "attachment_size_limit": interaction.upload_limit,
@@ -385,8 +397,10 @@ class FakeDiscord:
             "authorizing_integration_owners": {"0": str(guild_id or 0)},
         }
         if guild_id:
-            payload |= {"guild_id": str(guild_id), "guild_locale": "en-US",
-                        "member": member_payload(self.users[user], self.member_roles.get(user))}
+            member = member_payload(self.users[user], self.member_roles.get(user))
+            if user in self.member_permissions:
+                member["permissions"] = str(self.member_permissions[user])
+            payload |= {"guild_id": str(guild_id), "guild_locale": "en-US", "member": member}
         else:
             payload["user"] = self.users[user]
         if source is not None:

@@ -141,7 +141,7 @@ class FakeGateway:
         })
         if intents & 1:  # GUILDS: the full guilds follow READY
             for guild in guilds:
-                channels = [channel_payload(c, g, "general")
+                channels = [channel_payload(c, g, "general", nsfw=c in self.discord.nsfw_channels)
                             for c, g in self.discord.channels.items() if g == guild]
                 await session.dispatch("GUILD_CREATE", guild_payload(
                     guild, "Test server", channels, self.discord.bot_user, premium_tier=0,

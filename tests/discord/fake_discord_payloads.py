@@ -86,14 +86,14 @@ def member_payload(user: Mapping[str, Any], roles: list[int] | None = None) -> d
     }
 
 
-def channel_payload(channel_id: int, guild_id: int | None, name: str) -> dict[str, Any]:
+def channel_payload(channel_id: int, guild_id: int | None, name: str, *, nsfw: bool = False) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "id": str(channel_id),
         "type": 0,
         "name": name,
         "position": 0,
         "permission_overwrites": [],
-        "nsfw": False,
+        "nsfw": nsfw,  # marked age-restricted by the server's admins
         "parent_id": None,
         "topic": None,
         "last_message_id": None,

@@ -13,7 +13,8 @@ from adapters.discord import DiscordAdapter
 from adapters.discord.sync import STATE_FILE
 from bot.config import SettingsError
 
-COMMANDS = {"1:video", "1:animate", "1:image", "1:models", "1:quota", "1:jobs", "1:help", "1:admin", "3:Animate image"}
+COMMANDS = {"1:video", "1:animate", "1:image", "1:models", "1:quota", "1:jobs", "1:help", "1:admin", "1:settings",
+            "3:Animate image"}
 
 
 async def test_bot_identifies_without_privileged_intents_and_syncs_commands_globally(start_bot, fake_discord):

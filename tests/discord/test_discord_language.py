@@ -31,7 +31,8 @@ async def test_synced_commands_carry_chinese_names_descriptions_and_choices(star
     assert {key: command["name_localizations"] for key, command in synced.items() if key != "1:admin"} == {
         "1:video": {"zh-CN": "视频"}, "1:animate": {"zh-CN": "动画"}, "1:image": {"zh-CN": "图片"},
         "1:models": {"zh-CN": "模型列表"},
-        "1:quota": {"zh-CN": "额度"}, "1:help": {"zh-CN": "帮助"}, "1:jobs": {"zh-CN": "任务"}, "3:Animate image": {"zh-CN": "让图片动起来"}}
+        "1:quota": {"zh-CN": "额度"}, "1:help": {"zh-CN": "帮助"}, "1:jobs": {"zh-CN": "任务"},
+        "1:settings": {"zh-CN": "设置"}, "3:Animate image": {"zh-CN": "让图片动起来"}}
     # the operators' /admin keeps its English names
     assert not synced["1:admin"].get("name_localizations")
 

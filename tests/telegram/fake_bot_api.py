@@ -108,6 +108,8 @@ class FakeBotApi:
         self.reply_clock: dict[tuple[int, int], float] = {}  # message -> perf_counter when stored
         self.pre_checkout_answers: dict[str, dict | None] = {}  # query id -> the bot's answer
         self.refunded_charges: list[str] = []  # refundStarPayment
+        # chat id -> {user id: "creator" | "administrator"}: what getChatMember answers (else "member")
+        self.chat_admins: dict[int, dict[int, str]] = {}
         self._update_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count] = {}
@@ -545,6 +547,25 @@ class FakeBotApi:
             raise ApiError(400, "Bad Request: CHARGE_ALREADY_REFUNDED")
         self.refunded_charges.append(charge)
         return True
+
+    def make_admin(self, chat: dict, user: dict, status: str = "administrator") -> None:
+        self.chat_admins.setdefault(chat["id"], {})[user["id"]] = status
+
+    def demote(self, chat: dict, user: dict) -> None:
+        self.chat_admins.get(chat["id"], {}).pop(user["id"], None)
+
+    async def _api_getChatMember(self, params, files):
+        chat_id, user_id = self._chat_id(params), int(params["user_id"])
+        status = self.chat_admins.get(chat_id, {}).get(user_id, "member")
+        member = {"status": status, "user": {"id": user_id, "is_bot": False, "first_name": f"user {user_id}"}}
+        if status == "administrator":  # the rights Telegram lists for an administrator
+            member |= {"can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
+                       "can_delete_messages": True, "can_manage_video_chats": True, "can_restrict_members": True,
+                       "can_promote_members": False, "can_change_info": True, "can_invite_users": True,
+                       "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False}
+        elif status == "creator":
+            member["is_anonymous"] = False
+        return member
 
     async def _api_leaveChat(self, params, files):
         self.left_chats.append(self._chat_id(params))
