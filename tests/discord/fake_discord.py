@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -143,6 +144,7 @@ class FakeDiscord:
         self._runner: web.AppRunner | None = None
         self.base_url = ""
         self.port = 0  # a test may choose one before start()
+        self.sock: socket.socket | None = None  # see start()
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -154,7 +156,9 @@ class FakeDiscord:
         app.router.add_route("*", "/{path:.*}", self._unknown)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        # a socket the test held (bound, not listening: connections are refused until now), or a new port
+        site = (web.SockSite(self._runner, self.sock) if self.sock is not None
+                else web.TCPSite(self._runner, "127.0.0.1", self.port))
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.base_url = f"http://127.0.0.1:{self.port}"

@@ -28,6 +28,7 @@ import io
 import itertools
 import json
 import re
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -132,6 +133,7 @@ class FakeBotApi:
         self._client: aiohttp.ClientSession | None = None
         self._closing = False
         self.port = 0
+        self.sock: socket.socket | None = None  # see start()
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -141,7 +143,9 @@ class FakeBotApi:
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port)  # 0 unless a test chose one
+        # a socket the test held (bound, not listening: connections are refused until now), or a new port
+        site = (web.SockSite(self._runner, self.sock) if self.sock is not None
+                else web.TCPSite(self._runner, "127.0.0.1", self.port))  # 0 unless a test chose one
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
         self._client = aiohttp.ClientSession()
