@@ -125,8 +125,9 @@ class Core:
     def busy(self) -> bool:
         return self.busy_jobs > 0
 
-    def help_text(self, style: str = "text") -> Joined:
-        return help_text(self.catalog, style)
+    def help_text(self, style: str = "text", command: str | None = None, *, shop: bool = False) -> Joined:
+        """The short /help list, or `command`'s details; `shop`: the adapter offers /buy and it is on."""
+        return help_text(self.catalog, style, command, shop=shop and self.shop.open)
 
     async def submit(self, request: GenerationRequest) -> Ticket:
         """Check the policy, validate, reserve and start a job. Raises UserError (the reply)

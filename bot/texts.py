@@ -4,8 +4,8 @@ platform-specific."""
 
 from __future__ import annotations
 
-from bot.catalog import CAMERA_MOVES, Catalog, ImageRole
 from bot.domain.requests import Command
+from bot.help import help_text  # re-exported: /help lives in bot.help
 from bot.domain.answers import QuotaStatus, Ticket
 from bot.i18n import TN, Joined, T, Text
 from bot.jobs.eta import progress_notes
@@ -87,58 +87,3 @@ def quota_text(status: QuotaStatus, now: float) -> Joined:
     if status.tier:
         lines.insert(1, T("Your tier: {tier}.", tier=status.tier))
     return Joined(lines)
-
-
-def help_text(catalog: Catalog, style: str = "text") -> Joined:
-    """`style` "text" documents the `--option=value` syntax; "slash" the slash-command options."""
-    video = ", ".join(m.name for m in catalog.for_command(Command.VIDEO))
-    animate = ", ".join(m.name for m in catalog.for_command(Command.ANIMATE))
-    image_default = catalog.default(Command.IMAGE)
-    redraw_default = catalog.default(Command.IMAGE, image=True).name
-    redraw = ", ".join(m.name for m in catalog.for_command(Command.IMAGE) if m.image_role is ImageRole.SOURCE)
-    price = {c: credits_text(min(m.price for m in catalog.for_command(c))) for c in Command}
-    moves = ", ".join(CAMERA_MOVES)
-    images = T("Images for /animate: JPG, PNG or WebP, up to 20 MB, shorter side over 300 px, between 2:5 and 5:2.")
-    if style == "slash":
-        return Joined([
-            T("reelbot makes AI videos and images with 302.AI."),
-            T("/video prompt [model] [duration] [resolution] [camera] [character] — text to video "
-              "(from {price}). Models: {models}. A character image uses S2V-01.",
-              price=price[Command.VIDEO], models=video),
-            T("/animate image [prompt] [model] [duration] [resolution] [camera] — bring a picture to life "
-              "(from {price}). Models: {models}.", price=price[Command.ANIMATE], models=animate),
-            T("/image prompt [model] [aspect_ratio] — text to image ({price}; default {model}).",
-              price=price[Command.IMAGE], model=image_default.name),
-            T("/image with an image attached redraws that picture (default {model}; models: {models}); "
-              "negative_prompt says what it should not show. Under each result: Re-roll makes it again, "
-              "Edit changes the prompt (each charged as a new job).", model=redraw_default, models=redraw),
-            T("Right-click a message with an image → Apps → Animate image."),
-            T("/quota — your credits left today. /help — this message."),
-            T("/jobs — your last 10 jobs; fetch a delivered result again while 302.AI still serves it."),
-            T("While a job waits its turn, its status message has a Cancel button: all credits back."),
-            T("Camera moves (Director models and Hailuo-02, up to 3): {moves}.", moves=moves),
-            images,
-        ])
-    return Joined([
-        T("reelbot makes AI videos and images with 302.AI."),
-        T("/video a cat surfing — text to video (from {price}). Send it as the caption of a photo to make "
-          "a video of that character (S2V-01).", price=price[Command.VIDEO]),
-        T("/animate make it move — as the caption of a photo, or as a reply to one: image to video "
-          "(from {price}).", price=price[Command.ANIMATE]),
-        T("/image a red fox in the snow — text to image ({price}).", price=price[Command.IMAGE]),
-        T("/image as the caption of a photo, or as a reply to one, redraws that picture (default {model}; "
-          "models: {models}); --negative_prompt=\"…\" says what it should not show.",
-          model=redraw_default, models=redraw),
-        T("/quota — your credits left today. /help — this message."),
-        T("/jobs — your last 10 jobs; fetch a delivered result again while 302.AI still serves it."),
-        T("While a job waits its turn, its status message has a Cancel button: all credits back."),
-        "",
-        T("Options go anywhere in the command as --name=value (quote values with spaces):"),
-        T("  --model=NAME  video: {video}; animate: {animate}; image: {image} and more "
-          "(an unknown name lists them all)", video=video, animate=animate, image=image_default.name),
-        T("  --duration=6|10 and --resolution=512P|768P|1080P  (MiniMax-Hailuo-02)"),
-        T('  --camera="Pan left,Zoom in"  up to 3 moves (Director models, Hailuo-02): {moves}', moves=moves),
-        T("  --ar=16:9  aspect ratio for /image"),
-        T('Example: /video --model=hailuo --duration=10 --camera="Tracking shot" a fox running through snow'),
-        images,
-    ])

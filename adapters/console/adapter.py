@@ -15,6 +15,7 @@ from typing import TextIO
 from bot.domain.requests import Command, GenerationRequest, Requester
 from bot.core import Core
 from bot.errors import UserError
+from bot.help import help_topic
 from bot.history import job_line, jobs_heading
 from bot.i18n import Joined, T, Text, render
 from bot.jobs.cancel import cancelled_text
@@ -102,10 +103,14 @@ class ConsoleAdapter:
             if name in ("quit", "exit"):
                 return False
             if name == "help":
-                say(self._core.help_text("text"))
-                say(T("In the console: /animate PATH [prompt], /video --character=PATH prompt, /quit."))
-                say(T("/image --image=PATH prompt redraws that picture."))
-                say(T("/fetch N saves result N of /jobs again; /cancel JOB_ID cancels a waiting job."))
+                topic = help_topic(rest)  # /help video: that command's details
+                say(self._core.help_text("text", topic))
+                ways = T("In the console: /animate PATH [prompt], /video --character=PATH prompt, /quit.")
+                fetch = T("/fetch N saves result N of /jobs again; /cancel JOB_ID cancels a waiting job.")
+                console = {None: [ways, fetch], "animate": [ways], "video": [ways], "jobs": [fetch],
+                           "image": [T("/image --image=PATH prompt redraws that picture.")]}
+                for note in console.get(topic, []):
+                    say(note)
             elif name == "quota":
                 say(quota_text(await self._core.quota(self._user), time.time()))
             elif name == "jobs":

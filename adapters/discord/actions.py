@@ -191,9 +191,10 @@ class Actions:
                 title=render(T("Your credits"), language),
                 description=render(quota_text(status, self._clock()), language), colour=discord.Colour.blurple()))
 
-    async def help(self, interaction: discord.Interaction) -> None:
+    async def help(self, interaction: discord.Interaction, command: str | None = None) -> None:
+        """The short list of commands, or `command`'s details."""
         async with self._answering(interaction):
-            text = render(self._core.help_text("slash"), language_of_interaction(interaction))
+            text = render(self._core.help_text("slash", command), language_of_interaction(interaction))
             await self._answer(interaction, discord.Embed(title="reelbot", description=text,
                                                           colour=discord.Colour.blurple()))
 

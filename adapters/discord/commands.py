@@ -32,7 +32,11 @@ NAMES = {"video": T("video"), "animate": T("animate"), "image": T("image"), "quo
          "help": T("help"), "prompt": T("prompt"), "model": T("model"), "duration": T("duration"),
          "resolution": T("resolution"), "camera": T("camera"), "character": T("character"),
          "aspect_ratio": T("aspect_ratio"), "negative_prompt": T("negative_prompt"), "jobs": T("jobs"),
-         "models": T("models")}
+         "models": T("models"), "command": T("command")}
+
+# what `/help command:` offers (Discord has no /buy: the shop is Telegram Stars)
+HELP_CHOICES = [app_commands.Choice(name=name, value=name)
+                for name in ("video", "animate", "image", "models", "quota", "jobs", "settings", "help")]
 
 
 def _named(name: str) -> app_commands.locale_str:
@@ -142,8 +146,11 @@ def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: 
         await actions.jobs(interaction)
 
     @app_commands.command(name=_named("help"), description=L(T("What reelbot can do and how to ask")))
-    async def help_(interaction: discord.Interaction) -> None:
-        await actions.help(interaction)
+    @app_commands.describe(command=L(T("One command in detail")))
+    @app_commands.choices(command=HELP_CHOICES)
+    @_renamed("command")
+    async def help_(interaction: discord.Interaction, command: str | None = None) -> None:
+        await actions.help(interaction, command)
 
     async def animate_message(interaction: discord.Interaction, message: discord.Message) -> None:
         await actions.animate_message(interaction, message)

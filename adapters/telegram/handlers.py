@@ -133,8 +133,9 @@ class Handlers:
             elif name in _GENERATE:
                 await self._generate(message, _GENERATE[name], rest, requester, key)
             elif name in ("start", "help"):
-                await reply(message, render.help_message(self._core.help_text("text"), context.bot.username,
-                                                         language))
+                topic = rest if name == "help" else None  # /help video: that command's details
+                await reply(message, render.help_message(self._core.help_text("text", topic, shop=True),
+                                                         context.bot.username, language, topic))
             elif name == "quota":
                 await reply(message, render.quota(await self._core.quota(requester), language))
             elif name == "jobs":

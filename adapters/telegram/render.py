@@ -15,6 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from adapters.telegram.config import MB
 from bot.domain.answers import QuotaStatus, Ticket
+from bot.help import help_topic
 from bot.history import fetchable, job_line, jobs_heading
 from bot.i18n import Joined, T, Text, render
 from bot.jobs.cancel import cancelled_text
@@ -112,23 +113,35 @@ def quota(status: QuotaStatus, language: str | None) -> str:
     return esc(render(quota_text(status, time.time()), language))
 
 
-def help_message(core_help: Joined, username: str, language: str | None) -> str:
-    telegram = Joined([
-        "",
-        T("In Telegram:"),
-        T("• /animate works as the caption of a photo, as a reply to a message with a photo, or as the caption "
-          "of an image sent as a file."),
-        T("• /video as the caption of a photo (or as a reply to one) makes a video of that character (S2V-01)."),
-        T("• In groups, address me as /video@{username} … when several bots are around.", username=username),
-        T("• Under each result: 🔁 Again makes it once more (charged again); 🎬 Animate turns an image into "
-          "a video."),
-        T("• ✖ Cancel under a waiting job's status message gives all its credits back; "
-          "/jobs has 📥 buttons to get a result again."),
-        T("• /image as the caption of a photo (or as a reply to one) redraws that picture "
-          "(image-to-image models)."),
-        T("• Reply to a result with new text to make it again with that prompt: same model, options and "
-          "picture, charged as a new job."),
-    ])
+# Telegram's own ways of asking, under the command each is about (/help video, /help jobs…)
+_TELEGRAM_NOTES = {
+    "animate": [T("• /animate works as the caption of a photo, as a reply to a message with a photo, or as the "
+                  "caption of an image sent as a file.")],
+    "video": [T("• /video as the caption of a photo (or as a reply to one) makes a video of that character "
+                "(S2V-01).")],
+    "image": [T("• /image as the caption of a photo (or as a reply to one) redraws that picture "
+                "(image-to-image models).")],
+    "jobs": [T("• ✖ Cancel under a waiting job's status message gives all its credits back; "
+               "/jobs has 📥 buttons to get a result again.")],
+}
+_RESULTS = [
+    T("• Under each result: 🔁 Again makes it once more (charged again); 🎬 Animate turns an image into "
+      "a video."),
+    T("• Reply to a result with new text to make it again with that prompt: same model, options and "
+      "picture, charged as a new job."),
+]
+
+
+def help_message(core_help: Joined, username: str, language: str | None, topic: str | None = None) -> str:
+    """The core's help (the short list, or `topic`'s details) and what is particular to Telegram."""
+    topic = help_topic(topic)
+    notes = list(_TELEGRAM_NOTES.get(topic or "", []))
+    if topic in ("video", "animate", "image"):
+        notes += _RESULTS
+    if topic in (None, "video", "animate", "image"):
+        notes.append(T("• In groups, address me as /video@{username} … when several bots are around.",
+                       username=username))
+    telegram = Joined(["", T("In Telegram:"), *notes]) if notes else Joined([])
     return esc(render(Joined([core_help, telegram]), language))
 
 

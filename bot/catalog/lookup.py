@@ -12,6 +12,7 @@ Three kinds of names besides the models offered:
 
 from __future__ import annotations
 
+import difflib
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -148,10 +149,17 @@ class Catalog:
                 raise ValidationError(T("{model} is not available yet: its price is not set. "
                                         "Choose another one (see /models).", model=unpriced.name))
         if model is None or command not in model.commands:
-            names = ", ".join(m.name for m in self.for_command(command))
-            raise ValidationError(T("Unknown model “{name}” for /{command}. Choose one of: {names}.",
-                                    name=name, command=str(command), names=names))
+            raise ValidationError(T("Unknown model “{name}” for /{command}. The closest: {names}. "
+                                    "/models lists them all.", name=name, command=str(command),
+                                    names=", ".join(self.closest(command, name))))
         return model
+
+    def closest(self, command: Command, name: str, n: int = 3) -> list[str]:
+        """The `n` names of `command`'s models nearest to `name` (a typo's likely meaning), best
+        first; refusing with these beats listing dozens of models in a chat message."""
+        names = {m.name.lower(): m.name for m in self.for_command(command)}
+        near = difflib.get_close_matches(name.strip().lower(), list(names), n=n, cutoff=0.0)
+        return [names[key] for key in near]
 
     def search(self, command: Command, text: str, limit: int = 25) -> list[Model]:
         """Models for `command` whose name, provider or description contains `text` (autocomplete)."""

@@ -43,8 +43,18 @@ async def test_prompt_over_2000_characters_is_refused(core, simulator):
     await refused(core, simulator, request("image", "x" * 2001), "2001 characters", "2000")
 
 
-async def test_unknown_model_lists_the_valid_ones(core, simulator):
-    await refused(core, simulator, request("video", "a cat", model="sora"), "Unknown model", "T2V-01-Director")
+async def test_unknown_model_names_the_closest_valid_ones_and_points_to_models(core, simulator):
+    await refused(core, simulator, request("video", "a cat", model="sora"), "Unknown model", "T2V-01-Director",
+                  "/models")
+
+
+async def test_a_misspelt_model_is_answered_with_the_model_it_likely_means_first(core, simulator):
+    await refused(core, simulator, request("video", "a cat", model="minimax-hailuo-2"),
+                  "The closest: MiniMax-Hailuo-02,")
+
+
+async def test_a_model_of_another_command_is_answered_with_this_commands_closest(core, simulator):
+    await refused(core, simulator, request("video", "a cat", model="I2V-01"), "for /video", "The closest: T2V-01,")
 
 
 async def test_option_the_model_does_not_take_is_refused_with_the_valid_ones(core, simulator):

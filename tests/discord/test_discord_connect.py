@@ -45,7 +45,8 @@ async def test_slash_commands_have_the_typed_options_of_the_issue(start_bot, fak
                                   "negative_prompt": (string, False)}
     assert options("image") == {"prompt": (string, True), "model": (string, False), "aspect_ratio": (string, False),
                                 "image": (attachment, False), "negative_prompt": (string, False)}
-    assert options("quota") == options("help") == {}
+    assert options("quota") == {}
+    assert options("help") == {"command": (string, False)}  # /help command:video, a choice
 
 
 async def test_guild_ids_sync_the_commands_to_those_guilds_instead_of_globally(start_bot, fake_discord):

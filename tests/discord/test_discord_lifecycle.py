@@ -210,6 +210,28 @@ async def test_help_answers_privately_with_the_slash_command_guide(start_bot, fa
 
     assert answer.ephemeral
     assert "Animate image" in answer.text
+    assert len(answer.text) < 1000 and "/help command:video" in answer.text
+
+
+async def test_help_with_a_command_gives_that_commands_details(start_bot, fake_discord):
+    await start_bot()
+
+    interaction = await fake_discord.invoke("help", command="video")
+    answer = await fake_discord.status_of(interaction, "Camera moves")
+
+    assert answer.ephemeral
+    assert "A character image uses S2V-01" in answer.text and "Tracking shot" in answer.text
+    assert "/quota" not in answer.text
+
+
+async def test_an_unknown_model_value_gets_the_closest_names_and_costs_nothing(start_bot, fake_discord):
+    bot = await start_bot()
+
+    interaction = await fake_discord.invoke("video", prompt="a cat", model="T2V-01-Directr")
+    answer = await fake_discord.status_of(interaction, "Unknown model")
+
+    assert "The closest: T2V-01-Director," in answer.text and "/models" in answer.text
+    assert (await bot.core.quota(member(fake_discord, "alice"))).used_today == 0
 
 
 async def test_image_works_in_a_direct_message(start_bot, fake_discord):

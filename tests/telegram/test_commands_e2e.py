@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bot.ai302.simulator.media import png_for, size_for_ratio
+from bot.domain.requests import Requester
+from tests.words.forms import paid_calls
 
 
 async def test_start_registers_the_command_menu(start_bot, fake_api):
@@ -72,13 +74,14 @@ async def test_unknown_option_gets_a_reply_listing_the_valid_ones(start_bot, fak
     assert "duration, resolution, camera" in reply["text"]
 
 
-async def test_unknown_model_gets_a_reply_listing_the_models(start_bot, fake_api, ann, ann_chat):
+async def test_unknown_model_gets_a_reply_naming_the_closest_models_and_pointing_to_models(start_bot, fake_api,
+                                                                                             ann, ann_chat):
     await start_bot()
     command = await fake_api.send_text(ann, ann_chat, "/video --model=sora a cat")
 
     reply = await fake_api.wait_until(lambda: fake_api.reply_with(command, "text"))
 
-    assert "T2V-01, T2V-01-Director, S2V-01, MiniMax-Hailuo-02" in reply["text"]
+    assert "The closest: sora-2," in reply["text"] and "/models lists them all" in reply["text"]
 
 
 async def test_options_reach_the_model(start_bot, simulator, fake_api, ann, ann_chat):
@@ -102,15 +105,59 @@ async def test_quota_shows_credits_left(start_bot, fake_api, ann, ann_chat):
     assert "You have 50 credits left today" in reply["text"]
 
 
-async def test_help_documents_the_option_syntax_and_telegram_specifics(start_bot, fake_api, ann, ann_chat):
+async def test_help_for_a_command_documents_its_option_syntax_and_telegram_specifics(start_bot, fake_api, ann,
+                                                                                       ann_chat):
+    await start_bot()
+    video = await fake_api.send_text(ann, ann_chat, "/help video")
+    animate = await fake_api.send_text(ann, ann_chat, "/help animate")
+
+    video_reply = await fake_api.wait_until(lambda: fake_api.reply_with(video, "text"))
+    animate_reply = await fake_api.wait_until(lambda: fake_api.reply_with(animate, "text"))
+
+    assert "--model=NAME" in video_reply["text"] and "--camera=" in video_reply["text"]
+    assert "--duration=6|10" in video_reply["text"] and "S2V-01" in video_reply["text"]
+    assert "/video@ReelTestBot" in video_reply["text"]
+    assert "reply to a message with a photo" in animate_reply["text"]
+
+
+async def test_help_is_one_short_line_per_command_and_points_to_help_for_a_command(start_bot, fake_api, ann,
+                                                                                    ann_chat):
     await start_bot()
     command = await fake_api.send_text(ann, ann_chat, "/help")
 
     reply = await fake_api.wait_until(lambda: fake_api.reply_with(command, "text"))
 
-    assert "--model=NAME" in reply["text"] and "--camera=" in reply["text"]
-    assert "reply to a message with a photo" in reply["text"]
+    assert len(reply["text"]) < 1000
+    for name in ("/video", "/animate", "/image", "/models", "/quota", "/jobs", "/settings", "/help video"):
+        assert name in reply["text"]
+    assert "--model=NAME" not in reply["text"]
+    assert "/buy" not in reply["text"]  # no shop here
     assert "/video@ReelTestBot" in reply["text"]
+
+
+async def test_help_lists_buy_where_the_shop_is_on(start_bot, fake_api, ann, ann_chat):
+    await start_bot(stars_per_credit=2, credit_packs=(10, 50))
+    listed = await fake_api.send_text(ann, ann_chat, "/help")
+    detail = await fake_api.send_text(ann, ann_chat, "/help buy")
+
+    listed_reply = await fake_api.wait_until(lambda: fake_api.reply_with(listed, "text"))
+    detail_reply = await fake_api.wait_until(lambda: fake_api.reply_with(detail, "text"))
+
+    assert "/buy" in listed_reply["text"] and len(listed_reply["text"]) < 1000
+    assert "do not expire" in detail_reply["text"] and "/settings" not in detail_reply["text"]
+
+
+async def test_an_unknown_model_is_answered_with_the_closest_names_and_costs_nothing(start_bot, fake_api, simulator,
+                                                                                      ann, ann_chat):
+    bot = await start_bot()
+    command = await fake_api.send_text(ann, ann_chat, "/video --model=T2V-01-Directr a cat")
+
+    reply = await fake_api.wait_until(lambda: fake_api.reply_with(command, "text"))
+
+    assert "Unknown model" in reply["text"] and "T2V-01-Director" in reply["text"] and "/models" in reply["text"]
+    assert "The closest: T2V-01-Director," in reply["text"]  # the nearest name first
+    assert paid_calls(simulator) == []
+    assert (await bot.core.quota(Requester("telegram", str(ann["id"]), chat_id=str(ann_chat["id"])))).used_today == 0
 
 
 async def test_unknown_command_in_a_private_chat_points_to_help(start_bot, fake_api, ann, ann_chat):
