@@ -27,6 +27,7 @@ from bot.history import JobHistory
 from bot.jobs import cancel as cancelling
 from bot.i18n import Joined, T
 from bot.domain.job import IN_FLIGHT, Job, JobState
+from bot.jobs.context import ACKNOWLEDGED  # set in a job's destination once the member was told
 from bot.jobs.runner import JobRunner
 from bot.metrics import Metrics
 from bot.ports import Messenger, Result
@@ -46,7 +47,6 @@ __all__ = ["Core"]
 
 log = logging.getLogger(__name__)
 
-_ACKNOWLEDGED = "acknowledged"  # set in a job's destination once the member was told it is accepted
 
 
 class Core:
@@ -192,7 +192,7 @@ class Core:
             usage = await self._store.usage(job.requester, job.quota_day)
             stored = await self._store.job(job.id)
             ticket = self._ticket(stored, usage, limits)
-            if stored.state in IN_FLIGHT and not stored.destination.get(_ACKNOWLEDGED):
+            if stored.state in IN_FLIGHT and not stored.destination.get(ACKNOWLEDGED):
                 await self._acknowledge(stored, ticket, messenger)
             return ticket
         turn.release()
@@ -216,7 +216,7 @@ class Core:
         except Exception:  # the job is accepted and paid for: it runs even if the reply failed
             log.exception("job %s: acknowledgement failed", job.id)
             return job
-        return await self._store.update(job, destination={**job.destination, **(patch or {}), _ACKNOWLEDGED: True})
+        return await self._store.update(job, destination={**job.destination, **(patch or {}), ACKNOWLEDGED: True})
 
     async def rerun(self, job_id: str, requester: Requester, destination: Destination, *,
                     request_key: str | None = None, prompt: str | None = None) -> Ticket:

@@ -213,6 +213,14 @@ class Simulator:
             return self.config.next_faults.popleft()
         return self.config.fault
 
+    async def _video_fault(self, body: dict, *, minimax: bool) -> tuple[str | None, float, web.Response | None]:
+        """A video submission's fault, the seconds its generation takes, and the reply the fault
+        makes at once (None: go on). For a video `slow=N` is a slow generation, not a slow answer."""
+        fault = self._fault_for(body.get("prompt"))
+        if fault is not None and fault.startswith("slow="):
+            return fault, float(fault.partition("=")[2]), None
+        return fault, self.config.video_seconds, await self._common_fault(fault, minimax=minimax)
+
     async def _common_fault(self, fault: str | None, *, minimax: bool) -> web.Response | None:
         """Replies for the faults every endpoint shares; None when the request should go on."""
         if fault is None:
@@ -298,13 +306,11 @@ class Simulator:
         body = await self._json(request)
         if isinstance(body, web.Response):
             return body
-        fault = self._fault_for(body.get("prompt"))
-        slow = fault is not None and fault.startswith("slow=")  # for a video: a slow generation
-        if not slow and (reply := await self._common_fault(fault, minimax=True)) is not None:
+        fault, seconds, reply = await self._video_fault(body, minimax=True)
+        if reply is not None:
             return reply
         if (problem := _video_problem(body)) is not None:
             return _base_resp(2013, f"invalid params, {problem}")
-        seconds = float(fault.partition("=")[2]) if slow else self.config.video_seconds
         task_id = str(next(self._ids))
         self._tasks[task_id] = _Task(task_id, body["model"], time.monotonic(), seconds, fault)
         self._bill("video", body, task_id)

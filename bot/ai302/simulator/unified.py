@@ -86,16 +86,14 @@ class UnifiedRoutes:
         body = await sim._json(request)
         if isinstance(body, web.Response):
             return body
-        fault = sim._fault_for(body.get("prompt"))
-        slow = fault is not None and fault.startswith("slow=")  # for a video: a slow generation
-        if not slow and (reply := await sim._common_fault(fault, minimax=False)) is not None:
+        fault, seconds, reply = await sim._video_fault(body, minimax=False)
+        if reply is not None:
             return reply
         model = self.model(str(body.get("model", "")))
         if model is None:
             return _envelope(422, -10002, f"model {body.get('model')!r} is not supported")
         if (problem := _problem(model, body)) is not None:
             return _envelope(422, -10002, problem)
-        seconds = float(fault.partition("=")[2]) if slow else sim.config.video_seconds
         task_id = f"v2-{next(sim._ids)}"
         sim._tasks[task_id] = _Task(task_id, model["model_name"], time.monotonic(), seconds, fault)
         sim._bill("video", body, task_id)
