@@ -16,7 +16,7 @@ from bot.metrics import ENDPOINTS, OUTCOMES, PLATFORMS, Metrics
 from entrypoints import exits
 from tests.run_process import ReelbotProcess
 from tests.telegram.fake_bot_api import FakeBotApi
-from tests.test_startup import TOKEN, telegram_env, unreachable_port
+from tests.test_startup import TOKEN, telegram_env
 
 PROMTOOL = shutil.which("promtool")
 
@@ -86,8 +86,7 @@ def test_every_known_label_has_its_series_before_the_first_event():
 @pytest.mark.timeout(90)
 async def test_healthz_says_starting_with_200_and_readyz_waits_while_telegram_is_out_of_reach(simulator, tmp_path):
     api = FakeBotApi(TOKEN)
-    api.sock = unreachable_port()  # nothing listens there yet
-    api.port = api.sock.getsockname()[1]
+    api.hold_port()  # nothing listens there yet
     env = telegram_env(simulator, tmp_path, f"http://127.0.0.1:{api.port}/bot") | {"REELBOT_HTTP_LISTEN": "127.0.0.1:0"}
     bot = await ReelbotProcess(env, tmp_path).start()
     try:

@@ -23,14 +23,6 @@ from tests.telegram.fake_bot_api import FakeBotApi
 TOKEN = "7000005:AAHstartupTOKEN_0123456789abcdef"
 
 
-def unreachable_port() -> socket.socket:
-    """A port held bound but not listening: connecting is refused, as to a host that is down,
-    and no other process can take the port before the fake is started on this very socket."""
-    held = socket.socket()
-    held.bind(("127.0.0.1", 0))
-    return held
-
-
 def telegram_env(simulator, data_dir, api_base: str) -> dict[str, str]:
     return {"AI302_API_KEY": SIM_KEY, "AI302_BASE_URL": simulator.base_url, "REELBOT_DATA_DIR": str(data_dir),
             "TELEGRAM_TOKEN": TOKEN, "TELEGRAM_API_BASE": api_base,
@@ -50,8 +42,7 @@ async def health(port: int) -> dict:
 @pytest.mark.timeout(90)
 async def test_telegram_out_of_reach_at_start_is_retried_and_served_once_it_answers(simulator, tmp_path):
     api = FakeBotApi(TOKEN)
-    api.sock = unreachable_port()  # nothing listens there yet
-    api.port = api.sock.getsockname()[1]
+    api.hold_port()  # nothing listens there yet
     env = telegram_env(simulator, tmp_path, f"http://127.0.0.1:{api.port}/bot") | {"REELBOT_HTTP_LISTEN": "127.0.0.1:0"}
     bot = await ReelbotProcess(env, tmp_path).start()
     try:
@@ -75,8 +66,7 @@ async def test_telegram_out_of_reach_at_start_is_retried_and_served_once_it_answ
 @pytest.mark.timeout(90)
 async def test_discord_out_of_reach_at_start_is_retried_and_served_once_it_answers(simulator, tmp_path):
     fake = FakeDiscord()
-    fake.sock = unreachable_port()
-    fake.port = fake.sock.getsockname()[1]
+    fake.hold_port()
     base = f"127.0.0.1:{fake.port}"
     env = {"AI302_API_KEY": SIM_KEY, "AI302_BASE_URL": simulator.base_url, "REELBOT_DATA_DIR": str(tmp_path),
            "DISCORD_TOKEN": fake.token, "DISCORD_API_BASE": f"http://{base}/api/v10",

@@ -137,6 +137,14 @@ class FakeBotApi:
 
     # ---- lifecycle -------------------------------------------------------------------
 
+    def hold_port(self) -> int:
+        """Bind a port now, without listening: connections are refused (as to a host that is
+        down) until start() serves on this very socket, so no other process can take it."""
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        return self.port
+
     async def start(self) -> None:
         app = web.Application(client_max_size=self.upload_limit + MB)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
