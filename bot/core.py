@@ -81,6 +81,12 @@ class Core:
         self._accepting: dict[str, asyncio.Future[Ticket]] = {}
         self._door = door  # how many requests are checked and reserved at once (bot.admission)
 
+    @property
+    def db(self):
+        """The store's database (bot.store.database.Database or its PostgreSQL twin), for
+        readers beside the job rules: the console's reports and login links, admin tools."""
+        return self._store.db
+
     def register(self, platform: str, messenger: Messenger) -> None:
         """Adapters register before start(), so resumed jobs have somewhere to report."""
         self._runner.register(platform, QuietWhereAsked(messenger))  # no progress where a chat turned it off
@@ -265,7 +271,7 @@ class Core:
     async def database_answers(self) -> bool:
         """For health checks: the database takes a query."""
         try:
-            return (await self._store.db.fetchone("SELECT 1")) is not None
+            return (await self.db.fetchone("SELECT 1")) is not None
         except Exception:
             return False
 

@@ -37,6 +37,5 @@ async def chat_login_link(core, admin) -> str:
     if not (settings.console_listen or settings.console_url):
         raise Refused("The web console is off: set REELBOT_CONSOLE_LISTEN (or REELBOT_CONSOLE_URL where "
                       "`reelbot console-web` serves it); see docs/console.md.")
-    # the job store's connection, which it keeps public for reports (bot.store.jobs)
-    link = await login_link(core._store.db, settings, admin.user_key, admin.language)
+    link = await login_link(core.db, settings, admin.user_key, admin.language)
     return f"Your console login link (one use, valid 10 minutes; do not share it): {link}"

@@ -24,7 +24,7 @@ async def core(make_core, backend):
 async def test_the_pages_read_what_the_core_wrote_on_each_store(core):
     ticket = await core.submit(request("image", "<b>a fox</b>", who=ALICE))
     await core.wait_idle()
-    db = core._store.db
+    db = core.db
     now = time.time()
     seen = await reports.overview(db, now, 200_000)
     assert seen.today_mptc > 0 and seen.spend_by_day[-1][1] == seen.today_mptc and len(seen.spend_by_day) == 30
@@ -43,7 +43,7 @@ async def test_the_pages_read_what_the_core_wrote_on_each_store(core):
 
 
 async def test_logins_work_once_and_end_together_on_each_store(core):
-    sessions = ConsoleSessions(core._store.db)
+    sessions = ConsoleSessions(core.db)
     link = await sessions.issue_link("telegram:1", "zh")
     secret = await sessions.redeem(link)
     assert await sessions.redeem(link) is None
@@ -58,7 +58,7 @@ async def test_the_week_figures_are_kept_a_minute_then_read_again_behind_the_sta
     from adapters.web import ConsoleWeb
 
     now = [time.time()]
-    web = ConsoleWeb(SimpleNamespace(db=core._store.db), core.settings, ("127.0.0.1", 0), clock=lambda: now[0],
+    web = ConsoleWeb(SimpleNamespace(db=core.db), core.settings, ("127.0.0.1", 0), clock=lambda: now[0],
                      summary_seconds=60)
 
     def delivered(summary) -> int:
