@@ -30,6 +30,7 @@ from adapters.web import ConsoleWeb  # noqa: E402
 from bot.bootstrap import open_desk  # noqa: E402
 from bot.catalog import default_models  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.domain.job import CANCELLED  # noqa: E402
 from bot.quota import quota_day  # noqa: E402
 from bot.store import reports  # noqa: E402
 from bot.store.database import Database  # noqa: E402
@@ -52,8 +53,10 @@ def job_rows(jobs: int, members: int, now: float):
         if i > jobs - 20:
             state = rng.choice(("queued", "running"))
         finished = at + rng.uniform(20, 400) if state in ("delivered", "failed") else None
+        # a third of the failed ones cancelled by their member, the rest refunded
+        failure = (CANCELLED if rng.random() < 1 / 3 else "302.AI refused") if state == "failed" else None
         yield (f"{i:012x}", f"telegram:{user}", str(user), str(-rng.randrange(500)), rng.choice(models),
-               "a prompt", 5, 500, quota_day(at), state, at, at + 1800, finished)
+               "a prompt", 5, 500, quota_day(at), state, at, at + 1800, finished, failure)
 
 
 def fill(path: Path, jobs: int, members: int) -> tuple[str, str]:
@@ -64,8 +67,8 @@ def fill(path: Path, jobs: int, members: int) -> tuple[str, str]:
     conn.executemany("INSERT INTO users (user_key, platform, user_id, name, first_seen, last_seen) "
                      "VALUES (?, ?, ?, ?, ?, ?)", user_rows(members, now))
     conn.executemany("INSERT INTO jobs (id, user_key, platform, user_id, chat_id, command, model, prompt, options, "
-                     "destination, price, cost_mptc, quota_day, state, created_at, deadline_at, finished_at) "
-                     "VALUES (?, ?, 'telegram', ?, ?, 'image', ?, ?, '{}', '{}', ?, ?, ?, ?, ?, ?, ?)", job_rows(jobs, members, now))
+                     "destination, price, cost_mptc, quota_day, state, created_at, deadline_at, finished_at, failure) "
+                     "VALUES (?, ?, 'telegram', ?, ?, 'image', ?, ?, '{}', '{}', ?, ?, ?, ?, ?, ?, ?, ?)", job_rows(jobs, members, now))
     conn.execute("INSERT INTO ledger (job_id, user_key, chat_key, entry, amount, at) "
                  "SELECT id, user_key, NULL, 'reserve', price, created_at FROM jobs")
     conn.execute("INSERT INTO ledger (job_id, user_key, chat_key, entry, amount, at) "
@@ -84,7 +87,7 @@ def fill(path: Path, jobs: int, members: int) -> tuple[str, str]:
 
 
 JOB_COLUMNS = ("id", "user_key", "user_id", "chat_id", "model", "prompt", "price", "cost_mptc", "quota_day", "state",
-               "created_at", "deadline_at", "finished_at")
+               "created_at", "deadline_at", "finished_at", "failure")
 
 
 async def fill_postgres(url: str, jobs: int, members: int) -> tuple[str, str]:

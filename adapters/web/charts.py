@@ -38,14 +38,18 @@ def bars(values: list[int], labels: list[str]) -> Chart:
     return Chart(drawn, len(values), max(values, default=0))
 
 
-def stacked(pairs: list[tuple[int, int]], labels: list[str]) -> Chart:
-    """Two series stacked in each bar: the first (`a`) at the bottom, the second (`b`) above."""
-    peak = max((a + b for a, b in pairs), default=0) or 1
-    step = WIDTH / max(len(pairs), 1)
+def stacked(series: list[tuple[int, ...]], labels: list[str], names: tuple[str, ...] = ()) -> Chart:
+    """Several series stacked in each bar, the first at the bottom; series i is drawn with
+    kind "abc…"[i] (its colour in the stylesheet) and named `names[i]` in its tooltip."""
+    totals = [sum(values) for values in series]
+    peak = max(totals, default=0) or 1
+    step = WIDTH / max(len(series), 1)
     drawn = []
-    for i, ((a, b), label) in enumerate(zip(pairs, labels)):
-        ha, hb = a * HEIGHT / peak, b * HEIGHT / peak
-        x, w = round(i * step, 2), round(max(step * 0.8, 1), 2)
-        drawn.append(Bar(x, round(HEIGHT - ha, 2), w, round(ha, 2), f"{label}: {a}", "a"))
-        drawn.append(Bar(x, round(HEIGHT - ha - hb, 2), w, round(hb, 2), f"{label}: {b}", "b"))
-    return Chart(drawn, len(pairs), max((a + b for a, b in pairs), default=0))
+    for i, (values, label) in enumerate(zip(series, labels)):
+        x, w, top = round(i * step, 2), round(max(step * 0.8, 1), 2), float(HEIGHT)
+        for k, value in enumerate(values):
+            h = value * HEIGHT / peak
+            top -= h
+            name = f" {names[k]}" if k < len(names) else ""
+            drawn.append(Bar(x, round(top, 2), w, round(h, 2), f"{label}:{name} {value}", "abcdef"[k]))
+    return Chart(drawn, len(series), max(totals, default=0))

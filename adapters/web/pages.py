@@ -12,7 +12,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from adapters.web import charts
-from adapters.web.shared import CONSOLE, DESK, context
+from adapters.web.shared import CONSOLE, DESK, LANGUAGE, context
+from adapters.web.words import gettext_for
 from bot.catalog import Catalog, default_models
 from bot.domain.money import ptc_text
 from bot.store import reports
@@ -72,8 +73,13 @@ async def overview(request: web.Request) -> web.Response:
                                   await console.week())
     return render("overview.html", request, o=seen, ptc=ptc_text, when=when,
                   spend_chart=charts.bars([v for _, v in seen.spend_by_day], [d for d, _ in seen.spend_by_day]),
-                  jobs_chart=charts.stacked([(d, f) for _, d, f in seen.jobs_by_hour],
-                                            [h for h, _, _ in seen.jobs_by_hour]))
+                  jobs_chart=charts.stacked([outcomes for _, *outcomes in seen.jobs_by_hour],
+                                            [h for h, *_ in seen.jobs_by_hour], _outcomes(request)))
+
+
+def _outcomes(request: web.Request) -> tuple[str, ...]:
+    words = gettext_for(request[LANGUAGE])
+    return words("delivered"), words("refunded"), words("cancelled")
 
 
 async def jobs(request: web.Request) -> web.Response:

@@ -9,7 +9,7 @@ from typing import Any
 from bot.domain.requests import Command, Destination, Requester
 from bot.i18n import Text
 
-__all__ = ["JobState", "Job", "IN_FLIGHT", "BILLED"]
+__all__ = ["JobState", "Job", "IN_FLIGHT", "BILLED", "CANCELLED"]
 
 
 class JobState(StrEnum):
@@ -24,6 +24,9 @@ class JobState(StrEnum):
 IN_FLIGHT = (JobState.QUEUED, JobState.SUBMITTING, JobState.RUNNING, JobState.READY)
 # 302.AI has taken (and billed) the paid call
 BILLED = (JobState.RUNNING, JobState.READY, JobState.DELIVERED)
+# The stored failure of a job its member cancelled before 302.AI saw it (bot.jobs.cancel):
+# here, so that the store's reports and its index jobs_cancelled name the same text.
+CANCELLED = "cancelled by you"
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from bot.i18n import TN, T, Text
-from bot.domain.job import Job, JobState
+from bot.domain.job import CANCELLED, Job, JobState
 
 __all__ = ["CANCELLED", "may_cancel", "cancelled_text", "refusal", "is_cancelled"]
-
-# The stored failure of a cancelled job (the reports and /jobs recognise it by this).
-CANCELLED = "cancelled by you"
 
 
 def may_cancel(job: Job, user_key: str, is_admin: bool) -> bool:

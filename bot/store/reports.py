@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.domain.job import CANCELLED
 from bot.quota import quota_day
 
 __all__ = ["Overview", "overview", "week", "jobs", "job", "members", "member", "audit", "payments", "chats", "JOB_FILTERS",
@@ -25,7 +26,7 @@ class Overview:
     today_mptc: int
     ceiling_mptc: int
     spend_by_day: list[tuple[str, int]]  # 30 days, oldest first, every day present
-    jobs_by_hour: list[tuple[str, int, int]]  # 7 × 24 hours: (hour UTC, delivered, failed)
+    jobs_by_hour: list[tuple[str, int, int, int]]  # 7 × 24 hours: (hour UTC, delivered, refunded, cancelled)
     models: list[dict]  # model, jobs, delivered, rate, p50, p90 (seconds), last 7 days
     now_by_state: dict[str, int]
     pause: dict | None
@@ -33,11 +34,14 @@ class Overview:
     alerts: list[dict]  # cause, sent_at: the last alert sent to the admins for each cause
 
 
-async def week(db, now: float) -> tuple[list[tuple[str, int, int]], list[dict]]:
+async def week(db, now: float) -> tuple[list[tuple[str, int, int, int]], list[dict]]:
     """The overview's costly part, over the last 7 days of finished jobs: jobs per hour by
-    outcome, and per model. The console keeps it a minute (adapters/web/pages.py)."""
+    outcome (delivered, refunded, cancelled), and per model. The console keeps it a minute
+    (adapters/web/app.py). Two reads of indexes, no row of `jobs` itself: the outcomes from
+    the covering jobs_by_finish, the cancelled among the failed from their own partial index
+    jobs_cancelled (a cancelled job is a failed one whose failure is CANCELLED)."""
     first_hour = int(now // HOUR) * HOUR - 167 * HOUR
-    hourly: dict[int, list[int]] = {first_hour + i * HOUR: [0, 0] for i in range(168)}
+    hourly: dict[int, list[int]] = {first_hour + i * HOUR: [0, 0, 0] for i in range(168)}
     # SQLite's CAST truncates; PostgreSQL's would round, hence FLOOR there (SQLite may lack it)
     hour = "FLOOR(finished_at / 3600)" if getattr(db, "dialect", "sqlite") == "postgres" else \
         "CAST(finished_at / 3600 AS INTEGER)"
@@ -47,7 +51,15 @@ async def week(db, now: float) -> tuple[list[tuple[str, int, int]], list[dict]]:
         slot = hourly.get(int(r["h"]) * HOUR)
         if slot is not None:
             slot[0 if r["state"] == "delivered" else 1] += r["n"]
-    by_hour = [(datetime.fromtimestamp(h, UTC).strftime("%m-%d %H:00"), d, f) for h, (d, f) in hourly.items()]
+    for r in await db.fetchall(
+            f"SELECT {hour} AS h, COUNT(*) AS n FROM jobs WHERE failure = ? AND finished_at >= ? GROUP BY 1",
+            (CANCELLED, first_hour)):
+        slot = hourly.get(int(r["h"]) * HOUR)
+        if slot is not None:  # counted among the failed above: moved from refunded to cancelled
+            moved = min(r["n"], slot[1])
+            slot[1] -= moved
+            slot[2] += moved
+    by_hour = [(datetime.fromtimestamp(h, UTC).strftime("%m-%d %H:00"), d, f, c) for h, (d, f, c) in hourly.items()]
     return by_hour, await _models(db, now - 7 * DAY)
 
 

@@ -302,6 +302,24 @@ MIGRATIONS: list[str] = [
         at            REAL NOT NULL
     ) WITHOUT ROWID
     """,
+    # 17: for the operator's console (adapters/web): each chat's and server's title as its
+    # platform last showed it (the pages name chats, not only ids); the models an operator
+    # switched off for new requests (bot.catalog.switches; read with the policy snapshot, so
+    # every process sees it at once); and cancelled jobs found by an index of their own, for
+    # the overview's jobs per hour by outcome
+    """
+    CREATE TABLE chat_titles (
+        chat_key TEXT PRIMARY KEY,
+        title    TEXT NOT NULL,
+        seen_at  REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE models_off (
+        model TEXT PRIMARY KEY,
+        actor TEXT NOT NULL,
+        at    REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX jobs_cancelled ON jobs(finished_at) WHERE failure = 'cancelled by you'
+    """,
 ]
 
 _POSTGRES_ONLY: dict[int, str] = {}

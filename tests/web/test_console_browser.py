@@ -154,12 +154,13 @@ def test_the_charts_have_a_bar_for_every_day_and_hour(page, served):
     log_in(page, served)
     spend, hours = page.locator("svg.chart").all()
     assert spend.get_attribute("data-points") == "30" and spend.locator("rect").count() == 30
-    assert hours.get_attribute("data-points") == "168" and hours.locator("rect").count() == 2 * 168
-    last_hour = hours.locator("rect.a").last.locator("title").text_content()  # "12-01 23:00: 5"
+    assert hours.get_attribute("data-points") == "168" and hours.locator("rect").count() == 3 * 168
+    assert [hours.locator(f"rect.{kind}").count() for kind in "abc"] == [168, 168, 168]  # delivered, refunded, cancelled
+    last_hour = hours.locator("rect.a").last.locator("title").text_content()  # "12-01 23:00: delivered 5"
     start = datetime.strptime(f"{datetime.now(UTC).year}-{last_hour[:11]}", "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
     delivered = served.rows("SELECT COUNT(*) FROM jobs WHERE state = 'delivered' AND finished_at >= ? "
                             "AND finished_at < ?", (start.timestamp(), start.timestamp() + 3600))[0][0]
-    assert delivered > 0 and last_hour.endswith(f": {delivered}")
+    assert delivered > 0 and last_hour.endswith(f" {delivered}")
 
 
 def test_every_page_fits_a_phone_without_scrolling_sideways(page, served, tmp_path):

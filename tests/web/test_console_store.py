@@ -28,7 +28,7 @@ async def test_the_pages_read_what_the_core_wrote_on_each_store(core):
     now = time.time()
     seen = await reports.overview(db, now, 200_000)
     assert seen.today_mptc > 0 and seen.spend_by_day[-1][1] == seen.today_mptc and len(seen.spend_by_day) == 30
-    assert sum(d for _, d, _ in seen.jobs_by_hour) == 1 and seen.jobs_by_hour[-1][1] == 1
+    assert sum(d for _, d, _, _ in seen.jobs_by_hour) == 1 and seen.jobs_by_hour[-1][1:] == (1, 0, 0)
     assert [m["delivered"] for m in seen.models] == [1] and seen.models[0]["p50"] is not None
     assert [j["id"] for j in await reports.jobs(db, {"state": "delivered", "member": ALICE.user_key})] == [ticket.job_id]
     assert await reports.jobs(db, {"state": "failed"}) == []
@@ -40,6 +40,22 @@ async def test_the_pages_read_what_the_core_wrote_on_each_store(core):
     [chat] = await reports.chats(db, now)
     assert chat["chat"] == ALICE.chat_key and chat["today"] == chat["month"] == member["used_1d"]
     assert await reports.payments(db) == []
+
+
+async def test_the_jobs_per_hour_count_delivered_refunded_and_cancelled_apart_on_each_store(make_core, backend):
+    core = await make_core(max_concurrent_requests=1, **backend)  # one slot, which the test can hold
+    core.register("test", RecordingMessenger())
+    await core.start()
+    await core.submit(request("image", "a fox"))
+    await core.submit(request("image", "a fox [sim:flag]"))  # 302.AI flags it: refunded
+    await core.wait_idle()
+    slots = core._runner._ctx.slots  # every 302.AI slot held: the next job waits in line
+    await slots.acquire()
+    waiting = await core.submit(request("image", "a cancelled fox"))
+    await core.cancel(waiting.job_id, ALICE)
+    slots.release()
+    by_hour, _ = await reports.week(core.db, time.time())
+    assert [sum(hour[i] for hour in by_hour) for i in (1, 2, 3)] == [1, 1, 1]
 
 
 async def test_logins_work_once_and_end_together_on_each_store(core):
