@@ -63,7 +63,8 @@ class Actions:
                          chat_id=str(interaction.guild_id) if interaction.guild_id else None,
                          name=user.display_name, is_admin=user.id in self._admins,
                          private=interaction.guild_id is None, roles=roles,
-                         language=language_of_interaction(interaction), age_restricted=bool(nsfw and nsfw()))
+                         language=language_of_interaction(interaction), age_restricted=bool(nsfw and nsfw()),
+                         chat_title=getattr(interaction.guild, "name", None) or "")
 
     # -- generation ------------------------------------------------------------------------
 

@@ -293,7 +293,7 @@ class Handlers:
     def _requester(self, user: User, chat: Chat) -> Requester:
         return Requester(platform="telegram", user_id=str(user.id), chat_id=str(chat.id),
                          name=user.full_name, is_admin=user.id in self._config.admin_ids,
-                         private=chat.type == "private", language=user.language_code)
+                         private=chat.type == "private", language=user.language_code, chat_title=chat.title or "")
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else None

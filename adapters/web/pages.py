@@ -93,7 +93,7 @@ async def jobs(request: web.Request) -> web.Response:
     except ValueError:
         found, error = [], "date"
     return render("jobs.html", request, jobs=found, filters=filters, error=error, when=when, ptc=ptc_text,
-                  page=reports.PAGE)
+                  page=reports.PAGE, titles=await reports.chat_titles(request.app[DESK].db))
 
 
 async def job(request: web.Request) -> web.Response:

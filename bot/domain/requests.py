@@ -37,6 +37,9 @@ class Requester:
     # the place is marked for adults by the platform (a Discord channel marked age-restricted,
     # NSFW), where the operator's adult-only models may run (bot.chats.adult)
     age_restricted: bool = False
+    # the chat's or server's title as the platform shows it ("" where it has none, a private
+    # chat): kept for the operator's console (bot.store.reservations), never for a rule
+    chat_title: str = ""
 
     @property
     def user_key(self) -> str:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from bot.domain.job import CANCELLED
 from bot.quota import quota_day
 
-__all__ = ["Overview", "overview", "week", "jobs", "job", "members", "member", "audit", "payments", "chats", "JOB_FILTERS",
+__all__ = ["Overview", "overview", "week", "jobs", "job", "chat_titles", "members", "member", "audit", "payments", "chats", "JOB_FILTERS",
            "PAGE"]
 
 PAGE = 50
@@ -116,8 +116,12 @@ async def jobs(db, filters: dict[str, str], before: float | None = None) -> list
         where.append("user_key = ?")
         params.append(filters["member"])
     if filters.get("chat"):
-        where.append("chat_id = ?")
-        params.append(filters["chat"])
+        places = await _chats_named(db, filters["chat"])
+        if not places:
+            return []
+        where.append("(" + " OR ".join("(platform = ? AND chat_id = ?)" if p else "chat_id = ?"
+                                       for p, _ in places) + ")")
+        params += [v for place in places for v in place if v is not None]
     if filters.get("date"):
         start = datetime.strptime(filters["date"], "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
         where.append("created_at >= ? AND created_at < ?")
@@ -125,9 +129,27 @@ async def jobs(db, filters: dict[str, str], before: float | None = None) -> list
     if before is not None:
         where.append("created_at < ?")
         params.append(before)
-    sql = ("SELECT id, user_key, user_name, platform, chat_id, model, prompt, price, cost_mptc, state, created_at "
-           "FROM jobs" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY created_at DESC LIMIT ?")
+    sql = ("SELECT id, user_key, user_name, platform, chat_id, model, prompt, price, cost_mptc, state, created_at, "
+           "t.title AS chat_title FROM jobs LEFT JOIN chat_titles t ON t.chat_key = platform || ':' || chat_id"
+           + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY created_at DESC LIMIT ?")
     return [dict(r) for r in await db.fetchall(sql, (*params, PAGE))]
+
+
+async def _chats_named(db, text: str) -> list[tuple[str | None, str]]:
+    """(platform, chat id) of what the operator wrote in the chat filter: `platform:id`, or
+    a bare id (any platform) and every chat whose title it is (in any case)."""
+    text = text.strip()
+    platform, _, chat_id = text.partition(":")
+    if chat_id and platform.isalpha():
+        return [(platform, chat_id)]
+    rows = await db.fetchall("SELECT chat_key FROM chat_titles WHERE lower(title) = lower(?) LIMIT 20", (text,))
+    return [(None, text), *(tuple(r["chat_key"].split(":", 1)) for r in rows)]
+
+
+async def chat_titles(db, limit: int = 200) -> list[dict]:
+    """The chats' titles last seen, newest first (the Jobs page offers them in its chat filter)."""
+    return [dict(r) for r in await db.fetchall(
+        "SELECT chat_key, title FROM chat_titles ORDER BY seen_at DESC LIMIT ?", (limit,))]
 
 
 async def job(db, job_id: str) -> dict | None:
@@ -135,6 +157,8 @@ async def job(db, job_id: str) -> dict | None:
     if row is None:
         return None
     found = dict(row)
+    title = await db.fetchone("SELECT title FROM chat_titles WHERE chat_key = ?", (f"{row['platform']}:{row['chat_id']}",))
+    found["chat_title"] = title["title"] if title else ""
     found["ledger"] = [dict(r) for r in await db.fetchall(
         "SELECT id, user_key, chat_key, entry, amount, at FROM ledger WHERE job_id = ? ORDER BY id", (job_id,))]
     found["audit"] = [dict(r) for r in await db.fetchall(
@@ -201,7 +225,8 @@ async def chats(db, now: float) -> list[dict]:
     today = quota_day(now)
     rows = await db.fetchall(
         "SELECT u.scope AS scope, SUM(u.spent) AS month, SUM(CASE WHEN u.day = ? THEN u.spent ELSE 0 END) AS today, "
-        "l.daily_credits AS daily_credits, l.max_in_flight AS max_in_flight FROM usage u "
-        "LEFT JOIN limits l ON l.scope = u.scope WHERE u.scope >= 'chat:' AND u.scope < 'chat;' AND u.day >= ? "
-        "GROUP BY u.scope, l.daily_credits, l.max_in_flight ORDER BY month DESC LIMIT ?", (today, first, PAGE))
+        "l.daily_credits AS daily_credits, l.max_in_flight AS max_in_flight, t.title AS title FROM usage u "
+        "LEFT JOIN limits l ON l.scope = u.scope LEFT JOIN chat_titles t ON t.chat_key = substr(u.scope, 6) "
+        "WHERE u.scope >= 'chat:' AND u.scope < 'chat;' AND u.day >= ? "
+        "GROUP BY u.scope, l.daily_credits, l.max_in_flight, t.title ORDER BY month DESC LIMIT ?", (today, first, PAGE))
     return [{**dict(r), "chat": r["scope"].removeprefix("chat:")} for r in rows]

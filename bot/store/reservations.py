@@ -27,6 +27,9 @@ MAX_BATCH = 5000
 _USER_ROW = Rows("INSERT INTO users (user_key, platform, user_id, name, first_seen, last_seen) VALUES",
                  "(?, ?, ?, ?, ?, ?)",
                  " ON CONFLICT (user_key) DO UPDATE SET name = excluded.name, last_seen = excluded.last_seen")
+# the title a chat's latest request showed: the console names chats by it (migration 17)
+_TITLE_ROW = Rows("INSERT INTO chat_titles (chat_key, title, seen_at) VALUES", "(?, ?, ?)",
+                  " ON CONFLICT (chat_key) DO UPDATE SET title = excluded.title, seen_at = excluded.seen_at")
 _IMAGE_SQL = "INSERT INTO job_images (job_id, mime, data) VALUES (?, ?, ?)"
 
 
@@ -95,11 +98,15 @@ class ReservationQueue(GroupCommit[_Request, Usage]):
         return outcomes
 
     async def _write(self, conn: aiosqlite.Connection, accepted: list[_Request]) -> None:
-        latest = {}
+        latest, titles = {}, {}
         for item in accepted:
             r = item.job.requester
             latest[r.user_key] = (r.user_key, r.platform, r.user_id, r.name, item.now, item.now)
+            if r.chat_key and r.chat_title:
+                titles[r.chat_key] = (r.chat_key, r.chat_title[:200], item.now)
         await write_rows(conn, _USER_ROW, list(latest.values()))
+        if titles:
+            await write_rows(conn, _TITLE_ROW, list(titles.values()))
         jobs = [item.job for item in accepted]
         await self._insert_jobs(conn, jobs)
         images = [(item.job.id, *item.image) for item in accepted if item.image is not None]

@@ -5,6 +5,7 @@ width, and Chinese. Screenshots of each test's last page are saved in its temp d
 from __future__ import annotations
 
 import zlib
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -80,6 +81,24 @@ def test_a_prompt_with_markup_shows_as_text_and_runs_nothing(page, served):
     page.goto(f"{served.url}/jobs")
     assert MARKUP[:60] in page.inner_text("table.jobs")
     assert page.evaluate("window.pwned") is None
+    assert page.errors == []
+
+
+def test_a_chat_title_with_markup_shows_as_text_on_the_chats_and_jobs_pages_and_filters_them(page, served):
+    who = replace(member("titled"), chat_id="-1009", chat_title=MARKUP)
+    job_id = served.delivered_job("a titled fox", who)
+    log_in(page, served)
+    page.goto(f"{served.url}/chats")
+    assert MARKUP in page.inner_text("#chats")
+    page.click("#chats a >> text=telegram:-1009")
+    assert page.locator("table.jobs a[href^='/jobs/']").all_inner_texts() == [job_id]
+    assert MARKUP in page.inner_text("table.jobs")
+    page.fill("input[name=chat]", MARKUP)  # the title itself, as the filter's list offers it
+    page.click("form.filters button")
+    assert page.locator("table.jobs a[href^='/jobs/']").all_inner_texts() == [job_id]
+    page.goto(f"{served.url}/jobs/{job_id}")
+    assert MARKUP in page.inner_text("main")
+    assert page.evaluate("window.pwned") is None and page.locator("main script").count() == 0
     assert page.errors == []
 
 

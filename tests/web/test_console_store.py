@@ -87,3 +87,18 @@ async def test_the_week_figures_are_kept_a_minute_then_read_again_behind_the_sta
     assert delivered(await web.week()) == 0  # stale, shown while it is read again
     await web._rereading
     assert delivered(await web.week()) == 1
+
+
+async def test_a_chats_title_names_it_on_the_pages_and_finds_its_jobs_on_each_store(core):
+    from dataclasses import replace
+
+    titled = replace(ALICE, chat_title="Film <b>club</b>")
+    ticket = await core.submit(request("image", "a fox", who=titled))
+    await core.wait_idle()
+    [row] = await reports.jobs(core.db, {"chat": "film <B>club</b>"})  # a title, in any case
+    assert (row["id"], row["chat_title"]) == (ticket.job_id, "Film <b>club</b>")
+    assert [j["id"] for j in await reports.jobs(core.db, {"chat": ALICE.chat_key})] == [ticket.job_id]
+    assert await reports.jobs(core.db, {"chat": "Birders"}) == []
+    assert (await reports.job(core.db, ticket.job_id))["chat_title"] == "Film <b>club</b>"
+    [chat] = await reports.chats(core.db, time.time())
+    assert (chat["chat"], chat["title"]) == (ALICE.chat_key, "Film <b>club</b>")
