@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.access import AccessPolicy, Refused
+from bot.catalog import switches
 from bot.domain.requests import Requester
 from bot.domain.money import ptc_text
 from bot.i18n import T
@@ -57,8 +58,10 @@ class UsageReport:
 
 class AdminDesk:
     def __init__(self, db: Database, policy: PolicyStore, access: AccessPolicy,
-                 clock: Callable[[], float] = time.time, *, blocklist: Blocklist | None = None):
+                 clock: Callable[[], float] = time.time, *, blocklist: Blocklist | None = None,
+                 video_models: str = ""):
         self._db, self._policy, self._access, self._clock = db, policy, access, clock
+        self._video_models = video_models  # REELBOT_VIDEO_MODELS: its denials beat any switch
         self._blocklist = blocklist or Blocklist(None, db, clock=clock)
 
     @staticmethod
@@ -106,6 +109,32 @@ class AdminDesk:
         if not await self._policy.resume(self._check(actor), self._clock(), key=key):
             return "New jobs were not paused."
         return "New jobs are accepted again."
+
+    async def switch_model(self, actor: Requester, name: str, on: bool, *, key: str | None = None) -> str:
+        """A model off for new requests on every process at once (running jobs finish), or on
+        again, unless the operator's settings deny it (bot.catalog.switches)."""
+        who = self._check(actor)
+        model = next((m for m in await switches.switchable_models(self._db, self._video_models)
+                      if m.name.lower() == name.strip().lower()), None)
+        if model is None:
+            raise Refused(f"There is no model “{name}”: `reelbot models` lists them.")
+        if on and model.denied:
+            raise Refused(f"{model.name} stays off: {switches.SETTING} ({self._video_models}) denies it, and the "
+                          "settings win over the console. Change the setting to offer it.")
+        if not await self._policy.switch_model(who, model.name, on, self._clock(), key=key):
+            return f"{model.name} was already {'on' if on else 'off'}; nothing changed."
+        if on:
+            return f"{model.name} is on again: it takes new requests."
+        return f"{model.name} is off: it takes no new requests (running jobs finish)."
+
+    async def models_off(self, actor: Requester) -> dict[str, tuple[str, float]]:
+        self._check(actor)
+        return await self._policy.models_off()
+
+    @staticmethod
+    def models_off_text(off: dict[str, tuple[str, float]]) -> str:
+        return "\n".join(f"{name}  off since {datetime.fromtimestamp(at, UTC):%Y-%m-%d %H:%M} UTC by {who}"
+                         for name, (who, at) in off.items()) or "No model is switched off."
 
     async def refund(self, actor: Requester, job_id: str, *, key: str | None = None) -> str:
         credits = await self._policy.reverse(self._check(actor), job_id, self._clock(), key=key)

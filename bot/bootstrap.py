@@ -65,7 +65,8 @@ def _desk(db, settings: Settings, clock: Callable[[], float], close: Callable[[]
           blocklist: Blocklist) -> Desk:
     policy = PolicyStore(db)
     access = AccessPolicy.from_settings(settings)
-    return Desk(db, policy, access, AdminDesk(db, policy, access, clock, blocklist=blocklist),
+    return Desk(db, policy, access, AdminDesk(db, policy, access, clock, blocklist=blocklist,
+                                              video_models=settings.video_models),
                 Shop(Wallets(db), settings.credit_packs, settings.stars_per_credit, clock,
                      access=access, policy=policy), close)
 

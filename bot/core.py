@@ -14,7 +14,7 @@ from bot.access import AccessPolicy
 from bot.admin import AdminDesk
 from bot.admission import Door, Turn
 from bot.ai302.client import Ai302Client
-from bot.catalog import Catalog
+from bot.catalog import Catalog, switches
 from bot.chats.desk import ChatDesk
 from bot.chats.quiet import QuietWhereAsked
 from bot.chats.rules import ChatRules
@@ -153,6 +153,7 @@ class Core:
         chat.check_command(request.command)
         limits = self.access.limits_for(request.requester, snapshot, chat.settings)
         checked = await self._validator.check(request)
+        switches.check_switched_on(checked.model.name, snapshot.models_off)  # the operator's switch, every process
         marks = chat.check_model(checked.model.name)  # models on there; adult-only ones only where allowed
         await self.blocklist.check(request, checked)  # blocked words: refused before quota is reserved
         video = checked.model.output == "video"

@@ -61,6 +61,9 @@ def add_parser(sub: argparse._SubParsersAction, where: argparse.ArgumentParser) 
     words.add_argument("entries", nargs="*", help="words or phrases to add or remove (quote a phrase)")
     cmds.add_parser("blocked", help="prompts refused for a blocked word: who, where, what matched").add_argument(
         "count", nargs="?", type=int, default=20)
+    model = cmds.add_parser("model", help="switch a model off for new requests (every process at once), or on again")
+    model.add_argument("switch", choices=("off", "on", "list"), help="list: the models switched off")
+    model.add_argument("name", nargs="?", help="the model's name, as `reelbot models` lists it")
     cmds.add_parser("console-login", help="a one-time link (10 minutes) to the web console").add_argument(
         "--language", choices=("en", "zh"), default=None, help="the console's language (default: the bot's)")
     cmds.add_parser("console-logout", help="list the web console's sessions; --all ends them all").add_argument(
@@ -148,6 +151,14 @@ async def _checked(db, args: argparse.Namespace) -> argparse.Namespace:
     return args
 
 
+async def _model(desk: AdminDesk, operator: Requester, args: argparse.Namespace) -> str:
+    if args.switch == "list":
+        return desk.models_off_text(await desk.models_off(operator))
+    if not args.name:
+        raise Refused("Name the model: reelbot admin model off NAME.")
+    return await desk.switch_model(operator, args.name, args.switch == "on")
+
+
 _CHAT = re.compile(r"^(telegram|discord):-?\d+$")
 
 
@@ -184,4 +195,6 @@ async def _act(desk: AdminDesk, operator: Requester, args: argparse.Namespace) -
             return await desk.words(operator, args.verb, args.chat, args.entries)
         case "blocked":
             return await desk.blocked(operator, args.count)
+        case "model":
+            return await _model(desk, operator, args)
     raise AssertionError(args.action)

@@ -19,7 +19,7 @@ __all__ = ["routes"]
 
 def routes(router: web.UrlDispatcher) -> None:
     for name, handler in (("pause", pause), ("resume", resume), ("grant", grant), ("limit", limit),
-                          ("ban", ban), ("unban", unban), ("refund", refund), ("language", language),
+                          ("ban", ban), ("unban", unban), ("refund", refund), ("model", model), ("language", language),
                           ("logout", logout)):
         router.add_post(f"/{name}", handler)
 
@@ -128,6 +128,16 @@ async def refund(request: web.Request) -> web.StreamResponse:
         if why := await why_not_refundable(desk.db, job_id):
             return why
         return await desk.admin.refund(_operator(request), job_id, key=key)
+    return await _act(request, act)
+
+
+async def model(request: web.Request) -> web.StreamResponse:
+    desk = request.app[DESK]
+
+    async def act(form, key):
+        if form.get("switch") not in ("on", "off"):
+            return "Say on or off."
+        return await desk.admin.switch_model(_operator(request), form.get("model", ""), form["switch"] == "on", key=key)
     return await _act(request, act)
 
 

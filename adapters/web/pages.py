@@ -12,9 +12,9 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from adapters.web import charts
+from adapters.web.models_page import model_rows
 from adapters.web.shared import CONSOLE, DESK, LANGUAGE, context
 from adapters.web.words import gettext_for
-from bot.catalog import Catalog, default_models
 from bot.domain.money import ptc_text
 from bot.store import reports
 
@@ -139,9 +139,9 @@ async def chats(request: web.Request) -> web.Response:
 
 
 async def models(request: web.Request) -> web.Response:
-    settings = request.app[CONSOLE].settings
-    catalog = Catalog(default_models(), settings.prices, settings.costs)  # as bootstrap() builds it
-    return render("models.html", request, models=sorted(catalog, key=lambda m: m.name), ptc=ptc_text)
+    desk, settings = request.app[DESK], request.app[CONSOLE].settings
+    return render("models.html", request, models=await model_rows(desk.db, settings, desk.policy), ptc=ptc_text,
+                  when=when, patterns=settings.video_models)
 
 
 async def settings(request: web.Request) -> web.Response:

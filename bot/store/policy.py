@@ -45,6 +45,7 @@ class Snapshot:
     pause: Pause | None = None
     granted: dict[str, int] = field(default_factory=dict)  # user_key -> credits granted for `day`
     day: str = ""
+    models_off: frozenset[str] = frozenset()  # lower-case names switched off (bot.catalog.switches)
 
 
 class PolicyStore:
@@ -82,7 +83,8 @@ class PolicyStore:
             pause = Pause(*rows[0]) if rows else None
             granted = {r[0].removeprefix("grant:"): r[1] for r in await conn.execute_fetchall(
                 "SELECT scope, spent FROM usage WHERE day = ? AND scope LIKE 'grant:%'", (day,))}
-        self._snapshot, self._version = Snapshot(bans, limits, pause, granted, day), version
+            off = frozenset(r[0].lower() for r in await conn.execute_fetchall("SELECT model FROM models_off"))
+        self._snapshot, self._version = Snapshot(bans, limits, pause, granted, day, off), version
         return self._snapshot
 
     def changed(self) -> None:
@@ -140,6 +142,29 @@ class PolicyStore:
                 await _audit(conn, actor, "resume", only_cause or "", "", now)
         self.changed()
         return lifted
+
+    async def switch_model(self, actor: str, model: str, on: bool, now: float, *, key: str | None = None) -> bool:
+        """Switch `model` off for new requests, or on again; False when it already was (or
+        this very `key` switched it before): nothing changes then."""
+        action = "model on" if on else "model off"
+        async with self._db.transaction() as conn:
+            if key is not None and not await _audit(conn, actor, action, model, "", now, key=key):
+                return False
+            if on:
+                cursor = await conn.execute("DELETE FROM models_off WHERE lower(model) = lower(?)", (model,))
+            else:
+                cursor = await conn.execute("INSERT INTO models_off (model, actor, at) VALUES (?, ?, ?) "
+                                            "ON CONFLICT (model) DO NOTHING", (model, actor, now))
+            switched = cursor.rowcount == 1
+            if switched and key is None:
+                await _audit(conn, actor, action, model, "", now)
+        self.changed()
+        return switched
+
+    async def models_off(self) -> dict[str, tuple[str, float]]:
+        """Each model switched off: who switched it and when."""
+        return {r["model"]: (r["actor"], r["at"]) for r in await self._db.fetchall(
+            "SELECT model, actor, at FROM models_off ORDER BY model")}
 
     async def grant(self, actor: str, user_key: str, credits: int, reason: str, day: str, now: float, *,
                     key: str | None = None) -> bool:

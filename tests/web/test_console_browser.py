@@ -13,6 +13,7 @@ import pytest
 from adapters.web.app import CSP
 from bot.access import Refused
 from bot.domain.requests import Requester
+from bot.errors import ValidationError
 from tests.core.helpers import request
 from tests.web.conftest import log_in
 
@@ -99,6 +100,28 @@ def test_a_chat_title_with_markup_shows_as_text_on_the_chats_and_jobs_pages_and_
     page.goto(f"{served.url}/jobs/{job_id}")
     assert MARKUP in page.inner_text("main")
     assert page.evaluate("window.pwned") is None and page.locator("main script").count() == 0
+    assert page.errors == []
+
+
+def test_a_model_switched_off_on_the_models_page_is_refused_to_members_once_and_on_again(page, served):
+    log_in(page, served)
+    page.goto(f"{served.url}/models")
+    row = page.locator("#models tr[data-model='minimaxi-image-01']")
+    form = {name: row.locator(f"input[name={name}]").get_attribute("value")
+            for name in ("csrf", "nonce", "model", "switch", "back")}
+    row.locator("button.switch-off").click()
+    assert "is off" in page.inner_text(".flash")
+    assert "switched off" in page.inner_text("#models tr[data-model='minimaxi-image-01']")
+    with pytest.raises(ValidationError, match="switched off by the bot's operator"):
+        served.call(lambda: served.core.submit(request("image", "refused", who=member("switched"))))
+    assert page.request.post(served.url + "/model", form=form).ok  # the same form once more
+    assert served.rows("SELECT COUNT(*) FROM audit WHERE action = 'model off'") == [(1,)]
+    page.locator("#models tr[data-model='minimaxi-image-01'] button.switch-on").click()
+    assert "is on again" in page.inner_text(".flash")
+    assert served.rows("SELECT actor FROM audit WHERE action = 'model on'") == [("console:cli:tester",)]
+    assert served.delivered_job("accepted again", member("switched"))
+    denied = page.locator("#models tr[data-model='sora-2-pro']")
+    assert "REELBOT_VIDEO_MODELS" in denied.inner_text() and denied.locator("button").count() == 0
     assert page.errors == []
 
 
