@@ -23,7 +23,10 @@ import jinja2
 from aiohttp import web
 
 from adapters.web import actions, pages
+from adapters.web.results import ResultFiles
 from adapters.web.shared import CONSOLE, DESK, LANGUAGE, SECRET, SESSION, SESSIONS
+from bot.ai302.client import Ai302Client
+from bot.ai302.downloads import Reach, parse_allowance
 from bot.store import reports
 from bot.store.console_sessions import ConsoleSessions
 
@@ -33,8 +36,9 @@ log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 COOKIE = "reelbot_console"
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+# media-src: a job's result, served from the console's own /jobs/{id}/result (adapters.web.results)
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 OPEN_PATHS = ("/login", "/static/")
 FAILED_LOGINS_PER_ADDRESS = 10  # in LOGIN_WINDOW seconds
 FAILED_LOGINS_OVERALL = 100
@@ -61,6 +65,9 @@ class ConsoleWeb:
         self.flashes: dict[str, str] = {}  # session secret -> the last action's answer, shown once
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
+        # results shown on a job's page, fetched as the bot fetches them (no API key needed)
+        self.results = ResultFiles(Ai302Client(settings.base_url, "", reach=Reach(
+            parse_allowance(settings.download_allow), trusted_origin=settings.base_url)), settings.max_download_bytes)
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._guard], client_max_size=64 * 1024)
@@ -114,6 +121,7 @@ class ConsoleWeb:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        await self.results.close()
 
     # ---- logins ---------------------------------------------------------------------------
 

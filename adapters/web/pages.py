@@ -1,6 +1,6 @@
 """The console's pages (GET): login, overview, jobs, a job, members, a member, audit, settings.
 Every value a member wrote (prompts, names, chat titles) reaches the page only through
-Jinja2's autoescape; a result address is linked only when it is http(s)."""
+Jinja2's autoescape; a result is shown through the console's own route (adapters.web.results)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp_jinja2
 from aiohttp import web
 
-from adapters.web import charts
+from adapters.web import charts, results
 from adapters.web.models_page import model_rows
 from adapters.web.shared import CONSOLE, DESK, LANGUAGE, context
 from adapters.web.words import gettext_for
@@ -29,6 +29,7 @@ def routes(router: web.UrlDispatcher) -> None:
     router.add_get("/", overview)
     router.add_get("/jobs", jobs)
     router.add_get("/jobs/{job_id}", job)
+    router.add_get("/jobs/{job_id}/result", results.result)
     router.add_get("/members", members)
     router.add_get("/members/{user_key}", member)
     router.add_get("/audit", audit)
@@ -100,7 +101,8 @@ async def job(request: web.Request) -> web.Response:
     found = await reports.job(request.app[DESK].db, request.match_info["job_id"])
     if found is None:
         raise web.HTTPNotFound(text="No such job.")
-    return render("job.html", request, job=found, when=when, ptc=ptc_text, result=_result_link(found.get("result_url")))
+    return render("job.html", request, job=found, when=when, ptc=ptc_text,
+                  shown=results.reachable(found, request.app[CONSOLE].clock()), kind=results.media_kind(found))
 
 
 async def members(request: web.Request) -> web.Response:
@@ -162,10 +164,6 @@ def _masked(name: str, value) -> str:
     if isinstance(value, (set, frozenset)):
         return ", ".join(sorted(map(str, value)))
     return "" if value is None else str(value)
-
-
-def _result_link(url: str | None) -> str | None:
-    return url if url and urlsplit(url).scheme in ("http", "https") else None
 
 
 def when(at: float | None) -> str:

@@ -77,7 +77,7 @@ def test_a_prompt_with_markup_shows_as_text_and_runs_nothing(page, served):
     answer = page.goto(f"{served.url}/jobs/{job_id}")
     assert page.inner_text("#prompt") == MARKUP
     assert page.evaluate("window.pwned") is None
-    assert page.locator("main img, main script").count() == 0
+    assert page.locator("main img:not(#result-media), main script").count() == 0  # only the job's own result
     assert answer.headers["content-security-policy"] == CSP
     page.goto(f"{served.url}/jobs")
     assert MARKUP[:60] in page.inner_text("table.jobs")
@@ -122,6 +122,42 @@ def test_a_model_switched_off_on_the_models_page_is_refused_to_members_once_and_
     assert served.delivered_job("accepted again", member("switched"))
     denied = page.locator("#models tr[data-model='sora-2-pro']")
     assert "REELBOT_VIDEO_MODELS" in denied.inner_text() and denied.locator("button").count() == 0
+    assert page.errors == []
+
+
+def test_a_job_page_shows_its_image_through_the_console_and_the_policy_still_refuses_inline_script(page, served):
+    job_id = served.delivered_job("a shown fox", member("shown"))
+    log_in(page, served)
+    answer = page.goto(f"{served.url}/jobs/{job_id}")
+    assert "media-src 'self'" in answer.headers["content-security-policy"]
+    shown = page.locator("img#result-media")
+    assert shown.get_attribute("src") == f"/jobs/{job_id}/result"
+    page.wait_for_function("document.querySelector('#result-media').complete")
+    assert page.evaluate("document.querySelector('#result-media').naturalWidth") > 0  # the PNG itself
+    page.evaluate("""() => { const s = document.createElement('script'); s.textContent = 'window.inline = 1';
+                             document.body.appendChild(s); }""")
+    assert page.evaluate("window.inline") is None
+    assert any("Content Security Policy" in e for e in page.errors)  # the browser refused it, and said so
+
+
+def test_a_video_job_page_has_a_player_and_an_expired_result_says_expired(page, served):
+    def video_job() -> str:
+        async def run() -> str:
+            ticket = await served.core.submit(request("video", "a shown cat", who=member("player")))
+            await served.core.wait_idle()
+            return ticket.job_id
+        return served.call(run, timeout=60)
+    job_id = video_job()
+    log_in(page, served)
+    page.goto(f"{served.url}/jobs/{job_id}")
+    assert page.locator("video#result-media[controls]").get_attribute("src") == f"/jobs/{job_id}/result"
+    fetched = page.request.get(f"{served.url}/jobs/{job_id}/result")
+    assert fetched.status == 200 and fetched.headers["content-type"] == "video/mp4"
+    served.rows("UPDATE jobs SET ready_at = ready_at - 10 * 3600, finished_at = finished_at - 10 * 3600 "
+                "WHERE id = ? RETURNING 1", (job_id,))
+    page.goto(f"{served.url}/jobs/{job_id}")
+    assert page.locator("#result-media").count() == 0 and "expired" in page.inner_text("#result")
+    assert page.request.get(f"{served.url}/jobs/{job_id}/result").status == 410
     assert page.errors == []
 
 
