@@ -59,6 +59,18 @@ def job_rows(jobs: int, members: int, now: float):
                "a prompt", 5, 500, quota_day(at), state, at, at + 1800, finished, failure)
 
 
+def title_rows(now: float):
+    """A title for each of the 500 chats the jobs name ("Film club" is chat -42's)."""
+    return ((f"telegram:{-c}", "Film club" if c == 42 else f"chat {c}", now) for c in range(500))
+
+
+def chat_usage_rows(now: float):
+    """30 days of credits spent in each of the 500 chats: what the Chats page sums."""
+    rng = random.Random(3)
+    return ((f"chat:telegram:{-c}", quota_day(now - d * 86400), rng.randrange(1000)) for c in range(500)
+            for d in range(30))
+
+
 def fill(path: Path, jobs: int, members: int) -> tuple[str, str]:
     """The database's rows; a job id and a member key to open their pages."""
     rng, now = random.Random(2), time.time()
@@ -78,6 +90,8 @@ def fill(path: Path, jobs: int, members: int) -> tuple[str, str]:
                      ((quota_day(now - d * 86400), rng.randrange(200_000)) for d in range(30)))
     conn.executemany("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, 'cli:op', 'grant', ?, '5')",
                      ((now - i, f"telegram:{i}") for i in range(5000)))
+    conn.executemany("INSERT INTO chat_titles (chat_key, title, seen_at) VALUES (?, ?, ?)", title_rows(now))
+    conn.executemany("INSERT INTO usage (scope, day, spent) VALUES (?, ?, ?)", chat_usage_rows(now))
     conn.commit()
     job_id, user_key = conn.execute("SELECT id, user_key FROM jobs WHERE state = 'delivered' "
                                     "ORDER BY created_at DESC LIMIT 1").fetchone()
@@ -111,6 +125,10 @@ async def fill_postgres(url: str, jobs: int, members: int) -> tuple[str, str]:
                                [(quota_day(now - d * 86400), rng.randrange(200_000)) for d in range(30)])
         await conn.executemany("INSERT INTO audit (at, actor, action, target, detail) VALUES ($1, 'cli:op', 'grant', "
                                "$2, '5')", [(now - i, f"telegram:{i}") for i in range(5000)])
+        await conn.executemany("INSERT INTO chat_titles (chat_key, title, seen_at) VALUES ($1, $2, $3)",
+                               list(title_rows(now)))
+        await conn.executemany("INSERT INTO usage (scope, day, spent) VALUES ($1, $2, $3)",
+                               list(chat_usage_rows(now)))
         await conn.execute("ANALYZE")
         row = await conn.fetchrow("SELECT id, user_key FROM jobs WHERE state = 'delivered' "
                                   "ORDER BY created_at DESC LIMIT 1")
@@ -127,7 +145,8 @@ async def time_pages(settings: Settings, job_id: str, user_key: str, runs: int) 
     day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 40 * 86400))
     pages = ["/", "/jobs", "/jobs?state=failed", "/jobs?state=queued", f"/jobs?model={default_models()[-1].name}",
              f"/jobs?member={user_key}", "/jobs?chat=-42", f"/jobs?date={day}", f"/jobs/{job_id}",
-             "/members", "/members?q=chen", "/members?q=4242", f"/members/{user_key}", "/audit", "/settings"]
+             "/jobs?chat=Film club", "/members", "/members?q=chen", "/members?q=4242", f"/members/{user_key}",
+             "/chats", "/payments", "/models", "/audit", "/settings"]
     results = []
     try:
         took = []

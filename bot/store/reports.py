@@ -104,7 +104,8 @@ async def _models(db, since: float) -> list[dict]:
 
 async def jobs(db, filters: dict[str, str], before: float | None = None) -> list[dict]:
     """The newest jobs matching the filters (exact values; `member` a user key, `chat` a chat
-    id, `date` YYYY-MM-DD in UTC), PAGE at a time, older than `before`."""
+    id, `platform:id` or a chat's title, `date` YYYY-MM-DD in UTC), PAGE at a time, older than
+    `before`; each with its chat's title (or None)."""
     where, params = [], []
     for column in ("state", "model", "platform"):
         if filters.get(column):
@@ -116,12 +117,12 @@ async def jobs(db, filters: dict[str, str], before: float | None = None) -> list
         where.append("user_key = ?")
         params.append(filters["member"])
     if filters.get("chat"):
-        places = await _chats_named(db, filters["chat"])
-        if not places:
-            return []
-        where.append("(" + " OR ".join("(platform = ? AND chat_id = ?)" if p else "chat_id = ?"
-                                       for p, _ in places) + ")")
-        params += [v for place in places for v in place if v is not None]
+        bare, keys = await _chats_named(db, filters["chat"])
+        ids = sorted({k.split(":", 1)[1] for k in keys} | ({bare} if bare else set()))
+        # `chat_id IN` lets SQLite take the index jobs_by_chat; the OR keeps each id to its platform
+        terms = (["chat_id = ?"] if bare else []) + ["platform || ':' || chat_id = ?"] * len(keys)
+        where.append(f"chat_id IN ({', '.join('?' * len(ids))}) AND ({' OR '.join(terms)})")
+        params += [*ids, *([bare] if bare else []), *keys]
     if filters.get("date"):
         start = datetime.strptime(filters["date"], "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
         where.append("created_at >= ? AND created_at < ?")
@@ -135,15 +136,15 @@ async def jobs(db, filters: dict[str, str], before: float | None = None) -> list
     return [dict(r) for r in await db.fetchall(sql, (*params, PAGE))]
 
 
-async def _chats_named(db, text: str) -> list[tuple[str | None, str]]:
-    """(platform, chat id) of what the operator wrote in the chat filter: `platform:id`, or
-    a bare id (any platform) and every chat whose title it is (in any case)."""
+async def _chats_named(db, text: str) -> tuple[str | None, list[str]]:
+    """What the operator wrote in the chat filter: a chat id of any platform (None when it
+    named a platform), and the `platform:id` keys it names, itself or as their title (any case)."""
     text = text.strip()
     platform, _, chat_id = text.partition(":")
     if chat_id and platform.isalpha():
-        return [(platform, chat_id)]
+        return None, [text]
     rows = await db.fetchall("SELECT chat_key FROM chat_titles WHERE lower(title) = lower(?) LIMIT 20", (text,))
-    return [(None, text), *(tuple(r["chat_key"].split(":", 1)) for r in rows)]
+    return text, [r["chat_key"] for r in rows]
 
 
 async def chat_titles(db, limit: int = 200) -> list[dict]:
@@ -225,8 +226,12 @@ async def chats(db, now: float) -> list[dict]:
     today = quota_day(now)
     rows = await db.fetchall(
         "SELECT u.scope AS scope, SUM(u.spent) AS month, SUM(CASE WHEN u.day = ? THEN u.spent ELSE 0 END) AS today, "
-        "l.daily_credits AS daily_credits, l.max_in_flight AS max_in_flight, t.title AS title FROM usage u "
-        "LEFT JOIN limits l ON l.scope = u.scope LEFT JOIN chat_titles t ON t.chat_key = substr(u.scope, 6) "
-        "WHERE u.scope >= 'chat:' AND u.scope < 'chat;' AND u.day >= ? "
-        "GROUP BY u.scope, l.daily_credits, l.max_in_flight, t.title ORDER BY month DESC LIMIT ?", (today, first, PAGE))
-    return [{**dict(r), "chat": r["scope"].removeprefix("chat:")} for r in rows]
+        "l.daily_credits AS daily_credits, l.max_in_flight AS max_in_flight FROM usage u "
+        "LEFT JOIN limits l ON l.scope = u.scope WHERE u.scope >= 'chat:' AND u.scope < 'chat;' AND u.day >= ? "
+        "GROUP BY u.scope, l.daily_credits, l.max_in_flight ORDER BY month DESC LIMIT ?", (today, first, PAGE))
+    found = [{**dict(r), "chat": r["scope"].removeprefix("chat:")} for r in rows]
+    # the titles of the page's chats only: a key lookup each, not a join over every chat's days
+    titles = {r["chat_key"]: r["title"] for r in await db.fetchall(
+        f"SELECT chat_key, title FROM chat_titles WHERE chat_key IN ({', '.join('?' * len(found))})",
+        [c["chat"] for c in found])} if found else {}
+    return [{**c, "title": titles.get(c["chat"], "")} for c in found]
