@@ -47,7 +47,8 @@ class Served:
         base = await self.sim.start()
         self.settings = Settings(api_key=SIM_KEY, base_url=base, data_dir=self.data_dir,
                                  console_listen="127.0.0.1:0", bot_daily_mptc=200_000,
-                                 video_models="!sora-2-pro")  # a model the settings deny, for the Models page
+                                 video_models="!sora-2-pro",  # a model the settings deny, for the Models page
+                                 download_allow="127.0.0.1")  # loopback pages as results, for the media check
         self.core = await bootstrap(self.settings, timing=FAST)
         self.messenger = RecordingMessenger()
         self.core.register("telegram", self.messenger)

@@ -161,6 +161,16 @@ def test_a_video_job_page_has_a_player_and_an_expired_result_says_expired(page, 
     assert page.errors == []
 
 
+def test_a_result_that_is_not_a_picture_or_a_video_is_never_served_on_the_consoles_origin(page, served):
+    job_id = served.delivered_job("a page, not a picture", member("not-media"))
+    # a file host answering with a web page (the console's own login page, on loopback)
+    served.rows("UPDATE jobs SET result_url = ? WHERE id = ? RETURNING 1", (served.url + "/login", job_id))
+    log_in(page, served)
+    answer = page.request.get(f"{served.url}/jobs/{job_id}/result")
+    assert answer.status == 502 and "not a picture or a video" in answer.text()
+    assert answer.headers["content-type"].startswith("text/plain")
+
+
 def test_every_page_sends_the_policy_and_the_browser_logs_no_error(page, served):
     log_in(page, served)
     for path in PAGES:
