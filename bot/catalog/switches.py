@@ -27,14 +27,13 @@ SETTING = "REELBOT_VIDEO_MODELS"
 @dataclass(frozen=True)
 class SwitchableModel:
     name: str
-    unified: bool  # one of 302.AI's unified video models (the settings' patterns apply to these)
     denied: bool  # the settings deny it: it is offered by no switch
 
 
-def denied_by_settings(name: str, patterns: str, *, unified: bool = True) -> bool:
-    """Whether REELBOT_VIDEO_MODELS keeps `name` off whatever the console says (its patterns
-    pick among the unified models, as bot.catalog.unified.read_models applies them)."""
-    return unified and not offered(name, patterns)
+def denied_by_settings(name: str, patterns: str) -> bool:
+    """Whether REELBOT_VIDEO_MODELS keeps the unified model `name` off whatever the console
+    says (its patterns pick among the unified models only, as read_models applies them)."""
+    return not offered(name, patterns)
 
 
 def check_switched_on(name: str, off: frozenset[str]) -> None:
@@ -50,9 +49,9 @@ async def switchable_models(db, patterns: str) -> list[SwitchableModel]:
     302.AI's unified list as some process last stored it (else the shipped snapshot), by name."""
     stored = await VideoCatalogStore(db).load()
     entries = stored[0] if stored else shipped_entries()
-    found = {m.name.lower(): SwitchableModel(m.name, False, False) for m in default_models()}
+    found = {m.name.lower(): SwitchableModel(m.name, False) for m in default_models()}
     for entry in entries:
         name = entry.get("model_name") if isinstance(entry, dict) else None
         if isinstance(name, str) and name and name not in HIDDEN and name.lower() not in found:
-            found[name.lower()] = SwitchableModel(name, True, denied_by_settings(name, patterns))
+            found[name.lower()] = SwitchableModel(name, denied_by_settings(name, patterns))
     return sorted(found.values(), key=lambda m: m.name.lower())
