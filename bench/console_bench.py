@@ -3,8 +3,9 @@
     .venv/bin/python bench/console_bench.py [--jobs 1000000] [--members 100000] [--runs 30] [--postgres]
 
 Fills a fresh SQLite database (sqlite3's executemany, the schema's indexes in place) with
-jobs over a year (9 in 10 delivered; a few queued and running; some unconfirmed calls), a
-ledger row per job, members with names, 30 days of spend; then serves the console on
+jobs over a year (9 in 10 delivered, the rest refunded or cancelled; a few queued and running;
+some unconfirmed calls), a ledger row per job, members with names, 500 titled chats with 30
+days of usage, 30 days of spend; then serves the console on
 loopback and times each page `--runs` times through a logged-in HTTP client: p50 and p95 in
 ms, against the target of 150 ms p95. `--postgres`: the same on a PostgreSQL of pgserver's.
 """
