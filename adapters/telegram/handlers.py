@@ -30,7 +30,8 @@ from adapters.telegram.destination import Where
 from adapters.telegram.flood import patiently
 from adapters.telegram.delivery import send_result
 from adapters.telegram.intake import event_key
-from adapters.telegram.media import download_image, image_for, image_in
+from adapters.telegram.albums import Albums, first_and_last
+from adapters.telegram.media import download_image, download_video, image_for, image_in, video_for
 from adapters.telegram.messenger import TelegramMessenger
 from bot.catalog.listing import models_page
 from bot.domain.requests import Command, GenerationRequest, Requester
@@ -91,6 +92,8 @@ class Handlers:
         self.shop = StarShop(core, config.admin_ids)
         self.settings = ChatSettingsCommands(core.chat_desk)  # /settings: a group's own admins
         self.parked = Parking(core, messenger).parked  # the door's last word on an update
+        # an /animate album's pictures, gathered from the inbox (adapters.telegram.albums)
+        self.albums = Albums(core.inbox, parse_command)
 
     def install(self, app: Application) -> None:
         self.shop.bind(app)
@@ -131,7 +134,7 @@ class Handlers:
                 await self._core.rerun(edited_job, requester, Where.answering(message).stored(), request_key=key,
                                        prompt=rest)
             elif name in _GENERATE:
-                await self._generate(message, _GENERATE[name], rest, requester, key)
+                await self._generate(message, _GENERATE[name], rest, requester, key, update.update_id)
             elif name in ("start", "help"):
                 topic = rest if name == "help" else None  # /help video: that command's details
                 await reply(message, render.help_message(self._core.help_text("text", topic, shop=True),
@@ -165,17 +168,28 @@ class Handlers:
         return await self._core.posts.job_for("telegram", str(message.chat_id), str(replied.message_id))
 
     async def _generate(self, message: Message, command: Command, text: str, requester: Requester,
-                        key: str) -> None:
+                        key: str, update_id: int) -> None:
         parsed = parse(text)
-        # Each takes the picture attached or replied to (/image redraws it with an image-to-image
-        # model). Only /animate needs one: for the others any other file is just not a picture to use.
-        source = image_for(message, strict=command is Command.ANIMATE)
+        last = clip = None
+        if command is Command.ANIMATE and message.media_group_id:  # an album: first and last frame
+            frames = await first_and_last(self.albums, update_id, message)
+            if frames is None:
+                return  # another update of the album answers it
+            key, source, last = frames
+        else:
+            # Each takes the picture attached or replied to (/image redraws it with an image-to-image
+            # model). Only /animate needs one: for the others any other file is just not a picture to use.
+            source = image_for(message, strict=command is Command.ANIMATE)
         if command is Command.ANIMATE and source is None:
             raise UserError(ANIMATE_HOW)
+        if command is Command.VIDEO and (found := video_for(message)) is not None:
+            clip = await download_video(found)  # video to video
         image = await download_image(source) if source is not None else None
+        end_image = await download_image(last) if last is not None else None
         await self._core.submit(GenerationRequest(
             requester=requester, destination=Where.answering(message).stored(), command=command,
-            prompt=parsed.prompt, model=parsed.model, options=parsed.options, image=image, request_key=key))
+            prompt=parsed.prompt, model=parsed.model, options=parsed.options, image=image, request_key=key,
+            end_image=end_image, video=clip))
 
     # ---- buttons under results ---------------------------------------------------------
 
