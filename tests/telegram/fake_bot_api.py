@@ -237,6 +237,14 @@ class FakeBotApi:
                          caption_on: tuple[int, ...] = (0,)) -> list[dict]:
         """A photo album: one update per picture sharing `media_group_id`, as Telegram sends
         it, with `caption` on the pictures `caption_on`; all pushed before the bot can fetch any."""
+        messages = self.album_messages(user, chat, photos, caption=caption, caption_on=caption_on)
+        for message in messages:
+            await self._push({"message": message})
+        return messages
+
+    def album_messages(self, user: dict, chat: dict, photos: list[bytes], *, caption: str,
+                       caption_on: tuple[int, ...] = (0,)) -> list[dict]:
+        """An album's messages, in this chat's history but not (yet) sent to the bot as updates."""
         group = str(next(self._file_ids) * 1_000_003)
         messages = []
         for n, data in enumerate(photos):
@@ -247,9 +255,7 @@ class FakeBotApi:
                 message["caption"] = caption
                 if entity := self._command_entity(caption):
                     message["caption_entities"] = [entity]
-            messages.append(message)
-        for message in messages:
-            await self._push({"message": message})
+            messages.append(self._store(message))
         return messages
 
     async def send_video(self, user: dict, chat: dict, data: bytes, *, caption: str | None = None,

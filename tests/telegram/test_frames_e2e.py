@@ -142,3 +142,26 @@ async def test_an_oversize_video_is_refused_before_it_is_downloaded(start_bot, s
 
     assert "The video is 25.0 MB; send one of 20 MB or less." in reply["text"]
     assert fake_api.sent("getFile") == [] and not fake_api.served and not simulator.requests
+
+
+async def test_an_album_stored_but_not_handled_before_a_crash_is_one_job_after_the_restart(
+        make_core, start_bot, simulator, fake_api, ann, ann_chat):
+    import json
+    import time
+
+    from bot.store.inbox import InboxEntry
+    core = await make_core()
+    # What a crash leaves: the album's updates in the inbox (stored before Telegram was told),
+    # neither handled nor claimed by a living receiver.
+    first, second = fake_api.album_messages(ann, ann_chat, [FIRST, LAST], caption="/animate --model=kling-21")
+    updates = [{"update_id": 9_000_001 + n, "message": m} for n, m in enumerate((first, second))]
+    await core.inbox.store("telegram", [InboxEntry(u["update_id"], json.dumps(u, separators=(",", ":")))
+                                        for u in updates], time.time())
+
+    bot = await start_bot(core=core)  # the door handles what it finds unhandled, at start
+    await fake_api.wait_until(lambda: fake_api.reply_with(first, "video"))
+
+    [sent] = creates(simulator)
+    assert sent["image"][0].startswith("data:image/png;base64,") and sent["end_image"].startswith("data:image/jpeg")
+    assert await job_count(bot.core) == 1
+    assert all([await core.inbox.is_handled("telegram", u["update_id"]) for u in updates])
