@@ -30,8 +30,9 @@ from adapters.telegram.destination import Where
 from adapters.telegram.flood import patiently
 from adapters.telegram.delivery import send_result
 from adapters.telegram.intake import event_key
-from adapters.telegram.albums import Albums, first_and_last
-from adapters.telegram.media import download_image, download_video, image_for, image_in, video_for
+from adapters.telegram.albums import Albums
+from adapters.telegram.attached import attached
+from adapters.telegram.media import download_image, image_in
 from adapters.telegram.messenger import TelegramMessenger
 from bot.catalog.listing import models_page
 from bot.domain.requests import Command, GenerationRequest, Requester
@@ -67,8 +68,6 @@ BOT_COMMANDS = bot_commands(DEFAULT_LANGUAGE)
 
 _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+|$)(.*)", re.DOTALL)
 _GENERATE = {"video": Command.VIDEO, "image": Command.IMAGE, "animate": Command.ANIMATE}
-ANIMATE_HOW = T("Send /animate as the caption of a photo, or reply with /animate to a message that has "
-                "a photo or an image file.")
 WORKING = T("Working on it…")
 EDIT = "edit"  # a text reply to a result: handled like a command of that name
 
@@ -170,26 +169,13 @@ class Handlers:
     async def _generate(self, message: Message, command: Command, text: str, requester: Requester,
                         key: str, update_id: int) -> None:
         parsed = parse(text)
-        last = clip = None
-        if command is Command.ANIMATE and message.media_group_id:  # an album: first and last frame
-            frames = await first_and_last(self.albums, update_id, message)
-            if frames is None:
-                return  # another update of the album answers it
-            key, source, last = frames
-        else:
-            # Each takes the picture attached or replied to (/image redraws it with an image-to-image
-            # model). Only /animate needs one: for the others any other file is just not a picture to use.
-            source = image_for(message, strict=command is Command.ANIMATE)
-        if command is Command.ANIMATE and source is None:
-            raise UserError(ANIMATE_HOW)
-        if command is Command.VIDEO and (found := video_for(message)) is not None:
-            clip = await download_video(found)  # video to video
-        image = await download_image(source) if source is not None else None
-        end_image = await download_image(last) if last is not None else None
+        inputs = await attached(message, command, key, self.albums, update_id)
+        if inputs is None:
+            return  # another update of the album answers it
         await self._core.submit(GenerationRequest(
             requester=requester, destination=Where.answering(message).stored(), command=command,
-            prompt=parsed.prompt, model=parsed.model, options=parsed.options, image=image, request_key=key,
-            end_image=end_image, video=clip))
+            prompt=parsed.prompt, model=parsed.model, options=parsed.options, image=inputs.image,
+            request_key=inputs.key, end_image=inputs.end_image, video=inputs.video))
 
     # ---- buttons under results ---------------------------------------------------------
 
