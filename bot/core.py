@@ -162,14 +162,15 @@ class Core:
             model=checked.model.name, prompt=checked.prompt, options=checked.options,
             destination={**request.destination, **marks}, price=checked.price, cost_mptc=checked.cost_mptc, state=JobState.QUEUED,
             created_at=now, quota_day=quota_day(now), has_image=checked.image is not None,
+            inputs=tuple(checked.inputs()),
             deadline_at=now + (self.settings.video_deadline if video else self.settings.image_deadline))
         image = (checked.image.mime, checked.image.data) if checked.image else None
         # Once credits may be reserved, the job must start even if our caller is cancelled
         # meanwhile: a reserved job that nobody runs would wait for the next restart.
-        return await asyncio.shield(self._accept(job, image, messenger, limits, now, turn))
+        return await asyncio.shield(self._accept(job, image, messenger, limits, now, turn, checked.inputs()))
 
     async def _accept(self, job: Job, image: tuple[str, bytes] | None, messenger: Messenger, limits: Limits,
-                      now: float, turn: Turn) -> Ticket:
+                      now: float, turn: Turn, inputs: dict[str, tuple[str, bytes]]) -> Ticket:
         # The same event twice at once (a redelivery racing the original): the second waits for
         # the first's answer instead of acknowledging the job a second time.
         if (first := self._accepting.get(job.id)) is not None:
@@ -177,7 +178,7 @@ class Core:
             return await asyncio.shield(first)
         self._accepting[job.id] = answer = asyncio.get_running_loop().create_future()
         try:
-            ticket = await self._accept_once(job, image, messenger, limits, now, turn)
+            ticket = await self._accept_once(job, image, messenger, limits, now, turn, inputs)
         except BaseException as exc:
             answer.set_exception(exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))
             answer.exception()  # retrieved: nobody else may be waiting
@@ -189,9 +190,9 @@ class Core:
             del self._accepting[job.id]
 
     async def _accept_once(self, job: Job, image: tuple[str, bytes] | None, messenger: Messenger,
-                           limits: Limits, now: float, turn: Turn) -> Ticket:
+                           limits: Limits, now: float, turn: Turn, inputs: dict[str, tuple[str, bytes]]) -> Ticket:
         try:
-            usage = await self._store.reserve(job, image, limits, now)
+            usage = await self._store.reserve(job, image, limits, now, inputs=inputs)
         except AlreadyAccepted:
             turn.release()
             # The same event again. Its job runs already, or is resumed on start; only the
@@ -234,13 +235,17 @@ class Core:
         if job is None:
             raise UserError(T("That job is no longer known to this bot, so it cannot be repeated."))
         image = await self._store.image(job_id)
-        if (job.has_image and image is None) or (prompt is None and not job.prompt and job.command is not Command.ANIMATE):
+        inputs = await self._store.inputs(job_id) if job.inputs else {}  # its last frame, its video
+        if ((job.has_image and image is None) or set(job.inputs) - set(inputs)
+                or (prompt is None and not job.prompt and job.command is not Command.ANIMATE)):
             raise UserError(T("That job is too old to repeat: its picture or prompt is no longer kept. "
                               "Send the command again."))
         return await self.submit(GenerationRequest(
             requester=requester, destination=destination, command=job.command,
             prompt=job.prompt if prompt is None else prompt,
-            model=job.model, options=job.options, image=image[1] if image else None, request_key=request_key))
+            model=job.model, options=job.options, image=image[1] if image else None, request_key=request_key,
+            end_image=inputs["end_image"][1] if "end_image" in inputs else None,
+            video=inputs["video"][1] if "video" in inputs else None))
 
     async def job(self, job_id: str) -> Job | None:
         return await self._store.job(job_id)

@@ -75,23 +75,34 @@ def _details(catalog: Catalog, topic: str, style: str) -> Joined:
     model_option = T("  --model=NAME  video: {video}; animate: {animate}; image: {image} and more "
                      "(an unknown name gets the closest ones; /models lists them all)",
                      video=video, animate=animate, image=image_default.name)
+    frames = ", ".join(m.name for m in catalog.for_command(Command.ANIMATE) if m.last_frame)
+    clips = ", ".join(m.name for m in catalog.for_command(Command.VIDEO) if m.takes_video)
+    last_frame = (T("end_image: a second picture, the last frame the video ends on (models: {models}).",
+                    models=frames) if slash else
+                  T("First and last frame: send two pictures as one album with /animate as its caption "
+                    "(models: {models}).", models=frames))
+    video_to_video = (T("video: a clip to restyle, video to video (MP4 or MOV, up to 20 MB; models: {models}).",
+                        models=clips) if slash else
+                      T("Video to video: send /video as the caption of a video, or as a reply to one (MP4 or "
+                        "MOV, up to 20 MB; models: {models}).", models=clips))
     if topic == "video":
         lines = ([T("/video prompt [model] [duration] [resolution] [camera] [character] — text to video "
                     "(from {price}). Models: {models}. A character image uses S2V-01.",
-                    price=price[Command.VIDEO], models=video), camera, CANCEL] if slash else
+                    price=price[Command.VIDEO], models=video), video_to_video, camera, CANCEL] if slash else
                  [T("/video a cat surfing — text to video (from {price}). Send it as the caption of a photo to "
                     "make a video of that character (S2V-01).", price=price[Command.VIDEO]),
-                  OPTIONS, model_option, duration, camera,
+                  video_to_video, OPTIONS, model_option, duration, camera,
                   T('Example: /video --model=hailuo --duration=10 --camera="Tracking shot" a fox running '
                     'through snow'), CANCEL])
     elif topic == "animate":
         lines = ([T("/animate image [prompt] [model] [duration] [resolution] [camera] — bring a picture to life "
                     "(from {price}). Models: {models}.", price=price[Command.ANIMATE], models=animate),
-                  T("Right-click a message with an image → Apps → Animate image."), camera, images, CANCEL]
+                  last_frame, T("Right-click a message with an image → Apps → Animate image."), camera, images,
+                  CANCEL]
                  if slash else
                  [T("/animate make it move — as the caption of a photo, or as a reply to one: image to video "
                     "(from {price}).", price=price[Command.ANIMATE]),
-                  OPTIONS, model_option, duration, camera, images, CANCEL])
+                  last_frame, OPTIONS, model_option, duration, camera, images, CANCEL])
     elif topic == "image":
         lines = ([T("/image prompt [model] [aspect_ratio] — text to image ({price}; default {model}).",
                     price=price[Command.IMAGE], model=image_default.name),

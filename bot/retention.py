@@ -73,6 +73,9 @@ class Retention:
             "images": await self._batches(
                 f"DELETE FROM job_images WHERE job_id IN (SELECT id FROM jobs WHERE {_FINISHED} "
                 "AND finished_at < ? AND id IN (SELECT job_id FROM job_images) LIMIT ?)", now - IMAGE_KEEP),
+            "inputs": await self._batches(
+                f"DELETE FROM job_inputs WHERE job_id IN (SELECT id FROM jobs WHERE {_FINISHED} "
+                "AND finished_at < ? AND id IN (SELECT job_id FROM job_inputs) LIMIT ?)", now - IMAGE_KEEP),
             "prompts": await self._batches(
                 f"UPDATE jobs SET prompt = '', options = '{{}}', destination = '{{}}', result_url = NULL "
                 f"WHERE id IN (SELECT id FROM jobs WHERE {_FINISHED} AND finished_at < ? "

@@ -16,6 +16,7 @@ from bot.domain.requests import Command, GenerationRequest
 from bot.errors import ValidationError
 from bot.i18n import T
 from bot.unified_options import check_parameters
+from bot.video_input import PreparedVideo, check_video
 
 __all__ = ["Checked", "PreparedImage", "Validator", "check_options", "clean_text", "MAX_PROMPT_CHARS", "MAX_PROMPT_WORDS",
            "MAX_IMAGE_BYTES", "MIN_IMAGE_SIDE"]
@@ -55,6 +56,13 @@ class Checked:
     image: PreparedImage | None
     price: int
     cost_mptc: int
+    end_image: PreparedImage | None = None  # the last frame
+    video: PreparedVideo | None = None  # the clip a video-to-video model restyles
+
+    def inputs(self) -> dict[str, tuple[str, bytes]]:
+        """The inputs stored besides the first image, by their 302.AI field name."""
+        found = {"end_image": self.end_image, "video": self.video}
+        return {name: (item.mime, item.data) for name, item in found.items() if item is not None}
 
 
 class Validator:
@@ -64,18 +72,55 @@ class Validator:
     async def check(self, request: GenerationRequest) -> Checked:
         model = self._pick_model(request)
         prompt = self._check_prompt(request.command, request.prompt, model)
+        self._check_media(request, model)
         if model.endpoint is Endpoint.UNIFIED_VIDEO:  # options from 302.AI's list of its parameters
             options = check_parameters(model, request.options, images=int(request.image is not None))
         else:
             options = check_options(model, request.command, request.options)
-        image = None
+        image = end_image = video = None
         if request.image is not None:
             image = await asyncio.to_thread(_check_image, request.image, model)
-        return Checked(model, prompt, options, image, model.price_for(options), model.cost_for(options))
+        if request.end_image is not None:
+            end_image = await asyncio.to_thread(_check_image, request.end_image, model)
+        billed = options
+        if request.video is not None:
+            video = await asyncio.to_thread(check_video, request.video)
+            if model.per_second and model.parameter("duration") is None:
+                # priced per second of the clip it restyles: the member's clip's seconds
+                billed = {**options, "duration": str(-(-int(video.seconds * 1000) // 1000))}
+        return Checked(model, prompt, options, image, model.price_for(billed), model.cost_for(billed),
+                       end_image, video)
+
+    def _check_media(self, request: GenerationRequest, model: Model) -> None:
+        """A last frame or a video only for a model that takes it, refused by its name before
+        anything is spent (302.AI would refuse it after the paid call was sent, or ignore it)."""
+        if request.end_image is not None:
+            if request.command is not Command.ANIMATE or request.image is None:
+                raise ValidationError(T("A last frame (end_image) goes with /animate and a first picture."))
+            if not model.last_frame:
+                raise ValidationError(T("{model} takes no last frame (end_image). Models that take one: {models}.",
+                                        model=model.name, models=self._names(lambda m: m.last_frame)))
+        if request.video is not None and not model.takes_video:
+            raise ValidationError(T("{model} does not take a video. Models that restyle a video (video to video, "
+                                    "with /video): {models}.", model=model.name,
+                                    models=self._names(lambda m: m.takes_video)))
+        if request.video is None and model.needs_video:
+            raise ValidationError(T("{model} restyles a video: send /video with a video attached, or as a reply "
+                                    "to one.", model=model.name))
+
+    def _names(self, takes) -> str:
+        names = [m.name for m in self._catalog if takes(m) and m.commands]
+        return ", ".join(names) if names else T("none here")
 
     def _pick_model(self, request: GenerationRequest) -> Model:
         command, has_image = request.command, request.image is not None
-        if command is Command.VIDEO and has_image and not request.model:
+        if request.video is not None and command is not Command.VIDEO:
+            raise ValidationError(T("To restyle a video, use /video with the video attached."))
+        if request.video is not None and not request.model:
+            model = next((m for m in self._catalog.for_command(command) if m.takes_video), None)
+            if model is None:
+                raise ValidationError(T("No model here restyles a video (video to video)."))
+        elif command is Command.VIDEO and has_image and not request.model:
             model = self._catalog.get("S2V-01")
         elif command is Command.IMAGE and has_image and not request.model:
             model = self._catalog.default(command, image=True)

@@ -51,12 +51,14 @@ def rows(entries: list[dict[str, Any]], settings: Settings) -> list[tuple[str, s
         elif models:
             model = models[0]
             unit = " /s" if model.per_second else ""
-            price = (f"{model.price_for({})} credits" +
-                     (f" ({model.defaults.get('duration')} s)" if model.per_second else ""))
+            seconds = model.defaults.get("duration")
+            # a video-to-video model without a duration is priced per second of the member's clip
+            per = (f" ({seconds} s)" if seconds else " per s of video") if model.per_second else ""
+            price = f"{model.price_for({})} credits{per}"
             table.append((name, ",".join(sorted(f"/{c}" for c in model.commands)), text,
                           f"{ptc_text(model.cost_mptc)} PTC{unit}", price, "offered"))
         else:
-            table.append((name, "", text, "", "", "video to video only: no command yet"))
+            table.append((name, "", text, "", "", "no mode reelbot knows: no command"))
     return table
 
 

@@ -7,7 +7,7 @@ import struct
 
 from PIL import Image
 
-__all__ = ["image_bytes", "is_png", "is_mp4"]
+__all__ = ["image_bytes", "is_png", "is_mp4", "sample_video"]
 
 
 def image_bytes(width: int = 640, height: int = 480, fmt: str = "PNG", colour=(200, 80, 40)) -> bytes:
@@ -39,3 +39,9 @@ def is_mp4(data: bytes) -> bool:
         boxes.append(kind)
         offset += size
     return bool(boxes) and boxes[0] == b"ftyp" and b"moov" in boxes and b"mdat" in boxes
+
+
+def sample_video() -> bytes:
+    """A real MP4 of 2 s (the simulator's own sample): a member's clip for video to video."""
+    from importlib import resources
+    return resources.files("bot.ai302.simulator").joinpath("assets/sample.mp4").read_bytes()

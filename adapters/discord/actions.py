@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 
 import discord
 
-from adapters.discord.attachments import first_image, read_image
+from adapters.discord.attachments import first_image, read_image, read_video
 from adapters.discord.buttons import fetch_view
 from adapters.discord.destination import Target
 from adapters.discord.edit import prompt_modal
@@ -70,13 +70,18 @@ class Actions:
 
     async def generate(self, interaction: discord.Interaction, command: Command, *, prompt: str = "",
                        model: str | None = None, options: Mapping[str, str | None] | None = None,
-                       image: discord.Attachment | None = None) -> None:
+                       image: discord.Attachment | None = None, end_image: discord.Attachment | None = None,
+                       video: discord.Attachment | None = None) -> None:
+        """`end_image`: the last frame (/animate); `video`: a clip to restyle (/video). The core
+        refuses either by name where the model does not take it, before anything is charged."""
         async with self._answering(interaction) as target:
             data = await read_image(image) if image is not None else None
+            last = await read_image(end_image) if end_image is not None else None
+            clip_bytes = await read_video(video) if video is not None else None
             chosen = {k: v for k, v in (options or {}).items() if v is not None and v != ""}
             await self._core.submit(GenerationRequest(
                 requester=self.requester(interaction), destination=target.dump(), command=command,
-                prompt=prompt or "", model=model, options=chosen, image=data))
+                prompt=prompt or "", model=model, options=chosen, image=data, end_image=last, video=clip_bytes))
 
     async def animate_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """The "Animate image" context menu."""

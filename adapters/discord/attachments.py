@@ -1,4 +1,4 @@
-"""Images members attach: checked by what Discord reports before a byte is downloaded."""
+"""Images and videos members attach: checked by what Discord reports before a byte is downloaded."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ import discord
 from bot.errors import UserError, ValidationError
 from bot.i18n import T
 from bot.validation import MAX_IMAGE_BYTES
+from bot.video_input import MAX_VIDEO_BYTES
 
-__all__ = ["first_image", "read_image"]
+__all__ = ["first_image", "read_image", "read_video"]
 
 log = logging.getLogger(__name__)
 
 _SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
+_VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v"}
 
 
 def _is_image(attachment: discord.Attachment) -> bool:
@@ -48,3 +50,22 @@ async def read_image(attachment: discord.Attachment) -> bytes:
         raise ValidationError(T("“{name}” is over {limit} MB: attach a smaller image.", name=name,
                                 limit=MAX_IMAGE_BYTES // 1048576))
     return data
+
+
+async def read_video(attachment: discord.Attachment) -> bytes:
+    """A clip for video to video: refused up front by type and by the size Discord reports,
+    so an oversize upload is never downloaded."""
+    name = attachment.filename
+    kind = (attachment.content_type or "").split(";")[0].strip()
+    if not (kind.startswith("video/") or PurePosixPath(name).suffix.lower() in _VIDEO_SUFFIXES):
+        raise ValidationError(T("“{name}” is not a video: attach an MP4 or MOV video.", name=name))
+    if attachment.size > MAX_VIDEO_BYTES:
+        raise ValidationError(T("“{name}” is {size} MB: attach a video of {limit} MB or less.", name=name,
+                                size=f"{attachment.size / 1048576:.1f}", limit=MAX_VIDEO_BYTES // 1048576))
+    try:
+        data = await attachment.read()
+    except (discord.HTTPException, aiohttp.ClientError) as exc:
+        log.warning("could not download attachment %s: %s", attachment.id, exc)
+        raise UserError(T("Discord would not let me download “{name}”. Attach it again and retry.",
+                          name=name)) from None
+    return data  # past the cap (Discord's size was wrong) the core refuses it

@@ -32,7 +32,7 @@ NAMES = {"video": T("video"), "animate": T("animate"), "image": T("image"), "quo
          "help": T("help"), "prompt": T("prompt"), "model": T("model"), "duration": T("duration"),
          "resolution": T("resolution"), "camera": T("camera"), "character": T("character"),
          "aspect_ratio": T("aspect_ratio"), "negative_prompt": T("negative_prompt"), "jobs": T("jobs"),
-         "models": T("models"), "command": T("command")}
+         "models": T("models"), "command": T("command"), "end_image": T("end_image")}
 
 # what `/help command:` offers (Discord has no /buy: the shop is Telegram Stars)
 HELP_CHOICES = [app_commands.Choice(name=name, value=name)
@@ -71,7 +71,9 @@ async def _camera(interaction: discord.Interaction, current: str) -> list[app_co
 def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: Actions) -> None:
     @app_commands.command(name=_named("video"), description=L(T("Make a video from a text prompt")))
     @_renamed("prompt", "model", "duration", "resolution", "camera", "character", "aspect_ratio", "negative_prompt")
+    @app_commands.rename(clip=_named("video"))
     @app_commands.describe(
+        clip=L(T("A video to restyle (video to video: MP4 or MOV, up to 20 MB; models that take one)")),
         prompt=L(T("What happens in the video")),
         model=L(T("Which model makes it (type to search; default: the first listed)")),
         duration=L(T("Length in seconds (the values the model takes)")),
@@ -84,15 +86,17 @@ def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: 
     async def video(interaction: discord.Interaction, prompt: Prompt, model: str | None = None,
                     duration: str | None = None, resolution: str | None = None, camera: str | None = None,
                     character: discord.Attachment | None = None, aspect_ratio: str | None = None,
-                    negative_prompt: Prompt | None = None) -> None:
-        await actions.generate(interaction, Command.VIDEO, prompt=prompt, model=model, image=character,
+                    negative_prompt: Prompt | None = None, clip: discord.Attachment | None = None) -> None:
+        await actions.generate(interaction, Command.VIDEO, prompt=prompt, model=model, image=character, video=clip,
                                options={"duration": duration, "resolution": resolution, "camera": camera,
                                         "aspect_ratio": aspect_ratio, "negative_prompt": negative_prompt})
 
     @app_commands.command(name=_named("animate"), description=L(T("Bring a picture to life as a video")))
-    @_renamed("image", "prompt", "model", "duration", "resolution", "camera", "aspect_ratio", "negative_prompt")
+    @_renamed("image", "prompt", "model", "duration", "resolution", "camera", "aspect_ratio", "negative_prompt",
+              "end_image")
     @app_commands.describe(
         image=L(T("The picture to animate (JPG, PNG or WebP, up to 20 MB)")),
+        end_image=L(T("The last frame: the video ends on this picture (models that take one)")),
         prompt=L(T("What should happen (optional)")),
         model=L(T("Which model animates it (type to search)")),
         duration=L(T("Length in seconds (the values the model takes)")),
@@ -104,9 +108,9 @@ def install_commands(tree: app_commands.CommandTree, catalog: Catalog, actions: 
     async def animate(interaction: discord.Interaction, image: discord.Attachment, prompt: Prompt | None = None,
                       model: str | None = None, duration: str | None = None, resolution: str | None = None,
                       camera: str | None = None, aspect_ratio: str | None = None,
-                      negative_prompt: Prompt | None = None) -> None:
+                      negative_prompt: Prompt | None = None, end_image: discord.Attachment | None = None) -> None:
         await actions.generate(interaction, Command.ANIMATE, prompt=prompt or "", model=model, image=image,
-                               options={"duration": duration, "resolution": resolution, "camera": camera,
+                               end_image=end_image, options={"duration": duration, "resolution": resolution, "camera": camera,
                                         "aspect_ratio": aspect_ratio, "negative_prompt": negative_prompt})
 
     for command, mode in ((video, Command.VIDEO), (animate, Command.ANIMATE)):

@@ -30,7 +30,9 @@ from adapters.telegram.destination import Where
 from adapters.telegram.flood import patiently
 from adapters.telegram.delivery import send_result
 from adapters.telegram.intake import event_key
-from adapters.telegram.media import download_image, image_for, image_in
+from adapters.telegram.albums import Albums
+from adapters.telegram.attached import attached
+from adapters.telegram.media import download_image, image_in
 from adapters.telegram.messenger import TelegramMessenger
 from bot.catalog.listing import models_page
 from bot.domain.requests import Command, GenerationRequest, Requester
@@ -66,8 +68,6 @@ BOT_COMMANDS = bot_commands(DEFAULT_LANGUAGE)
 
 _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+|$)(.*)", re.DOTALL)
 _GENERATE = {"video": Command.VIDEO, "image": Command.IMAGE, "animate": Command.ANIMATE}
-ANIMATE_HOW = T("Send /animate as the caption of a photo, or reply with /animate to a message that has "
-                "a photo or an image file.")
 WORKING = T("Working on it…")
 EDIT = "edit"  # a text reply to a result: handled like a command of that name
 
@@ -91,6 +91,8 @@ class Handlers:
         self.shop = StarShop(core, config.admin_ids)
         self.settings = ChatSettingsCommands(core.chat_desk)  # /settings: a group's own admins
         self.parked = Parking(core, messenger).parked  # the door's last word on an update
+        # an /animate album's pictures, gathered from the inbox (adapters.telegram.albums)
+        self.albums = Albums(core.inbox, parse_command)
 
     def install(self, app: Application) -> None:
         self.shop.bind(app)
@@ -131,7 +133,7 @@ class Handlers:
                 await self._core.rerun(edited_job, requester, Where.answering(message).stored(), request_key=key,
                                        prompt=rest)
             elif name in _GENERATE:
-                await self._generate(message, _GENERATE[name], rest, requester, key)
+                await self._generate(message, _GENERATE[name], rest, requester, key, update.update_id)
             elif name in ("start", "help"):
                 topic = rest if name == "help" else None  # /help video: that command's details
                 await reply(message, render.help_message(self._core.help_text("text", topic, shop=True),
@@ -165,17 +167,15 @@ class Handlers:
         return await self._core.posts.job_for("telegram", str(message.chat_id), str(replied.message_id))
 
     async def _generate(self, message: Message, command: Command, text: str, requester: Requester,
-                        key: str) -> None:
+                        key: str, update_id: int) -> None:
         parsed = parse(text)
-        # Each takes the picture attached or replied to (/image redraws it with an image-to-image
-        # model). Only /animate needs one: for the others any other file is just not a picture to use.
-        source = image_for(message, strict=command is Command.ANIMATE)
-        if command is Command.ANIMATE and source is None:
-            raise UserError(ANIMATE_HOW)
-        image = await download_image(source) if source is not None else None
+        inputs = await attached(message, command, key, self.albums, update_id)
+        if inputs is None:
+            return  # another update of the album answers it
         await self._core.submit(GenerationRequest(
             requester=requester, destination=Where.answering(message).stored(), command=command,
-            prompt=parsed.prompt, model=parsed.model, options=parsed.options, image=image, request_key=key))
+            prompt=parsed.prompt, model=parsed.model, options=parsed.options, image=inputs.image,
+            request_key=inputs.key, end_image=inputs.end_image, video=inputs.video))
 
     # ---- buttons under results ---------------------------------------------------------
 

@@ -1,9 +1,10 @@
-"""Finding and downloading the picture a command refers to.
+"""Finding and downloading the picture (or the video) a command refers to.
 
 A member attaches an image to /animate (or a character to /video) by sending the command
 as the caption of a photo or of an image file, or by replying with the command to such a
-message. Files are checked against the size limit before anything is downloaded, and the
-download itself stops past the limit, since Telegram does not always report a size.
+message; a video for video to video the same way, with /video. Files are checked against
+the size limit before anything is downloaded (the size in the message, then getFile's), and
+the download itself stops past the limit, since Telegram does not always report a size.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 
 import httpx
-from telegram import Document, Message, PhotoSize
+from telegram import Document, Message, PhotoSize, Video
 from telegram.error import TelegramError
 
 from adapters.telegram.config import MB
@@ -19,8 +20,9 @@ from adapters.telegram.flood import patiently
 from bot.errors import UserError
 from bot.i18n import T
 from bot.validation import MAX_IMAGE_BYTES
+from bot.video_input import MAX_VIDEO_BYTES
 
-__all__ = ["image_in", "image_for", "download_image", "NotAnImage", "NOT_FETCHED"]
+__all__ = ["image_in", "image_for", "download_image", "video_for", "download_video", "NotAnImage", "NOT_FETCHED"]
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,39 @@ async def _fetch_capped(url: str, limit: int) -> bytes:
             if len(data) > limit:
                 break  # enough to refuse it
     return bytes(data)
+
+
+def _video_in(message: Message | None) -> Video | Document | None:
+    if message is None:
+        return None
+    if message.video:
+        return message.video
+    document = message.document
+    return document if document is not None and (document.mime_type or "").startswith("video/") else None
+
+
+def video_for(message: Message) -> Video | Document | None:
+    """The video attached to the command itself, else the one in the message it replies to."""
+    return _video_in(message) or _video_in(message.reply_to_message)
+
+
+async def download_video(source: Video | Document) -> bytes:
+    _check_video_size(source.file_size)  # before getFile: an oversize clip is never fetched
+    try:
+        file = await patiently(source.get_file)
+        _check_video_size(file.file_size)
+        data = await _fetch_capped(file.file_path or "", MAX_VIDEO_BYTES)
+    except (TelegramError, httpx.HTTPError) as err:
+        log.warning("Could not download video %s: %s", source.file_unique_id, err)
+        raise UserError(T("I could not fetch that video from Telegram. Please send it again.")) from None
+    _check_video_size(len(data) if len(data) > MAX_VIDEO_BYTES else None)
+    return data
+
+
+def _check_video_size(size: int | None) -> None:
+    if size is not None and size > MAX_VIDEO_BYTES:
+        raise UserError(T("The video is {size} MB; send one of {limit} MB or less.",
+                          size=f"{size / MB:.1f}", limit=MAX_VIDEO_BYTES // MB))
 
 
 def _check_size(size: int | None) -> None:

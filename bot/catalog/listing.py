@@ -26,8 +26,10 @@ class ModelsPage:
 
 def _takes(model: Model) -> str:
     names = [p.name for p in model.parameters if p.name not in MEDIA] if model.parameters else list(model.options)
-    if model.parameter("end_image") is not None:
+    if model.last_frame:  # a second picture: the last frame (MiniMax's Hailuo-02 too)
         names.append("end_image")
+    if model.takes_video:  # video to video: /video with a clip
+        names.append("video")
     return ", ".join(names + list(t for t in model.text_options if t not in names))
 
 

@@ -114,6 +114,11 @@ class Model:
     per_second: bool = False
     price_per_ptc: int | None = None
     provider: str = ""
+    # what the model takes besides a first image: a last frame (MiniMax's `last_frame_image`,
+    # the unified `end_image`), a video to restyle (the unified `video`, capability v2v)
+    last_frame: bool = False
+    takes_video: bool = False
+    needs_video: bool = False  # video to video only: /video without a clip is refused
 
     def __post_init__(self) -> None:
         if self.cost_mptc is None or self.cost_mptc < 0 or self.price < 0:
@@ -177,7 +182,8 @@ def _video_models() -> list[Model]:
               image_role=ImageRole.FIRST_FRAME,
               options={"duration": _DURATIONS, "resolution": _HAILUO_RESOLUTIONS, **camera},
               defaults={"duration": "6", "resolution": "768P"},
-              accepts_webp=True, aliases=("hailuo-02", "hailuo"), cost_mptc=_MINIMAX_VIDEO_MPTC),
+              accepts_webp=True, aliases=("hailuo-02", "hailuo"), cost_mptc=_MINIMAX_VIDEO_MPTC,
+              last_frame=True),
     ]
 
 

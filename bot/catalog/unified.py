@@ -90,9 +90,14 @@ def _parameter(raw: Any) -> Parameter | None:
                      step if isinstance(step, int | float) and step > 0 else None, max_num)
 
 
+def _v2v(caps: Mapping[str, Any], name: str) -> bool:
+    return bool(caps.get("v2v")) or name.endswith("-v2v")
+
+
 def _commands(caps: Mapping[str, Any], name: str) -> frozenset[Command]:
-    # the -t2v / -i2v suffixes say the mode where the capabilities are silent
-    t2v = bool(caps.get("t2v")) or name.endswith("-t2v")
+    # the -t2v / -i2v / -v2v suffixes say the mode where the capabilities are silent; video to
+    # video is /video with a clip attached
+    t2v = bool(caps.get("t2v")) or name.endswith("-t2v") or _v2v(caps, name)
     i2v = bool(caps.get("i2v")) or name.endswith("-i2v")
     return frozenset(({Command.VIDEO} if t2v else set()) | ({Command.ANIMATE} if i2v else set()))
 
@@ -117,7 +122,7 @@ def read_models(entries: Iterable[Mapping[str, Any]], pricing: Pricing) -> tuple
         caps = entry.get("capabilities") if isinstance(entry.get("capabilities"), dict) else {}
         commands = _commands(caps, name)
         if not commands:
-            continue  # video to video only: not a command members have yet
+            continue  # no mode reelbot knows
         parameters = tuple(p for p in map(_parameter, entry.get("parameters") or []) if p)
         price_text = str(entry.get("price_text_en") or entry.get("price_text") or "")
         read = read_price(str(entry.get("price_text_en") or "")) or read_price(str(entry.get("price_text") or ""))
@@ -140,7 +145,10 @@ def read_models(entries: Iterable[Mapping[str, Any]], pricing: Pricing) -> tuple
             text_options=tuple(p.name for p in parameters if not p.kind and p.name not in MEDIA),
             cost_mptc=cost, parameters=parameters, price_text=price_text, per_second=per_second,
             price_per_ptc=None if price is not None else pricing.price_per_ptc,
-            provider=str(entry.get("provider") or ""))
+            provider=str(entry.get("provider") or ""),
+            last_frame=any(p.name == "end_image" for p in parameters), takes_video=_v2v(caps, name),
+            needs_video=_v2v(caps, name) and (not (caps.get("t2v") or name.endswith("-t2v"))
+                                              or any(p.name == "video" and p.required for p in parameters)))
         # `price` is what a member pays with the default options, whichever rule sets it
         models.append(model if price is not None else replace(model, price=model.price_for({})))
     return models, unpriced

@@ -45,6 +45,10 @@ class Job:
     deadline_at: float
     quota_day: str
     has_image: bool = False
+    # the inputs stored besides the first image (bot.store: job_inputs), by their 302.AI field
+    # name: "end_image" (the last frame), "video" (video to video); a retry, a re-roll or an edit
+    # sends them again, and a re-roll whose inputs are gone is refused rather than sent without
+    inputs: tuple[str, ...] = ()
     task_id: str | None = None
     file_id: str | None = None
     result_url: str | None = None

@@ -56,7 +56,9 @@ class GenerationRequest:
 
     `options` holds raw option values by name ("duration", "resolution", "camera",
     "aspect_ratio"); "camera" may list several moves separated by commas.
-    `image` is the first frame for /animate, or the character for /video.
+    `image` is the first frame for /animate, or the character for /video; `end_image` the
+    last frame for /animate (models that take one); `video` the clip a video-to-video model
+    restyles (/video). All three are the member's bytes, unchecked.
     `request_key` names the platform event behind the request (e.g. a Telegram update):
     submitting the same key twice makes one job, so a redelivered event is harmless.
     """
@@ -69,3 +71,5 @@ class GenerationRequest:
     options: Mapping[str, str] = field(default_factory=dict)
     image: bytes | None = None
     request_key: str | None = None
+    end_image: bytes | None = None
+    video: bytes | None = None

@@ -149,10 +149,11 @@ class JobLife:
 
     async def _payload(self, job: Job, model: Model) -> dict:
         image = await self._ctx.store.image(job.id) if job.has_image else None
+        inputs = await self._ctx.store.inputs(job.id) if job.inputs else None  # a last frame, a video
         if model.endpoint is Endpoint.UNIFIED_VIDEO:
-            return unified_video_payload(job, model, image)
+            return unified_video_payload(job, model, image, inputs)
         if model.output == "video":
-            return video_payload(job, model, image, callback=self._callback_for(job))
+            return video_payload(job, model, image, callback=self._callback_for(job), inputs=inputs)
         return image_payload(job, model, image)
 
     async def _send(self, job: Job, model: Model, payload: dict) -> Job | None:

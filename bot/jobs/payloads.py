@@ -23,9 +23,14 @@ def _prompt_with_camera(prompt: str, camera: str | None) -> str:
     return f"[{camera}] {prompt}".strip()
 
 
+Inputs = dict[str, tuple[str, bytes]]  # a job's inputs besides its first image (Job.inputs), by name
+
+
 def video_payload(job: Job, model: Model, image: tuple[str, bytes] | None, *,
-                  callback: str | None = None) -> dict[str, Any]:
-    """`callback`: where MiniMax posts the task's status (only ever a wake-up: bot.callbacks)."""
+                  callback: str | None = None, inputs: Inputs | None = None) -> dict[str, Any]:
+    """`callback`: where MiniMax posts the task's status (only ever a wake-up: bot.callbacks).
+    A last frame goes as `last_frame_image`, the name API.md and MiniMax's reference give it
+    (302.AI's Hailuo-02 page prints "last_frame_images", read here as a typo of the same)."""
     payload: dict[str, Any] = {
         "model": model.name,
         "prompt": _prompt_with_camera(job.prompt, job.options.get("camera")),
@@ -37,6 +42,8 @@ def video_payload(job: Job, model: Model, image: tuple[str, bytes] | None, *,
             payload["subject_reference"] = [{"type": "character", "image": [url]}]
         else:
             payload["first_frame_image"] = url
+    if inputs and "end_image" in inputs:
+        payload["last_frame_image"] = data_url(*inputs["end_image"])
     if "duration" in job.options:
         payload["duration"] = int(job.options["duration"])
     if "resolution" in job.options:
@@ -58,13 +65,18 @@ def _option_value(model: Model, name: str, value: str) -> Any:
     return value
 
 
-def unified_video_payload(job: Job, model: Model, image: tuple[str, bytes] | None) -> dict[str, Any]:
-    """POST /302/v2/video/create: the first frame goes as the `image` array's one entry."""
+def unified_video_payload(job: Job, model: Model, image: tuple[str, bytes] | None,
+                          inputs: Inputs | None = None) -> dict[str, Any]:
+    """POST /302/v2/video/create: the first frame goes as the `image` array's one entry, the
+    last frame as `end_image`, a clip to restyle as `video` (each a data URL, as `image`)."""
     payload: dict[str, Any] = {"model": model.name}
     if job.prompt:
         payload["prompt"] = job.prompt
     if image is not None:
         payload["image"] = [data_url(*image)]
+    for name in ("end_image", "video"):
+        if inputs and name in inputs:
+            payload[name] = data_url(*inputs[name])
     for name, value in job.options.items():
         payload[name] = _option_value(model, name, str(value))
     return payload

@@ -136,6 +136,17 @@ class Inbox:
             f"AND parked_at IS NULL{free} ORDER BY update_id", params)
         return [InboxEntry(row["update_id"], row["payload"], row["failures"]) for row in rows]
 
+    async def near(self, platform: str, update_id: int, span: int, contains: str) -> list[InboxEntry]:
+        """Rows within `span` ids of `update_id`, handled or not, whose payload contains the text
+        `contains`: the other updates of one event Telegram splits over several (an album's
+        pictures, adapters.telegram.albums), which arrive together and so get ids close together."""
+        pattern = "%" + contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = await self._db.fetchall(
+            "SELECT update_id, payload, failures FROM inbox WHERE platform = ? AND update_id BETWEEN ? AND ? "
+            "AND payload LIKE ? ESCAPE '\\' ORDER BY update_id",
+            (platform, update_id - span, update_id + span, pattern))
+        return [InboxEntry(row["update_id"], row["payload"], row["failures"]) for row in rows]
+
     async def parked(self, platform: str) -> list[InboxEntry]:
         rows = await self._db.fetchall(
             "SELECT update_id, payload, failures FROM inbox WHERE platform = ? AND parked_at IS NOT NULL "

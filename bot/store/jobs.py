@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -25,7 +26,7 @@ __all__ = ["JobStore", "job_from_row"]
 _COLUMNS = ("id", "user_key", "platform", "user_id", "chat_id", "user_name", "language", "command", "model", "prompt",
             "options", "destination", "price", "cost_mptc", "quota_day", "state", "has_image", "task_id", "file_id",
             "result_url", "failure", "notified", "posting", "from_wallet", "created_at", "deadline_at", "submitted_at", "ready_at", "finished_at",
-            "owner", "lease_until")
+            "owner", "lease_until", "inputs")
 _JOB_ROW = Rows(f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES", f"({', '.join('?' * len(_COLUMNS))})")
 # fields a running job may change, and how each is stored
 _MUTABLE = {"state": str, "task_id": None, "file_id": None, "result_url": None, "failure": dumps,
@@ -38,7 +39,7 @@ def _row(job: Job, owner: str | None, lease_until: float | None) -> tuple:
             job.prompt, json.dumps(job.options), json.dumps(job.destination), job.price, job.cost_mptc, job.quota_day,
             str(job.state), int(job.has_image), job.task_id, job.file_id, job.result_url, dumps(job.failure),
             int(job.notified), int(job.posting), job.from_wallet, job.created_at, job.deadline_at, job.submitted_at, job.ready_at, job.finished_at,
-            owner, lease_until)
+            owner, lease_until, ",".join(job.inputs))
 
 
 def job_from_row(row: aiosqlite.Row) -> Job:
@@ -52,7 +53,8 @@ def job_from_row(row: aiosqlite.Row) -> Job:
         deadline_at=row["deadline_at"], quota_day=row["quota_day"], has_image=bool(row["has_image"]),
         task_id=row["task_id"], file_id=row["file_id"], result_url=row["result_url"],
         failure=loads(row["failure"]), notified=bool(row["notified"]), posting=bool(row["posting"]), from_wallet=row["from_wallet"], submitted_at=row["submitted_at"],
-        ready_at=row["ready_at"], finished_at=row["finished_at"])
+        ready_at=row["ready_at"], finished_at=row["finished_at"],
+        inputs=tuple(filter(None, (row["inputs"] or "").split(","))))
 
 
 def _stored(changes: dict[str, Any]) -> dict[str, Any]:
@@ -82,11 +84,13 @@ class JobStore:
         self._reservations = ReservationQueue(db, self._insert)
         self._writer = TransitionWriter(db)
 
-    async def reserve(self, job: Job, image: tuple[str, bytes] | None, limits: Limits, now: float) -> Usage:
-        """Check the quota and, in the same transaction, record the job, reserve its price and
-        hold its cost against the bot-wide ceiling.
+    async def reserve(self, job: Job, image: tuple[str, bytes] | None, limits: Limits, now: float, *,
+                      inputs: Mapping[str, tuple[str, bytes]] | None = None) -> Usage:
+        """Check the quota and, in the same transaction, record the job (with its first image and
+        its other `inputs`, by name: bot.domain.job.Job.inputs), reserve its price and hold its
+        cost against the bot-wide ceiling.
         Returns the usage after the reservation. Raises QuotaExceeded and records nothing."""
-        return await self._reservations.reserve(job, image, limits, now)
+        return await self._reservations.reserve(job, image, limits, now, inputs=inputs)
 
     async def _insert(self, conn: aiosqlite.Connection, jobs: list[Job]) -> None:
         await write_rows(conn, _JOB_ROW, [_row(job, self.owner, job.created_at + self.lease if self.owner else None)
@@ -159,6 +163,11 @@ class JobStore:
     async def image(self, job_id: str) -> tuple[str, bytes] | None:
         row = await self._db.fetchone("SELECT mime, data FROM job_images WHERE job_id = ?", (job_id,))
         return (row["mime"], bytes(row["data"])) if row else None
+
+    async def inputs(self, job_id: str) -> dict[str, tuple[str, bytes]]:
+        """The job's inputs besides its first image, by name: (mime, bytes)."""
+        rows = await self._db.fetchall("SELECT role, mime, data FROM job_inputs WHERE job_id = ?", (job_id,))
+        return {row["role"]: (row["mime"], bytes(row["data"])) for row in rows}
 
     async def unfinished(self) -> list[Job]:
         """Jobs a runner must carry on: in flight, or failed without the member being told."""

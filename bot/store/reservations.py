@@ -9,6 +9,7 @@ result is exactly that of running them in turn — at a fraction of the round tr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import aiosqlite
@@ -31,6 +32,7 @@ _USER_ROW = Rows("INSERT INTO users (user_key, platform, user_id, name, first_se
 _TITLE_ROW = Rows("INSERT INTO chat_titles (chat_key, title, seen_at) VALUES", "(?, ?, ?)",
                   " ON CONFLICT (chat_key) DO UPDATE SET title = excluded.title, seen_at = excluded.seen_at")
 _IMAGE_SQL = "INSERT INTO job_images (job_id, mime, data) VALUES (?, ?, ?)"
+_INPUT_SQL = "INSERT INTO job_inputs (job_id, role, mime, data) VALUES (?, ?, ?, ?)"
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class _Request:
     image: tuple[str, bytes] | None
     limits: Limits
     now: float
+    inputs: Mapping[str, tuple[str, bytes]] | None = None  # the last frame, a video: by name
 
 
 class ReservationQueue(GroupCommit[_Request, Usage]):
@@ -50,8 +53,9 @@ class ReservationQueue(GroupCommit[_Request, Usage]):
         self._db = db
         self._insert_jobs = insert_jobs  # (conn, jobs) -> None, from the job store
 
-    async def reserve(self, job: Job, image: tuple[str, bytes] | None, limits: Limits, now: float) -> Usage:
-        return await self.submit(_Request(job, image, limits, now))
+    async def reserve(self, job: Job, image: tuple[str, bytes] | None, limits: Limits, now: float, *,
+                      inputs: Mapping[str, tuple[str, bytes]] | None = None) -> Usage:
+        return await self.submit(_Request(job, image, limits, now, inputs))
 
     async def write(self, batch: list[_Request]) -> list[Usage | Exception]:
         return await self._reserve(batch)
@@ -113,6 +117,9 @@ class ReservationQueue(GroupCommit[_Request, Usage]):
         if images:
             # one statement each: a multi-row statement of 20 MB images would be gigabytes
             await conn.executemany(_IMAGE_SQL, images)
+        inputs = [(item.job.id, name, *value) for item in accepted for name, value in (item.inputs or {}).items()]
+        if inputs:
+            await conn.executemany(_INPUT_SQL, inputs)
         await ledger.reserve(conn, jobs, accepted[0].now)
 
 

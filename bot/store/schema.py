@@ -320,6 +320,20 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX jobs_cancelled ON jobs(finished_at) WHERE failure = 'cancelled by you'
     """,
+    # 18: a job's inputs besides its first image (the last frame, a video to restyle), so that
+    # a restart, a retry after 302.AI proved it did not take the call, a re-roll and an edit
+    # send them again; `inputs` on the job names them, so a re-roll whose inputs retention
+    # removed is refused instead of sent without them
+    """
+    CREATE TABLE job_inputs (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        role   TEXT NOT NULL,
+        mime   TEXT NOT NULL,
+        data   BLOB NOT NULL,
+        PRIMARY KEY (job_id, role)
+    );
+    ALTER TABLE jobs ADD COLUMN inputs TEXT NOT NULL DEFAULT ''
+    """,
 ]
 
 _POSTGRES_ONLY: dict[int, str] = {}

@@ -84,3 +84,19 @@ async def test_a_backup_taken_under_load_opens_and_passes_the_integrity_check(ma
     with sqlite3.connect(copy) as backup:
         assert backup.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert backup.execute("SELECT COUNT(*) FROM ledger").fetchone()[0] >= 0
+
+
+async def test_retention_removes_a_jobs_last_frame_with_its_first_a_day_after_it(make_core, backend):
+    from dataclasses import replace
+    now = [time.time()]
+    core = await make_core(clock=lambda: now[0], **backend)
+    core.register("test", RecordingMessenger())
+    framed = await core.submit(replace(request("animate", "dusk", model="kling-21", image=image_bytes()),
+                                       end_image=image_bytes(640, 480, "JPEG")))
+    await core.wait_idle()
+
+    now[0] += 1000
+    assert (await core.retention.sweep())["inputs"] == 0 and await core._store.inputs(framed.job_id)
+    now[0] += 2 * 86400
+    assert (await core.retention.sweep())["inputs"] == 1
+    assert await core._store.inputs(framed.job_id) == {}

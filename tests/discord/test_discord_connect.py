@@ -38,11 +38,11 @@ async def test_slash_commands_have_the_typed_options_of_the_issue(start_bot, fak
     assert options("video") == {"prompt": (string, True), "model": (string, False), "duration": (string, False),
                                 "resolution": (string, False), "camera": (string, False),
                                 "character": (attachment, False), "aspect_ratio": (string, False),
-                                "negative_prompt": (string, False)}
+                                "negative_prompt": (string, False), "video": (attachment, False)}
     assert options("animate") == {"image": (attachment, True), "prompt": (string, False), "model": (string, False),
                                   "duration": (string, False), "resolution": (string, False),
                                   "camera": (string, False), "aspect_ratio": (string, False),
-                                  "negative_prompt": (string, False)}
+                                  "negative_prompt": (string, False), "end_image": (attachment, False)}
     assert options("image") == {"prompt": (string, True), "model": (string, False), "aspect_ratio": (string, False),
                                 "image": (attachment, False), "negative_prompt": (string, False)}
     assert options("quota") == {}

@@ -27,7 +27,7 @@ async def test_synced_commands_carry_chinese_names_descriptions_and_choices(star
     assert video["name"] == "video" and video["name_localizations"] == {"zh-CN": "视频"}
     assert {o["name"]: o["name_localizations"]["zh-CN"] for o in video["options"]} == {
         "prompt": "提示词", "model": "模型", "duration": "时长", "resolution": "分辨率", "camera": "运镜",
-        "character": "角色", "aspect_ratio": "宽高比", "negative_prompt": "反向提示词"}
+        "character": "角色", "aspect_ratio": "宽高比", "negative_prompt": "反向提示词", "video": "视频"}
     assert {key: command["name_localizations"] for key, command in synced.items() if key != "1:admin"} == {
         "1:video": {"zh-CN": "视频"}, "1:animate": {"zh-CN": "动画"}, "1:image": {"zh-CN": "图片"},
         "1:models": {"zh-CN": "模型列表"},

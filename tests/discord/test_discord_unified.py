@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.domain.requests import Command
 from tests.discord.discord_helpers import member
-from tests.media import image_bytes, is_mp4
+from tests.media import image_bytes, is_mp4, sample_video
 
 
 def creates(simulator) -> list[dict]:
@@ -57,7 +57,10 @@ async def test_model_autocomplete_filters_the_live_catalog_by_what_was_typed_and
     assert [c["value"] for c in text] == ["google-veo3", "google-veo3-fast", "google-veo31-pro"]
     assert "Google" in text[0]["name"] and "credits" in text[0]["name"]
     assert [c["value"] for c in image] == ["runway-gen4-turbo"]  # image to video only: /animate alone
-    assert not await fake_discord.autocomplete("video", "model", prompt="a fox", model="runway")
+    assert not await fake_discord.autocomplete("video", "model", prompt="a fox", model="runway-gen")
+    # video to video is /video with a clip: its models are offered there
+    assert [c["value"] for c in await fake_discord.autocomplete("video", "model", prompt="a fox",
+                                                                model="runway")] == ["runway-aleph"]
     assert [c["value"] for c in image] == [m.name for m in bot.core.catalog.search(Command.ANIMATE, "runway")]
 
 
@@ -101,7 +104,8 @@ async def test_every_value_video_and_animate_complete_is_one_the_core_accepts_fo
                     request = GenerationRequest(
                         Requester("discord", "1"), {}, command, prompt="a test", model=model.name,
                         options={option: choice.value},
-                        image=image_bytes(640, 480) if command is Command.ANIMATE else None)
+                        image=image_bytes(640, 480) if command is Command.ANIMATE else None,
+                        video=sample_video() if model.needs_video else None)
                     try:
                         await validator.check(request)
                     except ValidationError as err:

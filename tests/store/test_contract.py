@@ -187,3 +187,31 @@ async def test_a_promised_status_text_is_kept_until_settled_and_a_newer_one_repl
     clock[0] = 3000.0  # past the cancelled text's time: dropped
     await statuses.settled("telegram", "-100", "7", "✅ done")
     assert await statuses.pending("telegram") == []
+
+
+async def test_a_jobs_last_frame_and_video_are_stored_with_it_and_read_back(core):
+    from dataclasses import replace
+
+    from tests.media import image_bytes, sample_video
+    clip, last = sample_video(), image_bytes(640, 480, "JPEG")
+    ticket = await core.submit(replace(request("animate", model="kling-21", image=image_bytes(640, 480)),
+                                       end_image=last))
+    video = await core.submit(replace(request("video", "in snow", model="runway-aleph"), video=clip))
+    await core.wait_idle()
+
+    assert (await core.job(ticket.job_id)).inputs == ("end_image",)
+    assert await core._store.inputs(ticket.job_id) == {"end_image": ("image/jpeg", last)}
+    assert await core._store.inputs(video.job_id) == {"video": ("video/mp4", clip)}
+
+
+async def test_the_inbox_finds_an_albums_updates_near_one_of_them_by_their_text(core):
+    from bot.store.inbox import InboxEntry
+    entries = [InboxEntry(10, '{"message":{"media_group_id":"77_1%"}}'), InboxEntry(11, '{"other":1}'),
+               InboxEntry(12, '{"message":{"media_group_id":"77_1%"}}'), InboxEntry(900, '{"media_group_id":"77_1%"}'),
+               InboxEntry(13, '{"message":{"media_group_id":"7731%"}}')]  # `_` and `%` are no wildcards
+    await core.inbox.store("telegram", entries, 1.0)
+    await core.inbox.handled("telegram", 10, 2.0)  # handled ones count too
+
+    found = await core.inbox.near("telegram", 11, 100, '"media_group_id":"77_1%"')
+
+    assert [e.update_id for e in found] == [10, 12]

@@ -233,6 +233,40 @@ class FakeBotApi:
                                "mime_type": mime_type}
         return await self._post_with_caption(message, caption)
 
+    async def send_album(self, user: dict, chat: dict, photos: list[bytes], *, caption: str,
+                         caption_on: tuple[int, ...] = (0,)) -> list[dict]:
+        """A photo album: one update per picture sharing `media_group_id`, as Telegram sends
+        it, with `caption` on the pictures `caption_on`; all pushed before the bot can fetch any."""
+        messages = self.album_messages(user, chat, photos, caption=caption, caption_on=caption_on)
+        for message in messages:
+            await self._push({"message": message})
+        return messages
+
+    def album_messages(self, user: dict, chat: dict, photos: list[bytes], *, caption: str,
+                       caption_on: tuple[int, ...] = (0,)) -> list[dict]:
+        """An album's messages, in this chat's history but not (yet) sent to the bot as updates."""
+        group = str(next(self._file_ids) * 1_000_003)
+        messages = []
+        for n, data in enumerate(photos):
+            message = self._user_message(user, chat, None)
+            message["media_group_id"] = group
+            message["photo"] = self._photo_sizes(data)
+            if n in caption_on:
+                message["caption"] = caption
+                if entity := self._command_entity(caption):
+                    message["caption_entities"] = [entity]
+            messages.append(self._store(message))
+        return messages
+
+    async def send_video(self, user: dict, chat: dict, data: bytes, *, caption: str | None = None,
+                         declared_size: int | None = None) -> dict:
+        """A video message; `declared_size` pretends it is bigger than `data`."""
+        message = self._user_message(user, chat, None)
+        file_id, unique = self.store_file(data, "videos/clip.mp4")
+        message["video"] = {"file_id": file_id, "file_unique_id": unique, "width": 640, "height": 360,
+                            "duration": 2, "mime_type": "video/mp4", "file_size": declared_size or len(data)}
+        return await self._post_with_caption(message, caption)
+
     async def _post_with_caption(self, message: dict, caption: str | None) -> dict:
         if caption is not None:
             message["caption"] = caption

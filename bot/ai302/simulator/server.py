@@ -455,6 +455,11 @@ def _video_problem(body: dict[str, Any]) -> str | None:
         return "prompt is required"
     if first and not _valid_image_ref(first):
         return "first_frame_image is not a URL or a decodable image"
+    last = body.get("last_frame_image")
+    if last is not None and model != "MiniMax-Hailuo-02":
+        return f"{model} does not take last_frame_image"  # only Hailuo-02 takes a last frame
+    if last is not None and not _valid_image_ref(last):
+        return "last_frame_image is not a URL or a decodable image"
     if model == "S2V-01":
         refs = body.get("subject_reference")
         if (not isinstance(refs, list) or len(refs) != 1 or refs[0].get("type") != "character"

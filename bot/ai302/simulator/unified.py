@@ -38,6 +38,11 @@ def _problem(model: dict[str, Any], body: dict[str, Any]) -> str | None:
         return "image must be an array"
     if body.get("video") and not caps.get("v2v"):
         return f"{model['model_name']} does not take a video"
+    if body.get("end_image") and "end_image" not in params:
+        return f"{model['model_name']} does not take end_image"
+    for name in ("end_image", "video"):
+        if body.get(name) is not None and not isinstance(body[name], str):
+            return f"{name} must be a URL or a data URL"
     if images and not caps.get("i2v"):
         return f"{model['model_name']} does not take images"
     if not images and not body.get("video") and not caps.get("t2v"):
