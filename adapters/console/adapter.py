@@ -56,7 +56,8 @@ class ConsoleMessenger:
 
     async def deliver(self, job: Job, result: Result) -> None:
         self._last_stage.pop(job.id, None)
-        self.tell(job, await self.save(result))
+        for picture in (result, *result.more):  # an answer of several pictures: each saved and named
+            self.tell(job, await self.save(picture))
 
     async def save(self, result: Result) -> Text:
         """Saves `result` under the output folder; what to tell the user."""
