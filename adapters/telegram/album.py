@@ -4,7 +4,8 @@ An answer of several pictures (302.AI's `image_urls`) is one post: one call, so 
 delivery's bookkeeping (the job's `posting` mark, then `delivered`) covers all of them at
 once, and a crash never leaves half an album to be completed by a second one. The caption
 goes with the first picture, where Telegram shows it for the album; an album takes no
-buttons, so "Again" is a reply to the result away (a reply to any of its pictures re-runs it).
+buttons, so "Again" is a reply away (a reply to its first picture, which the messenger
+records as the job's result message, re-runs it).
 
 In order of preference, like a single result (adapters.telegram.delivery): photos from the
 bytes (a picture over the upload cap goes by its URL, which Telegram fetches itself); if

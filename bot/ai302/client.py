@@ -18,9 +18,9 @@ import aiohttp
 import yarl
 
 from bot.ai302.downloads import GuardedResolver, Reach, RefusedAddress, read_body
-from bot.ai302.images import AsyncImageCalls
+from bot.ai302.images import IMAGE_FETCH_PATH, AsyncImageCalls
 from bot.ai302.translate import Reply, read_json, unsure
-from bot.ai302.v2 import UnifiedVideoCalls
+from bot.ai302.v2 import FETCH_PATH, UnifiedVideoCalls
 from bot.errors import DownloadFailed, OutcomeUnknown, RetryLater
 
 __all__ = ["Ai302Client", "VideoStatus", "FileInfo", "Timeouts"]
@@ -129,6 +129,15 @@ def _route(session: aiohttp.ClientSession, url: str) -> str | None:
         raise ValueError("malformed URL") from None
 
 
+def _endpoint(path: str) -> str:
+    """The endpoint `path` calls, as metrics name it: a v2 fetch without its task id, so that
+    every task does not make a series of its own."""
+    for prefix in (FETCH_PATH, IMAGE_FETCH_PATH):
+        if path.startswith(prefix):
+            return prefix + "{task_id}"
+    return path
+
+
 def _text(value: Any) -> str | None:
     """302.AI's ids and URLs as text, whatever JSON type they arrived in; None when absent."""
     if value is None or value == "" or isinstance(value, dict | list | bool):
@@ -201,7 +210,7 @@ image calls from AsyncImageCalls (bot.ai302.images).
             error = exc
             raise
         finally:
-            self._observe(path, time.perf_counter() - started, error)
+            self._observe(_endpoint(path), time.perf_counter() - started, error)
 
     async def _request(self, method: str, path: str, *, paid: bool = False, timeout: float | None = None,
                        **kwargs) -> dict[str, Any]:
