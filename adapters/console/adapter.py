@@ -143,7 +143,8 @@ class ConsoleAdapter:
         if not which:
             raise UserError(T("Say which: /fetch N (a line of /jobs) or /fetch JOB_ID."))
         result = await self._core.refetch(which, self._user, self.messenger.upload_limit(None))
-        self.messenger.say(f"[{which}] {render(await self.messenger.save(result), self._user.language)}")
+        for picture in (result, *result.more):
+            self.messenger.say(f"[{which}] {render(await self.messenger.save(picture), self._user.language)}")
 
     async def _generate(self, command: Command, text: str) -> None:
         image = None

@@ -20,7 +20,7 @@ from adapters.discord.render import clip, result_caption
 from bot.domain.job import Job
 from bot.ports import Result
 
-__all__ = ["send_several"]
+__all__ = ["send_several", "send_several_again"]
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +28,24 @@ _REFUSED = (403, 413)  # no Attach Files permission there; the files too large a
 _CONTENT_LIMIT = 2000
 
 
-async def send_several(job: Job, result: Result, limit: int, send: Callable[..., Awaitable[Any]],
-                       mentions: discord.AllowedMentions) -> None:
-    pictures = (result, *result.more)
+def _fitting(pictures: tuple[Result, ...], limit: int) -> list[Result]:
+    """The pictures to attach: in order, while their sum fits `limit`."""
     attached, total = [], 0
     for picture in pictures:
         if picture.data is not None and total + len(picture.data) <= limit:
             attached.append(picture)
             total += len(picture.data)
+    return attached
+
+
+def _files(attached: list[Result]) -> list[discord.File]:
+    return [discord.File(io.BytesIO(p.data), filename=p.filename) for p in attached]
+
+
+async def send_several(job: Job, result: Result, limit: int, send: Callable[..., Awaitable[Any]],
+                       mentions: discord.AllowedMentions) -> None:
+    pictures = (result, *result.more)
+    attached = _fitting(pictures, limit)
     if attached:
         try:
             await _post(job, pictures, attached, send, mentions)
@@ -52,5 +62,15 @@ async def _post(job: Job, pictures: tuple[Result, ...], attached: list[Result], 
     links = "\n".join(p.url for p in pictures if p not in attached)
     room = _CONTENT_LIMIT - (len(links) + 1 if links else 0)
     content = clip(result_caption(job), room) + (f"\n{links}" if links else "")
-    files = [discord.File(io.BytesIO(p.data), filename=p.filename) for p in attached]
+    files = _files(attached)
     await send(content=content, files=files, view=result_view(job, attached=bool(files)), allowed_mentions=mentions)
+
+
+async def send_several_again(interaction: discord.Interaction, result: Result, limit: int) -> None:
+    """/jobs' fetch of a job of several pictures: its private answer carries them all (the
+    ones past the limit as links)."""
+    pictures = (result, *result.more)
+    attached = _fitting(pictures, limit)
+    links = "\n".join(p.url for p in pictures if p not in attached)
+    await interaction.edit_original_response(embed=None, content=links[:_CONTENT_LIMIT] or None,
+                                             attachments=_files(attached))

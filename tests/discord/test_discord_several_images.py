@@ -36,3 +36,17 @@ async def test_pictures_over_the_upload_limit_go_as_links_in_that_same_message(s
 
     assert not result.files
     assert result.content.count(f"{simulator.base_url}/files/") == 2
+
+
+async def test_fetching_a_job_of_several_pictures_again_brings_them_all(start_bot, fake_discord, simulator):
+    bot = await start_bot()
+    await fake_discord.result_of(await fake_discord.invoke("image", prompt="two owls [sim:images=2]", model=MODEL))
+    await bot.core.wait_idle()
+
+    listing = await fake_discord.status_of(await fake_discord.invoke("jobs"), "Your last job")
+    fetch = await fake_discord.click(listing, listing.custom_ids()[0])
+    await fake_discord.wait_for(lambda: fetch.original and fetch.original.files, what="the pictures again")
+
+    assert fetch.original.ephemeral and len(fetch.original.files) == 2
+    assert all(is_png(f.data) for f in fetch.original.files)
+    assert simulator.images.creates == 1  # fetched again, not made again

@@ -48,3 +48,22 @@ async def test_an_album_refused_as_photos_is_sent_once_more_as_files(start_bot, 
 
     assert len(album) == 2 and all("document" in m for m in album)
     assert len(fake_api.albums(ann_chat["id"])) == 1  # the refused try posted nothing
+
+
+async def test_fetching_a_job_of_several_pictures_again_posts_them_as_one_album(start_bot, fake_api, ann, ann_chat,
+                                                                               simulator):
+    bot = await start_bot()
+    await fake_api.send_text(ann, ann_chat, f"/image --model={MODEL} two owls [sim:images=2]")
+    await fake_api.wait_until(lambda: fake_api.albums(ann_chat["id"]))
+    await bot.core.wait_idle()
+    ask = await fake_api.send_text(ann, ann_chat, "/jobs")
+    listing = await fake_api.wait_until(lambda: fake_api.reply_with(ask, "text"))
+
+    [fetch] = [b["callback_data"] for row in listing["reply_markup"]["inline_keyboard"] for b in row]
+    await fake_api.press(ann, listing, fetch)
+    albums = await fake_api.wait_until(lambda: len(fake_api.albums(ann_chat["id"])) == 2 and
+                                       fake_api.albums(ann_chat["id"]))
+
+    again = albums[1]
+    assert len(again) == 2 and all(m["reply_to_message"]["message_id"] == listing["message_id"] for m in again)
+    assert simulator.images.creates == 1  # fetched again, not made again
