@@ -50,3 +50,18 @@ async def test_fetching_a_job_of_several_pictures_again_brings_them_all(start_bo
     assert fetch.original.ephemeral and len(fetch.original.files) == 2
     assert all(is_png(f.data) for f in fetch.original.files)
     assert simulator.images.creates == 1  # fetched again, not made again
+
+
+async def test_one_message_of_several_pictures_created_before_a_502_is_not_posted_again(start_bot, fake_discord):
+    bot = await start_bot()
+    fake_discord.followup_errors_after_create = [502]  # Discord made the message, then lost its answer
+
+    interaction = await fake_discord.invoke("image", prompt="two owls posted once [sim:images=2]", model=MODEL)
+    await fake_discord.result_of(interaction)
+    await bot.core.wait_idle()
+
+    [result] = [m for m in interaction.followups if m.files]
+    assert len(result.files) == 2 and not fake_discord.channel_messages()
+    posts = [r for r in fake_discord.requests if r[0] == "POST" and "/webhooks/" in r[1]]
+    assert len(posts) == 1  # the bot looked in the channel (files named after the job) instead
+    assert not await bot.core._store.unfinished()
