@@ -5,7 +5,13 @@ what 302.AI billed per job, both ledgers, and
 operator spend against the ceiling.
 
     .venv/bin/python bench/soak.py [--jobs 2000] [--rate 400] [--ceiling 300000] [--seed N] [--outages 4]
-                                   [--prices T2V-01=0,image-01=1]
+                                   [--prices T2V-01=0,image-01=1] [--unified]
+
+With `--unified` every 302.AI interface is in the mix: besides the MiniMax videos and images
+and the unified videos (a rotation of four models of the shipped list), every other image goes
+to 302.AI's asynchronous image interface (three models in turn), half of those asking for
+three pictures (`[sim:images=3]`), delivered as one post. The report then counts each family
+apart: its jobs, how they ended, its most paid calls for one job (at most 1), and the albums.
 
 With `--prices` (REELBOT_PRICES' form, 0 allowed) members pay those prices; operator spend
 and the ceiling must still count what 302.AI bills: the spend counted for confirmed calls
@@ -40,6 +46,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.simproc import start_simulator  # noqa: E402
 from bot.catalog import default_models  # noqa: E402
+from bot.catalog.feed import pricing, shipped_entries  # noqa: E402
+from bot.catalog.unified import read_models  # noqa: E402
+from bot.config import Settings  # noqa: E402
 from bot.i18n import dumps, loads, render  # noqa: E402
 from bot.jobs.texts import TOO_SLOW  # noqa: E402
 from bot.quota import quota_day  # noqa: E402
@@ -70,6 +79,8 @@ async def main() -> None:
     parser.add_argument("--video-seconds", type=float, default=2.0)
     parser.add_argument("--outages", type=int, default=4, help="outages of the free status query (1-5 scaled minutes)")
     parser.add_argument("--prices", default="", help="MODEL=CREDITS,… what members pay (0 allowed)")
+    parser.add_argument("--unified", action="store_true",
+                        help="asynchronous images (some of several pictures) in the mix too, each family reported")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     sim_proc, sim = start_simulator(KEY, args.video_seconds)
@@ -80,7 +91,7 @@ async def main() -> None:
         started = time.monotonic()
         bot = await run_bot(workdir, sim, "--submit", str(args.jobs), "--rate", str(args.rate),
                             "--seed", str(args.seed), "--ceiling", str(args.ceiling), "--prices", args.prices,
-                            "--unified", "2")
+                            "--unified", "2", *(("--async-images", "2") if args.unified else ()))
         kill_at = rng.uniform(1.0, args.jobs / args.rate + 4.0)
         try:
             await asyncio.wait_for(bot.wait(), kill_at)
@@ -127,7 +138,8 @@ async def report(args, workdir: Path, sim: str, killed: str, before: float, afte
         refused = json.load(reply)["refused"]
     db = await Database.open(workdir / "bot.db")
     try:
-        jobs = await db.fetchall("SELECT id, prompt, state, price, cost_mptc, quota_day, failure FROM jobs")
+        jobs = await db.fetchall("SELECT id, prompt, state, price, cost_mptc, quota_day, failure, model, options, "
+                                 "result_urls FROM jobs")
         by_prompt = {row["prompt"]: row for row in jobs}
         states = Counter(row["state"] for row in jobs)
         posts = Counter(line.split()[1] for line in (workdir / "posts.log").read_text().splitlines())
@@ -153,8 +165,11 @@ async def report(args, workdir: Path, sim: str, killed: str, before: float, afte
         sim_mptc = sum(by_prompt[p]["cost_mptc"] * n for p, n in calls.items() if p in by_prompt)
         # what the simulator billed for the confirmed calls, at the cost table's PTC (the
         # documented 0.5 PTC a MiniMax video, …): not the job's own record, nor its price
-        costs = {model.name: model.cost_mptc for model in default_models()}
-        billed_confirmed = sum(costs[b["model"]] for b in billed
+        # (the unified video models' costs from the shipped list, per second where it says so)
+        models = {model.name: model for model in default_models()}
+        models |= {model.name: model for model in read_models(shipped_entries(), pricing(Settings()))[0]}
+        billed_confirmed = sum(models[b["model"]].cost_for(json.loads(by_prompt[b["prompt"]]["options"]))
+                               for b in billed
                                if b["prompt"] in by_prompt and by_prompt[b["prompt"]]["id"] in confirmed)
         prices = Counter(row["price"] for row in jobs)
         problems = await ledger_problems(db)
@@ -195,6 +210,31 @@ async def report(args, workdir: Path, sim: str, killed: str, before: float, afte
     print(f"  member prices            {dict(sorted(prices.items()))} (credits: jobs)"
           + (f", overrides {args.prices}" if args.prices else ""))
     print(f"  ledger audit             {'balanced' if not problems else problems[:5]}")
+    if args.unified:
+        families(jobs, calls, posts, models)
+
+
+def families(jobs, calls: Counter, posts: Counter, models: dict) -> None:
+    """Each family of 302.AI interface apart: jobs, endings, most paid calls for one job, albums."""
+    def family(row) -> str:
+        model = models.get(row["model"])
+        if model is None or model.endpoint.value.startswith("minimax"):
+            return "MiniMax"
+        if model.output == "video":
+            return "unified video"
+        return "async image" if model.asynchronous else "sync image"
+
+    for name in ("MiniMax", "unified video", "async image", "sync image"):
+        rows = [row for row in jobs if family(row) == name]
+        if not rows:
+            continue
+        states = Counter(row["state"] for row in rows)
+        most = max((calls.get(row["prompt"], 0) for row in rows), default=0)
+        albums = sum(1 for row in rows if row["state"] == "delivered" and row["result_urls"])
+        print(f"  {name:<24} {len(rows)} jobs: {states['delivered']} delivered, {states['failed']} refunded; "
+              f"paid calls at most {most} per job (must be <= 1); posted twice "
+              f"{sum(1 for row in rows if posts.get(row['id'], 0) > 1)}"
+              + (f"; {albums} delivered as one post of several pictures" if name == "async image" else ""))
 
 
 def _reason(failure: str | None) -> str:

@@ -16,7 +16,7 @@ from bot.domain.requests import Command, Requester
 from bot.errors import Ai302Error, DownloadFailed, RetryLater, UserError
 from bot.i18n import TN, T, Text
 from bot.jobs.cancel import is_cancelled
-from bot.jobs.delivery import result_for
+from bot.jobs.delivery import MAX_PER_POST, result_for
 from bot.domain.job import Job, JobState
 from bot.ports import Result
 from bot.store.jobs import JobStore
@@ -55,17 +55,19 @@ class JobHistory:
             raise UserError(T("Only a delivered job has a result to fetch."))
         if not fetchable(job, self._clock()):
             raise UserError(EXPIRED)
-        url = job.result_url or ""
+        # every picture of an answer that drew several, together again (as delivered: one post)
+        urls = job.result_urls[:MAX_PER_POST] or (job.result_url or "",)
         try:
             if job.file_id:
-                url = (await self._client.retrieve_file(job.file_id)).download_url
-            data = await self._client.download(url, limit)
+                urls = ((await self._client.retrieve_file(job.file_id)).download_url,)
+            pictures = [(url, await self._client.download(url, limit)) for url in urls]
         except RetryLater:
             raise UserError(T("302.AI did not answer just now; please try again in a minute.")) from None
         except (Ai302Error, DownloadFailed):  # 302.AI no longer knows the file, or its URL is dead
             raise UserError(EXPIRED) from None
         model = self._catalog.get(job.model)
-        return result_for(replace(job, result_url=url), model, data)
+        results = [result_for(job, model, data, url=url, index=index) for index, (url, data) in enumerate(pictures)]
+        return replace(results[0], more=tuple(results[1:]))
 
 
 def jobs_heading(count: int) -> Text:

@@ -35,6 +35,9 @@ class Result:
     url: str  # where 302.AI serves it (expires after hours)
     data: bytes | None  # None when larger than the destination accepts: send `url` instead
     size: int | None = None  # bytes, when known
+    # the other pictures of an answer that named several (bot.jobs.delivery): posted with this
+    # one as ONE message (a Telegram album, one Discord message with several files), never apart
+    more: tuple[Result, ...] = ()
 
 
 class Messenger(Protocol):
@@ -46,7 +49,8 @@ class Messenger(Protocol):
         """Show progress. Called on every poll; throttle to what the platform accepts."""
 
     async def deliver(self, job: Job, result: Result) -> None:
-        """Post the finished video or image. Raising means "not delivered": the core retries."""
+        """Post the finished video or image (with `result.more`, all the pictures in one post).
+        Raising means "not delivered": the core retries."""
 
     async def fail(self, job: Job, reason: str) -> None:
         """Tell the member the job failed and was refunded; `reason` is plain language."""

@@ -77,7 +77,7 @@ class Retention:
                 f"DELETE FROM job_inputs WHERE job_id IN (SELECT id FROM jobs WHERE {_FINISHED} "
                 "AND finished_at < ? AND id IN (SELECT job_id FROM job_inputs) LIMIT ?)", now - IMAGE_KEEP),
             "prompts": await self._batches(
-                f"UPDATE jobs SET prompt = '', options = '{{}}', destination = '{{}}', result_url = NULL "
+                f"UPDATE jobs SET prompt = '', options = '{{}}', destination = '{{}}', result_url = NULL, result_urls = NULL "
                 f"WHERE id IN (SELECT id FROM jobs WHERE {_FINISHED} AND finished_at < ? "
                 "AND (prompt != '' OR destination != '{}') LIMIT ?)", now - self._keep * 86400.0)
             if self._keep > 0 else 0,

@@ -56,7 +56,8 @@ class ConsoleMessenger:
 
     async def deliver(self, job: Job, result: Result) -> None:
         self._last_stage.pop(job.id, None)
-        self.tell(job, await self.save(result))
+        for picture in (result, *result.more):  # an answer of several pictures: each saved and named
+            self.tell(job, await self.save(picture))
 
     async def save(self, result: Result) -> Text:
         """Saves `result` under the output folder; what to tell the user."""
@@ -142,7 +143,8 @@ class ConsoleAdapter:
         if not which:
             raise UserError(T("Say which: /fetch N (a line of /jobs) or /fetch JOB_ID."))
         result = await self._core.refetch(which, self._user, self.messenger.upload_limit(None))
-        self.messenger.say(f"[{which}] {render(await self.messenger.save(result), self._user.language)}")
+        for picture in (result, *result.more):
+            self.messenger.say(f"[{which}] {render(await self.messenger.save(picture), self._user.language)}")
 
     async def _generate(self, command: Command, text: str) -> None:
         image = None

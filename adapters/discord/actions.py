@@ -22,6 +22,7 @@ from adapters.discord.buttons import fetch_view
 from adapters.discord.destination import Target
 from adapters.discord.edit import prompt_modal
 from adapters.discord.render import cancelled_embed, clip, jobs_embed, problem_embed
+from adapters.discord.several import send_several_again
 from bot.domain.requests import Command, GenerationRequest, Requester
 from bot.core import Core
 from bot.errors import UserError
@@ -171,7 +172,9 @@ class Actions:
         """A button under /jobs: the result again, privately, as a file (or a link when too big)."""
         async with self._answering(interaction) as target:
             result = await self._core.refetch(job_id, self.requester(interaction), target.upload_limit)
-            if result.data is not None:
+            if result.more:  # several pictures: again one message (adapters.discord.several)
+                await send_several_again(interaction, result, target.upload_limit)
+            elif result.data is not None:
                 file = discord.File(io.BytesIO(result.data), filename=result.filename)
                 await interaction.edit_original_response(embed=None, attachments=[file])
             else:

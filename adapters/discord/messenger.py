@@ -17,6 +17,7 @@ from adapters.discord.buttons import result_view, status_view
 from adapters.discord.destination import Target
 from adapters.discord.once import PostUncertain, nonce_for
 from adapters.discord.outbox import Outbox
+from adapters.discord.several import send_several
 from adapters.discord.render import (
     NO_ATTACHING, done_embed, failed_embed, failure_notice, link_caption, only_requester, result_caption,
     status_embed, too_big,
@@ -170,6 +171,9 @@ class DiscordMessenger:
 
     async def _send_result(self, job: Job, result: Result, limit: int, send: Send) -> None:
         mentions = only_requester(int(job.requester.user_id))
+        if result.more:  # several pictures: one message with several files (adapters.discord.several)
+            await send_several(job, result, limit, send, mentions)
+            return
         size = result.size if result.size is not None else (len(result.data) if result.data else None)
         why = too_big(size, limit)
         if result.data is not None and len(result.data) <= limit:

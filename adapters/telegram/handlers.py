@@ -28,7 +28,7 @@ from adapters.telegram.shop import BUY, StarShop
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.destination import Where
 from adapters.telegram.flood import patiently
-from adapters.telegram.delivery import send_result
+from adapters.telegram.album import send_results  # one result, or several as one album
 from adapters.telegram.intake import event_key
 from adapters.telegram.albums import Albums
 from adapters.telegram.attached import attached
@@ -285,7 +285,7 @@ class Handlers:
         async with refusals(message, query.from_user, language, f"fetching job {job_id}", button=True):
             result = await self._core.refetch(job_id, requester, self._config.upload_limit)
             job = await self._core.job(job_id)
-            await send_result(message.get_bot(), job, result, where=Where.answering(message),
+            await send_results(message.get_bot(), job, result, where=Where.answering(message),
                               upload_limit=self._config.upload_limit, read_timeout=self._config.media_read_timeout)
 
     # ---- shared ------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 
 from adapters.telegram import render
 from adapters.telegram.config import TelegramConfig
-from adapters.telegram.delivery import send_result
+from adapters.telegram.album import send_results  # one result, or several as one album
 from adapters.telegram.destination import Where
 from adapters.telegram.flood import FIRST, patiently
 from adapters.telegram.reach import reaching
@@ -81,7 +81,7 @@ class TelegramMessenger:
     async def deliver(self, job: Job, result: Result) -> None:
         self._check_open()
         where = Where.of(job)
-        posted = await reaching(where, lambda there: send_result(
+        posted = await reaching(where, lambda there: send_results(
             self._bot, job, result, where=there, upload_limit=self.upload_limit(job),
             read_timeout=self._config.media_read_timeout))
         await self._remember(job, posted)

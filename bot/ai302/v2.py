@@ -45,6 +45,11 @@ class UnifiedStatus:
         return self.status == "completed" and self.video_url is not None
 
     @property
+    def urls(self) -> tuple[str, ...]:
+        """The result, as the image fetch names its pictures (bot.jobs.life reads either)."""
+        return (self.video_url,) if self.video_url else ()
+
+    @property
     def failed(self) -> bool:
         return self.status == "failed"
 

@@ -119,6 +119,11 @@ class Model:
     last_frame: bool = False
     takes_video: bool = False
     needs_video: bool = False  # video to video only: /video without a clip is refused
+    # an image model 302.AI serves through its asynchronous interface (bot.ai302.images): one
+    # paid call that answers with a task id at once, then free fetches under the job's
+    # deadline, like a video. False: the synchronous call, which holds the paid request open
+    # until the picture exists. Set from _ASYNC_IMAGES below.
+    asynchronous: bool = False
 
     def __post_init__(self) -> None:
         if self.cost_mptc is None or self.cost_mptc < 0 or self.price < 0:
@@ -248,6 +253,19 @@ _UNIFIED = {
 }
 
 
+# The text-to-image models above that 302.AI's own open-source app (302ai/302-video-generator-public,
+# src/constants/image-models.ts) calls through the asynchronous /302/v2/image/generate?run_async=true:
+# known to have that form. The others keep the synchronous call until 302.AI is seen to serve them
+# asynchronously too; a model joins by its name here.
+_ASYNC_IMAGES = frozenset({
+    "dall-e-3-t2i", "302ai-sdxl-t2i", "302ai-aura-flow-t2i", "302ai-sd35-large-t2i", "302ai-sd35-large-turbo-t2i",
+    "302ai-sd35-medium-t2i", "302ai-lumina-t2i", "302ai-omnigen-v1-t2i", "302ai-playground-v25-t2i",
+    "302ai-flux-v1.1-ultra-t2i", "302ai-flux-v1.1-pro-t2i", "recraft-v3-t2i", "doubao-v2-t2i", "doubao-v2-l-t2i",
+    "doubao-v2.1-l-t2i", "doubao-v3-t2i", "google-v3-t2i", "google-v3-fast-t2i", "minimaxi-t2i", "cogview-4-t2i",
+    "cogview-4-250304-t2i", "baidu-irag-t2i", "hidream-i1-full-t2i", "hidream-i1-dev-t2i", "hidream-i1-fast-t2i",
+})
+
+
 # Image-to-image models of the same interface: they require `image` and take no aspect_ratio.
 # Which take negative_prompt the table does not say ("only some models"); these are the ones
 # whose upstream APIs document it (Stability's SD3 and SD3.5, Kolors). Stability ignores it
@@ -271,7 +289,8 @@ def _image_models() -> list[Model]:
     for name, (description, ratios) in _UNIFIED.items():
         options = {"aspect_ratio": ratios} if ratios else {}
         models.append(Model(name, frozenset({Command.IMAGE}), Endpoint.UNIFIED_IMAGE, 1,
-                            description, 20, options=options, cost_mptc=_IMAGE_MPTC))
+                            description, 20, options=options, cost_mptc=_IMAGE_MPTC,
+                            asynchronous=name in _ASYNC_IMAGES))
     for name, (description, negative) in _UNIFIED_I2I.items():
         models.append(Model(name, frozenset({Command.IMAGE}), Endpoint.UNIFIED_IMAGE, 1, description, 20,
                             image_role=ImageRole.SOURCE, text_options=("negative_prompt",) if negative else (),

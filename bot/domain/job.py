@@ -52,6 +52,9 @@ class Job:
     task_id: str | None = None
     file_id: str | None = None
     result_url: str | None = None
+    # every picture of an answer that named several (the first is `result_url`), delivered
+    # together as one album / one message; empty when there is one result
+    result_urls: tuple[str, ...] = ()
     failure: Text | str | None = None  # a Text; a str in jobs stored before localization
     notified: bool = False
     from_wallet: int = 0  # credits of `price` taken from the member's purchased credits

@@ -89,8 +89,8 @@ def _same(rule: MoneyRule, *states: JobState) -> dict[JobState | None, MoneyRule
 RESERVE = Move("reserve", {None: N.RESERVE}, Q)  # carried out by the reservation queue, with the quota check
 CLAIM = Move("claim", _same(N.NONE, Q), S)  # stored before the paid call is sent
 UNCLAIM = Move("unclaim", _same(N.NONE, S), Q)  # 302.AI proved it did not take the call (429, 1002, 503)
-ACCEPT_TASK = Move("accept_task", _same(N.BILL, S), R)  # a video: 302.AI answered with a task id
-ACCEPT_IMAGE = Move("accept_image", _same(N.BILL, S), D)  # an image: 302.AI answered with the picture
+ACCEPT_TASK = Move("accept_task", _same(N.BILL, S), R)  # a video or an asynchronous image: a task id
+ACCEPT_IMAGE = Move("accept_image", _same(N.BILL, S), D)  # a synchronous image: 302.AI answered with the picture
 READY = Move("ready", _same(N.NONE, R), D)
 DELIVER = Move("deliver", _same(N.COMMIT, D), JobState.DELIVERED)
 # any ending short of delivery; where the paid call may have left, it counts as billed

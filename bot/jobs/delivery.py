@@ -25,9 +25,12 @@ from bot.domain.job import Job, JobState
 from bot.jobs.retry import asked_wait
 from bot.ports import Messenger, Result
 
-__all__ = ["Delivery", "result_for"]
+__all__ = ["Delivery", "result_for", "MAX_PER_POST"]
 
 log = logging.getLogger(__name__)
+
+# Pictures one post carries: Telegram's album and Discord's message both stop at ten
+MAX_PER_POST = 10
 
 
 class Delivery:
@@ -68,10 +71,9 @@ class Delivery:
         async for attempt in ctx.tries(until, cap=ctx.timing.delivery_retry_max):
             try:
                 limit = min(messenger.upload_limit(job), ctx.max_download_bytes)
-                async with ctx.slots:
-                    data = await ctx.client.download(job.result_url, limit)
+                result = await self._download(job, model, limit)
                 await _quiet(fetching)  # a late "Fetching" must not land after the result's own status
-                return await ctx.settle(self._post(job, messenger, result_for(job, model, data)))
+                return await ctx.settle(self._post(job, messenger, result))
             except asyncio.CancelledError:
                 raise
             except DestinationGone as gone:
@@ -91,6 +93,21 @@ class Delivery:
                 elif attempt.number == 1:
                     await ctx.progress(job, "waiting")
         raise AssertionError("unreachable: the last failed try refunds")
+
+    async def _download(self, job: Job, model: Model, limit: int) -> Result:
+        """The result; for an answer of several pictures, the others with it (`more`), each
+        download capped at `limit` (None beyond it: that one goes as a link). All are fetched
+        before anything is posted, so that they reach the chat as one post."""
+        urls = job.result_urls or (job.result_url or "",)
+        if len(urls) > MAX_PER_POST:
+            log.warning("job %s: 302.AI drew %d pictures; one post carries the first %d",
+                        job.id, len(urls), MAX_PER_POST)
+        results = []
+        for index, url in enumerate(urls[:MAX_PER_POST]):
+            async with self._ctx.slots:
+                data = await self._ctx.client.download(url, limit)
+            results.append(result_for(job, model, data, url=url, index=index))
+        return replace(results[0], more=tuple(results[1:]))
 
     async def _already_posted(self, job: Job, messenger: Messenger) -> bool:
         find = getattr(messenger, "find_post", None)
@@ -223,10 +240,14 @@ async def _quiet(task: asyncio.Task | None) -> None:
     await asyncio.gather(task, return_exceptions=True)
 
 
-def result_for(job: Job, model: Model, data: bytes | None) -> Result:
-    suffix = PurePosixPath(urlparse(job.result_url or "").path).suffix.lower()
+def result_for(job: Job, model: Model, data: bytes | None, *, url: str | None = None, index: int = 0) -> Result:
+    """`url`: one picture of several (`index` from 0), else the job's result. Every file name
+    holds the job id: Discord finds a post by it after a crash (find_post)."""
+    url = (job.result_url or "") if url is None else url
+    suffix = PurePosixPath(urlparse(url).path).suffix.lower()
     if model.output == "video" or suffix not in (".png", ".jpg", ".jpeg", ".webp"):
         suffix = ".mp4" if model.output == "video" else ".png"
     mime = mimetypes.types_map.get(suffix, "application/octet-stream")
-    return Result(kind=model.output, filename=f"reelbot-{job.id}{suffix}", mime=mime,
-                  url=job.result_url or "", data=data, size=len(data) if data is not None else None)
+    name = f"reelbot-{job.id}{suffix}" if index == 0 else f"reelbot-{job.id}-{index + 1}{suffix}"
+    return Result(kind=model.output, filename=name, mime=mime,
+                  url=url, data=data, size=len(data) if data is not None else None)

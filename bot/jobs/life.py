@@ -1,7 +1,7 @@
 """One job's life, top to bottom: submit once, poll, hand over to delivery; or refund.
 
     queued ──claim──▶ submitting ──paid call taken──▶ running ──Success──▶ ready ──posted──▶ delivered
-       ▲                 │  (images go straight to ready)                  │
+       ▲                 │  (synchronous images go straight to ready)      │
        └──429/1002/503───┘                                                 └─────▶ failed (refunded)
                   not taken, or any other end ──────────────────────────────────▶ failed (refunded)
 
@@ -169,6 +169,8 @@ class JobLife:
                     changes = {"task_id": await ctx.client.create_video(payload, webhook=self._callback_for(job))}
                 elif model.output == "video":
                     changes = {"task_id": await ctx.client.submit_video(payload)}
+                elif model.asynchronous:  # an image drawn while it is polled, like a video
+                    changes = {"task_id": await ctx.client.create_image(payload)}
                 elif model.endpoint is Endpoint.MINIMAX_IMAGE:
                     changes = {"result_url": (await ctx.client.minimax_image(payload))[0], "ready_at": ctx.clock()}
                 else:
@@ -222,10 +224,11 @@ class JobLife:
 
     async def _poll_watched(self, job: Job, model: Model) -> Job | None:
         ctx = self._ctx
-        # the model's family picks the endpoint: 302.AI's unified fetch names the video itself,
-        # MiniMax's query names a file to look up
-        unified = model.endpoint is Endpoint.UNIFIED_VIDEO
-        query = ctx.client.fetch_video if unified else ctx.client.query_video
+        # the model's family picks the endpoint: 302.AI's unified fetches name the video (or the
+        # pictures) themselves, MiniMax's query names a file to look up
+        minimax = model.endpoint is Endpoint.MINIMAX_VIDEO
+        query = (ctx.client.query_video if minimax else
+                 ctx.client.fetch_image if model.output == "image" else ctx.client.fetch_video)
         spread = await self._durations.spread(model)
         schedule = PollSchedule(spread, ctx.timing.min_poll_interval, ctx.timing.max_poll_interval,
                                 look_early=ctx.rng.random() < EARLY_LOOKS, lag_floor=ctx.timing.poll_lag_floor)
@@ -253,13 +256,13 @@ class JobLife:
                 # a woken query came as the callback did, about when the video was done
                 finished_at = submitted + (last_query if woken else
                                            finish_estimate(last_pending, last_query, spread, ctx.rng.random()))
-                if unified:  # no file to look up: the URL is the result
-                    file_id, url = None, status.video_url
-                else:
+                if minimax:
                     info = await self._free(job, lambda: ctx.client.retrieve_file(status.file_id))
-                    file_id, url = info.file_id, info.download_url
-                return await ctx.write("a finished video", job,
-                                       lambda: ctx.store.ready(job, file_id, url, finished_at))
+                    file_id, urls = info.file_id, (info.download_url,)
+                else:  # no file to look up: the URLs are the result (several pictures, at times)
+                    file_id, urls = None, status.urls
+                return await ctx.write("a finished result", job,
+                                       lambda: ctx.store.ready(job, file_id, urls[0], finished_at, urls=urls))
             if status.failed:
                 log.info("job %s: 302.AI reports %s for task %s", job.id, status.status, job.task_id)
                 return await ctx.refund(job, texts.GEN_FAILED)

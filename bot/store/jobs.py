@@ -26,10 +26,15 @@ __all__ = ["JobStore", "job_from_row"]
 _COLUMNS = ("id", "user_key", "platform", "user_id", "chat_id", "user_name", "language", "command", "model", "prompt",
             "options", "destination", "price", "cost_mptc", "quota_day", "state", "has_image", "task_id", "file_id",
             "result_url", "failure", "notified", "posting", "from_wallet", "created_at", "deadline_at", "submitted_at", "ready_at", "finished_at",
-            "owner", "lease_until", "inputs")
+            "owner", "lease_until", "inputs", "result_urls")
 _JOB_ROW = Rows(f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES", f"({', '.join('?' * len(_COLUMNS))})")
+def _urls(urls) -> str | None:
+    """A multi-picture answer's URLs as stored (a JSON list); NULL for a single result."""
+    return json.dumps(list(urls)) if urls else None
+
+
 # fields a running job may change, and how each is stored
-_MUTABLE = {"state": str, "task_id": None, "file_id": None, "result_url": None, "failure": dumps,
+_MUTABLE = {"state": str, "task_id": None, "file_id": None, "result_url": None, "result_urls": _urls, "failure": dumps,
             "notified": int, "posting": int, "submitted_at": None, "ready_at": None, "finished_at": None, "destination": json.dumps}
 
 
@@ -39,7 +44,7 @@ def _row(job: Job, owner: str | None, lease_until: float | None) -> tuple:
             job.prompt, json.dumps(job.options), json.dumps(job.destination), job.price, job.cost_mptc, job.quota_day,
             str(job.state), int(job.has_image), job.task_id, job.file_id, job.result_url, dumps(job.failure),
             int(job.notified), int(job.posting), job.from_wallet, job.created_at, job.deadline_at, job.submitted_at, job.ready_at, job.finished_at,
-            owner, lease_until, ",".join(job.inputs))
+            owner, lease_until, ",".join(job.inputs), _urls(job.result_urls))
 
 
 def job_from_row(row: aiosqlite.Row) -> Job:
@@ -54,7 +59,8 @@ def job_from_row(row: aiosqlite.Row) -> Job:
         task_id=row["task_id"], file_id=row["file_id"], result_url=row["result_url"],
         failure=loads(row["failure"]), notified=bool(row["notified"]), posting=bool(row["posting"]), from_wallet=row["from_wallet"], submitted_at=row["submitted_at"],
         ready_at=row["ready_at"], finished_at=row["finished_at"],
-        inputs=tuple(filter(None, (row["inputs"] or "").split(","))))
+        inputs=tuple(filter(None, (row["inputs"] or "").split(","))),
+        result_urls=tuple(json.loads(row["result_urls"])) if row["result_urls"] else ())
 
 
 def _stored(changes: dict[str, Any]) -> dict[str, Any]:
@@ -131,8 +137,12 @@ class JobStore:
         move = moves.ACCEPT_IMAGE if "result_url" in changes else moves.ACCEPT_TASK
         return await self.move(job, move, now, submitted_at=now, **changes)
 
-    async def ready(self, job: Job, file_id: str, url: str, now: float) -> Job | None:
-        return await self.move(job, moves.READY, now, file_id=file_id, result_url=url, ready_at=now)
+    async def ready(self, job: Job, file_id: str | None, url: str, now: float, *,
+                    urls: tuple[str, ...] = ()) -> Job | None:
+        """`urls`: every picture when 302.AI's answer named several (kept with the job, so a
+        restart delivers them all); one result is `url` alone."""
+        several = {"result_urls": tuple(urls)} if len(urls) > 1 else {}
+        return await self.move(job, moves.READY, now, file_id=file_id, result_url=url, ready_at=now, **several)
 
     async def mark_posting(self, job: Job) -> Job | None:
         """Stored before a result (or a failure notice) is posted, so that a restart knows to

@@ -334,6 +334,11 @@ MIGRATIONS: list[str] = [
     );
     ALTER TABLE jobs ADD COLUMN inputs TEXT NOT NULL DEFAULT ''
     """,
+    # 19: every picture of an asynchronous image answer that named several (JSON list; NULL
+    # for one result, as for every job before), so that a restart delivers them all as one album
+    """
+    ALTER TABLE jobs ADD COLUMN result_urls TEXT
+    """,
 ]
 
 _POSTGRES_ONLY: dict[int, str] = {}

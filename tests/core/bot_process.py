@@ -80,11 +80,15 @@ TIMING = Timing(min_poll_interval=0.2, max_poll_interval=1.0, retry_base=0.1, re
 
 
 UNIFIED = ("kling-25-turbo", "sora-2", "pixverse-v5", "luma-video")  # priced in the shipped list
+# image models of 302.AI's asynchronous interface (bot.catalog.models._ASYNC_IMAGES)
+ASYNC_IMAGES = ("302ai-flux-v1.1-ultra-t2i", "google-v3-t2i", "recraft-v3-t2i")
 
 
 def requests(count: int, seed: int, fault_share: float = 0.2, *, only: Command | None = None,
-             member: str | None = None, unified: int = 0) -> list[GenerationRequest]:
-    """`unified`: every how-manyth video goes to one of 302.AI's unified models (0: none)."""
+             member: str | None = None, unified: int = 0, async_images: int = 0) -> list[GenerationRequest]:
+    """`unified`: every how-manyth video goes to one of 302.AI's unified models (0: none);
+    `async_images`: every how-manyth image to one drawn asynchronously, every other one of
+    those asking for several pictures (`[sim:images=3]`)."""
     rng = random.Random(seed)
     out = []
     for i in range(count):
@@ -93,6 +97,10 @@ def requests(count: int, seed: int, fault_share: float = 0.2, *, only: Command |
         tag = f" [sim:{rng.choice(FAULTS)}]" if rng.random() < fault_share else ""
         to_unified = command is Command.VIDEO and unified and i % unified == 0
         model = UNIFIED[(i // max(unified, 1)) % len(UNIFIED)] if to_unified else None
+        if command is Command.IMAGE and async_images and i % async_images == 0:
+            turn = i // async_images
+            model = ASYNC_IMAGES[turn % len(ASYNC_IMAGES)]
+            tag += " [sim:images=3]" if turn % 2 else ""
         out.append(GenerationRequest(who, {"line": i}, command, f"soak #{i}{tag}", model))
     return out
 
@@ -115,6 +123,7 @@ async def main() -> None:
     parser.add_argument("--first", type=int, default=0, help="number the requests from here (several workers)")
     parser.add_argument("--only", choices=["video", "image"], default=None, help="one kind of request")
     parser.add_argument("--unified", type=int, default=0, help="every Nth video to a unified v2 model")
+    parser.add_argument("--async-images", type=int, default=0, help="every Nth image to an asynchronous model")
     parser.add_argument("--member", default=None, help="every request from this one member")
     parser.add_argument("--daily", type=int, default=10_000, help="each member's daily credits")
     parser.add_argument("--faults", type=float, default=0.2, help="share of requests with a fault")
@@ -143,7 +152,8 @@ async def main() -> None:
             pass  # refused: nothing spent
 
     batch = requests(args.first + args.submit, args.seed, args.faults, member=args.member,
-                     only=Command(args.only) if args.only else None, unified=args.unified)[args.first:]
+                     only=Command(args.only) if args.only else None, unified=args.unified,
+                     async_images=args.async_images)[args.first:]
     if args.go_at:
         await asyncio.sleep(max(0.0, args.go_at - time.time()))  # several workers start together
     began = time.time()

@@ -64,6 +64,8 @@ async def read_body(request: web.Request) -> tuple[Any, list[FakeFile]]:
             kept.append(attachment)
     if uploads:
         raise DiscordError(400, 50035, "Invalid Form Body: files[n] without an attachments entry")
+    if len(files) + len(kept) > 10:  # Discord's most attachments on one message
+        raise DiscordError(400, 50035, "Invalid Form Body: more than 10 attachments")
     if "attachments" in body:
         body["attachments"] = kept
     return body, files

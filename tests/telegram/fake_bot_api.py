@@ -40,6 +40,8 @@ import aiohttp
 from aiohttp import web
 from PIL import Image
 
+from tests.telegram.fake_media_group import MediaGroups
+
 __all__ = ["FakeBotApi", "Call", "ApiError"]
 
 MB = 1024 * 1024
@@ -85,7 +87,7 @@ class _Fault:
 
 
 @dataclass
-class FakeBotApi:
+class FakeBotApi(MediaGroups):  # sendMediaGroup: tests/telegram/fake_media_group.py
     token: str
     username: str = "ReelTestBot"
     bot_id: int = 7000001

@@ -26,7 +26,9 @@ An outage makes one kind of free lookup fail for a while (bot.ai302.simulator.ou
 Every paid call the simulator carries out (a video task created, an image generated) is
 counted as billed: `GET /_sim/billing` lists them, so tests can prove a job paid once.
 The unified v2 video routes (create, fetch, model list) live in bot.ai302.simulator.unified
-and share these faults; `sim.unified.models` is the model list they serve.
+and share these faults; `sim.unified.models` is the model list they serve. The asynchronous
+image routes (create, fetch; `[sim:images=N]` for several pictures) are in
+bot.ai302.simulator.images.
 `GET /_sim/queries?after=T` says when each video was first asked about after T (benchmarks
 of a restart); `POST /_sim/config {"finish_all": true}` finishes every video submitted so far.
 Videos whose paid call names an address are called back (bot.ai302.simulator.callbacks, with
@@ -188,6 +190,10 @@ class Simulator:
 
         self.unified = UnifiedRoutes(self)
         self.unified.install(app)
+        from bot.ai302.simulator.images import AsyncImageRoutes
+
+        self.images = AsyncImageRoutes(self)  # 302.AI's asynchronous image interface
+        self.images.install(app)
         from bot.ai302.simulator.callbacks import Callbacks
 
         self.callbacks = Callbacks(self)  # calls back when a paid call names an address
