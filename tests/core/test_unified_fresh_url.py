@@ -129,3 +129,14 @@ async def test_a_delivered_unified_video_stays_fetchable_past_its_first_urls_lif
     assert job.file_id is None and job.task_id  # nothing to retrieve: its task is what is asked
 
     assert fetchable(job, job.ready_at + 2 * URL_LIFETIME)
+
+
+async def test_a_ready_minimax_video_302ai_no_longer_has_takes_the_same_path(core, messenger, simulator):
+    messenger.when_downloading = simulator.expire_files
+    ticket = await core.submit(request("video", "a fox in the snow"))  # T2V-01: a file to retrieve
+    await core.wait_idle()
+
+    [(job_id, text)] = messenger.failures
+    assert job_id == ticket.job_id and text.startswith("That result has expired: 302.AI no longer serves it.")
+    assert len(simulator.billed) == 1 and (await core.quota(ALICE)).used_today == 0
+    assert await ledger_balances(core)
