@@ -1,5 +1,5 @@
 """What admins can do, from a chat or from the command line: grant, limit, ban, report,
-refund, pause. Every method checks the actor's rights here, in the core, whatever the
+refund, pause, a chat's own settings. Every method checks the actor's rights here, in the core, whatever the
 adapter showed, and every change leaves an audit row. A change takes the key of the event
 that asked for it (a Telegram update, a Discord interaction): handled twice, that event
 changes nothing the second time (a grant answers as it did; the others say what holds now).
@@ -14,10 +14,12 @@ from datetime import UTC, datetime, timedelta
 
 from bot.access import AccessPolicy, Refused
 from bot.catalog import switches
+from bot.chats import operator as chat_view
 from bot.domain.requests import Requester
 from bot.domain.money import ptc_text
 from bot.i18n import T
 from bot.quota import quota_day
+from bot.store.chat_settings import ChatSettingsStore
 from bot.store.database import Database
 from bot.store.policy import Limit, PolicyStore
 from bot.texts import credits_text
@@ -63,6 +65,9 @@ class AdminDesk:
         self._db, self._policy, self._access, self._clock = db, policy, access, clock
         self._video_models = video_models  # REELBOT_VIDEO_MODELS: its denials beat any switch
         self._blocklist = blocklist or Blocklist(None, db, clock=clock)
+        # the chats' own settings: bootstrap hands this store to the core's chat rules too, so
+        # a reset from chat applies to this process's next request at once
+        self.chat_settings_store = ChatSettingsStore(db)
 
     @staticmethod
     def _check(actor: Requester) -> str:
@@ -187,6 +192,16 @@ class AdminDesk:
         """The last prompts refused for a blocked word: who, where, what matched."""
         self._check(actor)
         return await words_desk.blocked(self._blocklist, limit)
+
+    async def chat_settings(self, actor: Requester, chat: str, *, reset: bool = False,
+                            key: str | None = None) -> str:
+        """A chat's own /settings as its admins made them (bot.chats.operator), or with `reset`
+        cleared, its own blocked words too: keyed, and audited in the same transaction."""
+        who, chat = self._check(actor), chat_view.chat_key(chat)
+        if reset:
+            return await chat_view.reset(self.chat_settings_store, self._blocklist, who, chat, self._clock(), key=key)
+        return await chat_view.report(self.chat_settings_store, self._blocklist, self._access, self._policy, chat,
+                                      self._clock())
 
 
 def _age(seconds: float) -> str:

@@ -35,7 +35,6 @@ from bot.metrics import Metrics
 from bot.retention import Retention
 from bot.shop import Shop
 from bot.store.inbox import Inbox
-from bot.store.chat_settings import ChatSettingsStore
 from bot.store.jobs import JobStore
 from bot.store.leases import LeaseStore
 from bot.store.opening import open_store, worker_name
@@ -122,7 +121,7 @@ async def bootstrap(settings: Settings, *, timing: Timing | None = None,
                        every=settings.catalog_refresh, clock=clock)
     await feed.refresh()
     feed.start()
-    chats = ChatRules(ChatSettingsStore(db), AdultModels(settings.adult_models, settings.adult_chats))
+    chats = ChatRules(desk.admin.chat_settings_store, AdultModels(settings.adult_models, settings.adult_chats))
     chat_desk = ChatDesk(chats.store, desk.access, desk.policy, blocklist, catalog, clock)
     return Core(settings, store=store, client=client, catalog=catalog, runner=runner, policy=desk.policy,
                 access=desk.access, admin=desk.admin, shop=desk.shop, guard=guard,

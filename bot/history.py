@@ -1,12 +1,15 @@
 """A member's recent jobs (/jobs), and a delivered result fetched again while 302.AI serves it.
 
-302.AI's download URLs live about nine hours. A video's URL is asked for afresh (files/retrieve,
-free) every time, so a video can be fetched for as long as 302.AI keeps its file; an image has
-only the URL it was made with. Fetching again costs nothing: no job, no ledger row.
+302.AI's download URLs live about nine hours. A video's URL is asked for afresh every time
+(files/retrieve for MiniMax's, the unified video/fetch for the others; both free:
+bot.jobs.fresh_url), for a few seconds while 302.AI is busy, so a video can be fetched for as
+long as 302.AI keeps it; an image has only the URL it was made with. Fetching again costs
+nothing: no job, no ledger row, and a video 302.AI no longer has is never made again.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -17,6 +20,9 @@ from bot.errors import Ai302Error, DownloadFailed, RetryLater, UserError
 from bot.i18n import TN, T, Text
 from bot.jobs.cancel import is_cancelled
 from bot.jobs.delivery import MAX_PER_POST, result_for
+from bot.jobs.fresh_url import fresh_url, refreshable
+from bot.jobs.texts import RESULT_GONE
+from bot.jobs.tries import tries
 from bot.domain.job import Job, JobState
 from bot.ports import Result
 from bot.store.jobs import JobStore
@@ -25,15 +31,18 @@ __all__ = ["JobHistory", "RECENT", "URL_LIFETIME", "job_line", "jobs_heading", "
 
 RECENT = 10  # jobs /jobs lists
 URL_LIFETIME = 9 * 3600.0  # seconds 302.AI serves a result at the URL it first gave
+# seconds a member's fetch asks 302.AI again while it is busy: they are waiting in the chat
+REFRESH_PATIENCE = 15.0
 
-EXPIRED = T("That result has expired: 302.AI no longer serves it. Send the command again to make a new one.")
+EXPIRED = RESULT_GONE
+BUSY = T("302.AI did not answer just now; please try again in a minute.")
 
 
 def fetchable(job: Job, now: float) -> bool:
     """Worth offering a "fetch again" for: delivered, and its result may still be served."""
     if job.state is not JobState.DELIVERED or not job.result_url:
         return False
-    if job.file_id:  # a video: its URL is refreshed for as long as 302.AI keeps the file
+    if refreshable(job):  # a video: its URL is refreshed for as long as 302.AI keeps it
         return True
     return now - (job.ready_at or job.finished_at or job.created_at) < URL_LIFETIME
 
@@ -58,16 +67,32 @@ class JobHistory:
         # every picture of an answer that drew several, together again (as delivered: one post)
         urls = job.result_urls[:MAX_PER_POST] or (job.result_url or "",)
         try:
-            if job.file_id:
-                urls = ((await self._client.retrieve_file(job.file_id)).download_url,)
+            if refreshable(job):  # a video: its URL asked for afresh (free), it may have expired
+                urls = (await self._fresh_url(job),)
             pictures = [(url, await self._client.download(url, limit)) for url in urls]
         except RetryLater:
-            raise UserError(T("302.AI did not answer just now; please try again in a minute.")) from None
-        except (Ai302Error, DownloadFailed):  # 302.AI no longer knows the file, or its URL is dead
+            raise UserError(BUSY) from None
+        except (Ai302Error, DownloadFailed):  # 302.AI's key was refused, or the URL is dead
             raise UserError(EXPIRED) from None
         model = self._catalog.get(job.model)
         results = [result_for(job, model, data, url=url, index=index) for index, (url, data) in enumerate(pictures)]
         return replace(results[0], more=tuple(results[1:]))
+
+    async def _fresh_url(self, job: Job) -> str:
+        """Asked again while 302.AI is busy, for REFRESH_PATIENCE seconds of the loop's clock
+        (the core's clock may stand still in tests)."""
+        loop = asyncio.get_running_loop()
+        async for attempt in tries(until=loop.time() + REFRESH_PATIENCE, clock=loop.time, base=1.0, cap=5.0):
+            try:
+                url = await fresh_url(self._client, job)
+            except RetryLater as err:
+                if attempt.failed(err) is None:
+                    raise
+                continue
+            if url is None:
+                raise UserError(EXPIRED)
+            return url
+        raise AssertionError("unreachable: the last failed try raises")
 
 
 def jobs_heading(count: int) -> Text:

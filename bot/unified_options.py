@@ -10,10 +10,11 @@ from decimal import Decimal, InvalidOperation
 
 from bot.catalog import Model, Parameter
 from bot.catalog.unified import MEDIA
+from bot.domain.requests import Command
 from bot.errors import ValidationError
-from bot.i18n import T
+from bot.i18n import TN, T
 
-__all__ = ["check_parameters"]
+__all__ = ["check_parameters", "picture_limit"]
 
 
 def _shown(value: object) -> str:
@@ -80,10 +81,25 @@ def check_parameters(model: Model, raw: Mapping[str, str], *, images: int) -> di
     if image is not None and image.required and images == 0:
         raise ValidationError(T("{model} makes a video from a picture: attach one and use /animate.",
                                 model=model.name))
-    frames = image.max_num if image is not None and image.max_num else 1
-    if model.parameter("end_image") is not None:
-        frames = max(frames, 2)  # first and last frame
-    if images > frames:
-        raise ValidationError(T("{model} takes at most {limit} pictures; you sent {given}.",
-                                model=model.name, limit=frames, given=images))
+    limit = picture_limit(model)
+    if images > limit:
+        if limit == 0:
+            raise ValidationError(T("{model} takes no picture; send the command without one.", model=model.name))
+        raise ValidationError(TN("{model} takes at most {limit} picture; you sent {given}.",
+                                 "{model} takes at most {limit} pictures; you sent {given}.", limit,
+                                 model=model.name, limit=limit, given=images))
     return options
+
+
+def picture_limit(model: Model) -> int:
+    """How many pictures a request for `model` may carry: its `image` parameter's `max_num`
+    (0 is none), one where 302.AI's list gives no number yet the model takes a picture, none
+    where it takes none; and room for a last frame where it takes `end_image`."""
+    image = model.parameter("image")
+    if image is not None and image.max_num is not None:
+        limit = image.max_num
+    else:
+        limit = 1 if image is not None or Command.ANIMATE in model.commands else 0
+    if limit and model.parameter("end_image") is not None:
+        limit = max(limit, 2)  # the first frame and the last
+    return limit

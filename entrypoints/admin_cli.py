@@ -33,7 +33,8 @@ __all__ = ["add_parser", "run_admin"]
 def add_parser(sub: argparse._SubParsersAction, where: argparse.ArgumentParser) -> None:
     """`where`: the --data-dir / --database-url flags, taken before or after the action."""
     admin = sub.add_parser("admin", parents=[where],
-                           help="operator controls: grant, limit, ban, usage, jobs, refund, pause, words")
+                           help="operator controls: grant, limit, ban, usage, jobs, refund, pause, words, "
+                           "chat-settings")
     cmds = admin.add_subparsers(dest="action", required=True)
     cmds.add_parser = functools.partial(cmds.add_parser, parents=[where])  # type: ignore[method-assign]
     grant = cmds.add_parser("grant", help="give a member extra credits for today")
@@ -55,6 +56,10 @@ def add_parser(sub: argparse._SubParsersAction, where: argparse.ArgumentParser) 
     cmds.add_parser("refund", help="give a delivered job's credits back to its member").add_argument("job")
     cmds.add_parser("pause", help="refuse new jobs (running ones finish)").add_argument("reason", nargs="*")
     cmds.add_parser("resume", help="accept new jobs again")
+    chat = cmds.add_parser("chat-settings", help="a chat's own /settings (budget, limits, commands, models, words, "
+                           "progress); --reset clears them")
+    chat.add_argument("chat", help="platform:id of a chat or server, e.g. telegram:-1001234567890")
+    chat.add_argument("--reset", action="store_true", help="clear them, its blocked words too: the operator's apply")
     words = cmds.add_parser("words", help="blocked words: the operator's list and what it refused, or a chat's words")
     words.add_argument("verb", nargs="?", default="list", choices=("list", "add", "remove"))
     words.add_argument("chat", nargs="?", help="platform:id of a chat or server, e.g. telegram:-1001234567890")
@@ -191,6 +196,8 @@ async def _act(desk: AdminDesk, operator: Requester, args: argparse.Namespace) -
             return await desk.pause(operator, reason)
         case "resume":
             return await desk.resume(operator)
+        case "chat-settings":
+            return await desk.chat_settings(operator, args.chat, reset=args.reset)
         case "words":
             return await desk.words(operator, args.verb, args.chat, args.entries)
         case "blocked":

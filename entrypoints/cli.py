@@ -60,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
                      help="PostgreSQL: let this start migrate the schema (take a pg_dump first)")
     demo = sub.add_parser("demo", parents=[where], help="try it offline: the console against a built-in simulator")
     demo.add_argument("--video-seconds", type=float, default=2.0, help="how long simulated videos take")
+    demo.add_argument("--tour", action="store_true", help="run a few commands by itself (an image, a MiniMax "
+                      "video, a video of one of 302.AI's unified models) and exit")
     sub.add_parser("console", parents=[where], help="the console chat against the real 302.AI (needs AI302_API_KEY)")
     sub.add_parser("console-web", parents=[where], help="the operator's web console alone, on REELBOT_CONSOLE_LISTEN "
                    "(default 127.0.0.1:9103), against the bot's database")
@@ -136,7 +138,7 @@ async def _demo(args, settings: Settings, env) -> int:
         demo = replace(settings, api_key=key, base_url=sim.base_url, db_path=settings.data_dir / "demo.db")
         timing = Timing(min_poll_interval=0.25, max_poll_interval=2.0, retry_base=0.5,
                         expected_seconds=args.video_seconds)
-        return await _chat(demo, timing, settings.data_dir / "demo-results")
+        return await _chat(demo, timing, settings.data_dir / "demo-results", tour=args.tour, demo=True)
 
 
 async def _console(args, settings: Settings, env) -> int:
@@ -148,14 +150,19 @@ async def _console(args, settings: Settings, env) -> int:
     return await _chat(settings, None, settings.data_dir / "results")
 
 
-async def _chat(settings: Settings, timing: Timing | None, out_dir: Path) -> int:
+async def _chat(settings: Settings, timing: Timing | None, out_dir: Path, *, tour: bool = False,
+                demo: bool = False) -> int:
     from adapters.console import ConsoleAdapter
+    from entrypoints import demo_tour
 
     core = await bootstrap(settings, timing=timing)
     try:
         console = ConsoleAdapter(core, out_dir)
         await core.start()
-        await console.run()
+        if tour:
+            await demo_tour.run_tour(console, core)
+            return 0
+        await console.run(unified_example=demo_tour.unified_example(core.catalog) if demo else None)
     finally:
         await core.stop()
     return 0

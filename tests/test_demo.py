@@ -85,3 +85,36 @@ def test_console_image_redraws_a_picture_given_by_its_path(tmp_path):
     [path] = [Path(p) for p in re.findall(r"is ready: (\S+)", proc.stdout)]
     assert is_png(path.read_bytes())
     assert "stable-sd3-i2i" in proc.stdout and "used 1 of 50" in proc.stdout
+
+
+def test_the_tour_makes_a_video_with_one_of_302ais_unified_models_and_names_it(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "entrypoints.cli", "demo", "--tour", "--video-seconds", "0.5"],
+                          text=True, capture_output=True, cwd=tmp_path, timeout=60, stdin=subprocess.DEVNULL,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[1])})
+    assert proc.returncode == 0, proc.stderr
+    [line] = [ln for ln in proc.stdout.splitlines() if ln.startswith("reelbot> /video --model=")]
+    model = line.removeprefix("reelbot> /video --model=").split()[0]
+    assert model.startswith("kling-")
+    [job] = re.findall(rf"\[(\w+)\] Queued your video with {re.escape(model)}: it costs", proc.stdout)
+    [path] = [Path(p) for p in re.findall(rf"\[{job}\] Your video is ready: (\S+)", proc.stdout)]
+    assert is_mp4(path.read_bytes())
+    assert len(re.findall(r"is ready: (\S+)", proc.stdout)) == 3  # the image and the MiniMax video too
+    assert re.search(r"\(used \d+ of 50\)", proc.stdout)
+
+
+def test_the_interactive_demo_suggests_a_unified_model_on_its_first_screen(tmp_path):
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "demo"], stdin=slave,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=tmp_path, text=True,
+                                env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[1])})
+        os.write(master, b"/quit\n")
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert proc.returncode == 0
+    assert re.search(r"302\.AI's unified video models work too, e\.g\. /video --model=kling-\S+ a fox", out)

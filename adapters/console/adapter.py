@@ -162,11 +162,15 @@ class ConsoleAdapter:
         await self._core.submit(GenerationRequest(self._user, {}, command, parsed.prompt, parsed.model,
                                                   options, image))
 
-    async def run(self, stream: TextIO = sys.stdin) -> None:
-        """Read commands until end of input or /quit, then wait for every job to finish."""
+    async def run(self, stream: TextIO = sys.stdin, *, unified_example: str | None = None) -> None:
+        """Read commands until end of input or /quit, then wait for every job to finish.
+        `unified_example`: a unified video model the first screen suggests (the demo's)."""
         interactive = stream.isatty()
         if interactive:
             self.messenger.say(render(T("reelbot console. Type /help for commands, /quit to leave."), self.language))
+            if unified_example:
+                self.messenger.say(render(T("302.AI's unified video models work too, e.g. /video --model={model} "
+                                            "a fox running through the snow", model=unified_example), self.language))
         loop = asyncio.get_running_loop()
         while True:
             line = await loop.run_in_executor(None, _read_line, stream, interactive)

@@ -116,6 +116,17 @@ def install_admin(tree: app_commands.CommandTree, core: Core, actions: Actions) 
             return f"```\n{(await desk.blocked(me))[:3900]}\n```"
         await actions.admin(interaction, act)
 
+    @admin.command(name="chat-settings", description="This server's own /settings; reset clears them")
+    @app_commands.describe(reset="Clear them, its blocked words too: the operator's settings apply")
+    async def chat_settings(interaction: discord.Interaction, reset: bool = False) -> None:
+        async def act(me):
+            if interaction.guild_id is None:
+                return "Use this in the server whose settings you want to see."
+            text = await desk.chat_settings(me, f"discord:{interaction.guild_id}", reset=reset,
+                                            key=_event(interaction))
+            return f"```\n{text[:3900]}\n```"
+        await actions.admin(interaction, act)
+
     @admin.command(name="console", description="A one-time login link to the web console (private)")
     async def console_link(interaction: discord.Interaction) -> None:
         from adapters.web import chat_login_link  # the answer is ephemeral: only the admin sees the link

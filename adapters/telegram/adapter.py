@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Callable
 
-from telegram import Update
+from telegram import BotCommandScopeAllChatAdministrators, Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ApplicationBuilder
 
@@ -95,10 +95,14 @@ class TelegramAdapter:
         # Restarts in a row can hit flood control here; waiting beats failing the start.
         # The menu in the default language for everyone, and in each language we have for
         # members whose app is set to it (Telegram picks by the member's language_code).
-        await patiently(lambda: self._app.bot.set_my_commands(bot_commands(default_language())))
-        for language in LANGUAGES:
-            await patiently(lambda language=language: self._app.bot.set_my_commands(
-                bot_commands(language), language_code=language))
+        # Groups' administrators get the same menu with /settings (their own scope).
+        for scope in (None, BotCommandScopeAllChatAdministrators()):
+            admin = scope is not None
+            await patiently(lambda admin=admin, scope=scope: self._app.bot.set_my_commands(
+                bot_commands(default_language(), chat_admin=admin), scope=scope))
+            for language in LANGUAGES:
+                await patiently(lambda language=language, admin=admin, scope=scope: self._app.bot.set_my_commands(
+                    bot_commands(language, chat_admin=admin), scope=scope, language_code=language))
         await self._app.start()
         await self.intake.start()  # what the last run stored but did not finish comes first
         config = self._config

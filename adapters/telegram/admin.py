@@ -6,6 +6,7 @@ privately (a direct message), so a group sees neither the command's result nor t
     /admin limit tier <name> <credits> [jobs]    /admin usage [today|7d|30d]    /admin jobs [member]
     /admin refund <job id>                       /admin pause [reason]          /admin resume
     /admin words [list|add|remove] [here|<id>] [word, phrase, …]   /admin blocked
+    /admin chat-settings [here|<id>|<platform:id>] [reset]     (a chat's own /settings; reset clears them)
     /admin console                               (a one-time login link to the web console)
 
 A member is named by replying to one of their messages, by `@username` (of someone the bot
@@ -30,7 +31,8 @@ __all__ = ["AdminCommands", "USAGE", "HANDLES"]
 
 HANDLES = 10_000  # @usernames remembered: the most recent writers (about 1 MB at most)
 
-USAGE = ("Admin commands: grant, limit, ban, unban, usage, jobs, refund, pause, resume, words, blocked, console. "
+USAGE = ("Admin commands: grant, limit, ban, unban, usage, jobs, refund, pause, resume, words, blocked, "
+         "chat-settings, console. "
          "E.g. /admin grant @ann 20 birthday, /admin usage 7d. Name a member by replying to "
          "their message, by @username or by numeric id.")
 
@@ -93,6 +95,8 @@ class AdminCommands:
                 return f"<pre>{render.esc(await self._words(message, args, admin, key))}</pre>"
             case "blocked":
                 return f"<pre>{render.esc(await desk.blocked(admin))}</pre>"
+            case "chat-settings":
+                return f"<pre>{render.esc(await self._chat_settings(message, args, admin, key))}</pre>"
             case "console":  # a one-time link to the web console, answered privately like the rest
                 from adapters.web import chat_login_link
                 return render.esc(await chat_login_link(self._core, admin))
@@ -130,6 +134,16 @@ class AdminCommands:
             chat = chat if rest[0] == "here" else f"telegram:{rest[0]}"
             rest = rest[1:]
         return await self._core.admin.words(admin, action, chat, " ".join(rest).split(","), key=key)
+
+    async def _chat_settings(self, message: Message, args: list[str], admin: Requester, key: str | None) -> str:
+        """This chat's, unless `here`, a Telegram chat id or a platform:id (a Discord server too)
+        names one; `reset` last clears them."""
+        reset = bool(args) and args[-1].lower() == "reset"
+        rest = args[:-1] if reset else args
+        chat = f"telegram:{message.chat_id}"
+        if rest and rest[0] != "here":
+            chat = rest[0] if ":" in rest[0] else f"telegram:{rest[0]}"
+        return await self._core.admin.chat_settings(admin, chat, reset=reset, key=key)
 
     def _member(self, message: Message, args: list[str]) -> tuple[str, list[str]]:
         """The member named by the reply, or by the first argument; and the arguments left."""

@@ -43,7 +43,7 @@ from bot import i18n
 from bot.i18n import DEFAULT_LANGUAGE, T
 from bot.textsyntax import parse
 
-__all__ = ["Handlers", "BOT_COMMANDS", "COMMAND_MENU", "bot_commands", "parse_command"]
+__all__ = ["Handlers", "BOT_COMMANDS", "COMMAND_MENU", "CHAT_ADMIN_MENU", "bot_commands", "parse_command"]
 
 log = logging.getLogger(__name__)
 MODELS_PAGE = "models"  # callback data "models:N": page N of /models
@@ -53,15 +53,21 @@ COMMAND_MENU = (
     ("video", T("Text to video: /video a cat surfing")),
     ("image", T("Text to image: /image a red fox in the snow")),
     ("animate", T("Photo to video: caption a photo, or reply to one")),
+    ("models", T("The video models, their prices and options")),
     ("quota", T("Your credits left today")),
     ("jobs", T("Your last 10 jobs; get a result again")),
     ("help", T("Commands and options")),
     ("start", T("What this bot does")),
 )
+# what a group's administrators see besides (scope all_chat_administrators: Telegram shows that
+# scope's menu instead of the general one, so it repeats every command); who may change
+# settings is still checked with getChatMember on each use, the menu only shows the way
+CHAT_ADMIN_MENU = (("settings", T("This group's own settings (for its admins)")),)
 
 
-def bot_commands(language: str | None = None) -> list[BotCommand]:
-    return [BotCommand(name, i18n.render(text, language)) for name, text in COMMAND_MENU]
+def bot_commands(language: str | None = None, *, chat_admin: bool = False) -> list[BotCommand]:
+    menu = COMMAND_MENU + CHAT_ADMIN_MENU if chat_admin else COMMAND_MENU
+    return [BotCommand(name, i18n.render(text, language)) for name, text in menu]
 
 
 BOT_COMMANDS = bot_commands(DEFAULT_LANGUAGE)

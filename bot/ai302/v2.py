@@ -8,6 +8,11 @@ without a task id is OutcomeUnknown, and the job that sent it is never sent agai
 A fetch is about a video already paid for. 302.AI's own app ends a task on any failed fetch;
 here a fetch that fails says nothing about the video: every failure except a refused key is
 RetryLater, which the job's life asks again under its deadline (bot.jobs.tries).
+
+The same fetch, asked about a video that was completed, hands out a fresh `video_url`: the
+first one expires after some hours, and a unified video has no file to look up as MiniMax's
+has (bot.jobs.fresh_url). Then a refusal about the task or a `failed` status is a verdict:
+302.AI no longer has that video.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
-from bot.errors import Ai302Error, AuthFailed, ContentFlagged, OutcomeUnknown, RetryLater
+from bot.errors import Ai302Error, AuthFailed, BalanceTooLow, ContentFlagged, OutcomeUnknown, Rejected, RetryLater
 
 __all__ = ["UnifiedStatus", "UnifiedVideoCalls", "CREATE_PATH", "FETCH_PATH", "MODELS_PATH"]
 
@@ -89,6 +94,25 @@ class UnifiedVideoCalls:
             raise RetryLater(f"v2 video/fetch: {err.detail}") from None
         status = (_text(body.get("status")) or "unknown").lower()
         return UnifiedStatus(status, _text(body.get("video_url")))
+
+    async def video_url_again(self, task_id: str) -> str | None:
+        """A fresh URL of the completed video `task_id`, or None when 302.AI no longer has it
+        (it refuses the task, or calls it failed). RetryLater when it did not answer, or
+        answered with a state that is no verdict; AuthFailed for a refused key."""
+        path = FETCH_PATH + urllib.parse.quote(task_id, safe="")
+        try:
+            body = await self._call("GET", path)  # type: ignore[attr-defined]
+        except (AuthFailed, BalanceTooLow):
+            raise  # about the operator's account, not the video
+        except Rejected:  # 404 and the like about a task it once finished: gone
+            return None
+        status = (_text(body.get("status")) or "unknown").lower()
+        url = _text(body.get("video_url"))
+        if status == "completed" and url is not None:
+            return url
+        if status == "failed":
+            return None
+        raise RetryLater(f"v2 video/fetch of a finished video answered {status!r} without a URL")
 
     async def video_models(self) -> list[dict[str, Any]]:
         """302.AI's list of video models, each entry as it came (bot.catalog reads them)."""

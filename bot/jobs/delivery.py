@@ -21,6 +21,7 @@ from bot.catalog import Model
 from bot.errors import Ai302Error, DestinationGone, DownloadFailed, RetryLater
 from bot.jobs import texts
 from bot.jobs.context import Context
+from bot.jobs.fresh_url import fresh_url, refreshable
 from bot.domain.job import Job, JobState
 from bot.jobs.retry import asked_wait
 from bot.ports import Messenger, Result
@@ -89,7 +90,10 @@ class Delivery:
                             job.id, type(exc).__name__, exc, attempt.number + 1, wait)
                 self._count_failure(job, exc)
                 if isinstance(exc, DownloadFailed):
-                    job = await self._refresh_url(job, until)
+                    refreshed = await self._refresh_url(job, until)
+                    if refreshed is None:  # gone at 302.AI: no later try can post it
+                        return await ctx.refund(job, texts.credits_back(texts.RESULT_GONE))
+                    job = refreshed
                 elif attempt.number == 1:
                     await ctx.progress(job, "waiting")
         raise AssertionError("unreachable: the last failed try refunds")
@@ -162,16 +166,17 @@ class Delivery:
             metrics.flood_waits.labels(platform).inc()
             metrics.flood_seconds.labels(platform).inc(asked)
 
-    async def _refresh_url(self, job: Job, until: float) -> Job:
+    async def _refresh_url(self, job: Job, until: float) -> Job | None:
         """A fresh download URL (they expire after hours: a job delivered late asks again),
-        asked again while 302.AI is busy, until the delivery window closes."""
-        if not job.file_id:
+        asked again while 302.AI is busy, until the delivery window closes. None: 302.AI no
+        longer has the video (bot.jobs.fresh_url)."""
+        if not refreshable(job):
             return job
         ctx = self._ctx
         async for attempt in ctx.tries(until):
             try:
                 async with ctx.slots:
-                    info = await ctx.client.retrieve_file(job.file_id)
+                    url = await fresh_url(ctx.client, job)
             except RetryLater as err:
                 if attempt.failed(err) is None:
                     break
@@ -179,7 +184,10 @@ class Delivery:
             except Ai302Error as err:
                 log.warning("job %s: could not refresh the download URL: %s", job.id, err.detail)
                 return job
-            return await ctx.store.update(job, result_url=info.download_url)
+            if url is None:
+                log.warning("job %s: 302.AI no longer has its video (task %s)", job.id, job.task_id)
+                return None
+            return await ctx.store.update(job, result_url=url)
         log.warning("job %s: 302.AI stayed busy; the download URL was not refreshed", job.id)
         return job
 

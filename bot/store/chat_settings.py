@@ -109,6 +109,34 @@ class ChatSettingsStore:
         self._table = None  # our own change: the next request reads it
         return True
 
+    async def changed_by(self, chat_key: str) -> tuple[str, float] | None:
+        """Who last changed the chat's settings, and when; None: nobody ever did."""
+        row = await self._db.fetchone("SELECT actor, at FROM chat_settings WHERE chat_key = ?", (chat_key,))
+        return None if row is None else (row["actor"], row["at"])
+
+    async def reset(self, actor: str, chat_key: str, now: float, *, key: str | None = None) -> tuple[bool, int] | None:
+        """Clear everything the chat's admins set: its settings and its own blocked words, in
+        the transaction of one audit row. Returns (settings cleared, words removed); None when
+        the event `key` was carried out before; (False, 0), writing nothing, when there was
+        nothing to clear."""
+        async with self._db.transaction() as conn:
+            [(settings,)] = await conn.execute_fetchall("SELECT COUNT(*) FROM chat_settings WHERE chat_key = ?",
+                                                        (chat_key,))
+            [(words,)] = await conn.execute_fetchall("SELECT COUNT(*) FROM chat_words WHERE chat_key = ?",
+                                                     (chat_key,))
+            if not settings and not words:
+                return False, 0
+            detail = f"settings {'cleared' if settings else 'none'}, {words} blocked words removed"
+            cursor = await conn.execute(
+                "INSERT INTO audit (actor, action, target, detail, at, event_key) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING", (actor, "chat reset", chat_key, detail, now, key))
+            if cursor.rowcount != 1:
+                return None
+            await conn.execute("DELETE FROM chat_settings WHERE chat_key = ?", (chat_key,))
+            await conn.execute("DELETE FROM chat_words WHERE chat_key = ?", (chat_key,))
+        self._table = None  # our own change: the next request reads it
+        return bool(settings), words
+
     async def usage(self, chat_key: str, today: str, week_start: str) -> ChatUsage:
         platform, _, chat_id = chat_key.partition(":")
         spent = {r["day"]: r["spent"] for r in await self._db.fetchall(

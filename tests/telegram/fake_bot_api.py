@@ -99,6 +99,8 @@ class FakeBotApi(MediaGroups):  # sendMediaGroup: tests/telegram/fake_media_grou
     errors: list[tuple[str, str]] = field(default_factory=list)  # (method, description) not injected
     commands: list[dict] = field(default_factory=list)  # the menu for every language (no language_code)
     commands_by_language: dict[str, list[dict]] = field(default_factory=dict)  # language_code -> menu
+    # the menus of other scopes: (scope type, language_code or "") -> menu
+    commands_by_scope: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
     webhook: dict | None = None
     webhook_port: int | None = None  # where webhook calls go (on 127.0.0.1), whatever URL the bot set
     webhook_answers: list[int] = field(default_factory=list)  # HTTP status of every webhook call
@@ -557,7 +559,10 @@ class FakeBotApi(MediaGroups):  # sendMediaGroup: tests/telegram/fake_media_grou
         language = params.get("language_code") or ""
         if language and not re.fullmatch(r"[a-z]{2}", language):  # ISO 639-1, as the Bot API demands
             raise ApiError(400, "Bad Request: LANG_CODE_INVALID")
-        if language:
+        scope = (params.get("scope") or {}).get("type", "default")
+        if scope != "default":
+            self.commands_by_scope[(scope, language)] = commands
+        elif language:
             self.commands_by_language[language] = commands
         else:
             self.commands = commands

@@ -10,7 +10,23 @@ from tests.words.forms import paid_calls
 async def test_start_registers_the_command_menu(start_bot, fake_api):
     await start_bot()
 
-    assert [c["command"] for c in fake_api.commands] == ["video", "image", "animate", "quota", "jobs", "help", "start"]
+    assert [c["command"] for c in fake_api.commands] == ["video", "image", "animate", "models", "quota", "jobs",
+                                                         "help", "start"]
+
+
+async def test_groups_admins_get_the_menu_with_settings_in_every_language(start_bot, fake_api):
+    await start_bot()
+
+    scoped = {language: menu for (scope, language), menu in fake_api.commands_by_scope.items()
+              if scope == "all_chat_administrators"}
+    assert set(scoped) == {"", "en", "zh"}
+    for language, menu in scoped.items():
+        assert [c["command"] for c in menu] == [c["command"] for c in fake_api.commands] + ["settings"]
+    assert {c["command"]: c["description"] for c in scoped["zh"]}["settings"] == "本群自己的设置（群管理员用）"
+    assert {c["command"]: c["description"] for c in scoped[""]}["models"] == \
+        "The video models, their prices and options"
+    assert all("settings" not in [c["command"] for c in menu]
+               for menu in [fake_api.commands, *fake_api.commands_by_language.values()])
 
 
 async def test_image_photo_has_the_bytes_302ai_made(start_bot, fake_api, ann, ann_chat):

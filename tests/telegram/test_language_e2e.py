@@ -28,11 +28,12 @@ async def test_the_command_menu_is_set_for_everyone_and_per_language(start_bot, 
 
     menus = {"": fake_api.commands, **fake_api.commands_by_language}
     assert set(menus) == {"", "en", "zh"}
-    assert all([c["command"] for c in menu] == ["video", "image", "animate", "quota", "jobs", "help", "start"]
-               for menu in menus.values())
+    assert all([c["command"] for c in menu] == ["video", "image", "animate", "models", "quota", "jobs", "help",
+                                                "start"] for menu in menus.values())
     descriptions = {language: {c["command"]: c["description"] for c in menu} for language, menu in menus.items()}
     assert descriptions["zh"]["quota"] == "你今天剩余的积分"
     assert descriptions["zh"]["video"] == "文字生成视频：/video 一只在冲浪的猫"
+    assert descriptions["zh"]["models"] != descriptions["en"]["models"] == "The video models, their prices and options"
     assert descriptions[""]["quota"] == descriptions["en"]["quota"] == "Your credits left today"
 
 

@@ -45,8 +45,11 @@ async def test_start_waits_out_flood_control_on_the_command_menu(start_bot, fake
 
     await start_bot()
 
-    # the general menu once (after the wait), then one per language
-    assert [c.params.get("language_code") for c in fake_api.sent("setMyCommands")] == [None, "en", "zh"]
+    # the general menu once (after the wait), then one per language; the same for groups' admins
+    menus = [((c.params.get("scope") or {}).get("type"), c.params.get("language_code"))
+             for c in fake_api.sent("setMyCommands")]
+    assert menus == [(None, None), (None, "en"), (None, "zh"), ("all_chat_administrators", None),
+                     ("all_chat_administrators", "en"), ("all_chat_administrators", "zh")]
 
 
 async def test_webhook_mode_takes_updates_posted_by_telegram(start_webhook_bot, fake_api, ann, ann_chat):

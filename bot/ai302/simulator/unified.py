@@ -5,6 +5,10 @@ like 302.AI's answer); tests change `sim.unified.models` to add or remove models
 is checked against the model's parameters as the real service would refuse it (HTTP 422),
 and carries the same fault markers as the MiniMax routes (`[sim:…]` in the prompt, queued or
 global faults), after-accept faults included; `fail` ends the video `failed`.
+
+A completed video's `video_url` expires as 302.AI's do after some hours: `expire_urls()` (a test
+knob) makes every URL handed out so far answer 404, and each fetch hands out a fresh one.
+`Simulator.expire_files()` makes the videos themselves gone: their fetch answers 404.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 from aiohttp import web
 
 # server.py builds these routes lazily (in Simulator._build_app), so this import is not circular
+from bot.ai302.simulator.media import sample_mp4
 from bot.ai302.simulator.server import Simulator, _envelope, _Task
 
 __all__ = ["UnifiedRoutes", "shipped_models"]
@@ -77,11 +82,17 @@ class UnifiedRoutes:
         # reads of the model list, kept apart from `sim.requests` (which holds what clients sent
         # about work): every start reads the list, and tests count the requests of a job
         self.list_reads = 0
+        self.url_issue = 0  # the video URLs of this issue serve; expire_urls() starts the next
 
     def install(self, app: web.Application) -> None:
         app.router.add_post("/302/v2/video/create", self._create)
         app.router.add_get("/302/v2/video/fetch/{task_id}", self._fetch)
         app.router.add_get("/302/v2/model/video", self._list)
+        app.router.add_get("/_sim/v2-videos/{task_id}/{issue}.mp4", self._video)
+
+    def expire_urls(self) -> None:
+        """Every video URL handed out so far stops serving (404); a fetch hands out a fresh one."""
+        self.url_issue += 1
 
     def model(self, name: str) -> dict[str, Any] | None:
         return next((m for m in self.models if m.get("model_name") == name), None)
@@ -112,7 +123,7 @@ class UnifiedRoutes:
         if (reply := await self._lookup(request, "query")) is not None:
             return reply
         task = sim._tasks.get(request.match_info["task_id"])
-        if task is None:
+        if task is None or task.task_id in sim._expired:
             return _envelope(404, -10004, "task not found")
         sim._queried.setdefault(task.task_id, []).append(time.time())
         progress = (time.monotonic() - task.started) / task.seconds if task.seconds > 0 else 1.0
@@ -121,9 +132,15 @@ class UnifiedRoutes:
             return web.json_response({**common, "status": "pending" if progress < 0.3 else "processing"})
         if task.fault in ("fail", "flag-video"):
             return web.json_response({**common, "status": "failed", "video_url": None})
-        url = f"{request.url.origin()}/files/file-{task.task_id}.mp4"  # the shared sample, as MiniMax's
+        url = f"{request.url.origin()}/_sim/v2-videos/{task.task_id}/{self.url_issue}.mp4"  # the shared sample
         return web.json_response({**common, "status": "completed", "video_url": url,
                                   "execution_time": round(task.seconds, 2)})
+
+    async def _video(self, request: web.Request) -> web.Response:
+        task_id, issue = request.match_info["task_id"], request.match_info["issue"]
+        if task_id not in self._sim._tasks or task_id in self._sim._expired or issue != str(self.url_issue):
+            return web.Response(status=404, text="not found")
+        return web.Response(body=sample_mp4(), content_type="video/mp4")
 
     async def _list(self, request: web.Request) -> web.Response:
         self.list_reads += 1
