@@ -66,11 +66,12 @@ async def run(args: argparse.Namespace) -> None:
     try:
         await ready(fake)
         pid = bot._proc.pid
-        cpu0, wall0 = cpu_seconds(pid), time.perf_counter()
+        cpu0, fake_cpu0, wall0 = cpu_seconds(pid), cpu_seconds(fake.proc.pid), time.perf_counter()
         profiler = start_profile(pid, args) if args.profile else None
         offered = await asyncio.to_thread(fake.ask, {"offer": {"rate": args.rate, "seconds": args.seconds}})
         waited = await asyncio.to_thread(fake.ask, {"wait": {"for": "photo", "timeout": args.timeout}})
         cpu, wall = cpu_seconds(pid) - cpu0, time.perf_counter() - wall0
+        fake_cpu = cpu_seconds(fake.proc.pid) - fake_cpu0
         if profiler is not None:
             stop_profile(profiler, args.profile)
     finally:
@@ -79,7 +80,7 @@ async def run(args: argparse.Namespace) -> None:
         sim_proc.terminate()
         sim_proc.wait()
         shutil.rmtree(workdir, ignore_errors=True)
-    report(args, offered, waited, cpu, wall)
+    report(args, offered, waited, cpu, wall, fake_cpu)
 
 
 async def ready(fake) -> None:
@@ -93,7 +94,7 @@ async def ready(fake) -> None:
     raise RuntimeError("the bot did not start polling within 60 s")
 
 
-def report(args, offered: dict, waited: dict, cpu: float, wall: float) -> None:
+def report(args, offered: dict, waited: dict, cpu: float, wall: float, fake_cpu: float) -> None:
     first, result = waited["first_reply"], waited["result"]
     total = offered["offered"]
     served = len(result)
@@ -107,10 +108,13 @@ def report(args, offered: dict, waited: dict, cpu: float, wall: float) -> None:
           f"(last photo {span:.1f} s after the first command)")
     print(f"  first reply p50 {quantile(first, 0.5):.2f} s, p99 {quantile(first, 0.99):.2f} s; "
           f"photo p50 {quantile(result, 0.5):.2f} s, p99 {quantile(result, 0.99):.2f} s")
+    fetched = waited["fetched"]
+    print(f"  where a first reply's wait goes: to the bot's getUpdates p50 {quantile(fetched, 0.5):.2f} s, "
+          f"p99 {quantile(fetched, 0.99):.2f} s; the rest in the bot")
     print(f"  bot CPU {cpu:.1f} s over {wall:.1f} s ({100 * cpu / wall:.0f} % of a core): "
-          f"{1000 * cpu / max(served, 1):.1f} ms per image")
+          f"{1000 * cpu / max(served, 1):.1f} ms per image; the fake Bot API {100 * fake_cpu / wall:.0f} % of a core")
     print(f"  Bot API calls {calls} ({per_job:.2f} per image), most in flight at the fake "
-          f"{waited['most_in_flight']}, errors {waited['errors']}")
+          f"{waited['most_in_flight']}, errors {waited['errors'] or 'none'}")
 
 
 def start_profile(pid: int, args) -> subprocess.Popen | None:
