@@ -123,7 +123,11 @@ class AiohttpRequest(BaseRequest):
         if key not in self._proxies:
             proxies = urllib.request.getproxies_environment()
             bypass = not key[1] or urllib.request.proxy_bypass_environment(key[1], proxies)
-            self._proxies[key] = None if bypass else proxies.get(key[0]) or None
+            proxy = None if bypass else proxies.get(key[0]) or None
+            if proxy and not proxy.startswith("http://"):
+                log.warning("ignoring the %s proxy for Telegram: aiohttp speaks only to http:// proxies", key[0])
+                proxy = None
+            self._proxies[key] = proxy
         return self._proxies[key]
 
 
@@ -138,7 +142,7 @@ def _timeout(read: float | None, write: float | None, connect: float | None,
 
 
 def _form(request_data: RequestData, files: dict) -> aiohttp.FormData:
-    form = aiohttp.FormData(quote_fields=False)
+    form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (filename, content, mimetype) in files.items():

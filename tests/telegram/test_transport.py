@@ -55,3 +55,16 @@ async def test_a_sent_message_comes_back_with_its_id_and_an_upload_arrives_whole
     stored = fake_api.message(ann_chat["id"], sent.message_id)
     assert fake_api.file_bytes(stored["document"]["file_id"]) == b"\x00\x01bytes"
     assert stored["caption"] == "done" and stored["reply_to_message"]["message_id"] == command["message_id"]
+
+
+async def test_calls_go_through_the_http_proxy_the_environment_names(fake_api, monkeypatch):
+    # the fake plays the proxy too: a proxied request carries the whole URL, which aiohttp
+    # sends to the proxy's address; the fake answers it as the Bot API would
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{fake_api.port}")
+    monkeypatch.setenv("NO_PROXY", "")
+    request = AiohttpRequest()
+    bot = Bot(TOKEN, base_url="http://api.telegram.invalid/bot", request=request)
+    await request.initialize()
+    me = await bot.get_me()
+    await request.shutdown()
+    assert me.username == fake_api.username
