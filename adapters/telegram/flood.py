@@ -3,10 +3,10 @@
 Every Bot API call passes through one FloodGate (PTB's rate-limiter hook, so no call can
 slip past it). Ahead of time it keeps to Telegram's published limits — about 30 messages a
 second overall and 20 a minute in one group — so a busy group does not trip flood control in
-the first place. It also lets only `concurrent` calls be under way at once, as many as the
-HTTP client has connections: calls beyond that would queue inside httpcore, whose pool
-rescans every connection and every waiting request each time one is handed out (under a
-burst that was a sixth of the process's CPU). Here they wait their turn, and a call made
+the first place. It also lets only `concurrent` calls be under way at once (resized to the
+send rate and Telegram's latency, adapters.telegram.concurrency), never more than the HTTP
+client has connections: calls beyond that would queue inside the client's pool. Here they
+wait their turn, and a call made
 with `rate_limit_args=FIRST` (the reply that tells a member their command was taken) goes
 before the others (status edits, results): under a burst, members hear back first. After a RetryAfter it holds every further call to that chat until the wait
 Telegram asked for has passed, however long that is: Telegram escalates the limits of a bot
