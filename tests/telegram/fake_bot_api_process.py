@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import logging
 import random
 import re
 import subprocess
@@ -158,6 +159,8 @@ async def _wait(fake: LatentBotApi, sent: list[tuple[dict, float]], key: str, ti
 
 
 async def _serve(token: str, latency: tuple[float, float]) -> None:
+    # a bot stopping with calls under way drops their connections: not worth a traceback here
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
     fake = BenchBotApi(token, latency=latency)
     await fake.start()
     print(f"fake Bot API listening on http://127.0.0.1:{fake.port} (latency {latency[0]:g}-{latency[1]:g} s)",
