@@ -19,6 +19,7 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.rest_check import RestCheck, until_reachable
+from adapters.telegram.concurrency import CallSizing, pool_size
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.flood import FloodGate, patiently
 from adapters.telegram.handlers import Handlers, bot_commands
@@ -27,6 +28,7 @@ from adapters.telegram.messenger import TelegramMessenger
 from adapters.telegram.receive import Polling, Webhook
 from adapters.telegram.redact import TokenRedaction
 from adapters.telegram.status import StatusBoard
+from adapters.telegram.transport import AiohttpRequest
 from bot.core import Core
 from bot.i18n import LANGUAGES, default_language
 
@@ -55,8 +57,10 @@ class TelegramAdapter:
         os.environ.setdefault("PTB_TIMEDELTA", "true")
         self._redactor = TokenRedaction(config.token)
         self._redactor.install()  # before PTB logs its first URL
-        self._app = _build_application(config, flood_gate or FloodGate(per_second=config.sends_per_second,
-                                                                       concurrent=config.concurrent_calls))
+        gate = flood_gate or FloodGate(per_second=config.sends_per_second, concurrent=config.concurrent_calls)
+        # As many calls under way as the send rate needs at the latency Telegram shows (Little's law)
+        self.sizing = CallSizing(gate.resize, per_second=config.sends_per_second, floor=config.concurrent_calls)
+        self._app = _build_application(config, gate, self.sizing)
         self._board = StatusBoard(self._app.bot, interval=config.edit_interval, clock=clock, pending=core.statuses)
         self.messenger = TelegramMessenger(self._app.bot, self._board, config, posts=core.posts)
         core.register("telegram", self.messenger)
@@ -156,7 +160,13 @@ class TelegramAdapter:
         self._redactor.uninstall()
 
 
-def _build_application(config: TelegramConfig, flood_gate: FloodGate) -> Application:
+def _build_application(config: TelegramConfig, flood_gate: FloodGate, sizing: CallSizing) -> Application:
+    request = AiohttpRequest(
+        observe=sizing.observe,
+        # as many connections as the sizing may ask for calls, and a few for file downloads
+        connection_pool_size=pool_size(config.sends_per_second, floor=config.concurrent_calls),
+        # A 50 MB upload (2000 MB on a self-hosted server) takes longer than PTB's 20 s default.
+        media_write_timeout=300)
     return (
         ApplicationBuilder()
         .token(config.token)
@@ -164,8 +174,6 @@ def _build_application(config: TelegramConfig, flood_gate: FloodGate) -> Applica
         .base_file_url(config.file_api_base)
         .updater(None)  # updates come in through adapters.telegram.receive
         .rate_limiter(flood_gate)
-        # A 50 MB upload (2000 MB on a self-hosted server) takes longer than PTB's 20 s default.
-        .media_write_timeout(300)
-        .connection_pool_size(config.concurrent_calls + 4)
+        .request(request)
         .build()
     )

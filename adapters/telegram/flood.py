@@ -3,10 +3,10 @@
 Every Bot API call passes through one FloodGate (PTB's rate-limiter hook, so no call can
 slip past it). Ahead of time it keeps to Telegram's published limits — about 30 messages a
 second overall and 20 a minute in one group — so a busy group does not trip flood control in
-the first place. It also lets only `concurrent` calls be under way at once, as many as the
-HTTP client has connections: calls beyond that would queue inside httpcore, whose pool
-rescans every connection and every waiting request each time one is handed out (under a
-burst that was a sixth of the process's CPU). Here they wait their turn, and a call made
+the first place. It also lets only `concurrent` calls be under way at once (resized to the
+send rate and Telegram's latency, adapters.telegram.concurrency), never more than the HTTP
+client has connections: calls beyond that would queue inside the client's pool. Here they
+wait their turn, and a call made
 with `rate_limit_args=FIRST` (the reply that tells a member their command was taken) goes
 before the others (status edits, results): under a burst, members hear back first. After a RetryAfter it holds every further call to that chat until the wait
 Telegram asked for has passed, however long that is: Telegram escalates the limits of a bot
@@ -26,6 +26,7 @@ import warnings
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
+import aiohttp
 import httpx
 from aiolimiter import AsyncLimiter
 from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
@@ -98,6 +99,10 @@ class FloodGate(BaseRateLimiter[dict]):
             log.info("Telegram flood control on %s %s: nothing goes there for %.1f s", *key, wait)
             raise
 
+    def resize(self, concurrent: int) -> None:
+        """Let `concurrent` calls be under way at once from now on (adapters.telegram.concurrency)."""
+        self._in_flight.resize(concurrent)
+
     async def wait_turn(self, key: object) -> None:
         """Return once calls to `key` are allowed again."""
         while (delay := self._not_before.get(key, 0.0) - self._clock()) > 0:
@@ -107,10 +112,12 @@ class FloodGate(BaseRateLimiter[dict]):
 
 class Turns:
     """A semaphore whose waiters marked `first` are let in before the others (each kind in
-    the order it came)."""
+    the order it came), and whose size can change while calls hold and wait for turns
+    (adapters.telegram.concurrency sizes it to Telegram's latency)."""
 
     def __init__(self, size: int):
-        self._free = size
+        self.size = size
+        self._free = size  # below 0 after a shrink: turns still out that are not given back to anyone
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []  # a heap: (rank, arrival, future)
         self._arrivals = itertools.count()
 
@@ -127,7 +134,21 @@ class Turns:
                 self.release()  # handed a turn just as the caller gave up: pass it on
             raise
 
+    def resize(self, size: int) -> None:
+        """From now on let `size` calls be under way at once. Growing lets waiters in at once;
+        shrinking takes the surplus turns back as the calls holding them end."""
+        if size < 1:
+            raise ValueError(f"a size of at least 1 is needed, not {size}")
+        self._free += size - self.size
+        self.size = size
+        while self._free > 0 and self._waiting:
+            self._free -= 1
+            self.release()
+
     def release(self) -> None:
+        if self._free < 0:  # the size shrank while this turn was out: it goes back to no one
+            self._free += 1
+            return
         while self._waiting:
             _, _, turn = heapq.heappop(self._waiting)
             if not turn.done():  # not given up by its caller
@@ -170,7 +191,9 @@ async def patiently(call: Callable[[], Awaitable[T]], *, attempts: int = 5,
 
 def _not_sent(err: NetworkError) -> bool:
     cause = err.__cause__
+    # httpx (getUpdates) or aiohttp (every other call, adapters.telegram.transport): a timeout
+    # while connecting, or waiting for a free connection, or no connection at all
     if isinstance(err, TimedOut):
-        return isinstance(cause, (httpx.ConnectTimeout, httpx.PoolTimeout))
+        return isinstance(cause, (httpx.ConnectTimeout, httpx.PoolTimeout, aiohttp.ConnectionTimeoutError))
     # None or a TelegramError: Telegram answered with a server error; else how the transport failed
-    return cause is None or isinstance(cause, (TelegramError, httpx.ConnectError))
+    return cause is None or isinstance(cause, (TelegramError, httpx.ConnectError, aiohttp.ClientConnectorError))

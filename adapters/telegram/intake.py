@@ -106,34 +106,37 @@ class Intake:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def accept(self, updates: Iterable[Mapping[str, Any]]) -> None:
+    async def accept(self, updates: Iterable[Mapping[str, Any]], parsed: Iterable[Update] = ()) -> None:
         """Store `updates` (Bot API JSON objects), claimed by this receiver; returns once they
-        are on disk, so the caller may confirm them to Telegram. Handling goes on in the background."""
+        are on disk, so the caller may confirm them to Telegram. Handling goes on in the background.
+        `parsed`: the same updates as PTB objects, if the caller has them (not built twice)."""
         entries = [InboxEntry(int(u["update_id"]), json.dumps(u, separators=(",", ":"))) for u in updates]
         if not entries:
             return
         now = self._clock()
         new = await self._inbox.store(PLATFORM, entries, now, claim=(self.owner, now + self._claim_seconds))
+        built = {update.update_id: update for update in parsed}
         for entry in entries:
             if entry.update_id in new:  # a redelivered one was stored, and is handled, already
-                self._spawn(entry, claimed=True)
+                self._spawn(entry, claimed=True, update=built.get(entry.update_id))
 
     async def _replay(self, *, take_over: bool = False) -> list[asyncio.Task]:
         entries = await self._inbox.unhandled(PLATFORM, None if take_over else self._clock(), mine=self.owner)
         return [task for entry in entries if (task := self._spawn(entry, take_over=take_over))]
 
     def _spawn(self, entry: InboxEntry, *, claimed: bool = False, take_over: bool = False,
-               not_before: float = 0.0) -> asyncio.Task | None:
+               not_before: float = 0.0, update: Update | None = None) -> asyncio.Task | None:
         if entry.update_id in self._active:
             return None
         self._active.add(entry.update_id)
-        task = asyncio.create_task(self._handle(entry, claimed, take_over, not_before),
+        task = asyncio.create_task(self._handle(entry, claimed, take_over, not_before, update),
                                    name=f"telegram-update-{entry.update_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def _handle(self, entry: InboxEntry, claimed: bool, take_over: bool, not_before: float) -> None:
+    async def _handle(self, entry: InboxEntry, claimed: bool, take_over: bool, not_before: float,
+                      built: Update | None = None) -> None:
         update_id, update = entry.update_id, None
         try:
             if not claimed:
@@ -145,7 +148,7 @@ class Intake:
                     return
                 entry = got
             async with self._slots:
-                update = Update.de_json(json.loads(entry.payload), self._app.bot)
+                update = built or Update.de_json(json.loads(entry.payload), self._app.bot)
                 await self._app.process_update(update)  # errors go to the error handlers, not here
             error = self._errors.pop(update_id, None)
             if error is not None and not _refused(error):

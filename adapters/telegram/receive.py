@@ -65,7 +65,7 @@ class Polling:
                                                       allowed_updates=self._allowed)
                 self.healthy = True
                 # Stored before the next getUpdates (with the new offset) lets Telegram forget them.
-                await self._intake.accept([u.to_dict() for u in updates])
+                await self._intake.accept([u.to_dict() for u in updates], parsed=updates)
             except InvalidToken:
                 raise  # nothing will work again until the operator fixes the token
             except RetryAfter as err:

@@ -47,3 +47,67 @@ async def test_a_turn_handed_over_just_as_its_waiter_is_cancelled_is_passed_on()
     unlucky.cancel()
     await asyncio.gather(unlucky, return_exceptions=True)
     await asyncio.wait_for(turns.acquire(), 1)  # the turn was passed on, not lost
+
+
+async def test_growing_lets_waiters_in_at_once():
+    turns, served = Turns(1), []
+    await turns.acquire()
+
+    async def call(n: int) -> None:
+        await turns.acquire()
+        served.append(n)
+
+    waiting = [asyncio.create_task(call(n)) for n in range(3)]
+    await asyncio.sleep(0)
+    turns.resize(4)  # three more turns: every waiter gets one while the first is still held
+    await asyncio.wait_for(asyncio.gather(*waiting), 1)
+    assert sorted(served) == [0, 1, 2]
+
+
+async def test_shrinking_takes_surplus_turns_back_as_their_calls_end():
+    turns = Turns(3)
+    for _ in range(3):
+        await turns.acquire()
+    turns.resize(1)
+    late = asyncio.create_task(turns.acquire())
+    await asyncio.sleep(0)  # it waits
+    turns.release()
+    turns.release()  # two turns went back: still one held, the size is one
+    await asyncio.sleep(0)
+    assert not late.done()
+    turns.release()
+    await asyncio.wait_for(late, 1)
+
+
+async def test_resizing_up_and_down_under_waiters_serves_every_waiter_exactly_once_within_the_size():
+    turns = Turns(2)
+    served: list[int] = []
+    holding, let_in_over_the_size = [0], []
+    sizes = [2, 2]  # the size before the last resize, and now: a turn handed out just before a
+    # shrink may be taken up just after it
+
+    async def call(n: int) -> None:
+        await turns.acquire(first=n % 3 == 0)
+        if holding[0] >= max(sizes[-2:]):  # a turn given while every one was taken already
+            let_in_over_the_size.append(n)
+        holding[0] += 1
+        served.append(n)
+        await asyncio.sleep(0)
+        holding[0] -= 1
+        turns.release()
+
+    waiting = [asyncio.create_task(call(n)) for n in range(60)]
+    for size in (5, 1, 8, 2, 3, 1, 6):
+        await asyncio.sleep(0)
+        turns.resize(size)
+        sizes.append(size)
+    await asyncio.wait_for(asyncio.gather(*waiting), 5)
+    assert sorted(served) == list(range(60))
+    # a shrink lets nobody new in until the calls holding turns are within the new size
+    assert let_in_over_the_size == []
+    for _ in range(6):  # all turns came back: the size is free again, no more
+        await asyncio.wait_for(turns.acquire(), 1)
+    extra = asyncio.create_task(turns.acquire())
+    await asyncio.sleep(0)
+    assert not extra.done()
+    extra.cancel()

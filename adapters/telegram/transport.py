@@ -1,0 +1,150 @@
+"""PTB's HTTP client for Bot API calls, on aiohttp instead of httpx.
+
+httpcore's pool visits every connection, and for each one counts the idle ones again, every
+time it hands a connection out: with the dozens of connections a bot allowed hundreds of
+messages a second needs against a Bot API 100 ms away (adapters.telegram.concurrency), that
+was most of the bot's CPU (measured from outside with bench/telegram_capacity.py: 35 ms per
+image at 150 connections against 16 ms at 16). aiohttp keeps idle connections in a queue per
+host, and parses HTTP in C; the 302.AI client moved to it for the same reason
+(bot.ai302.client).
+
+It behaves as PTB's HTTPXRequest does where the bot relies on it: the same four timeouts
+(and media_write_timeout for uploads), form-encoded parameters and multipart uploads, HTTP(S)
+proxies from the environment, and failures raised as PTB's TimedOut / NetworkError with the
+aiohttp error as their cause, so `adapters.telegram.flood.patiently` can tell a call that
+never left (no connection) from one Telegram may have taken. `observe`, if given, hears how
+many seconds each call took, from sending it to reading its answer (the sizing of the calls
+under way).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+__all__ = ["AiohttpRequest"]
+
+log = logging.getLogger(__name__)
+
+
+class AiohttpRequest(BaseRequest):
+    __slots__ = ("_connections", "_timeouts", "_media_write_timeout", "_session", "_observe", "_proxies")
+
+    def __init__(self, *, connection_pool_size: int = 16, read_timeout: float | None = 5.0,
+                 write_timeout: float | None = 5.0, connect_timeout: float | None = 5.0,
+                 pool_timeout: float | None = 1.0, media_write_timeout: float | None = 20.0,
+                 observe: Callable[[float], None] | None = None):
+        self._connections = connection_pool_size
+        self._timeouts = {"read": read_timeout, "write": write_timeout, "connect": connect_timeout,
+                          "pool": pool_timeout}
+        self._media_write_timeout = media_write_timeout
+        self._observe = observe
+        self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[tuple[str, str], str | None] = {}
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._timeouts["read"]
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            # keepalive as httpx's 5 s: an idle connection is not kept for long
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(
+                limit=self._connections, keepalive_timeout=5.0))
+
+    async def shutdown(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout: Any = BaseRequest.DEFAULT_NONE, write_timeout: Any = BaseRequest.DEFAULT_NONE,
+                         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+                         pool_timeout: Any = BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
+        if self._session is None or self._session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        files = request_data.multipart_data if request_data and request_data.contains_files else None
+        read = self._timeouts["read"] if read_timeout is BaseRequest.DEFAULT_NONE else read_timeout
+        connect = self._timeouts["connect"] if connect_timeout is BaseRequest.DEFAULT_NONE else connect_timeout
+        pool = self._timeouts["pool"] if pool_timeout is BaseRequest.DEFAULT_NONE else pool_timeout
+        write = write_timeout
+        if write is BaseRequest.DEFAULT_NONE:
+            write = self._media_write_timeout if files else self._timeouts["write"]
+        headers = {"User-Agent": self.USER_AGENT}
+        if files:
+            body: Any = _form(request_data, files)
+        elif request_data and request_data.parameters:
+            body = request_data.url_encoded_parameters()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        else:
+            body = None
+        started = time.monotonic()
+        try:
+            async with self._session.request(method, url, data=body, headers=headers,
+                                             timeout=_timeout(read, write, connect, pool),
+                                             proxy=self._proxy(url), allow_redirects=False) as reply:
+                body = await reply.read()
+            # as httpx logged every request (the URL holds the token: adapters.telegram.redact hides it)
+            log.debug('HTTP Request: %s %s "%d"', method, url, reply.status)
+            return reply.status, body
+        except (aiohttp.ServerTimeoutError, asyncio.TimeoutError) as err:
+            raise TimedOut from err
+        except aiohttp.ClientError as err:
+            # the type alone: the text of some aiohttp errors quotes the URL, and the URL the token
+            raise NetworkError(f"aiohttp.{type(err).__name__}") from err
+        finally:
+            if self._observe is not None and method == "POST":
+                self._observe(time.monotonic() - started)
+
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:
+        """The answer, without the message a sent message replies to: Telegram sends the whole
+        member's command back with every reply, which PTB would build into objects once more
+        (a tenth of the bot's CPU at 200 images a second), and nothing reads it. (Updates come
+        in through getUpdates, on PTB's own client: their replied-to messages stay whole.)"""
+        data = super().parse_json_payload(payload)
+        result = data.get("result")
+        if isinstance(result, dict) and "message_id" in result:
+            result.pop("reply_to_message", None)
+        return data
+
+    def _proxy(self, url: str) -> str | None:
+        """The proxy HTTP(S)_PROXY / NO_PROXY name for the Bot API's host, as httpx honoured
+        them; looked up once per host (aiohttp's trust_env would read them, and ~/.netrc, per call)."""
+        parts = urllib.parse.urlsplit(url)
+        key = (parts.scheme, parts.hostname or "")
+        if key not in self._proxies:
+            proxies = urllib.request.getproxies_environment()
+            bypass = not key[1] or urllib.request.proxy_bypass_environment(key[1], proxies)
+            proxy = None if bypass else proxies.get(key[0]) or None
+            if proxy and not proxy.startswith("http://"):
+                log.warning("ignoring the %s proxy for Telegram: aiohttp speaks only to http:// proxies", key[0])
+                proxy = None
+            self._proxies[key] = proxy
+        return self._proxies[key]
+
+
+def _timeout(read: float | None, write: float | None, connect: float | None,
+             pool: float | None) -> aiohttp.ClientTimeout:
+    # aiohttp's `connect` covers waiting for a free connection and opening a new one; it has
+    # no write timeout, so the whole call is bounded by the sum of its phases.
+    phases = (read, write, connect, pool)
+    total = None if None in phases else sum(phases)
+    wait = None if connect is None or pool is None else connect + pool
+    return aiohttp.ClientTimeout(total=total, connect=wait, sock_connect=connect, sock_read=read)
+
+
+def _form(request_data: RequestData, files: dict) -> aiohttp.FormData:
+    form = aiohttp.FormData()
+    for name, value in request_data.json_parameters.items():
+        form.add_field(name, value)
+    for name, (filename, content, mimetype) in files.items():
+        form.add_field(name, content, filename=filename, content_type=mimetype)
+    return form
