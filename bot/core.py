@@ -98,6 +98,7 @@ class Core:
             self.retention.start()
         await self.guard.start()
         await self.blocklist.load()  # refused entries are logged at start, not at the first prompt
+        await self._snapshot(self._clock())
         if self.runs_jobs:
             resumed = await self._runner.resume()
             if resumed:
@@ -147,7 +148,7 @@ class Core:
 
     async def _checked(self, request: GenerationRequest, messenger: Messenger, turn: Turn) -> Ticket:
         now = self._clock()
-        snapshot = await self._policy.snapshot(quota_day(now))
+        snapshot = await self._snapshot(now)
         self.access.check_place(request.requester, snapshot)
         chat = await self.chats.policy(request.requester)  # the chat's own settings, within the operator's
         chat.check_command(request.command)
@@ -281,6 +282,12 @@ class Core:
         except Exception:
             return False
 
+    async def _snapshot(self, now: float):
+        """The operator's rules now; lists and completions follow its models switched off."""
+        snapshot = await self._policy.snapshot(quota_day(now))
+        self.catalog.switched_off = snapshot.models_off
+        return snapshot
+
     async def operator_spend(self) -> OperatorSpend:
         """Today's spend at 302.AI (what it billed, or may have), against the bot-wide ceiling."""
         spent = await self._store.operator_spend(quota_day(self._clock()))
@@ -288,7 +295,7 @@ class Core:
 
     async def quota(self, requester: Requester) -> QuotaStatus:
         now = self._clock()
-        snapshot = await self._policy.snapshot(quota_day(now))
+        snapshot = await self._snapshot(now)
         limits = self.access.limits_for(requester, snapshot, (await self.chats.policy(requester)).settings)
         usage = await self._store.usage(requester, quota_day(now))
         chat_left = None

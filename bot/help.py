@@ -57,7 +57,7 @@ def _prices(catalog: Catalog) -> dict[Command, Text]:
 
 
 def _names(catalog: Catalog, command: Command) -> str:
-    return ", ".join(m.name for m in catalog.for_command(command))
+    return ", ".join(m.name for m in catalog.offered(command))
 
 
 def _details(catalog: Catalog, topic: str, style: str) -> Joined:

@@ -117,7 +117,7 @@ class Validator:
         if request.video is not None and command is not Command.VIDEO:
             raise ValidationError(T("To restyle a video, use /video with the video attached."))
         if request.video is not None and not request.model:
-            model = next((m for m in self._catalog.for_command(command) if m.takes_video), None)
+            model = next((m for m in self._catalog.offered(command) if m.takes_video), None)
             if model is None:
                 raise ValidationError(T("No model here restyles a video (video to video)."))
         elif command is Command.VIDEO and has_image and not request.model:

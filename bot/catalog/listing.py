@@ -49,7 +49,7 @@ def _line(model: Model) -> Text:
 def models_page(catalog: Catalog, page: int) -> ModelsPage:
     seen: dict[str, Model] = {}
     for command in (Command.VIDEO, Command.ANIMATE):
-        for model in catalog.for_command(command):
+        for model in catalog.offered(command):
             seen.setdefault(model.name, model)
     models = list(seen.values())
     pages = max(1, -(-len(models) // PER_PAGE))

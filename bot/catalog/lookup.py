@@ -53,6 +53,9 @@ class Catalog:
         self._retired: dict[str, Model] = {}
         self.unpriced: dict[str, Unpriced] = {}
         self.version = 0  # counts changes of the unified list (adapters re-read when it moves)
+        # lower-case names an operator switched off (bot.catalog.switches), as this process last
+        # read them: lists and completions leave them out; the core refuses them either way
+        self.switched_off: frozenset[str] = frozenset()
         for model in models:
             self._add(model)
         self._compiled = frozenset(self._names)  # MiniMax's and the image models' names: never replaced
@@ -122,10 +125,15 @@ class Catalog:
     def for_command(self, command: Command) -> list[Model]:
         return [m for m in self._models.values() if command in m.commands]
 
+    def offered(self, command: Command) -> list[Model]:
+        """`command`'s models less those switched off: what /models, completions and the
+        default choose from."""
+        return [m for m in self.for_command(command) if m.name.lower() not in self.switched_off]
+
     def default(self, command: Command, *, image: bool = False) -> Model:
         """The first model listed for `command`; with `image`, the first that redraws a picture
         (for /image with one attached), if `command` has such a model."""
-        models = self.for_command(command)
+        models = self.for_command(command)  # the operator's default, switched off or not (then refused)
         if image:
             redraw = [m for m in models if m.image_role is ImageRole.SOURCE]
             if redraw:
@@ -157,14 +165,14 @@ class Catalog:
     def closest(self, command: Command, name: str, n: int = 3) -> list[str]:
         """The `n` names of `command`'s models nearest to `name` (a typo's likely meaning), best
         first; refusing with these beats listing dozens of models in a chat message."""
-        names = {m.name.lower(): m.name for m in self.for_command(command)}
+        names = {m.name.lower(): m.name for m in self.offered(command)}
         near = difflib.get_close_matches(name.strip().lower(), list(names), n=n, cutoff=0.0)
         return [names[key] for key in near]
 
     def search(self, command: Command, text: str, limit: int = 25) -> list[Model]:
         """Models for `command` whose name, provider or description contains `text` (autocomplete)."""
         needle = text.strip().lower()
-        hits = [m for m in self.for_command(command)
+        hits = [m for m in self.offered(command)
                 if needle in m.name.lower() or needle in m.description.lower() or needle in m.provider.lower()]
         hits.sort(key=lambda m: (not m.name.lower().startswith(needle), m.name))
         return hits[:limit]

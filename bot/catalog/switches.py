@@ -4,7 +4,8 @@ The operator's settings say which unified models may be offered at all (REELBOT_
 bot.catalog.unified.offered); within those, the console's Models page and `reelbot admin
 model off|on NAME` switch any model off for new requests and on again. A switch is a row of
 `models_off`, read with the policy snapshot (bot.store.policy) on every request, so every
-process on the database refuses the model at once; a job already running finishes. The
+process on the database refuses the model at once; a job already running finishes. /models
+and Discord's completions leave it out from that process's next look at the rules. The
 settings' denials still win: a model they deny cannot be switched on from the console.
 """
 

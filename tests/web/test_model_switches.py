@@ -16,7 +16,7 @@ from bot.bootstrap import open_desk
 from bot.domain.requests import Requester
 from bot.errors import ValidationError
 from tests.conftest import RecordingMessenger
-from tests.core.helpers import request
+from tests.core.helpers import ALICE, request
 
 ROOT = Path(__file__).resolve().parents[2]
 OPERATOR = Requester("console", "cli:op", is_admin=True)
@@ -112,3 +112,25 @@ def test_reelbot_admin_model_switches_off_lists_and_refuses_a_denied_model(tmp_p
     assert listed.stdout.startswith("kling-21  off since") and "by cli:" in listed.stdout
     refused = admin("model", "on", "sora-2")
     assert refused.returncode != 0 and "REELBOT_VIDEO_MODELS" in refused.stderr
+
+
+async def test_a_model_switched_off_leaves_models_and_completions(core, desk):
+    from bot.catalog.listing import models_page
+    from bot.domain.requests import Command
+
+    def listed() -> bool:
+        return "kling-21" in [m.name for m in core.catalog.search(Command.VIDEO, "kling-21")]
+
+    async def looked(want: bool) -> bool:
+        await core.quota(ALICE)  # any look at the operator's rules reads the switches again
+        return listed() is want
+
+    def page() -> str:
+        return "\n".join(models_page(core.catalog, n).text.render("en") for n in range(models_page(core.catalog, 0).pages))
+
+    assert listed() and "• kling-21:" in page()
+    await desk.admin.switch_model(OPERATOR, "kling-21", False, key="console:list-off")
+    await until(lambda: looked(False))
+    assert "• kling-21:" not in page()
+    await desk.admin.switch_model(OPERATOR, "kling-21", True, key="console:list-on")
+    await until(lambda: looked(True))
