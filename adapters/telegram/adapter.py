@@ -55,8 +55,9 @@ class TelegramAdapter:
         os.environ.setdefault("PTB_TIMEDELTA", "true")
         self._redactor = TokenRedaction(config.token)
         self._redactor.install()  # before PTB logs its first URL
-        self._app = _build_application(config, flood_gate or FloodGate(per_second=config.sends_per_second,
-                                                                       concurrent=config.concurrent_calls))
+        self._app = _build_application(config, flood_gate or FloodGate(
+            per_second=config.sends_per_second, group_rate=(config.group_messages_per_minute, 60.0),
+            concurrent=config.concurrent_calls))
         self._board = StatusBoard(self._app.bot, interval=config.edit_interval, clock=clock, pending=core.statuses)
         self.messenger = TelegramMessenger(self._app.bot, self._board, config, posts=core.posts)
         core.register("telegram", self.messenger)
