@@ -44,9 +44,13 @@ _STAGES = {"queued": "queued", "submitted": "sent", "Queueing": "sent", "Prepari
            "Processing": "generating", "downloading": "finishing", "waiting": "waiting"}
 
 
-def stage_of(progress_stage: str) -> str:
+NEAR_THE_FRONT = 3  # places in line that are shown as they change (further back, only the first)
+
+
+def stage_of(progress: Progress) -> tuple[str, int | None]:
     """The stage a status message shows; it is edited only when this changes."""
-    return _STAGES.get(progress_stage, progress_stage)
+    near = progress.position if progress.position is not None and progress.position <= NEAR_THE_FRONT else None
+    return _STAGES.get(progress.stage, progress.stage), near
 
 
 class AdapterStopped(RuntimeError):
@@ -65,7 +69,7 @@ class TelegramMessenger:
         self._posts = posts  # which message shows which job: a reply to a result re-runs it
         self._closed = False
         self._placeholder = Placeholder()
-        self._stages: dict[tuple[int, int], str] = {}  # status message -> the stage it shows
+        self._stages: dict[tuple[int, int], tuple[str, int | None]] = {}  # status message -> the stage it shows
 
     def close(self) -> None:
         """From now on refuse to post (AdapterStopped)."""
@@ -111,7 +115,7 @@ class TelegramMessenger:
             return
         # an edit per stage a member can tell apart, not per poll: each one is a message of
         # the chat's budget, and "12 s so far" becoming "17 s so far" tells them nothing new
-        stage, key = stage_of(progress.stage), (where.chat_id, where.status_id)
+        stage, key = stage_of(progress), (where.chat_id, where.status_id)
         if self._stages.get(key) == stage:
             return
         self._stages[key] = stage
