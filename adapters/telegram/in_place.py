@@ -22,6 +22,7 @@ import asyncio
 import functools
 import io
 import logging
+from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 from telegram import Bot, InlineKeyboardMarkup, InputFile, InputMediaPhoto, InputMediaVideo, Message
@@ -34,9 +35,15 @@ from adapters.telegram.flood import AS_RESULT
 from bot.errors import DestinationGone
 from bot.ports import Result
 
-__all__ = ["Placeholder", "edit_into_result"]
+__all__ = ["Placeholder", "Placed", "edit_into_result"]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Placed:
+    message_id: int | None  # None: not placed, post the result anew
+    status_gone: bool = False  # the placeholder no longer exists: no final text to show on it
 
 
 class Placeholder:
@@ -68,14 +75,14 @@ class Placeholder:
 
 
 async def edit_into_result(bot: Bot, result: Result, where: Where, *, caption: str, markup: InlineKeyboardMarkup,
-                           spoiler: bool, read_timeout: float) -> int | None:
-    """Replace the placeholder at `where` by `result`; the message's id, or None when it cannot
-    (nothing changed: post the result as a new message). Errors that may be worth a retry
-    (flood control, the network) reach the caller: retrying edits the same message again."""
+                           spoiler: bool, read_timeout: float) -> Placed:
+    """Replace the placeholder at `where` by `result`, or say it cannot (nothing changed: post
+    the result as a new message). Errors that may be worth a retry (flood control, the
+    network) reach the caller: retrying edits the same message again."""
     if where.status_id is None or result.data is None:
-        return None
+        return Placed(None)
     if result.kind == "image" and len(result.data) > PHOTO_LIMIT:
-        return None
+        return Placed(None)
     file = InputFile(result.data, filename=result.filename, attach=True)
     media = (InputMediaVideo(file, caption=caption, parse_mode=ParseMode.HTML, supports_streaming=True,
                              has_spoiler=spoiler)
@@ -85,17 +92,18 @@ async def edit_into_result(bot: Bot, result: Result, where: Where, *, caption: s
         await bot.edit_message_media(media, chat_id=where.chat_id, message_id=where.status_id, reply_markup=markup,
                                      read_timeout=read_timeout, rate_limit_args=AS_RESULT)
     except BadRequest as err:
-        if "not modified" in err.message.lower():  # an earlier try put it there already
-            return where.status_id
+        text = err.message.lower()
+        if "not modified" in text:  # an earlier try put it there already
+            return Placed(where.status_id)
         # deleted, no longer editable, a photo Telegram will not take as one, too large: a new message
         log.info("Cannot turn status message %s/%s into the result (%s); posting it anew",
                  where.chat_id, where.status_id, err.message)
-        return None
+        return Placed(None, status_gone="not found" in text)
     except ChatMigrated:  # the old group's messages cannot be edited; the new post follows the group
-        return None
+        return Placed(None, status_gone=True)
     except Forbidden as err:  # the bot was removed from the group, or the member blocked it
         raise DestinationGone(f"Telegram chat {where.chat_id}: {err.message}") from err
-    return where.status_id
+    return Placed(where.status_id)
 
 
 @functools.cache

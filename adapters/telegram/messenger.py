@@ -13,6 +13,7 @@ result comes as a reply. Everything works from `job.destination` alone.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from telegram import Bot, ReactionTypeEmoji
 from telegram.constants import ParseMode
@@ -28,7 +29,7 @@ from adapters.telegram.reach import reaching
 from adapters.telegram.status import StatusBoard
 from bot.chats.rules import ADULT
 from bot.domain.answers import Ticket
-from bot.domain.requests import Destination
+from bot.domain.requests import Command, Destination
 from bot.i18n import Text
 from bot.domain.job import Job
 from bot.ports import Progress, Result
@@ -116,8 +117,8 @@ class TelegramMessenger:
         # an edit per stage a member can tell apart, not per poll: each one is a message of
         # the chat's budget, and "12 s so far" becoming "17 s so far" tells them nothing new
         stage, key = stage_of(progress), (where.chat_id, where.status_id)
-        if self._stages.get(key) == stage:
-            return
+        if self._stages.get(key) == stage or (stage[0] == "sent" and job.command is Command.IMAGE):
+            return  # an image is made within seconds of being sent: "sent" would be an edit for nothing
         self._stages[key] = stage
         # the Cancel button stays only while the job waits; the first later edit removes it
         markup = render.cancel_button(job) if progress.stage == "queued" else None
@@ -139,13 +140,15 @@ class TelegramMessenger:
             self._stages.pop((where.chat_id, where.status_id), None)
         if where.in_place and where.status_id is not None:
             await self._board.retire(where.chat_id, where.status_id)  # no progress edit may land on the result
-            shown = await edit_into_result(
+            placed = await edit_into_result(
                 self._bot, result, where, caption=render.caption(job),
                 markup=render.buttons(job, animate=result.kind == "image"), spoiler=bool(job.destination.get(ADULT)),
                 read_timeout=self._config.media_read_timeout)
-            if shown is not None:
-                await self._remember(job, where.chat_id, shown)
+            if placed.message_id is not None:
+                await self._remember(job, where.chat_id, placed.message_id)
                 return
+            if placed.status_gone:
+                where = replace(where, status_id=None)
         posted = await reaching(where, lambda there: send_result(
             self._bot, job, result, where=there, upload_limit=self.upload_limit(job),
             read_timeout=self._config.media_read_timeout))

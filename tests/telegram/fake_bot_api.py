@@ -684,6 +684,8 @@ class FakeBotApi:
         else:
             file_id, unique = self.store_file(data, f"{kind}s/file")
             message[kind] = {"file_id": file_id, "file_unique_id": unique, "file_size": len(data)}
+            if kind == "video":
+                message[kind].update(width=1280, height=720, duration=6, mime_type="video/mp4")
         message.pop("has_media_spoiler", None)
         if media.get("has_spoiler"):
             message["has_media_spoiler"] = True
