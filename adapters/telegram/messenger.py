@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from telegram import Bot, ReactionTypeEmoji
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 
 from adapters.telegram import render
 from adapters.telegram.config import TelegramConfig
@@ -101,11 +101,13 @@ class TelegramMessenger:
 
     async def _react(self, where: Where) -> bool:
         """👀 on the member's command; False where the chat takes no reactions (answer by message)."""
+        # tried once: a reaction refused (reactions turned off in the chat, the command deleted)
+        # or failed is made up for by a message at once, not after a retry's backoff
         try:
-            await patiently(lambda: self._bot.set_message_reaction(
-                where.chat_id, where.reply_to, ReactionTypeEmoji(TAKEN), rate_limit_args=FIRST))
+            await self._bot.set_message_reaction(where.chat_id, where.reply_to, ReactionTypeEmoji(TAKEN),
+                                                 rate_limit_args=FIRST)
             return True
-        except BadRequest as err:  # reactions turned off in the chat, the command deleted
+        except TelegramError as err:
             log.info("Cannot react to command %s/%s (%s); answering with a message",
                      where.chat_id, where.reply_to, err.message)
             return False
