@@ -24,10 +24,11 @@ wait for a connection in between), and the window is a little longer than Telegr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 from collections import deque
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 
 from telegram.error import TelegramError
@@ -113,7 +114,7 @@ class Budget:
     """`clock` and `sleep` are injectable so that tests can run it on a clock of their own."""
 
     def __init__(self, *, per_second: float, group_per_minute: float, group_seconds: float = 60.0,
-                 slack: float = 0.02, clock: Callable[[], float], sleep: Callable[[float], Awaitable[None]]):
+                 slack: float = 0.03, clock: Callable[[], float], sleep: Callable[[float], Awaitable[None]]):
         self._overall = _window(per_second, 1.0, slack)
         self._group_size = (group_per_minute, group_seconds * (1 + slack))
         self._groups: dict[Hashable, Window] = {}
@@ -122,19 +123,41 @@ class Budget:
         self._waiting: list[_Waiter] = []  # a heap: those with their group's grant, waiting for the overall one
         self._group_waiting: dict[Hashable, list[_Waiter]] = {}  # heaps: waiting for their group's grant
         self._replaceable: dict[Hashable, _Waiter] = {}
+        self._promised: dict[Hashable, int] = {}  # group -> messages promised, not yet asked for
         self._wake = asyncio.Event()
         self._pump: asyncio.Task | None = None
 
     def spare(self, chat: Hashable) -> int:
-        """Messages the group `chat` may still send in this window, less those already waiting."""
+        """Messages the group `chat` may still send in this window, less those already waiting
+        or promised."""
         if not is_group(chat):
             return self._overall.spare(self._clock())
         waiting = sum(not w.turn.done() for w in self._group_waiting.get(chat, ()))
-        return self._window(chat).spare(self._clock()) - waiting
+        return self._window(chat).spare(self._clock()) - waiting - self._promised.get(chat, 0)
 
     def short(self, chat: Hashable) -> bool:
         """Whether a group's budget is nearly spent: what is left is kept for results."""
         return is_group(chat) and self.spare(chat) <= self._reserve()
+
+    @contextlib.contextmanager
+    def promise(self, chat: Hashable) -> Iterator[bool]:
+        """`with budget.promise(chat) as room:` — whether a message to `chat` fits without
+        cutting into the share kept for results, counted as spent until the block ends. Under
+        a burst many commands ask at once, before any of their messages reached the budget:
+        without the promise each of them would see room, and their messages would queue."""
+        if self.short(chat):
+            yield False
+            return
+        if not is_group(chat):
+            yield True
+            return
+        self._promised[chat] = self._promised.get(chat, 0) + 1
+        try:
+            yield True
+        finally:
+            self._promised[chat] -= 1
+            if not self._promised[chat]:
+                del self._promised[chat]
 
     def supersede(self, replaces: Hashable) -> None:
         """Drop the progress edit waiting under `replaces`: a newer text is on its way."""

@@ -83,8 +83,18 @@ class TelegramMessenger:
     async def acknowledge(self, job: Job, ticket: Ticket) -> Destination | None:
         self._check_open()
         where = Where.of(job)
-        if self._short_of_budget(where) and await self._react(where):
+        gate = getattr(self._bot, "rate_limiter", None)
+        if where.reply_to is None or not isinstance(gate, FloodGate):
+            return await self._answer(job, ticket, where)
+        with gate.budget.promise(where.chat_id) as room:
+            if room:
+                return await self._answer(job, ticket, where)
+        if await self._react(where):
             return {"reacted": True}  # no status message: the result comes as a reply
+        return await self._answer(job, ticket, where)
+
+    async def _answer(self, job: Job, ticket: Ticket, where: Where) -> Destination:
+        """The status message that answers a command."""
         text = render.ticket(ticket, job.requester.language)
         if self._config.result_in_place:
             message = await patiently(lambda: self._placeholder.send(
@@ -94,10 +104,6 @@ class TelegramMessenger:
             text=text, parse_mode=ParseMode.HTML,
             reply_markup=render.cancel_button(job), rate_limit_args=FIRST, **where.reply()))
         return {"status_id": message.message_id}
-
-    def _short_of_budget(self, where: Where) -> bool:
-        gate = getattr(self._bot, "rate_limiter", None)
-        return where.reply_to is not None and isinstance(gate, FloodGate) and gate.budget.short(where.chat_id)
 
     async def _react(self, where: Where) -> bool:
         """👀 on the member's command; False where the chat takes no reactions (answer by message)."""

@@ -380,6 +380,7 @@ class FakeBotApi:
 
     async def _handle_method(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        arrived = self.clock()  # as the request begins: an upload's body takes a while to read
         if request.match_info["token"] != self.token:
             return _error(ApiError(401, "Unauthorized"))
         params, files = await _read_params(request)
@@ -398,7 +399,7 @@ class FakeBotApi:
                 call.error = fault
                 raise fault
             if self.limits is not None and (
-                    retry := self.limits.check(method, params.get("chat_id"), self.clock())) is not None:
+                    retry := self.limits.check(method, params.get("chat_id"), arrived)) is not None:
                 raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
             call.result = await handler(params, files)
         except ApiError as err:

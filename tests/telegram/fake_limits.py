@@ -27,6 +27,7 @@ class TelegramLimits:
     group_messages: int = 20  # in any `group_window` seconds, to one group
     group_window: float = 60.0
     refused: int = 0  # 429s answered
+    refused_in_groups: int = 0  # of which for a group's window
     _overall: deque = field(default_factory=deque)
     _groups: dict[int, deque] = field(default_factory=dict)
 
@@ -37,11 +38,12 @@ class TelegramLimits:
         windows = [(self._overall, self.per_second, 1.0)]
         if isinstance(chat_id, int) and chat_id < 0:
             windows.append((self._groups.setdefault(chat_id, deque()), self.group_messages, self.group_window))
-        for times, size, seconds in windows:
+        for n, (times, size, seconds) in enumerate(windows):
             while times and times[0] <= now - seconds:
                 times.popleft()
             if len(times) >= size:
                 self.refused += 1
+                self.refused_in_groups += n
                 return max(1, math.ceil(times[0] + seconds - now))
         for times, _, _ in windows:
             times.append(now)

@@ -4,6 +4,7 @@ progress dropped first, never more than a window allows."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 
@@ -150,3 +151,13 @@ async def test_a_quiet_group_does_not_wait_behind_a_busy_one():
 
     assert clock.now == 1000.0 and not busy.done()
     busy.cancel()
+
+
+async def test_commands_asking_at_once_are_promised_only_the_room_the_group_has():
+    clock = Clock()
+    b = budget(clock, group_per_minute=20)
+    with contextlib.ExitStack() as held:
+        rooms = [held.enter_context(b.promise(GROUP)) for _ in range(30)]
+
+    assert rooms.count(True) == 15  # the last 5 are kept for results
+    assert b.spare(GROUP) == 20  # and the promises end with their blocks
