@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from adapters.telegram import TelegramAdapter, TelegramConfig  # noqa: E402
 from bench.simproc import start_simulator  # noqa: E402
-from bench.telegram_budget_bench import group_run, private_served  # noqa: E402
+from bench.telegram_budget_bench import group_run, private_served, video_edits  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.jobs.runner import Timing  # noqa: E402
 from bot.bootstrap import bootstrap  # noqa: E402
@@ -121,6 +121,9 @@ async def main() -> None:
                              "or one busy group (Telegram's budget enforced)")
     parser.add_argument("--served", action="store_true",
                         help="with --chats private: images per second served, Telegram's budget enforced")
+    parser.add_argument("--videos", type=int, default=0,
+                        help="status edits per video for this many /video (each takes --video-seconds)")
+    parser.add_argument("--video-seconds", type=float, default=600.0, help="how long the simulator takes per video")
     parser.add_argument("--in-place", action="store_true", help="one message per job (TELEGRAM_RESULT_IN_PLACE)")
     parser.add_argument("--burst", type=int, default=300, help="--chats group: commands in the burst")
     parser.add_argument("--per-minute", type=float, default=15, help="--chats group: the steady rate")
@@ -131,11 +134,14 @@ async def main() -> None:
                         help=f"comma-separated member languages, each run in turn ({', '.join(LANGUAGE_CODES)})")
     parser.add_argument("--rounds", type=int, default=1, help="how many times to run every language, alternating")
     args = parser.parse_args()
-    sim_proc, sim = start_simulator(KEY, 600.0)
+    sim_proc, sim = start_simulator(KEY, args.video_seconds)
     try:
         languages = [language.strip() for language in args.languages.split(",")]
         if unknown := set(languages) - set(LANGUAGE_CODES):
             parser.error(f"unknown language(s): {', '.join(sorted(unknown))}")
+        if args.videos:
+            await video_edits(sim, videos=args.videos, in_place=args.in_place)
+            return
         if args.chats == "group":
             await group_run(sim, burst=args.burst, per_minute=args.per_minute, minutes=args.minutes,
                             scale=args.time_scale, in_place=args.in_place)

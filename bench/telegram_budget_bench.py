@@ -203,3 +203,20 @@ async def private_served(sim: str, *, rate: float, seconds: float, in_place: boo
         report("  of which", figures, refusals(bench))
     finally:
         await bench.stop()
+
+
+async def video_edits(sim: str, *, videos: int, in_place: bool) -> None:
+    """Status edits per video, at the production timing (each video takes the simulator's
+    --video-seconds), every member in a private chat."""
+    bench = await start(sim, group_window=60.0, in_place=in_place)
+    try:
+        for i in range(videos):
+            who = bench.fake.user(80_000 + i, f"V{i}")
+            await bench.fake.send_text(who, bench.fake.private_chat(who), f"/video a fox, take {i}")
+        delivered = await wait_delivered(bench, videos, timeout=110)
+        await asyncio.sleep(6)  # the final "done" edits go after the delivery is recorded
+        edits = [c for c in bench.fake.calls if c.method in ("editMessageText", "editMessageCaption")]
+        print(f"{delivered} of {videos} videos delivered: {len(edits) / videos:.1f} status edits per video "
+              f"({'in place' if in_place else 'text status'})", flush=True)
+    finally:
+        await bench.stop()
