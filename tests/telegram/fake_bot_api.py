@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import hashlib
 import io
 import itertools
 import json
@@ -114,6 +115,7 @@ class FakeBotApi:
         self.refunded_charges: list[str] = []  # refundStarPayment
         # chat id -> {user id: "creator" | "administrator"}: what getChatMember answers (else "member")
         self.chat_admins: dict[int, dict[int, str]] = {}
+        self._thumbnails: dict[bytes, tuple[bytes, tuple[int, int], tuple[int, int]]] = {}
         self.reactions: dict[tuple[int, int], list[str]] = {}  # message -> the bot's reaction emoji
         self.reaction_clock: dict[tuple[int, int], float] = {}  # message -> perf_counter when reacted to
         self._update_ids = itertools.count(1)
@@ -845,14 +847,20 @@ class FakeBotApi:
 
     def _photo_sizes(self, data: bytes) -> list[dict]:
         """Telegram's sizes of a photo: a real thumbnail first, the original last."""
-        with Image.open(io.BytesIO(data)) as img:
-            width, height = img.size
-            thumb = img.convert("RGB")
-            thumb.thumbnail((90, 90))
-            out = io.BytesIO()
-            thumb.save(out, "JPEG")
+        # made once per distinct picture: Telegram makes thumbnails on its own machines, and
+        # here that work would hold up every other request in the process (benchmarks)
+        key = hashlib.sha1(data).digest()
+        if (made := self._thumbnails.get(key)) is None:
+            with Image.open(io.BytesIO(data)) as img:
+                width, height = img.size
+                thumb = img.convert("RGB")
+                thumb.thumbnail((90, 90))
+                out = io.BytesIO()
+                thumb.save(out, "JPEG")
+            made = self._thumbnails[key] = (out.getvalue(), thumb.size, (width, height))
+        thumbnail, thumb_size, size = made
         sizes = []
-        for blob, (w, h) in ((out.getvalue(), thumb.size), (data, (width, height))):
+        for blob, (w, h) in ((thumbnail, thumb_size), (data, size)):
             file_id, unique = self.store_file(blob, "photos/photo.jpg")
             sizes.append({"file_id": file_id, "file_unique_id": unique, "width": w, "height": h,
                           "file_size": len(blob)})
