@@ -55,13 +55,13 @@ class Bench:
         self.tmp.cleanup()
 
 
-async def start(sim: str, *, group_window: float, in_place: bool) -> Bench:
+async def start(sim: str, *, group_window: float, in_place: bool, timing: Timing | None = None) -> Bench:
     fake = FakeBotApi(TOKEN, limits=TelegramLimits(group_window=group_window))
     await fake.start()
     tmp = tempfile.TemporaryDirectory()
     settings = Settings(api_key=KEY, base_url=sim, data_dir=Path(tmp.name), daily_credits=10**6,
                         max_in_flight=10**6, bot_daily_mptc=0, max_concurrent_requests=8)
-    core = await bootstrap(settings, timing=Timing(expected_seconds=600))
+    core = await bootstrap(settings, timing=timing or Timing(expected_seconds=600))
     config = TelegramConfig(token=TOKEN, api_base=fake.base_url, file_api_base=fake.base_file_url,
                             poll_timeout=1.0, result_in_place=in_place)
     gate = FloodGate(per_second=config.sends_per_second, group_rate=(config.group_messages_per_minute, group_window),
@@ -208,7 +208,7 @@ async def private_served(sim: str, *, rate: float, seconds: float, in_place: boo
 async def video_edits(sim: str, *, videos: int, in_place: bool) -> None:
     """Status edits per video, at the production timing (each video takes the simulator's
     --video-seconds), every member in a private chat."""
-    bench = await start(sim, group_window=60.0, in_place=in_place)
+    bench = await start(sim, group_window=60.0, in_place=in_place, timing=Timing())
     try:
         for i in range(videos):
             who = bench.fake.user(80_000 + i, f"V{i}")
