@@ -195,6 +195,15 @@ class Budget:
             if self._replaceable.get(replaces) is waiter:
                 del self._replaceable[replaces]
 
+    async def close(self) -> None:
+        """Stop handing out grants; callers still waiting are cancelled (the bot is stopping)."""
+        for waiter in [*self._waiting, *(w for heap in self._group_waiting.values() for w in heap)]:
+            waiter.turn.cancel()
+        self._waiting, self._group_waiting = [], {}
+        if self._pump is not None:
+            self._pump.cancel()
+            await asyncio.gather(self._pump, return_exceptions=True)
+
     def _reserve(self) -> int:
         return int(self._group_size[0] * PROGRESS_RESERVE)
 

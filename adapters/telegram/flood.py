@@ -80,10 +80,11 @@ class FloodGate(BaseRateLimiter[dict]):
         self._not_before: dict[object, float] = {}
 
     async def initialize(self) -> None:
-        """Nothing to set up: the limiters start empty."""
+        """Nothing to set up: the budget starts unspent."""
 
     async def shutdown(self) -> None:
-        """Nothing to release: waits in progress end with their callers."""
+        """Stop the budget's own task; calls still waiting for budget are cancelled."""
+        await self.budget.close()
 
     async def process_request(self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any,
                               kwargs: dict[str, Any], endpoint: str, data: dict[str, Any],

@@ -9,6 +9,7 @@ import contextlib
 import pytest
 
 from adapters.telegram.budget import FINAL, PROGRESS, REPLY, RESULT, Budget, Dropped
+from tests.conftest import wait_for
 
 PRIVATE, GROUP = 42, -100123
 
@@ -161,3 +162,16 @@ async def test_commands_asking_at_once_are_promised_only_the_room_the_group_has(
 
     assert rooms.count(True) == 15  # the last 5 are kept for results
     assert b.spare(GROUP) == 20  # and the promises end with their blocks
+
+
+async def test_closing_the_budget_cancels_the_calls_still_waiting():
+    never = asyncio.Event()  # time stands still: the call waits until the budget closes
+    b = Budget(per_second=100, group_per_minute=1, clock=lambda: 1000.0, sleep=lambda seconds: never.wait())
+    await b.take(GROUP, RESULT)
+    waiting = asyncio.create_task(b.take(GROUP, RESULT))
+    await wait_for(lambda: b.spare(GROUP) < 0, what="the call to wait")
+
+    await b.close()
+
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
