@@ -8,6 +8,10 @@ python-telegram-bot long-polls the fake Bot API from tests/ (on loopback, in thi
 the core runs against the 302.AI simulator in its own process. Each command comes from its
 own member, in one of 50 groups or (--chats private) in their own private chat. --sends-per-second is the bot's own send limit (Telegram
 allows 30 messages a second to ordinary bots; raise it to measure the adapter itself).
+--chats group measures Telegram's budget in one busy group (a burst, then a steady rate;
+--time-scale shortens it) and --chats private --served the images per second served at the
+default 30 messages a second, both against a fake that enforces Telegram's budgets (see
+bench/telegram_budget_bench.py); --in-place sends one message per job that becomes the result.
 --languages runs each rate once per member language (their app's language_code), one after
 the other in the same process, so the cost of localized replies shows side by side; --rounds
 repeats that, alternating, to show the noise between runs.
@@ -27,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from adapters.telegram import TelegramAdapter, TelegramConfig  # noqa: E402
 from bench.simproc import start_simulator  # noqa: E402
+from bench.telegram_budget_bench import group_run, private_served, video_edits  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.jobs.runner import Timing  # noqa: E402
 from bot.bootstrap import bootstrap  # noqa: E402
@@ -111,17 +116,40 @@ async def main() -> None:
     parser.add_argument("--rates", default="20,200,1000")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--sends-per-second", type=float, default=30.0)
-    parser.add_argument("--chats", choices=("groups", "private"), default="groups",
-                        help="50 groups (20 messages a minute each, Telegram's limit) or a private chat per member")
+    parser.add_argument("--chats", choices=("groups", "private", "group"), default="groups",
+                        help="50 groups (20 messages a minute each, Telegram's limit), a private chat per member, "
+                             "or one busy group (Telegram's budget enforced)")
+    parser.add_argument("--served", action="store_true",
+                        help="with --chats private: images per second served, Telegram's budget enforced")
+    parser.add_argument("--videos", type=int, default=0,
+                        help="status edits per video for this many /video (each takes --video-seconds)")
+    parser.add_argument("--video-seconds", type=float, default=600.0, help="how long the simulator takes per video")
+    parser.add_argument("--in-place", action="store_true", help="one message per job (TELEGRAM_RESULT_IN_PLACE)")
+    parser.add_argument("--burst", type=int, default=300, help="--chats group: commands in the burst")
+    parser.add_argument("--per-minute", type=float, default=15, help="--chats group: the steady rate")
+    parser.add_argument("--minutes", type=float, default=10, help="--chats group: how long the steady rate runs")
+    parser.add_argument("--time-scale", type=float, default=1,
+                        help="--chats group: run N times faster (the group's minute is 60/N s)")
     parser.add_argument("--languages", default="en",
                         help=f"comma-separated member languages, each run in turn ({', '.join(LANGUAGE_CODES)})")
     parser.add_argument("--rounds", type=int, default=1, help="how many times to run every language, alternating")
     args = parser.parse_args()
-    sim_proc, sim = start_simulator(KEY, 600.0)
+    sim_proc, sim = start_simulator(KEY, args.video_seconds)
     try:
         languages = [language.strip() for language in args.languages.split(",")]
         if unknown := set(languages) - set(LANGUAGE_CODES):
             parser.error(f"unknown language(s): {', '.join(sorted(unknown))}")
+        if args.videos:
+            await video_edits(sim, videos=args.videos, in_place=args.in_place)
+            return
+        if args.chats == "group":
+            await group_run(sim, burst=args.burst, per_minute=args.per_minute, minutes=args.minutes,
+                            scale=args.time_scale, in_place=args.in_place)
+            return
+        if args.served:
+            for rate in (float(r) for r in args.rates.split(",")):
+                await private_served(sim, rate=rate, seconds=args.seconds, in_place=args.in_place)
+            return
         for rate in (int(r) for r in args.rates.split(",")):
             for _ in range(args.rounds):
                 for language in languages:

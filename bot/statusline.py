@@ -19,7 +19,9 @@ the first try costs no write: the result's post and its record, which it sits be
 as close as they can be.
 
 The platform's adapter gives the edit itself (`send`), which answers what came of it: SHOWN,
-GONE (deleted, out of reach: stop trying), FAILED (try again later) or wait(seconds).
+GONE (deleted, out of reach: stop trying), FAILED (try again later), wait(seconds), or
+DROPPED (the platform's budget let a progress text go unsent: it counts as done, and a newer
+text waiting goes at once).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from typing import Any
 
 from bot.store.statuses import PendingStatuses
 
-__all__ = ["StatusLine", "Outcome", "SHOWN", "GONE", "FAILED", "wait", "Key", "FINAL_PATIENCE"]
+__all__ = ["StatusLine", "Outcome", "SHOWN", "GONE", "FAILED", "DROPPED", "wait", "Key", "FINAL_PATIENCE"]
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +50,10 @@ class Outcome:
     shown: bool = False
     gone: bool = False
     wait: float | None = None  # the platform asked to wait this long before the next edit
+    dropped: bool = False  # not sent, by choice: a progress text the budget had no room for
 
 
-SHOWN, GONE, FAILED = Outcome(shown=True), Outcome(gone=True), Outcome()
+SHOWN, GONE, FAILED, DROPPED = Outcome(shown=True), Outcome(gone=True), Outcome(), Outcome(dropped=True)
 
 
 def wait(seconds: float) -> Outcome:
@@ -122,6 +125,14 @@ class StatusLine:
         slot.wanted_extra = extra
         slot.edited_at = self._clock()
         slot.not_before = slot.edited_at + self._interval
+
+    async def retire(self, key: Key) -> None:
+        """No more edits of this message from the line, and none under way once this returns
+        (the message is about to become something else: the result itself)."""
+        slot = self._slots.pop(key, None)
+        if slot is not None and slot.task is not None and not slot.task.done():
+            slot.task.cancel()
+            await asyncio.gather(slot.task, return_exceptions=True)
 
     def forget(self, key: Key) -> None:
         """No more edits of this message from the line (its job ended and said so itself)."""
@@ -204,6 +215,10 @@ class StatusLine:
             slot.edited_at = self._clock()
         elif outcome.gone:
             slot.dead = True
+        elif outcome.dropped:
+            if not slot.final:  # a progress text is not tried again; a newer one goes at once
+                slot.shown, slot.shown_extra = text, self._extra_key(extra)
+            pause = max(0.0, slot.edited_at + self._interval - self._clock())  # from the last edit made
         elif outcome.wait is not None:
             pause = outcome.wait  # in full, however long: platforms punish early edits
             log.info("%s asked to wait %.1f s before editing status message %s", self._platform, pause, key)

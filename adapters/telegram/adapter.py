@@ -57,7 +57,9 @@ class TelegramAdapter:
         os.environ.setdefault("PTB_TIMEDELTA", "true")
         self._redactor = TokenRedaction(config.token)
         self._redactor.install()  # before PTB logs its first URL
-        gate = flood_gate or FloodGate(per_second=config.sends_per_second, concurrent=config.concurrent_calls)
+        gate = flood_gate or FloodGate(per_second=config.sends_per_second,
+                                       group_rate=(config.group_messages_per_minute, 60.0),
+                                       concurrent=config.concurrent_calls)
         # As many calls under way as the send rate needs at the latency Telegram shows (Little's law)
         self.sizing = CallSizing(gate.resize, per_second=config.sends_per_second, floor=config.concurrent_calls)
         self._app = _build_application(config, gate, self.sizing)

@@ -23,6 +23,7 @@ from telegram.error import BadRequest
 
 from adapters.telegram import render
 from adapters.telegram.delivery import PHOTO_LIMIT, send_result
+from adapters.telegram.flood import AS_RESULT
 from adapters.telegram.destination import Where
 from bot.chats.rules import ADULT
 from bot.domain.job import Job
@@ -46,7 +47,7 @@ async def send_album(bot: Bot, job: Job, result: Result, *, where: Where, upload
     pictures = (result, *result.more)
     # read_timeout: Telegram answers only once every file is processed, and a timeout there
     # would make the core post a posted album again
-    common = {**where.reply(), "read_timeout": read_timeout}
+    common = {**where.reply(), "read_timeout": read_timeout, "rate_limit_args": AS_RESULT}
     # an album is all photos or all files (Telegram groups no mix): one over the photo cap makes it files
     if all(p.data is None or len(p.data) <= PHOTO_LIMIT for p in pictures):
         try:
@@ -59,7 +60,7 @@ async def send_album(bot: Bot, job: Job, result: Result, *, where: Where, upload
         log.info("job %s: Telegram refused the album as files too (%s); sending links", job.id, err.message)
     links = "\n".join(f'<a href="{render.esc(p.url)}">{index}</a>' for index, p in enumerate(pictures[1:], start=2))
     return await bot.send_message(text=f"{render.link_note(job, result, upload_limit)}\n{links}",
-                                  parse_mode=ParseMode.HTML, **where.reply())
+                                  parse_mode=ParseMode.HTML, rate_limit_args=AS_RESULT, **where.reply())
 
 
 def _media(job: Job, pictures: tuple[Result, ...], *, as_photos: bool) -> list[InputMediaPhoto | InputMediaDocument]:

@@ -39,6 +39,11 @@ class TelegramConfig:
     poll_timeout: float = 10.0  # seconds a long poll (getUpdates) waits for news
     # Telegram's limit across all chats; bots with paid broadcasts may send up to 1000 a second.
     sends_per_second: float = 30.0
+    # Telegram's limit in one group ("about 20 a minute"), edits included; some bots are allowed more.
+    group_messages_per_minute: float = 20.0
+    # Each job's one message: a placeholder photo whose caption carries the status, replaced
+    # by the result (editMessageMedia). Off: a text status message, the result a new message.
+    result_in_place: bool = False
     # Seconds to wait for Telegram's answer to a photo or video send. Telegram answers only
     # once it has processed the file (or fetched it from a URL), often well past PTB's 5 s
     # default for a large video; giving up earlier makes a posted result look failed, and
@@ -92,6 +97,8 @@ class TelegramConfig:
             admin_ids=_ids(read.admin_ids),
             upload_limit=int(read.upload_limit_mb * MB),
             sends_per_second=read.sends_per_second,
+            group_messages_per_minute=read.group_messages_per_minute,
+            result_in_place=read.result_in_place,
         )
 
 
@@ -113,6 +120,11 @@ class TelegramEnv(EnvModel):
     upload_limit_mb: float = Field(50, validation_alias="TELEGRAM_UPLOAD_LIMIT_MB", gt=0, le=2000)
     # Telegram's limit across all chats; bots with paid broadcasts may send up to 1000 a second
     sends_per_second: float = Field(30, validation_alias="TELEGRAM_SENDS_PER_SECOND", gt=0, le=1000)
+    # Telegram's limit in one group, edits included; raise it only if Telegram allows your bot more
+    group_messages_per_minute: float = Field(20, validation_alias="TELEGRAM_GROUP_MESSAGES_PER_MINUTE", gt=0,
+                                             le=1000)
+    # one message per job: a placeholder photo whose caption shows the status, replaced by the result
+    result_in_place: bool = Field(False, validation_alias="TELEGRAM_RESULT_IN_PLACE")
 
     @field_validator("receive", mode="before")
     @classmethod

@@ -20,6 +20,7 @@ from telegram.error import BadRequest, NetworkError, TelegramError
 from adapters.telegram import render
 from adapters.telegram.config import MB
 from adapters.telegram.destination import Where
+from adapters.telegram.flood import AS_RESULT
 from bot.chats.rules import ADULT
 from bot.domain.job import Job
 from bot.ports import Result
@@ -41,7 +42,7 @@ async def send_result(bot: Bot, job: Job, result: Result, *, where: Where, uploa
     them only once the file is processed, and a timeout there would re-post a posted file."""
     common = {**where.reply(), "caption": render.caption(job), "parse_mode": ParseMode.HTML,
               "reply_markup": render.buttons(job, animate=result.kind == "image"),
-              "read_timeout": read_timeout}
+              "read_timeout": read_timeout, "rate_limit_args": AS_RESULT}
     # an adult-only model's result is shown under a spoiler (photos and videos; a file has none)
     spoiler = {"has_spoiler": True} if job.destination.get(ADULT) else {}
     if result.data is None or len(result.data) > CHAT_ACTION_FROM:
@@ -63,7 +64,7 @@ async def send_result(bot: Bot, job: Job, result: Result, *, where: Where, uploa
             log.info("job %s: Telegram could not fetch the result from its URL (%s)", job.id, err.message)
     return await bot.send_message(
         text=render.link_note(job, result, upload_limit), parse_mode=ParseMode.HTML,
-        reply_markup=render.buttons(job, animate=False), **where.reply())
+        reply_markup=render.buttons(job, animate=False), rate_limit_args=AS_RESULT, **where.reply())
 
 
 async def _upload(bot: Bot, result: Result, common: dict, spoiler: dict) -> Message:

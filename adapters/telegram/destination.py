@@ -2,7 +2,8 @@
 
 After a restart there is no live update to answer, so everything needed to reply is
 here: the chat, the message to reply to, the forum topic, and (once acknowledged) the
-status message that shows progress.
+status message that shows progress (and whether it is a placeholder photo that becomes the
+result).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class Where:
     reply_to: int | None = None
     thread_id: int | None = None  # forum topic
     status_id: int | None = None
+    in_place: bool = False  # the status message is a placeholder photo that becomes the result
 
     @classmethod
     def answering(cls, message: Message) -> Where:
@@ -33,7 +35,8 @@ class Where:
     @classmethod
     def of(cls, job: Job) -> Where:
         d = job.destination
-        return cls(int(d["chat_id"]), d.get("reply_to"), d.get("thread_id"), d.get("status_id"))
+        return cls(int(d["chat_id"]), d.get("reply_to"), d.get("thread_id"), d.get("status_id"),
+                   bool(d.get("in_place")))
 
     def stored(self) -> Destination:
         return {"chat_id": self.chat_id, "reply_to": self.reply_to, "thread_id": self.thread_id}

@@ -3,7 +3,10 @@
 Every Bot API call passes through one FloodGate (PTB's rate-limiter hook, so no call can
 slip past it). Ahead of time it keeps to Telegram's published limits — about 30 messages a
 second overall and 20 a minute in one group — so a busy group does not trip flood control in
-the first place. It also lets only `concurrent` calls be under way at once (resized to the
+the first place; that budget (adapters.telegram.budget) serves its waiters by what they carry:
+results and replies to new commands before final states, progress last (and dropped first).
+Callers say what a call carries with `rate_limit_args` (FIRST, AS_RESULT, AS_FINAL,
+as_progress). It also lets only `concurrent` calls be under way at once (resized to the
 send rate and Telegram's latency, adapters.telegram.concurrency), never more than the HTTP
 client has connections: calls beyond that would queue inside the client's pool. Here they
 wait their turn, and a call made
@@ -28,21 +31,30 @@ from typing import Any, TypeVar
 
 import aiohttp
 import httpx
-from aiolimiter import AsyncLimiter
 from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
+from adapters.telegram.budget import FINAL, PROGRESS, REPLY, RESULT, Budget, counts
 from adapters.telegram.config import CONCURRENT_CALLS
 
-__all__ = ["FIRST", "FloodGate", "retry_after_seconds", "patiently"]
+__all__ = ["FIRST", "AS_RESULT", "AS_FINAL", "as_progress", "FloodGate", "retry_after_seconds", "patiently"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 OVERALL_PER_SECOND = 30  # Telegram: "no more than 30 messages per second" across chats
 GROUP_RATE = (20, 60.0)  # Telegram: "no more than 20 messages per minute" in one group
-FIRST = {"first": True}  # rate_limit_args of a call that goes before the others waiting
+# rate_limit_args: what a call carries, which decides its place in the budget's line
+FIRST = {"first": True, "kind": REPLY}  # the reply to a new command: also first to a free connection
+AS_RESULT = {"kind": RESULT}
+AS_FINAL = {"kind": FINAL}  # the last text of a status message (done, failed, cancelled)
+
+
+def as_progress(chat_id: object, message_id: object) -> dict:
+    """A progress edit of that message: dropped when a newer one of it comes, or a group's
+    budget is short."""
+    return {"kind": PROGRESS, "replaces": (str(chat_id), str(message_id))}
 
 
 def retry_after_seconds(err: RetryAfter) -> float:
@@ -61,19 +73,19 @@ class FloodGate(BaseRateLimiter[dict]):
     def __init__(self, *, per_second: float = OVERALL_PER_SECOND, group_rate: tuple[float, float] = GROUP_RATE,
                  concurrent: int = CONCURRENT_CALLS, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
-        self._overall = AsyncLimiter(per_second, 1)
+        self.budget = Budget(per_second=per_second, group_per_minute=group_rate[0], group_seconds=group_rate[1],
+                             clock=clock, sleep=sleep)
         self._in_flight = Turns(concurrent)
-        self._group_rate = group_rate  # (messages, per seconds)
-        self._groups: dict[int | str, AsyncLimiter] = {}
         self._clock, self._sleep = clock, sleep
         # When calls to a chat (or, for calls without one, to a method) may go again.
         self._not_before: dict[object, float] = {}
 
     async def initialize(self) -> None:
-        """Nothing to set up: the limiters start empty."""
+        """Nothing to set up: the budget starts unspent."""
 
     async def shutdown(self) -> None:
-        """Nothing to release: waits in progress end with their callers."""
+        """Stop the budget's own task; calls still waiting for budget are cancelled."""
+        await self.budget.close()
 
     async def process_request(self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any,
                               kwargs: dict[str, Any], endpoint: str, data: dict[str, Any],
@@ -81,15 +93,17 @@ class FloodGate(BaseRateLimiter[dict]):
         chat = data.get("chat_id")
         key = ("chat", chat) if chat is not None else ("method", endpoint)
         await self.wait_turn(key)
-        if _is_group(chat):
-            group = self._groups.setdefault(chat, AsyncLimiter(*self._group_rate))
-            await group.acquire()
-        await self._overall.acquire()
-        # A RetryAfter that reached another call while this one queued in the limiters.
+        args_ = rate_limit_args or {}
+        grant = None
+        if counts(endpoint):  # Dropped (a progress edit that will not go) reaches the caller
+            grant = await self.budget.take(chat, args_.get("kind", REPLY), replaces=args_.get("replaces"))
+        # A RetryAfter that reached another call while this one queued in the budget.
         await self.wait_turn(key)
         try:
-            await self._in_flight.acquire(first=bool(rate_limit_args and rate_limit_args.get("first")))
+            await self._in_flight.acquire(first=bool(args_.get("first")))
             try:
+                if grant is not None:
+                    grant.sent()
                 return await callback(*args, **kwargs)
             finally:
                 self._in_flight.release()
@@ -155,13 +169,6 @@ class Turns:
                 turn.set_result(None)
                 return
         self._free += 1
-
-
-def _is_group(chat: object) -> bool:
-    # Negative ids are groups and channels; a string is a channel's @username.
-    if isinstance(chat, str):
-        return not chat.lstrip("-").isdigit() or chat.startswith("-")
-    return isinstance(chat, int) and chat < 0
 
 
 async def patiently(call: Callable[[], Awaitable[T]], *, attempts: int = 5,

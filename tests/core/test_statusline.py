@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.statusline import FAILED, SHOWN, StatusLine
+from bot.statusline import DROPPED, FAILED, SHOWN, StatusLine
 from tests.conftest import wait_for
 
 
@@ -46,4 +46,45 @@ async def test_a_final_text_that_must_wait_is_kept_under_its_platform_until_it_i
     assert [s.text for s in kept_while_failing[1]] == ["✅ Done"]  # kept while it waited for the second
     await wait_for(lambda: not answers, what="both tries")
     assert await core.statuses.pending("discord") == []  # shown: nothing left for a next start
+    await line.close()
+
+
+async def test_a_dropped_progress_text_is_not_tried_again_and_the_final_text_still_goes():
+    sent: list[str] = []
+
+    async def send(key, text, extra):
+        sent.append(text)
+        return DROPPED if text.startswith("⏳") else SHOWN
+
+    line = StatusLine(send, platform="test", interval=0.01, clock=time.monotonic)
+    await line.show(("chat", "1"), "⏳ Generating", wait=True)  # the budget had no room for it
+    await line.show(("chat", "1"), "⏳ Generating", wait=True)  # the same text again: not tried again
+    assert await line.show(("chat", "1"), "✅ Done", final=True, wait=True)
+
+    assert sent == ["⏳ Generating", "✅ Done"]
+    await line.close()
+
+
+async def test_a_retired_message_has_no_edit_under_way_once_retire_returns():
+    sent: list[str] = []
+    ended: list[str] = []
+    release = asyncio.Event()
+
+    async def send(key, text, extra):
+        sent.append(text)
+        try:
+            await release.wait()  # an edit under way when the message is retired
+        finally:
+            ended.append(text)
+        return SHOWN
+
+    line = StatusLine(send, platform="test", interval=0.01, clock=time.monotonic)
+    await line.show(("chat", "1"), "⏳ Generating")
+    await wait_for(lambda: sent, what="the edit to start")
+    await line.show(("chat", "1"), "⏳ Fetching")  # waits behind it
+
+    await line.retire(("chat", "1"))
+
+    assert ended == ["⏳ Generating"]  # the edit under way has ended, not merely been told to
+    assert sent == ["⏳ Generating"]  # and the text waiting behind it is never sent
     await line.close()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import hashlib
 import io
 import itertools
 import json
@@ -40,6 +41,7 @@ import aiohttp
 from aiohttp import web
 from PIL import Image
 
+from tests.telegram.fake_limits import TelegramLimits
 from tests.telegram.fake_media_group import MediaGroups
 
 __all__ = ["FakeBotApi", "Call", "ApiError"]
@@ -105,6 +107,7 @@ class FakeBotApi(MediaGroups):  # sendMediaGroup: tests/telegram/fake_media_grou
     webhook_port: int | None = None  # where webhook calls go (on 127.0.0.1), whatever URL the bot set
     webhook_answers: list[int] = field(default_factory=list)  # HTTP status of every webhook call
     clock: Callable[[], float] = time.monotonic
+    limits: TelegramLimits | None = None  # set: Telegram's message budgets are enforced (429s)
 
     def __post_init__(self) -> None:
         self._updates: list[dict] = []
@@ -115,6 +118,9 @@ class FakeBotApi(MediaGroups):  # sendMediaGroup: tests/telegram/fake_media_grou
         self.refunded_charges: list[str] = []  # refundStarPayment
         # chat id -> {user id: "creator" | "administrator"}: what getChatMember answers (else "member")
         self.chat_admins: dict[int, dict[int, str]] = {}
+        self._thumbnails: dict[bytes, tuple[bytes, tuple[int, int], tuple[int, int]]] = {}
+        self.reactions: dict[tuple[int, int], list[str]] = {}  # message -> the bot's reaction emoji
+        self.reaction_clock: dict[tuple[int, int], float] = {}  # message -> perf_counter when reacted to
         self._update_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count] = {}
@@ -413,6 +419,7 @@ class FakeBotApi(MediaGroups):  # sendMediaGroup: tests/telegram/fake_media_grou
 
     async def _handle_method(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        arrived = self.clock()  # as the request begins: an upload's body takes a while to read
         if request.match_info["token"] != self.token:
             return _error(ApiError(401, "Unauthorized"))
         params, files = await _read_params(request)
@@ -430,6 +437,9 @@ class FakeBotApi(MediaGroups):  # sendMediaGroup: tests/telegram/fake_media_grou
             if fault := self._take_fault(method) or self._chat_errors.get(params.get("chat_id")):
                 call.error = fault
                 raise fault
+            if self.limits is not None and (
+                    retry := self.limits.check(method, params.get("chat_id"), arrived)) is not None:
+                raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
             call.result = await handler(params, files)
         except ApiError as err:
             if call.error is None:
@@ -675,6 +685,91 @@ class FakeBotApi(MediaGroups):  # sendMediaGroup: tests/telegram/fake_media_grou
             message.pop("reply_markup", None)
         return message
 
+    async def _api_editMessageCaption(self, params, files):
+        chat_id = self._chat_id(params)
+        message = self._editable(chat_id, params["message_id"])
+        if not any(kind in message for kind in ("photo", "video", "document", "animation")):
+            raise ApiError(400, "Bad Request: there is no caption in the message to edit")
+        caption = _render(params.get("caption") or "", params.get("parse_mode"))
+        if _utf16_len(caption) > 1024:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        markup = params.get("reply_markup")
+        if caption == message.get("caption", "") and markup == message.get("reply_markup"):
+            raise ApiError(400, "Bad Request: message is not modified: specified new message content and "
+                                "reply markup are exactly the same as a current content and reply markup "
+                                "of the message")
+        self._edited(message, caption, markup)
+        return message
+
+    async def _api_editMessageMedia(self, params, files):
+        """Replace a photo/video/document message's media (and caption) with another's."""
+        chat_id = self._chat_id(params)
+        message = self._editable(chat_id, params["message_id"])
+        if not any(kind in message for kind in ("photo", "video", "document", "animation")):
+            raise ApiError(400, "Bad Request: there is no media in the message to edit")
+        media = params["media"] if isinstance(params["media"], dict) else json.loads(params["media"])
+        kind, source = media["type"], media["media"]
+        limit = {"photo": 10 * MB}.get(kind, self.upload_limit)
+        if isinstance(source, str) and source.startswith("attach://"):
+            data = files[source.removeprefix("attach://")]
+            if len(data) > limit:
+                raise ApiError(413, "Request Entity Too Large")
+        elif isinstance(source, str) and source.startswith(("http://", "https://")):
+            data = await self._fetch(source, 5 * MB if kind == "photo" else self.url_fetch_limit)
+        elif isinstance(source, str) and source in self._files:
+            data = self._files[source].data
+        else:
+            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        for old in ("photo", "video", "document", "animation"):
+            message.pop(old, None)
+        if kind == "photo":
+            message["photo"] = self._photo_sizes(data)
+        else:
+            file_id, unique = self.store_file(data, f"{kind}s/file")
+            message[kind] = {"file_id": file_id, "file_unique_id": unique, "file_size": len(data)}
+            if kind == "video":
+                message[kind].update(width=1280, height=720, duration=6, mime_type="video/mp4")
+        message.pop("has_media_spoiler", None)
+        if media.get("has_spoiler"):
+            message["has_media_spoiler"] = True
+        caption = _render(media.get("caption") or "", media.get("parse_mode"))
+        if _utf16_len(caption) > 1024:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        self._edited(message, caption, params.get("reply_markup"))
+        return message
+
+    async def _api_setMessageReaction(self, params, files):
+        chat_id = self._chat_id(params)
+        key = (chat_id, params["message_id"])
+        if key not in self._messages:
+            raise ApiError(400, "Bad Request: message to react not found")
+        reaction = params.get("reaction") or []
+        if isinstance(reaction, str):
+            reaction = json.loads(reaction)
+        self.reactions[key] = [r["emoji"] for r in reaction if r.get("type") == "emoji"]
+        self.reaction_clock.setdefault(key, time.perf_counter())
+        return True
+
+    def _editable(self, chat_id: int, message_id: int) -> dict:
+        message = self._messages.get((chat_id, message_id))
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        if message["from"]["id"] != self.bot_id:
+            raise ApiError(400, "Bad Request: message can't be edited")
+        return message
+
+    def _edited(self, message: dict, caption: str, markup: dict | None) -> None:
+        if caption:
+            message["caption"] = caption
+        else:
+            message.pop("caption", None)
+        message["edit_date"] = int(time.time())
+        self._versions[(message["chat"]["id"], message["message_id"])].append(caption)
+        if markup:
+            message["reply_markup"] = markup
+        else:
+            message.pop("reply_markup", None)
+
     async def _api_sendPhoto(self, params, files):
         data = await self._media(params, files, "photo", limit=10 * MB, url_limit=5 * MB)
         message = self._bot_message(params, params.get("caption"))
@@ -792,14 +887,20 @@ class FakeBotApi(MediaGroups):  # sendMediaGroup: tests/telegram/fake_media_grou
 
     def _photo_sizes(self, data: bytes) -> list[dict]:
         """Telegram's sizes of a photo: a real thumbnail first, the original last."""
-        with Image.open(io.BytesIO(data)) as img:
-            width, height = img.size
-            thumb = img.convert("RGB")
-            thumb.thumbnail((90, 90))
-            out = io.BytesIO()
-            thumb.save(out, "JPEG")
+        # made once per distinct picture: Telegram makes thumbnails on its own machines, and
+        # here that work would hold up every other request in the process (benchmarks)
+        key = hashlib.sha1(data).digest()
+        if (made := self._thumbnails.get(key)) is None:
+            with Image.open(io.BytesIO(data)) as img:
+                width, height = img.size
+                thumb = img.convert("RGB")
+                thumb.thumbnail((90, 90))
+                out = io.BytesIO()
+                thumb.save(out, "JPEG")
+            made = self._thumbnails[key] = (out.getvalue(), thumb.size, (width, height))
+        thumbnail, thumb_size, size = made
         sizes = []
-        for blob, (w, h) in ((out.getvalue(), thumb.size), (data, (width, height))):
+        for blob, (w, h) in ((thumbnail, thumb_size), (data, size)):
             file_id, unique = self.store_file(blob, "photos/photo.jpg")
             sizes.append({"file_id": file_id, "file_unique_id": unique, "width": w, "height": h,
                           "file_size": len(blob)})
