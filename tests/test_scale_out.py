@@ -56,8 +56,9 @@ def discord_env(fake: FakeDiscord, simulator) -> dict[str, str]:
 
 
 def telegram_env(fake: FakeBotApi) -> dict[str, str]:
+    # these follow the text status message a worker edits (one message per job: test_in_place_crash.py)
     return {"TELEGRAM_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_API_BASE": fake.base_url,
-            "TELEGRAM_FILE_API_BASE": fake.base_file_url}
+            "TELEGRAM_FILE_API_BASE": fake.base_file_url, "TELEGRAM_RESULT_IN_PLACE": "false"}
 
 
 def job_states(db: Path) -> list[str]:

@@ -43,7 +43,7 @@ class TelegramConfig:
     group_messages_per_minute: float = 20.0
     # Each job's one message: a placeholder photo whose caption carries the status, replaced
     # by the result (editMessageMedia). Off: a text status message, the result a new message.
-    result_in_place: bool = False
+    result_in_place: bool = True
     # Seconds to wait for Telegram's answer to a photo or video send. Telegram answers only
     # once it has processed the file (or fetched it from a URL), often well past PTB's 5 s
     # default for a large video; giving up earlier makes a posted result look failed, and
@@ -124,7 +124,7 @@ class TelegramEnv(EnvModel):
     group_messages_per_minute: float = Field(20, validation_alias="TELEGRAM_GROUP_MESSAGES_PER_MINUTE", gt=0,
                                              le=1000)
     # one message per job: a placeholder photo whose caption shows the status, replaced by the result
-    result_in_place: bool = Field(False, validation_alias="TELEGRAM_RESULT_IN_PLACE")
+    result_in_place: bool = Field(True, validation_alias="TELEGRAM_RESULT_IN_PLACE")
 
     @field_validator("receive", mode="before")
     @classmethod

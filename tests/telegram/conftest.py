@@ -29,7 +29,8 @@ async def fake_api():
 @pytest.fixture
 def tg_config(fake_api) -> TelegramConfig:
     return TelegramConfig(token=TOKEN, api_base=fake_api.base_url, file_api_base=fake_api.base_file_url,
-                          edit_interval=EDIT_INTERVAL, admin_ids=frozenset({ADMIN_ID}))
+                          edit_interval=EDIT_INTERVAL, admin_ids=frozenset({ADMIN_ID}),
+                          result_in_place=False)  # these tests read the text status; tests of one message per job set it
 
 
 @dataclass

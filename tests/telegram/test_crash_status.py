@@ -12,6 +12,9 @@ from tests.conftest import wait_for
 from tests.telegram.fake_bot_api import FakeBotApi
 from tests.telegram.test_crash_burst import TOKEN, query, start_reelbot
 
+# the status as a text message with its own done text (one message per job: test_in_place_crash.py)
+TEXT_STATUS = {"TELEGRAM_RESULT_IN_PLACE": "false"}
+
 
 @pytest.mark.timeout(120)
 async def test_a_done_text_pending_at_a_kill_is_shown_after_the_restart(simulator, tmp_path):
@@ -20,7 +23,7 @@ async def test_a_done_text_pending_at_a_kill_is_shown_after_the_restart(simulato
     await api.start()
     db = tmp_path / "reelbot.db"
     try:
-        first = await start_reelbot(api, simulator, tmp_path)
+        first = await start_reelbot(api, simulator, tmp_path, **TEXT_STATUS)
         await api.wait_until(lambda: api.commands, timeout=30)  # started: the menu is set
         member = api.user(7001, "Mei")
         command = await api.send_text(member, api.private_chat(member), "/video a heron at dawn")
@@ -36,7 +39,7 @@ async def test_a_done_text_pending_at_a_kill_is_shown_after_the_restart(simulato
         assert not api.versions(status)[-1].startswith("✅")  # the kill came before it was shown
 
         api.heal("editMessageText")
-        second = await start_reelbot(api, simulator, tmp_path)
+        second = await start_reelbot(api, simulator, tmp_path, **TEXT_STATUS)
         try:
             await api.wait_until(lambda: api.versions(api.reply_with(command, "text"))[-1].startswith("✅"),
                                  timeout=30)
