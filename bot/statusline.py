@@ -77,6 +77,7 @@ class _Slot:
     promised: str | None = None  # the final text the database holds for the next start
     dead: bool = False  # deleted, or no longer editable: stop trying
     task: asyncio.Task | None = None
+    sending: bool = False  # an edit is with the platform (or on its way): its answer is awaited
 
 
 class StatusLine:
@@ -130,9 +131,15 @@ class StatusLine:
         """No more edits of this message from the line, and none under way once this returns
         (the message is about to become something else: the result itself)."""
         slot = self._slots.pop(key, None)
-        if slot is not None and slot.task is not None and not slot.task.done():
-            slot.task.cancel()
-            await asyncio.gather(slot.task, return_exceptions=True)
+        if slot is None or slot.task is None or slot.task.done():
+            return
+        slot.dead = True  # nothing after the edit under way, if one is
+        if not slot.sending:
+            slot.task.cancel()  # only waiting: nothing was sent
+        # An edit already sent is carried out by the platform whether or not its answer is
+        # read: cut off here, it could land after the message became the result (a progress
+        # caption, and no buttons, on the result). So its answer is awaited.
+        await asyncio.gather(slot.task, return_exceptions=True)
 
     def forget(self, key: Key) -> None:
         """No more edits of this message from the line (its job ended and said so itself)."""
@@ -203,6 +210,7 @@ class StatusLine:
         """One edit; returns the failures in a row after it, and sets when the next may go."""
         text, extra = slot.wanted, slot.wanted_extra
         pause = self._interval
+        slot.sending = True
         try:
             outcome = await self._send(key, text, extra)
         except asyncio.CancelledError:
@@ -210,6 +218,8 @@ class StatusLine:
         except Exception as exc:  # an edit's error never reaches the job that reported progress
             log.warning("Editing %s status message %s failed (%s); will retry", self._platform, key, exc)
             outcome = FAILED
+        finally:
+            slot.sending = False
         if outcome.shown:
             slot.shown, slot.shown_extra, failures = text, self._extra_key(extra), 0
             slot.edited_at = self._clock()

@@ -11,8 +11,8 @@ RetryLater, which the job's life asks again under its deadline (bot.jobs.tries).
 
 The same fetch, asked about a video that was completed, hands out a fresh `video_url`: the
 first one expires after some hours, and a unified video has no file to look up as MiniMax's
-has (bot.jobs.fresh_url). Then a refusal about the task or a `failed` status is a verdict:
-302.AI no longer has that video.
+has (bot.jobs.fresh_url). Then a 404 (410) about the task or a `failed` status is a verdict:
+302.AI no longer has that video; any other failure is asked again.
 """
 
 from __future__ import annotations
@@ -23,7 +23,10 @@ from typing import Any
 
 from bot.errors import Ai302Error, AuthFailed, BalanceTooLow, ContentFlagged, OutcomeUnknown, Rejected, RetryLater
 
-__all__ = ["UnifiedStatus", "UnifiedVideoCalls", "CREATE_PATH", "FETCH_PATH", "MODELS_PATH"]
+__all__ = ["UnifiedStatus", "UnifiedVideoCalls", "CREATE_PATH", "FETCH_PATH", "MODELS_PATH", "GONE_STATUSES"]
+
+# the HTTP answers that say 302.AI no longer has a result it once made (bot.jobs.fresh_url)
+GONE_STATUSES = (404, 410)
 
 CREATE_PATH = "/302/v2/video/create"
 FETCH_PATH = "/302/v2/video/fetch/"
@@ -97,15 +100,19 @@ class UnifiedVideoCalls:
 
     async def video_url_again(self, task_id: str) -> str | None:
         """A fresh URL of the completed video `task_id`, or None when 302.AI no longer has it
-        (it refuses the task, or calls it failed). RetryLater when it did not answer, or
+        (it answers 404 about the task, or calls it failed). RetryLater when it did not answer, or
         answered with a state that is no verdict; AuthFailed for a refused key."""
         path = FETCH_PATH + urllib.parse.quote(task_id, safe="")
         try:
             body = await self._call("GET", path)  # type: ignore[attr-defined]
         except (AuthFailed, BalanceTooLow):
             raise  # about the operator's account, not the video
-        except Rejected:  # 404 and the like about a task it once finished: gone
-            return None
+        except Rejected as err:
+            if err.status in GONE_STATUSES:  # it no longer knows a task it once finished: gone
+                return None
+            # any other refusal (an odd code, a 400 from a proxy) says nothing about the video,
+            # which is paid for: asked again under the caller's time bound, never a verdict
+            raise RetryLater(f"v2 video/fetch of a finished video: {err.detail}") from None
         status = (_text(body.get("status")) or "unknown").lower()
         url = _text(body.get("video_url"))
         if status == "completed" and url is not None:

@@ -12,9 +12,13 @@ from __future__ import annotations
 from bot.ai302.client import Ai302Client
 from bot.domain.job import Job
 from bot.domain.requests import Command
-from bot.errors import AuthFailed, BalanceTooLow, Rejected
+from bot.ai302.v2 import GONE_STATUSES
+from bot.errors import AuthFailed, BalanceTooLow, Rejected, RetryLater
 
 __all__ = ["refreshable", "fresh_url"]
+
+# MiniMax's "invalid params, file_id not found": the one refusal of files/retrieve that is a verdict
+FILE_NOT_FOUND = 2013
 
 
 def refreshable(job: Job) -> bool:
@@ -31,8 +35,10 @@ async def fresh_url(client: Ai302Client, job: Job) -> str | None:
             return (await client.retrieve_file(job.file_id)).download_url
         except (AuthFailed, BalanceTooLow):
             raise
-        except Rejected:  # files/retrieve no longer knows the file
-            return None
+        except Rejected as err:
+            if err.code == FILE_NOT_FOUND or err.status in GONE_STATUSES:  # it no longer knows the file
+                return None
+            raise RetryLater(f"files/retrieve of a finished video: {err.detail}") from None
     if job.task_id and refreshable(job):
         return await client.video_url_again(job.task_id)
     raise ValueError(f"job {job.id} has no video 302.AI could hand out again")

@@ -140,3 +140,30 @@ async def test_a_ready_minimax_video_302ai_no_longer_has_takes_the_same_path(cor
     assert job_id == ticket.job_id and text.startswith("That result has expired: 302.AI no longer serves it.")
     assert len(simulator.billed) == 1 and (await core.quota(ALICE)).used_today == 0
     assert await ledger_balances(core)
+
+
+async def test_a_fresh_url_fetch_refused_with_an_unknown_code_is_asked_again_not_taken_as_gone(core, messenger,
+                                                                                               simulator):
+    def stale_then_odd():
+        simulator.unified.expire_urls()
+        simulator.fail_next("code=9999")  # the refresh's first fetch: an error code we do not know
+
+    messenger.when_downloading = stale_then_odd
+    ticket = await core.submit(request("video", "a fox in the snow", model=MODEL))
+    await core.wait_idle()
+
+    [(job_id, result)] = messenger.delivered
+    assert job_id == ticket.job_id and is_mp4(result.data) and not messenger.failures
+    assert (await core.quota(ALICE)).used_today == ticket.price
+    assert creates(simulator) == 1 and await ledger_balances(core)
+
+
+async def test_jobs_asks_again_after_a_refusal_that_does_not_say_the_video_is_gone(core, simulator):
+    ticket = await core.submit(request("video", "a fox in the snow", model=MODEL))
+    await core.wait_idle()
+    simulator.unified.expire_urls()
+    simulator.fail_next("code=9999")
+
+    again = await core.refetch(ticket.job_id, ALICE, 10 * 1024 * 1024)
+
+    assert is_mp4(again.data) and again.url.endswith("/1.mp4")
