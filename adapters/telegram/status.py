@@ -78,6 +78,13 @@ class StatusBoard:
             gate.budget.supersede(key)
 
     async def _edit(self, key: Key, text: str, markup: InlineKeyboardMarkup | None) -> Outcome:
+        final = self._progress.get(key) != text
+        outcome = await self._send_edit(key, text, markup)
+        if final and outcome in (SHOWN, GONE):
+            self._captions.discard(key)  # its last text is there (or never can be): nothing more to edit
+        return outcome
+
+    async def _send_edit(self, key: Key, text: str, markup: InlineKeyboardMarkup | None) -> Outcome:
         # only a text asked for as progress may be dropped; anything else (a final text, one
         # an earlier run promised) is asked for as final
         limits = as_progress(*key) if self._progress.get(key) == text else AS_FINAL

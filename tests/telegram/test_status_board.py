@@ -8,6 +8,7 @@ import pytest
 from telegram import Bot
 
 from adapters.telegram.status import StatusBoard
+from tests.media import image_bytes
 from tests.telegram.conftest import TOKEN
 
 
@@ -98,4 +99,19 @@ async def test_a_newer_final_text_replaces_one_still_waiting_to_be_shown(fake_ap
 
     assert fake_api.versions(status)[-1] == "❌ It failed."
     assert "⏳ Generating…" not in fake_api.versions(status)
+    await board.close()
+
+
+async def test_a_photo_status_given_its_final_caption_is_forgotten(fake_api, bot, ann, ann_chat):
+    # a job that failed or was cancelled never becomes a result: its status must not stay
+    # remembered as a photo for the life of the process
+    await fake_api.send_text(ann, ann_chat, "/video a cat")
+    photo = await bot.send_photo(ann_chat["id"], image_bytes(64, 64), caption="⏳ Queued")
+    board = StatusBoard(bot, interval=0.01, clock=time.monotonic)
+
+    assert await board.show(ann_chat["id"], photo.message_id, "Generating…", caption=True, wait=True)
+    assert await board.show(ann_chat["id"], photo.message_id, "❌ Failed", caption=True, final=True, wait=True)
+
+    assert [c.method for c in fake_api.calls if c.method.startswith("edit")] == ["editMessageCaption"] * 2
+    assert not board._captions  # noqa: SLF001 — the memory under test
     await board.close()
