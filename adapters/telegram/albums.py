@@ -11,8 +11,8 @@ and with several receivers on one store each sees every picture, whoever receive
 One album is one job or one refusal, never two:
 - the job is keyed on the album (chat and media_group_id), not on the update, so however
   often and from whichever of its updates the album is handled, the core makes one job;
-- only the album's first update that carries a command answers (the others stay silent),
-  so a refusal is said once.
+- only the album's first update that carries that command answers (the others stay
+  silent), so a refusal is said once.
 
 Two pictures: the first frame and the last, in album order. One picture (the others never
 reached the bot, as in a group where it sees only commands): an ordinary /animate of it.
@@ -69,9 +69,16 @@ class Albums:
             again = await self._read(update_id, message, bot)
             if len(again) != len(messages):
                 messages, settled_at = again, self._clock()
-        first = next((m for m in messages if self._parse(m.caption or "", bot.username) is not None), message)
+        # the album's first picture captioned with the same command answers: a /help on another
+        # picture of it is answered as /help, and must not keep this /animate silent
+        mine = self._name(message.caption, bot.username)
+        first = next((m for m in messages if self._name(m.caption, bot.username) == mine), message)
         return Album(f"telegram:album:{message.chat_id}:{group}", tuple(messages),
                      first.message_id == message.message_id)
+
+    def _name(self, caption: str | None, username: str) -> object | None:
+        parsed = self._parse(caption or "", username)
+        return parsed[0] if isinstance(parsed, tuple) else parsed
 
     async def _read(self, update_id: int, message: Message, bot: Bot) -> list[Message]:
         group = str(message.media_group_id)

@@ -73,6 +73,20 @@ async def test_an_album_whose_every_picture_says_animate_is_one_job_and_one_answ
     assert fake_api.replies_to(messages[1]) == []  # the album answers once, under its first picture
 
 
+async def test_an_album_whose_first_picture_says_help_still_animates_its_second(
+        start_bot, simulator, fake_api, ann, ann_chat):
+    bot = await start_bot()
+    messages = fake_api.album_messages(ann, ann_chat, [FIRST, LAST], caption="/help", caption_on=(0,))
+    messages[1]["caption"] = "/animate --model=kling-21 dusk falls"
+    for message in messages:
+        await fake_api._push({"message": message})
+
+    await fake_api.wait_until(lambda: fake_api.reply_with(messages[1], "video"))
+
+    assert await job_count(bot.core) == 1 and len(creates(simulator)) == 1
+    assert fake_api.reply_with(messages[0], "text")  # and /help was answered as /help
+
+
 async def test_an_album_of_three_photos_is_refused_once_and_costs_nothing(start_bot, simulator, fake_api, ann,
                                                                          ann_chat):
     bot = await start_bot()
