@@ -126,3 +126,23 @@ async def test_the_simulator_refuses_a_last_frame_the_model_does_not_take(simula
             await client.create_video({"model": "kling-21", "prompt": "a fox",
                                        "video": data_url("video/mp4", sample_video())})
     assert not simulator.billed
+
+
+def _with_header_claiming(data: bytes, box: bytes, seconds: int) -> bytes:
+    """`data` whose version-0 `box` (mvhd or mdhd) says the clip lasts `seconds`."""
+    import struct
+    at = data.index(box) + 4  # the box's body, after its type
+    scale = struct.unpack_from(">I", data, at + 12)[0]
+    return data[:at + 16] + struct.pack(">I", seconds * scale) + data[at + 20:]
+
+
+def test_a_clip_is_priced_by_what_its_frames_last_not_by_a_header_claiming_less():
+    from bot.video_input import check_video
+
+    clip = sample_video()  # 2 s of frames
+    lying = _with_header_claiming(_with_header_claiming(clip, b"mvhd", 1), b"mdhd", 1)
+    longer = _with_header_claiming(clip, b"mvhd", 9)  # an edit list may run past the frames: the longest counts
+
+    assert check_video(clip).seconds == 2.0
+    assert check_video(lying).seconds == 2.0
+    assert check_video(longer).seconds == 9.0
