@@ -22,7 +22,8 @@ from bot.rest_check import RestCheck, until_reachable
 from adapters.telegram.concurrency import CallSizing, pool_size
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.flood import FloodGate, patiently
-from adapters.telegram.handlers import Handlers, bot_commands
+from adapters.telegram.handlers import Handlers
+from adapters.telegram.menu import bot_commands
 from adapters.telegram.intake import Intake
 from adapters.telegram.messenger import TelegramMessenger
 from adapters.telegram.receive import Polling, Webhook

@@ -12,10 +12,9 @@ place (adapters.telegram.answers). Every change an update makes is keyed on it
 from __future__ import annotations
 
 import logging
-import re
 import time
 
-from telegram import BotCommand, CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from telegram import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
@@ -30,6 +29,7 @@ from adapters.telegram.destination import Where
 from adapters.telegram.flood import patiently
 from adapters.telegram.album import send_results  # one result, or several as one album
 from adapters.telegram.intake import event_key
+from adapters.telegram.menu import parse_command
 from adapters.telegram.albums import Albums
 from adapters.telegram.attached import attached
 from adapters.telegram.media import download_image, image_in
@@ -39,55 +39,17 @@ from bot.domain.requests import Command, GenerationRequest, Requester
 from bot.core import Core
 from bot.errors import UserError
 from bot.jobs import cancel as cancelling
-from bot import i18n
-from bot.i18n import DEFAULT_LANGUAGE, T
+from bot.i18n import T
 from bot.textsyntax import parse
 
-__all__ = ["Handlers", "BOT_COMMANDS", "COMMAND_MENU", "CHAT_ADMIN_MENU", "bot_commands", "parse_command"]
+__all__ = ["Handlers"]
 
 log = logging.getLogger(__name__)
 MODELS_PAGE = "models"  # callback data "models:N": page N of /models
 
-# the command menu; set once per language (setMyCommands with that language_code)
-COMMAND_MENU = (
-    ("video", T("Text to video: /video a cat surfing")),
-    ("image", T("Text to image: /image a red fox in the snow")),
-    ("animate", T("Photo to video: caption a photo, or reply to one")),
-    ("models", T("The video models, their prices and options")),
-    ("quota", T("Your credits left today")),
-    ("jobs", T("Your last 10 jobs; get a result again")),
-    ("help", T("Commands and options")),
-    ("start", T("What this bot does")),
-)
-# what a group's administrators see besides (scope all_chat_administrators: Telegram shows that
-# scope's menu instead of the general one, so it repeats every command); who may change
-# settings is still checked with getChatMember on each use, the menu only shows the way
-CHAT_ADMIN_MENU = (("settings", T("This group's own settings (for its admins)")),)
-
-
-def bot_commands(language: str | None = None, *, chat_admin: bool = False) -> list[BotCommand]:
-    menu = COMMAND_MENU + CHAT_ADMIN_MENU if chat_admin else COMMAND_MENU
-    return [BotCommand(name, i18n.render(text, language)) for name, text in menu]
-
-
-BOT_COMMANDS = bot_commands(DEFAULT_LANGUAGE)
-
-_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+|$)(.*)", re.DOTALL)
 _GENERATE = {"video": Command.VIDEO, "image": Command.IMAGE, "animate": Command.ANIMATE}
 WORKING = T("Working on it…")
 EDIT = "edit"  # a text reply to a result: handled like a command of that name
-
-
-def parse_command(text: str, bot_username: str) -> tuple[str, str] | None:
-    """(command, the rest) when `text` is a command for this bot; None otherwise,
-    including `/cmd@OtherBot`."""
-    match = _COMMAND.fullmatch(text.strip())
-    if match is None:
-        return None
-    name, target, rest = match.groups()
-    if target and target.lower() != bot_username.lower():
-        return None
-    return name.lower(), rest.strip()
 
 
 class Handlers:

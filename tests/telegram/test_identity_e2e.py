@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.telegram.handlers import parse_command
+from adapters.telegram.menu import parse_command
 
 
 async def test_each_member_has_their_own_daily_credits(start_bot, fake_api, ann):
