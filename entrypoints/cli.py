@@ -8,7 +8,6 @@ import contextlib
 import errno
 import gc
 import logging
-import secrets
 import signal
 import sqlite3
 import sys
@@ -19,11 +18,10 @@ from bot import __version__
 from bot.ai302.simulator import Simulator
 from bot.bootstrap import bootstrap
 from bot.config import Settings, SettingsError, load_env
-from bot.jobs.runner import Timing
 from bot.logs import RedactSecrets, setup_logging
 from bot.store.lock import AlreadyRunning
 from bot.store.opening import StoreRefused, writable_data_dir
-from entrypoints import admin_cli, backups, config_cli, console_web, exits, models_cli
+from entrypoints import admin_cli, backups, chat_cli, config_cli, console_web, exits, models_cli
 from entrypoints.ops import OpsListener, listeners, parse_listen
 
 __all__ = ["main"]
@@ -97,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         return exits.report(failure.message, failure.code, log_format)
     except SettingsError as err:
         return exits.report(str(err), exits.CONFIG, log_format)
-    handlers = {"config": config_cli.config_command, "run": _run, "demo": _demo, "console": _console, "simulate": _simulate,
+    handlers = {"config": config_cli.config_command, "run": _run, "demo": chat_cli.demo, "console": chat_cli.console, "simulate": _simulate,
                 "admin": admin_cli.run_admin, "backup": backups.backup_command,
                 "restore": backups.restore_command, "models": models_cli.models_command,
                 "console-web": console_web.console_web_command}
@@ -129,43 +127,6 @@ def _where_parser() -> argparse.ArgumentParser:
     where.add_argument("--database-url", default=argparse.SUPPRESS,
                        help="a PostgreSQL store instead (REELBOT_DATABASE_URL)")
     return where
-
-
-async def _demo(args, settings: Settings, env) -> int:
-    setup_logging("WARNING", [])
-    key = "demo-" + secrets.token_hex(8)
-    async with Simulator(api_key=key, video_seconds=args.video_seconds) as sim:
-        demo = replace(settings, api_key=key, base_url=sim.base_url, db_path=settings.data_dir / "demo.db")
-        timing = Timing(min_poll_interval=0.25, max_poll_interval=2.0, retry_base=0.5,
-                        expected_seconds=args.video_seconds)
-        return await _chat(demo, timing, settings.data_dir / "demo-results", tour=args.tour, demo=True)
-
-
-async def _console(args, settings: Settings, env) -> int:
-    if not settings.api_key:
-        print("reelbot console talks to the real 302.AI: set AI302_API_KEY (or try: reelbot demo)",
-              file=sys.stderr)
-        return 2
-    setup_logging("WARNING", [settings.api_key])
-    return await _chat(settings, None, settings.data_dir / "results")
-
-
-async def _chat(settings: Settings, timing: Timing | None, out_dir: Path, *, tour: bool = False,
-                demo: bool = False) -> int:
-    from adapters.console import ConsoleAdapter
-    from entrypoints import demo_tour
-
-    core = await bootstrap(settings, timing=timing)
-    try:
-        console = ConsoleAdapter(core, out_dir)
-        await core.start()
-        if tour:
-            await demo_tour.run_tour(console, core)
-            return 0
-        await console.run(unified_example=demo_tour.unified_example(core.catalog) if demo else None)
-    finally:
-        await core.stop()
-    return 0
 
 
 async def _simulate(args, settings: Settings, env) -> int:
