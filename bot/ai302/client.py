@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import io
 import json
 import logging
 import time
-import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +19,7 @@ from bot.ai302.images import IMAGE_FETCH_PATH, AsyncImageCalls
 from bot.ai302.translate import Reply, read_json, unsure
 from bot.ai302.v2 import FETCH_PATH, UnifiedVideoCalls
 from bot.errors import DownloadFailed, OutcomeUnknown, RetryLater
+from bot.proxies import proxy_for_url
 
 __all__ = ["Ai302Client", "VideoStatus", "FileInfo", "Timeouts"]
 
@@ -99,32 +97,12 @@ async def _read_capped(reply: aiohttp.ClientResponse, cap: int) -> bytes:
     return bytes(body)
 
 
-@functools.lru_cache(maxsize=256)
-def _proxy_for(scheme: str, host: str) -> str | None:
-    """The HTTP proxy that HTTP(S)_PROXY and NO_PROXY name for a host, looked up once per host.
-    (aiohttp's trust_env would read them, and ~/.netrc, again on every request: a fifth of the
-    CPU of a resume. netrc is not wanted anyway: no credentials go anywhere unasked.)"""
-    proxies = urllib.request.getproxies_environment()
-    if not host or urllib.request.proxy_bypass_environment(host, proxies):
-        return None
-    proxy = proxies.get(scheme)
-    if proxy and not proxy.startswith("http://"):
-        log.warning("ignoring the %s proxy: aiohttp speaks only to http:// proxies", scheme)
-        return None
-    return proxy or None
-
-
-def _proxy(url: str) -> str | None:
-    parts = urllib.parse.urlsplit(url)
-    return _proxy_for(parts.scheme, parts.hostname or "")
-
-
 def _route(session: aiohttp.ClientSession, url: str) -> str | None:
     """The proxy to reach `url` through, or ValueError saying why nothing can be sent to it."""
     if session.closed:  # shutting down
         raise ValueError("the client is closed")
     try:
-        return _proxy(url)
+        return proxy_for_url(url)
     except ValueError:  # urlsplit's complaint, as of a broken IPv6 address
         raise ValueError("malformed URL") from None
 

@@ -12,7 +12,8 @@ import httpx
 import pytest
 from PIL import Image
 
-from bot.ai302.client import Ai302Client, Timeouts, _proxy_for
+from bot.ai302.client import Ai302Client, Timeouts
+from bot.proxies import proxy_for
 from bot.ai302.translate import Reply, read_json
 from bot.errors import AuthFailed, BadParameters, BalanceTooLow, ContentFlagged, OutcomeUnknown, RetryLater
 from tests.conftest import SIM_KEY, wait_for
@@ -183,12 +184,12 @@ async def test_the_proxy_named_in_the_environment_is_used(simulator, monkeypatch
     # the simulator stands in for the proxy: a host that does not exist is reached only through
     # it (an HTTP proxy is asked for the URL; nothing is looked up and nothing leaves loopback)
     monkeypatch.setenv("HTTP_PROXY", simulator.base_url)
-    _proxy_for.cache_clear()
+    proxy_for.cache_clear()
     try:
         async with Ai302Client("http://api.302.invalid", SIM_KEY) as proxied:
             assert await proxied.submit_video({"model": "T2V-01", "prompt": "a cat"})
     finally:
-        _proxy_for.cache_clear()
+        proxy_for.cache_clear()
     assert [b["kind"] for b in simulator.billed] == ["video"]
 
 
@@ -197,12 +198,12 @@ async def test_a_host_in_no_proxy_is_reached_directly(simulator, monkeypatch):
         closed.bind(("127.0.0.1", 0))
         monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed.getsockname()[1]}")
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-        _proxy_for.cache_clear()
+        proxy_for.cache_clear()
         try:
             async with Ai302Client(simulator.base_url, SIM_KEY) as direct:
                 assert await direct.submit_video({"model": "T2V-01", "prompt": "a cat"})
         finally:
-            _proxy_for.cache_clear()
+            proxy_for.cache_clear()
 
 
 async def test_a_refused_connection_is_retry_later_even_for_a_paid_call():

@@ -8,7 +8,8 @@ import socket
 
 import pytest
 
-from bot.ai302.client import Ai302Client, Timeouts, _proxy_for
+from bot.ai302.client import Ai302Client, Timeouts
+from bot.proxies import proxy_for
 from bot.errors import DownloadFailed, OutcomeUnknown, RetryLater
 from tests.conftest import SIM_KEY
 from tests.core.helpers import until_finished
@@ -16,9 +17,9 @@ from tests.core.helpers import until_finished
 
 @pytest.fixture
 def no_cached_proxies():
-    _proxy_for.cache_clear()
+    proxy_for.cache_clear()
     yield
-    _proxy_for.cache_clear()
+    proxy_for.cache_clear()
 
 
 async def test_an_https_proxy_never_sees_the_api_key_and_its_refusal_may_be_retried(monkeypatch, no_cached_proxies):

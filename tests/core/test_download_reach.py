@@ -11,7 +11,8 @@ import pytest
 from aiohttp import web
 from aiohttp.abc import AbstractResolver
 
-from bot.ai302.client import MAX_REPLY_BYTES, Ai302Client, _proxy_for
+from bot.ai302.client import MAX_REPLY_BYTES, Ai302Client
+from bot.proxies import proxy_for
 from bot.ai302.downloads import GuardedResolver, Reach, RefusedAddress, parse_allowance
 from bot.config import Settings, SettingsError
 from bot.errors import DownloadFailed, OutcomeUnknown, RetryLater
@@ -175,11 +176,11 @@ async def test_a_proxy_named_in_the_environment_trusts_only_its_own_port(monkeyp
     async with Site() as metrics:
         monkeypatch.setenv("HTTP_PROXY", "http://localhost:3128")
         monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
-        _proxy_for.cache_clear()
+        proxy_for.cache_clear()
         try:
             async with Ai302Client("http://api.302.invalid", SIM_KEY) as client:
                 with pytest.raises(DownloadFailed, match="refused"):
                     await client.download(f"http://localhost:{metrics.port}/metrics", 1_000_000)
         finally:
-            _proxy_for.cache_clear()
+            proxy_for.cache_clear()
     assert metrics.hits == []
