@@ -19,7 +19,7 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.rest_check import RestCheck, until_reachable
-from adapters.telegram.concurrency import CallSizing, pool_size
+from adapters.telegram.concurrency import CallSizing, pool_size, updates_at_once
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.flood import FloodGate, patiently
 from adapters.telegram.handlers import Handlers, bot_commands
@@ -73,7 +73,8 @@ class TelegramAdapter:
         # over at its start; with others on the store, claims of the dead lapse instead (at
         # once for a restart under the same REELBOT_WORKER_ID).
         self.intake = Intake(self._app, core.inbox, owner=core.settings.worker_id or None, parked=handlers.parked,
-                             take_over=core.runs_jobs and not core.settings.database_url)
+                             take_over=core.runs_jobs and not core.settings.database_url,
+                             concurrency=updates_at_once(config.sends_per_second))
         self.receiver: Polling | Webhook | None = None
         self._rest: RestCheck | None = None  # a deliver-only worker's health (TELEGRAM_RECEIVE=off)
 
