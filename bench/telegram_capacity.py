@@ -1,7 +1,8 @@
 """The bot's own capacity through Telegram, measured from outside, with the limits lifted.
 
     .venv/bin/python bench/telegram_capacity.py [--rate 200] [--seconds 10] [--latency 0.05-0.1]
-                                                [--sends-per-second 1000] [--profile out.txt]
+                                                [--sends-per-second 1000] [--in-place on|off]
+                                                [--profile out.txt]
 
 Three processes, as in production: a real `reelbot run` (SQLite, long polling), the fake Bot
 API from tests/ answering every call after `--latency` seconds (uniform; tests/telegram/
@@ -11,7 +12,9 @@ chat, and records when each member saw the bot's first reply and their photo. Th
 is read from /proc/<pid>/stat over the whole run (offering until the last photo), so CPU per
 image holds on a loaded machine even where the rates do not. TELEGRAM_SENDS_PER_SECOND is
 raised (`--sends-per-second`, as for a bot Telegram allows more): the bot's own limits are
-measured, not Telegram's. `--profile` runs py-spy on the bot during the load (if installed)
+measured, not Telegram's. `--in-place off` sets TELEGRAM_RESULT_IN_PLACE=false (a text status,
+the photo as a new message, a final status edit); with it on (the default) the photo time is
+when the placeholder's media was replaced by the result. `--profile` runs py-spy on the bot during the load (if installed)
 and writes its top functions there.
 """
 
@@ -61,6 +64,7 @@ async def run(args: argparse.Namespace) -> None:
            "TELEGRAM_API_BASE": fake.base_url, "TELEGRAM_FILE_API_BASE": fake.base_file_url,
            "TELEGRAM_SENDS_PER_SECOND": str(args.sends_per_second), "REELBOT_DATA_DIR": str(workdir / "data"),
            "REELBOT_DAILY_CREDITS": "1000000", "REELBOT_MAX_IN_FLIGHT": "1000", "REELBOT_BOT_DAILY_CREDITS": "0",
+           "TELEGRAM_RESULT_IN_PLACE": "true" if args.in_place == "on" else "false",
            "REELBOT_LOG_LEVEL": "WARNING" if not args.verbose else "INFO"}
     bot = await ReelbotProcess(env, workdir).start()
     try:
@@ -103,7 +107,7 @@ def report(args, offered: dict, waited: dict, cpu: float, wall: float, fake_cpu:
     calls = {k: v for k, v in sorted(waited["calls"].items()) if k not in ("setMyCommands", "deleteWebhook", "getMe")}
     per_job = sum(calls.values()) / served if served else float("nan")
     print(f"offered {total} /image at {args.rate:g}/s for {args.seconds:g} s (took {offered['took']:.1f} s), "
-          f"Bot API latency {args.latency} s, sends {args.sends_per_second:g}/s [{load()}]")
+          f"Bot API latency {args.latency} s, sends {args.sends_per_second:g}/s, in place {args.in_place} [{load()}]")
     print(f"  photos {served}/{total} ({waited['unanswered']} unanswered); answered {served / span:,.0f}/s "
           f"(last photo {span:.1f} s after the first command)")
     print(f"  first reply p50 {quantile(first, 0.5):.2f} s, p99 {quantile(first, 0.99):.2f} s; "
@@ -154,6 +158,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--latency", default="0.05-0.1", help="seconds the fake Bot API takes per call: 'low-high'")
     parser.add_argument("--sends-per-second", type=float, default=1000.0)
+    parser.add_argument("--in-place", choices=("on", "off"), default="on",
+                        help="TELEGRAM_RESULT_IN_PLACE: the result replaces a placeholder photo (on) or is a new message")
     parser.add_argument("--timeout", type=float, default=90.0, help="seconds to wait for the last photo")
     parser.add_argument("--profile", default=None, help="write py-spy's top functions of the bot here")
     parser.add_argument("--verbose", action="store_true", help="the bot logs at INFO")

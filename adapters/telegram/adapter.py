@@ -19,7 +19,7 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.rest_check import RestCheck, until_reachable
-from adapters.telegram.concurrency import CallSizing, pool_size
+from adapters.telegram.concurrency import CallSizing, pool_size, updates_at_once
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.flood import FloodGate, patiently
 from adapters.telegram.handlers import Handlers
@@ -29,7 +29,7 @@ from adapters.telegram.messenger import TelegramMessenger
 from adapters.telegram.receive import Polling, Webhook
 from adapters.telegram.redact import TokenRedaction
 from adapters.telegram.status import StatusBoard
-from adapters.telegram.transport import AiohttpRequest
+from adapters.telegram.transport import AiohttpRequest, UpdatesRequest
 from bot.core import Core
 from bot.i18n import LANGUAGES, default_language
 
@@ -63,7 +63,8 @@ class TelegramAdapter:
                                        concurrent=config.concurrent_calls)
         # As many calls under way as the send rate needs at the latency Telegram shows (Little's law)
         self.sizing = CallSizing(gate.resize, per_second=config.sends_per_second, floor=config.concurrent_calls)
-        self._app = _build_application(config, gate, self.sizing)
+        self._updates_request = UpdatesRequest(connection_pool_size=1)  # PTB's default for getUpdates
+        self._app = _build_application(config, gate, self.sizing, self._updates_request)
         self._board = StatusBoard(self._app.bot, interval=config.edit_interval, clock=clock, pending=core.statuses)
         self.messenger = TelegramMessenger(self._app.bot, self._board, config, posts=core.posts)
         core.register("telegram", self.messenger)
@@ -73,7 +74,8 @@ class TelegramAdapter:
         # over at its start; with others on the store, claims of the dead lapse instead (at
         # once for a restart under the same REELBOT_WORKER_ID).
         self.intake = Intake(self._app, core.inbox, owner=core.settings.worker_id or None, parked=handlers.parked,
-                             take_over=core.runs_jobs and not core.settings.database_url)
+                             take_over=core.runs_jobs and not core.settings.database_url,
+                             concurrency=updates_at_once(config.sends_per_second))
         self.receiver: Polling | Webhook | None = None
         self._rest: RestCheck | None = None  # a deliver-only worker's health (TELEGRAM_RECEIVE=off)
 
@@ -125,7 +127,7 @@ class TelegramAdapter:
             log.info("Telegram: receiving updates by webhook on %s:%s", config.listen_host, self.receiver.port)
         else:
             self.receiver = Polling(self._app.bot, self.intake, timeout=config.poll_timeout,
-                                    allowed_updates=ALLOWED_UPDATES)
+                                    allowed_updates=ALLOWED_UPDATES, raw=self._updates_request)
             await self.receiver.start()
             log.info("Telegram: receiving updates by long polling as @%s", self._app.bot.username)
 
@@ -163,7 +165,8 @@ class TelegramAdapter:
         self._redactor.uninstall()
 
 
-def _build_application(config: TelegramConfig, flood_gate: FloodGate, sizing: CallSizing) -> Application:
+def _build_application(config: TelegramConfig, flood_gate: FloodGate, sizing: CallSizing,
+                       updates_request: UpdatesRequest) -> Application:
     request = AiohttpRequest(
         observe=sizing.observe,
         # as many connections as the sizing may ask for calls, and a few for file downloads
@@ -178,5 +181,6 @@ def _build_application(config: TelegramConfig, flood_gate: FloodGate, sizing: Ca
         .updater(None)  # updates come in through adapters.telegram.receive
         .rate_limiter(flood_gate)
         .request(request)
+        .get_updates_request(updates_request)
         .build()
     )

@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from adapters.telegram.config import CONCURRENT_CALLS
 
-__all__ = ["CallSizing", "calls_needed", "pool_size", "SLOWEST"]
+__all__ = ["CallSizing", "calls_needed", "pool_size", "updates_at_once", "SLOWEST"]
 
 HEADROOM = 2.0  # calls come in bursts, and latencies spread around their mean
 # Seconds: an answer slower than this is Telegram struggling, not far away; more calls under
@@ -46,6 +46,23 @@ def calls_needed(per_second: float, latency: float, *, floor: int = CONCURRENT_C
 def pool_size(per_second: float, *, floor: int = CONCURRENT_CALLS) -> int:
     """Connections for the HTTP client: the most calls the sizing can ask for, and the spare ones."""
     return calls_needed(per_second, SLOWEST, floor=floor) + SPARE_CONNECTIONS
+
+
+# Updates handled at once at Telegram's default rate (adapters.telegram.intake): each may
+# download a member's picture, so not many more than the bot needs.
+FEWEST_UPDATES = 64
+
+
+def updates_at_once(per_second: float) -> int:
+    """Updates to handle at once (the intake's slots) for a bot allowed `per_second` sends.
+
+    A command holds its slot until its answer is sent: a Bot API round trip, and its wait for
+    a call slot and for the event loop. At 64 slots and ~0.3 s a command under load, 200
+    commands a second waited for slots, not for the bot (first reply p99 4.8-7.0 s where
+    256 slots gave 1.14-1.25 s, measured from outside with bench/telegram_capacity.py). So the
+    slots follow the rate the answers may go at, times the slowest answer worth waiting for,
+    bounded as the calls are."""
+    return max(FEWEST_UPDATES, min(MOST_CALLS, math.ceil(per_second * SLOWEST)))
 
 
 class CallSizing:

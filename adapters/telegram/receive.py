@@ -14,11 +14,12 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
-from telegram import Bot
+from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from adapters.telegram.flood import retry_after_seconds
 from adapters.telegram.intake import Intake
+from adapters.telegram.transport import UpdatesRequest
 
 __all__ = ["Polling", "Webhook"]
 
@@ -32,8 +33,9 @@ class Polling:
     """getUpdates in a loop; each batch is stored before the next call confirms it."""
 
     def __init__(self, bot: Bot, intake: Intake, *, timeout: float, allowed_updates: list[str],
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, raw: UpdatesRequest | None = None):
         self._bot, self._intake, self._sleep = bot, intake, sleep
+        self._raw = raw  # the bot's getUpdates client, if it keeps the JSON Telegram sent
         self._timeout, self._allowed = int(timeout), allowed_updates
         self._task: asyncio.Task | None = None
         self.healthy = False  # the last getUpdates reached Telegram (for /healthz)
@@ -56,6 +58,13 @@ class Polling:
         if self._task is not None:
             await asyncio.shield(self._task)
 
+    def _as_sent(self, updates: tuple[Update, ...]) -> list[dict]:
+        """The updates as Telegram sent them (kept by the client), else rebuilt from PTB's objects."""
+        raw = self._raw.take() if self._raw is not None else None
+        if raw is not None and [u.get("update_id") for u in raw] == [u.update_id for u in updates]:
+            return raw
+        return [u.to_dict() for u in updates]
+
     async def _run(self) -> None:
         offset: int | None = None  # None: start from the oldest update Telegram still holds
         backoff = 1.0
@@ -65,7 +74,7 @@ class Polling:
                                                       allowed_updates=self._allowed)
                 self.healthy = True
                 # Stored before the next getUpdates (with the new offset) lets Telegram forget them.
-                await self._intake.accept([u.to_dict() for u in updates], parsed=updates)
+                await self._intake.accept(self._as_sent(updates), parsed=updates)
             except InvalidToken:
                 raise  # nothing will work again until the operator fixes the token
             except RetryAfter as err:

@@ -175,6 +175,14 @@ async def test_a_result_message_names_its_job_until_it_is_posted_again(core):
     assert await posts.job_for("telegram", "-100", "8") is None
 
 
+async def test_results_remembered_at_once_are_each_stored_and_the_last_for_a_message_wins(core):
+    posts = Posts(core._store.db)
+    await asyncio.gather(*(posts.remember("telegram", "-100", str(n), f"job-{n}") for n in range(50)),
+                         posts.remember("telegram", "-100", "7", "job-again"))  # a re-post in the same batch
+    assert [await posts.job_for("telegram", "-100", str(n)) for n in (0, 49)] == ["job-0", "job-49"]
+    assert await posts.job_for("telegram", "-100", "7") == "job-again"
+
+
 async def test_a_promised_status_text_is_kept_until_settled_and_a_newer_one_replaces_it(core):
     clock = [1000.0]
     statuses = PendingStatuses(core._store.db, lambda: clock[0])

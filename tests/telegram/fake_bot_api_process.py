@@ -37,6 +37,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from adapters.telegram.in_place import _placeholder_png
 from tests.telegram.fake_bot_api import FakeBotApi
 
 __all__ = ["LatentBotApi", "FakeBotApiProcess", "start_fake_bot_api", "parse_latency"]
@@ -68,12 +69,30 @@ class LatentBotApi(FakeBotApi):
 
 class BenchBotApi(LatentBotApi):
     """The fake a benchmark talks to: a photo's thumbnail is drawn once per distinct photo (7 ms
-    of Pillow each), since on a shared machine that CPU would be taken from the bot measured."""
+    of Pillow each), since on a shared machine that CPU would be taken from the bot measured.
+
+    It also notes when each message first showed the member a result photo (`result_clock`):
+    a new photo that is not the bot's placeholder, or a placeholder whose media was replaced
+    (TELEGRAM_RESULT_IN_PLACE), since there the first photo the member sees is the placeholder."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._thumbnails: dict[bytes, list[tuple[bytes, int, int]]] = {}
         self.fetched: dict[int, float] = {}  # update id -> perf_counter when getUpdates first returned it
+        self.result_clock: dict[tuple[int, int], float] = {}  # message -> perf_counter of its result photo
+        self._placeholder = _placeholder_png()
+
+    async def _api_sendPhoto(self, params, files):
+        message = await super()._api_sendPhoto(params, files)
+        if self.file_bytes(message["photo"][-1]["file_id"]) != self._placeholder:
+            self.result_clock.setdefault((message["chat"]["id"], message["message_id"]), time.perf_counter())
+        return message
+
+    async def _api_editMessageMedia(self, params, files):
+        message = await super()._api_editMessageMedia(params, files)
+        if "photo" in message:
+            self.result_clock.setdefault((message["chat"]["id"], message["message_id"]), time.perf_counter())
+        return message
 
     async def _api_getUpdates(self, params, files):
         updates = await super()._api_getUpdates(params, files)
@@ -120,19 +139,23 @@ async def _offer(fake: FakeBotApi, rate: float, seconds: float, text: str, first
     return {"offered": total, "took": time.perf_counter() - started}
 
 
-def _answered(fake: FakeBotApi, message: dict, key: str) -> tuple[float | None, float | None]:
-    """When the bot's first reply to `message` appeared, and its first reply with `key`."""
+def _answered(fake: BenchBotApi, message: dict, key: str) -> tuple[float | None, float | None]:
+    """When the bot's first reply to `message` appeared, and its first reply with `key` (for
+    "photo": when a result photo appeared, new or in the placeholder's place)."""
     chat_id = message["chat"]["id"]
     first = with_key = None
     for reply in fake.replies_to(message):
         at = fake.reply_clock.get((chat_id, reply["message_id"]))
         first = at if first is None else min(first, at)
-        if key in reply and with_key is None:
+        if key == "photo":
+            if (shown := fake.result_clock.get((chat_id, reply["message_id"]))) is not None:
+                with_key = shown if with_key is None else min(with_key, shown)
+        elif key in reply and with_key is None:
             with_key = at
     return first, with_key
 
 
-async def _wait(fake: LatentBotApi, sent: list[tuple[dict, float]], key: str, timeout: float) -> dict:
+async def _wait(fake: BenchBotApi, sent: list[tuple[dict, float]], key: str, timeout: float) -> dict:
     deadline = time.perf_counter() + timeout
     pending = list(sent)
     while pending and time.perf_counter() < deadline:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from adapters.telegram.concurrency import MOST_CALLS, RESIZE_EVERY, SLOWEST, CallSizing, calls_needed, pool_size
+from adapters.telegram.concurrency import (MOST_CALLS, RESIZE_EVERY, SLOWEST, CallSizing, calls_needed, pool_size,
+                                          updates_at_once)
 from adapters.telegram.config import CONCURRENT_CALLS
 
 
@@ -60,3 +61,12 @@ def test_the_sizing_never_goes_below_its_floor():
     sizing = CallSizing(sizes.append, per_second=30, floor=20)
     sizing.observe(0.001)
     assert sizing.size == 20 and sizes == []  # nothing to change: it starts at its floor
+
+
+def test_at_telegrams_default_rate_the_intake_handles_as_many_updates_at_once_as_before():
+    assert updates_at_once(30) == 64
+
+
+def test_a_bot_allowed_more_sends_handles_more_updates_at_once_within_the_calls_bound():
+    assert updates_at_once(200) == 200  # 200 answers a second, each up to a second away
+    assert updates_at_once(1000) == MOST_CALLS

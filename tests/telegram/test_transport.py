@@ -3,14 +3,16 @@ errors, told apart as `patiently` needs (never sent: try again; maybe taken: do 
 
 from __future__ import annotations
 
+import io
 import socket
 
 import pytest
-from telegram import Bot
-from telegram.error import NetworkError, TimedOut
+from PIL import Image
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, NetworkError, TimedOut
 
 from adapters.telegram.flood import _not_sent
-from adapters.telegram.transport import AiohttpRequest
+from adapters.telegram.transport import AiohttpRequest, UpdatesRequest
 from tests.telegram.conftest import TOKEN
 
 
@@ -68,3 +70,51 @@ async def test_calls_go_through_the_http_proxy_the_environment_names(fake_api, m
     me = await bot.get_me()
     await request.shutdown()
     assert me.username == fake_api.username
+
+
+async def test_a_sent_photo_comes_back_with_its_largest_size_and_without_what_no_caller_reads(fake_api, ann,
+                                                                                            ann_chat):
+    command = await fake_api.send_text(ann, ann_chat, "/image a cat")
+    bot = await bot_at(fake_api.base_url)
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Cancel", callback_data="c:1")]])
+    sent = await bot.send_photo(ann_chat["id"], _png(), caption="<b>queued</b>", parse_mode="HTML",
+                                reply_to_message_id=command["message_id"], reply_markup=markup)
+    await bot.request.shutdown()
+    stored = fake_api.message(ann_chat["id"], sent.message_id)
+    assert len(stored["photo"]) > 1 and stored["reply_markup"] and stored["reply_to_message"]
+    assert [p.file_id for p in sent.photo] == [stored["photo"][-1]["file_id"]]  # what the placeholder reuses
+    assert sent.chat_id == ann_chat["id"] and sent.caption == "queued"
+    assert sent.reply_markup is None and sent.reply_to_message is None and sent.from_user is None
+    assert not sent.caption_entities
+
+
+async def test_the_updates_client_keeps_the_updates_as_telegram_sent_them(fake_api, ann, ann_chat):
+    command = await fake_api.send_text(ann, ann_chat, "/image a cat")
+    updates_request = UpdatesRequest(connection_pool_size=1)
+    bot = Bot(TOKEN, base_url=fake_api.base_url, request=AiohttpRequest(), get_updates_request=updates_request)
+    await bot.initialize()
+    updates = await bot.get_updates(timeout=0)
+    raw = updates_request.take()
+    await bot.shutdown()
+    assert [u.update_id for u in updates] == [u["update_id"] for u in raw]
+    assert raw[0]["message"]["message_id"] == command["message_id"] and raw[0]["message"]["from"]["id"] == ann["id"]
+    assert updates_request.take() is None  # taken once: a later failed poll finds nothing stale
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (10, 20, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
+async def test_an_edit_is_made_and_answered_true_without_the_message_built_again(fake_api, ann, ann_chat):
+    await fake_api.send_text(ann, ann_chat, "hello")  # the chat exists
+    bot = await bot_at(fake_api.base_url)
+    status = await bot.send_message(ann_chat["id"], "⏳ Queued")
+    edited = await bot.edit_message_text("✅ Done", chat_id=ann_chat["id"], message_id=status.message_id)
+    with pytest.raises(BadRequest):  # Telegram's refusals still reach the caller
+        await bot.edit_message_text("✅ Done", chat_id=ann_chat["id"], message_id=status.message_id + 99)
+    await bot.request.shutdown()
+    assert edited is True
+    assert fake_api.message(ann_chat["id"], status.message_id)["text"] == "✅ Done"
+    fake_api.take_errors()  # the refused edit above was meant
