@@ -22,8 +22,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -31,13 +29,15 @@ import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
+from bot.proxies import proxy_for_url
+
 __all__ = ["AiohttpRequest", "UpdatesRequest"]
 
 log = logging.getLogger(__name__)
 
 
 class AiohttpRequest(BaseRequest):
-    __slots__ = ("_connections", "_timeouts", "_media_write_timeout", "_session", "_observe", "_proxies")
+    __slots__ = ("_connections", "_timeouts", "_media_write_timeout", "_session", "_observe")
 
     def __init__(self, *, connection_pool_size: int = 16, read_timeout: float | None = 5.0,
                  write_timeout: float | None = 5.0, connect_timeout: float | None = 5.0,
@@ -49,7 +49,6 @@ class AiohttpRequest(BaseRequest):
         self._media_write_timeout = media_write_timeout
         self._observe = observe
         self._session: aiohttp.ClientSession | None = None
-        self._proxies: dict[tuple[str, str], str | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -90,7 +89,7 @@ class AiohttpRequest(BaseRequest):
         try:
             async with self._session.request(method, url, data=body, headers=headers,
                                              timeout=_timeout(read, write, connect, pool),
-                                             proxy=self._proxy(url), allow_redirects=False) as reply:
+                                             proxy=proxy_for_url(url), allow_redirects=False) as reply:
                 body = await reply.read()
             # as httpx logged every request (the URL holds the token: adapters.telegram.redact hides it)
             log.debug('HTTP Request: %s %s "%d"', method, url, reply.status)
@@ -127,21 +126,6 @@ class AiohttpRequest(BaseRequest):
                 if isinstance(item, dict):
                     _trim_sent(item)
         return data
-
-    def _proxy(self, url: str) -> str | None:
-        """The proxy HTTP(S)_PROXY / NO_PROXY name for the Bot API's host, as httpx honoured
-        them; looked up once per host (aiohttp's trust_env would read them, and ~/.netrc, per call)."""
-        parts = urllib.parse.urlsplit(url)
-        key = (parts.scheme, parts.hostname or "")
-        if key not in self._proxies:
-            proxies = urllib.request.getproxies_environment()
-            bypass = not key[1] or urllib.request.proxy_bypass_environment(key[1], proxies)
-            proxy = None if bypass else proxies.get(key[0]) or None
-            if proxy and not proxy.startswith("http://"):
-                log.warning("ignoring the %s proxy for Telegram: aiohttp speaks only to http:// proxies", key[0])
-                proxy = None
-            self._proxies[key] = proxy
-        return self._proxies[key]
 
 
 _EDITS = frozenset({"editMessageText", "editMessageCaption", "editMessageMedia", "editMessageReplyMarkup"})

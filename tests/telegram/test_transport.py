@@ -13,6 +13,7 @@ from telegram.error import BadRequest, NetworkError, TimedOut
 
 from adapters.telegram.flood import _not_sent
 from adapters.telegram.transport import AiohttpRequest, UpdatesRequest
+from bot.proxies import proxy_for
 from tests.telegram.conftest import TOKEN
 
 
@@ -64,11 +65,13 @@ async def test_calls_go_through_the_http_proxy_the_environment_names(fake_api, m
     # sends to the proxy's address; the fake answers it as the Bot API would
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{fake_api.port}")
     monkeypatch.setenv("NO_PROXY", "")
+    proxy_for.cache_clear()  # read once per host: this test's environment, not an earlier one's
     request = AiohttpRequest()
     bot = Bot(TOKEN, base_url="http://api.telegram.invalid/bot", request=request)
     await request.initialize()
     me = await bot.get_me()
     await request.shutdown()
+    proxy_for.cache_clear()
     assert me.username == fake_api.username
 
 
