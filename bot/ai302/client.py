@@ -17,7 +17,7 @@ import yarl
 from bot.ai302.downloads import GuardedResolver, Reach, RefusedAddress, read_body
 from bot.ai302.images import IMAGE_FETCH_PATH, AsyncImageCalls
 from bot.ai302.translate import Reply, read_json, unsure
-from bot.ai302.v2 import FETCH_PATH, UnifiedVideoCalls
+from bot.ai302.v2 import FETCH_PATH, UnifiedVideoCalls, text_of
 from bot.errors import DownloadFailed, OutcomeUnknown, RetryLater
 from bot.proxies import proxy_for_url
 
@@ -114,13 +114,6 @@ def _endpoint(path: str) -> str:
         if path.startswith(prefix):
             return prefix + "{task_id}"
     return path
-
-
-def _text(value: Any) -> str | None:
-    """302.AI's ids and URLs as text, whatever JSON type they arrived in; None when absent."""
-    if value is None or value == "" or isinstance(value, dict | list | bool):
-        return None
-    return str(value)
 
 
 class Ai302Client(UnifiedVideoCalls, AsyncImageCalls):
@@ -227,7 +220,7 @@ image calls from AsyncImageCalls (bot.ai302.images).
 
     async def submit_video(self, payload: dict[str, Any]) -> str:
         body = await self._paid("/minimaxi/v1/video_generation", payload, self._timeouts.submit)
-        task_id = _text(body.get("task_id"))
+        task_id = text_of(body.get("task_id"))
         if task_id is None:
             raise OutcomeUnknown("video_generation reply has no task_id")
         return task_id
@@ -236,29 +229,29 @@ image calls from AsyncImageCalls (bot.ai302.images).
         body = await self._call("GET", "/minimaxi/v1/query/video_generation", params={"task_id": task_id})
         # An undocumented status is taken as "still running": the deadline ends it if it never
         # settles, and a finished, paid-for video is not thrown away on a guess.
-        status = _text(body.get("status")) or "Unknown"
-        return VideoStatus(status, _text(body.get("file_id")))
+        status = text_of(body.get("status")) or "Unknown"
+        return VideoStatus(status, text_of(body.get("file_id")))
 
     async def retrieve_file(self, file_id: str) -> FileInfo:
         body = await self._call("GET", "/minimaxi/v1/files/retrieve", params={"file_id": file_id})
         file = body.get("file") if isinstance(body.get("file"), dict) else {}
-        url = _text(file.get("download_url"))
+        url = text_of(file.get("download_url"))
         if url is None:
             raise RetryLater("files/retrieve reply has no download_url")
-        return FileInfo(_text(file.get("file_id")) or file_id, url, _text(file.get("filename")) or "output.mp4")
+        return FileInfo(text_of(file.get("file_id")) or file_id, url, text_of(file.get("filename")) or "output.mp4")
 
     async def minimax_image(self, payload: dict[str, Any]) -> list[str]:
         """An accepted call that names no image may still have been billed: OutcomeUnknown."""
         body = await self._paid("/minimaxi/v1/image_generation", payload, self._timeouts.image)
         data = body.get("data") if isinstance(body.get("data"), dict) else {}
-        urls = [u for u in map(_text, data.get("image_urls") or []) if u]
+        urls = [u for u in map(text_of, data.get("image_urls") or []) if u]
         if not urls:
             raise OutcomeUnknown("image_generation reply names no image")
         return urls
 
     async def unified_image(self, payload: dict[str, Any]) -> str:
         body = await self._paid("/302/image/generate", payload, self._timeouts.image)
-        url = _text(body.get("image_url"))
+        url = text_of(body.get("image_url"))
         if url is None:
             raise OutcomeUnknown("image/generate reply has no image_url")
         return url

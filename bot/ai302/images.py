@@ -22,6 +22,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
+from bot.ai302.v2 import TaskStates, text_of
 from bot.errors import Ai302Error, AuthFailed, ContentFlagged, OutcomeUnknown, RetryLater
 
 __all__ = ["ImageTaskStatus", "AsyncImageCalls", "IMAGE_CREATE_PATH", "IMAGE_FETCH_PATH"]
@@ -29,28 +30,18 @@ __all__ = ["ImageTaskStatus", "AsyncImageCalls", "IMAGE_CREATE_PATH", "IMAGE_FET
 IMAGE_CREATE_PATH = "/302/v2/image/generate"
 IMAGE_FETCH_PATH = "/302/v2/image/fetch/"
 
-# 302.AI's task states, named as the MiniMax stages the progress messages already know
-_STAGES = {"pending": "Queueing", "queued": "Queueing", "processing": "Processing", "running": "Processing"}
-
-
-def _text(value: Any) -> str | None:
-    if value is None or value == "" or isinstance(value, dict | list | bool):
-        return None
-    return str(value)
-
-
 def _urls(body: dict[str, Any]) -> tuple[str, ...]:
     """Every picture the answer names, in its order, each once: `image_urls` when given (a model
     that draws several), else the one `image_url`."""
     listed = body.get("image_urls") if isinstance(body.get("image_urls"), list) else []
-    urls = [u for u in map(_text, listed) if u]
-    if not urls and (single := _text(body.get("image_url"))):
+    urls = [u for u in map(text_of, listed) if u]
+    if not urls and (single := text_of(body.get("image_url"))):
         urls = [single]
     return tuple(dict.fromkeys(urls))
 
 
 @dataclass(frozen=True)
-class ImageTaskStatus:
+class ImageTaskStatus(TaskStates):
     status: str  # pending, processing, completed, failed, or a state 302.AI has not documented
     urls: tuple[str, ...] = ()
 
@@ -58,18 +49,6 @@ class ImageTaskStatus:
     def finished(self) -> bool:
         """Completed with a picture to fetch; `completed` without one is not done yet: ask again."""
         return self.status == "completed" and bool(self.urls)
-
-    @property
-    def failed(self) -> bool:
-        return self.status == "failed"
-
-    @property
-    def known(self) -> bool:
-        return self.status in ("pending", "queued", "processing", "running", "completed")
-
-    @property
-    def stage(self) -> str:
-        return _STAGES.get(self.status, "Processing")
 
 
 class AsyncImageCalls:
@@ -80,7 +59,7 @@ class AsyncImageCalls:
         body = await self._call("POST", IMAGE_CREATE_PATH, json=payload, paid=True,  # type: ignore[attr-defined]
                                 timeout=self._timeouts.submit,  # type: ignore[attr-defined]
                                 params={"run_async": "true"})
-        task_id = _text(body.get("task_id"))
+        task_id = text_of(body.get("task_id"))
         if task_id is None:
             # accepted (HTTP 200, JSON) yet no id to ask about: it may well be drawn, and billed
             raise OutcomeUnknown("v2 image/generate reply has no task_id")
@@ -94,4 +73,4 @@ class AsyncImageCalls:
             raise  # a refused key (the operator must act), a flagged picture (a verdict), or a retry
         except Ai302Error as err:  # a 4xx about a task we hold, an odd code: not a verdict
             raise RetryLater(f"v2 image/fetch: {err.detail}") from None
-        return ImageTaskStatus((_text(body.get("status")) or "unknown").lower(), _urls(body))
+        return ImageTaskStatus((text_of(body.get("status")) or "unknown").lower(), _urls(body))

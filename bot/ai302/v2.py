@@ -36,26 +36,17 @@ MODELS_PATH = "/302/v2/model/video"
 _STAGES = {"pending": "Queueing", "queued": "Queueing", "processing": "Processing", "running": "Processing"}
 
 
-def _text(value: Any) -> str | None:
+def text_of(value: Any) -> str | None:
+    """302.AI's ids and URLs as text, whatever JSON type they arrived in; None when absent."""
     if value is None or value == "" or isinstance(value, dict | list | bool):
         return None
     return str(value)
 
 
-@dataclass(frozen=True)
-class UnifiedStatus:
-    status: str  # pending, processing, completed, failed, or a state 302.AI has not documented
-    video_url: str | None = None
+class TaskStates:
+    """What a unified task's `status` says, for a video fetch and an image fetch alike."""
 
-    @property
-    def finished(self) -> bool:
-        """Completed with a video to fetch; `completed` without a URL is not done yet: ask again."""
-        return self.status == "completed" and self.video_url is not None
-
-    @property
-    def urls(self) -> tuple[str, ...]:
-        """The result, as the image fetch names its pictures (bot.jobs.life reads either)."""
-        return (self.video_url,) if self.video_url else ()
+    status: str
 
     @property
     def failed(self) -> bool:
@@ -71,6 +62,22 @@ class UnifiedStatus:
         return _STAGES.get(self.status, "Processing")
 
 
+@dataclass(frozen=True)
+class UnifiedStatus(TaskStates):
+    status: str  # pending, processing, completed, failed, or a state 302.AI has not documented
+    video_url: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        """Completed with a video to fetch; `completed` without a URL is not done yet: ask again."""
+        return self.status == "completed" and self.video_url is not None
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        """The result, as the image fetch names its pictures (bot.jobs.life reads either)."""
+        return (self.video_url,) if self.video_url else ()
+
+
 class UnifiedVideoCalls:
     """Mixed into Ai302Client: it brings `_paid`, `_call` and `_timeouts`."""
 
@@ -81,7 +88,7 @@ class UnifiedVideoCalls:
         params = {"webhook": webhook} if webhook else None
         body = await self._call("POST", CREATE_PATH, json=payload, paid=True,  # type: ignore[attr-defined]
                                 timeout=self._timeouts.submit, params=params)  # type: ignore[attr-defined]
-        task_id = _text(body.get("task_id"))
+        task_id = text_of(body.get("task_id"))
         if task_id is None:
             # accepted (HTTP 200, JSON) yet no id to ask about: it may well run, and be billed
             raise OutcomeUnknown("v2 video/create reply has no task_id")
@@ -95,8 +102,8 @@ class UnifiedVideoCalls:
             raise  # a refused key (the operator must act), a flagged video (a verdict), or a retry
         except Ai302Error as err:  # a 4xx about a task we hold, an odd code: not a verdict
             raise RetryLater(f"v2 video/fetch: {err.detail}") from None
-        status = (_text(body.get("status")) or "unknown").lower()
-        return UnifiedStatus(status, _text(body.get("video_url")))
+        status = (text_of(body.get("status")) or "unknown").lower()
+        return UnifiedStatus(status, text_of(body.get("video_url")))
 
     async def video_url_again(self, task_id: str) -> str | None:
         """A fresh URL of the completed video `task_id`, or None when 302.AI no longer has it
@@ -113,8 +120,8 @@ class UnifiedVideoCalls:
             # any other refusal (an odd code, a 400 from a proxy) says nothing about the video,
             # which is paid for: asked again under the caller's time bound, never a verdict
             raise RetryLater(f"v2 video/fetch of a finished video: {err.detail}") from None
-        status = (_text(body.get("status")) or "unknown").lower()
-        url = _text(body.get("video_url"))
+        status = (text_of(body.get("status")) or "unknown").lower()
+        url = text_of(body.get("video_url"))
         if status == "completed" and url is not None:
             return url
         if status == "failed":

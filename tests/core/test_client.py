@@ -121,13 +121,14 @@ async def test_success_without_a_file_is_not_finished_and_an_unknown_status_is_s
                  {"task_id": task_id, "status": "Rendering"}):
         sim_reply = _reply(200, {**body, "base_resp": {"status_code": 0}}, "/minimaxi/v1/query/video_generation")
         parsed = read_json(sim_reply, SIM_KEY)
-        from bot.ai302.client import VideoStatus, _text
+        from bot.ai302.client import VideoStatus
+        from bot.ai302.v2 import text_of as _text
         status = VideoStatus(_text(parsed.get("status")) or "Unknown", _text(parsed.get("file_id")))
         assert not status.finished and not status.failed
 
 
 async def test_ids_and_urls_of_any_json_type_arrive_as_text(client, simulator):
-    from bot.ai302.client import _text
+    from bot.ai302.v2 import text_of as _text
     assert _text(227311208538261) == "227311208538261"
     assert _text(None) is None and _text("") is None and _text({"url": "x"}) is None
 
