@@ -18,12 +18,10 @@ but a refused key is RetryLater, asked again under the job's deadline (bot.jobs.
 
 from __future__ import annotations
 
-import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
-from bot.ai302.v2 import TaskStates, text_of
-from bot.errors import Ai302Error, AuthFailed, ContentFlagged, OutcomeUnknown, RetryLater
+from bot.ai302.v2 import TaskStates, UnifiedTaskCalls, text_of
 
 __all__ = ["ImageTaskStatus", "AsyncImageCalls", "IMAGE_CREATE_PATH", "IMAGE_FETCH_PATH"]
 
@@ -51,26 +49,13 @@ class ImageTaskStatus(TaskStates):
         return self.status == "completed" and bool(self.urls)
 
 
-class AsyncImageCalls:
+class AsyncImageCalls(UnifiedTaskCalls):
     """Mixed into Ai302Client: it brings `_call` and `_timeouts`."""
 
     async def create_image(self, payload: dict[str, Any]) -> str:
         """The paid call; its task id. `run_async` is a query parameter, as 302.AI's app sends it."""
-        body = await self._call("POST", IMAGE_CREATE_PATH, json=payload, paid=True,  # type: ignore[attr-defined]
-                                timeout=self._timeouts.submit,  # type: ignore[attr-defined]
-                                params={"run_async": "true"})
-        task_id = text_of(body.get("task_id"))
-        if task_id is None:
-            # accepted (HTTP 200, JSON) yet no id to ask about: it may well be drawn, and billed
-            raise OutcomeUnknown("v2 image/generate reply has no task_id")
-        return task_id
+        return await self._create_task(IMAGE_CREATE_PATH, payload, {"run_async": "true"}, "image/generate")
 
     async def fetch_image(self, task_id: str) -> ImageTaskStatus:
-        path = IMAGE_FETCH_PATH + urllib.parse.quote(task_id, safe="")
-        try:
-            body = await self._call("GET", path)  # type: ignore[attr-defined]
-        except (AuthFailed, ContentFlagged, RetryLater):
-            raise  # a refused key (the operator must act), a flagged picture (a verdict), or a retry
-        except Ai302Error as err:  # a 4xx about a task we hold, an odd code: not a verdict
-            raise RetryLater(f"v2 image/fetch: {err.detail}") from None
+        body = await self._fetch_task(IMAGE_FETCH_PATH, task_id, "image/fetch")
         return ImageTaskStatus((text_of(body.get("status")) or "unknown").lower(), _urls(body))

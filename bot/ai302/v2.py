@@ -78,7 +78,33 @@ class UnifiedStatus(TaskStates):
         return (self.video_url,) if self.video_url else ()
 
 
-class UnifiedVideoCalls:
+class UnifiedTaskCalls:
+    """The two calls every unified task makes, a video's or an image's. Mixed into Ai302Client:
+    it brings `_call` and `_timeouts`."""
+
+    async def _create_task(self, path: str, payload: dict[str, Any], params: dict[str, str] | None,
+                           what: str) -> str:
+        """The paid create at `path`; its task id."""
+        body = await self._call("POST", path, json=payload, paid=True,  # type: ignore[attr-defined]
+                                timeout=self._timeouts.submit, params=params)  # type: ignore[attr-defined]
+        task_id = text_of(body.get("task_id"))
+        if task_id is None:
+            # accepted (HTTP 200, JSON) yet no id to ask about: it may well run, and be billed
+            raise OutcomeUnknown(f"v2 {what} reply has no task_id")
+        return task_id
+
+    async def _fetch_task(self, prefix: str, task_id: str, what: str) -> dict[str, Any]:
+        """The free fetch of `task_id`: its answer, or RetryLater for any failure that is not a
+        verdict (a refused key and a flagged result are)."""
+        try:
+            return await self._call("GET", prefix + urllib.parse.quote(task_id, safe=""))  # type: ignore[attr-defined]
+        except (AuthFailed, ContentFlagged, RetryLater):
+            raise  # a refused key (the operator must act), a flagged result (a verdict), or a retry
+        except Ai302Error as err:  # a 4xx about a task we hold, an odd code: not a verdict
+            raise RetryLater(f"v2 {what}: {err.detail}") from None
+
+
+class UnifiedVideoCalls(UnifiedTaskCalls):
     """Mixed into Ai302Client: it brings `_paid`, `_call` and `_timeouts`."""
 
     async def create_video(self, payload: dict[str, Any], *, webhook: str | None = None) -> str:
@@ -86,22 +112,10 @@ class UnifiedVideoCalls:
         only: bot.callbacks). A parameter, not part of the path: the path names the endpoint
         in metrics and logs, which must not show the address."""
         params = {"webhook": webhook} if webhook else None
-        body = await self._call("POST", CREATE_PATH, json=payload, paid=True,  # type: ignore[attr-defined]
-                                timeout=self._timeouts.submit, params=params)  # type: ignore[attr-defined]
-        task_id = text_of(body.get("task_id"))
-        if task_id is None:
-            # accepted (HTTP 200, JSON) yet no id to ask about: it may well run, and be billed
-            raise OutcomeUnknown("v2 video/create reply has no task_id")
-        return task_id
+        return await self._create_task(CREATE_PATH, payload, params, "video/create")
 
     async def fetch_video(self, task_id: str) -> UnifiedStatus:
-        path = FETCH_PATH + urllib.parse.quote(task_id, safe="")
-        try:
-            body = await self._call("GET", path)  # type: ignore[attr-defined]
-        except (AuthFailed, ContentFlagged, RetryLater):
-            raise  # a refused key (the operator must act), a flagged video (a verdict), or a retry
-        except Ai302Error as err:  # a 4xx about a task we hold, an odd code: not a verdict
-            raise RetryLater(f"v2 video/fetch: {err.detail}") from None
+        body = await self._fetch_task(FETCH_PATH, task_id, "video/fetch")
         status = (text_of(body.get("status")) or "unknown").lower()
         return UnifiedStatus(status, text_of(body.get("video_url")))
 
