@@ -40,12 +40,7 @@ async def read_image(attachment: discord.Attachment) -> bytes:
     if attachment.size > MAX_IMAGE_BYTES:
         raise ValidationError(T("“{name}” is {size} MB: attach an image of {limit} MB or less.", name=name,
                                 size=f"{attachment.size / 1048576:.1f}", limit=MAX_IMAGE_BYTES // 1048576))
-    try:
-        data = await attachment.read()
-    except (discord.HTTPException, aiohttp.ClientError) as exc:
-        log.warning("could not download attachment %s: %s", attachment.id, exc)
-        raise UserError(T("Discord would not let me download “{name}”. Attach it again and retry.",
-                          name=name)) from None
+    data = await _download(attachment)
     if len(data) > MAX_IMAGE_BYTES:  # Discord's size was wrong; the core would refuse it anyway
         raise ValidationError(T("“{name}” is over {limit} MB: attach a smaller image.", name=name,
                                 limit=MAX_IMAGE_BYTES // 1048576))
@@ -62,10 +57,13 @@ async def read_video(attachment: discord.Attachment) -> bytes:
     if attachment.size > MAX_VIDEO_BYTES:
         raise ValidationError(T("“{name}” is {size} MB: attach a video of {limit} MB or less.", name=name,
                                 size=f"{attachment.size / 1048576:.1f}", limit=MAX_VIDEO_BYTES // 1048576))
+    return await _download(attachment)  # past the cap (Discord's size was wrong) the core refuses it
+
+
+async def _download(attachment: discord.Attachment) -> bytes:
     try:
-        data = await attachment.read()
+        return await attachment.read()
     except (discord.HTTPException, aiohttp.ClientError) as exc:
         log.warning("could not download attachment %s: %s", attachment.id, exc)
         raise UserError(T("Discord would not let me download “{name}”. Attach it again and retry.",
-                          name=name)) from None
-    return data  # past the cap (Discord's size was wrong) the core refuses it
+                          name=attachment.filename)) from None
