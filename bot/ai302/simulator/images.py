@@ -24,8 +24,8 @@ from typing import Any
 from aiohttp import web
 
 # server.py builds these routes lazily (in Simulator._build_app), so this import is not circular
-from bot.ai302.simulator.media import png_for, size_for_ratio
-from bot.ai302.simulator.server import _I2I_MODELS, Simulator, _envelope, _i2i_problem, _size_of, _Task
+from bot.ai302.simulator.media import png_for
+from bot.ai302.simulator.server import Simulator, _envelope, _image_request, _Task
 
 __all__ = ["AsyncImageRoutes", "MAX_IMAGES"]
 
@@ -69,16 +69,10 @@ class AsyncImageRoutes:
             seconds, fault = float(fault.partition("=")[2]), None
         elif (reply := await sim._common_fault(fault, minimax=False)) is not None:
             return reply
-        model = body.get("model")
-        if not isinstance(prompt, str) or not prompt.strip() or not isinstance(model, str) or not model:
-            return _envelope(422, -10002, "prompt and model are required")
-        if not model.endswith("-t2i") and model not in _I2I_MODELS:
-            return _envelope(422, -10002, f"model {model} is not supported")
-        size = size_for_ratio(body.get("aspect_ratio"))
-        if model in _I2I_MODELS:
-            if (problem := _i2i_problem(body)) is not None:
-                return _envelope(422, -10002, problem)
-            size = _size_of(body["image"]) or size
+        problem, size = _image_request(body)
+        if problem is not None:
+            return problem
+        model = body["model"]
         task_id = f"img-{next(sim._ids)}"
         images = min(MAX_IMAGES, max(1, int(count.group(1)))) if count else 1
         sim._tasks[task_id] = _ImageTask(task_id, model, time.monotonic(), seconds, fault, prompt=prompt,

@@ -392,16 +392,10 @@ class Simulator:
             return reply
         if fault == "fail":
             return _envelope(500, -10000, "generation failed")
-        prompt, model = body.get("prompt"), body.get("model")
-        if not isinstance(prompt, str) or not prompt.strip() or not isinstance(model, str) or not model:
-            return _envelope(422, -10002, "prompt and model are required")
-        if not model.endswith("-t2i") and model not in _I2I_MODELS:
-            return _envelope(422, -10002, f"model {model} is not supported")
-        size = size_for_ratio(body.get("aspect_ratio"))
-        if model in _I2I_MODELS:
-            if (problem := _i2i_problem(body)) is not None:
-                return _envelope(422, -10002, problem)
-            size = _size_of(body["image"]) or size  # the redrawn picture keeps the source's shape
+        problem, size = _image_request(body)
+        if problem is not None:
+            return problem
+        prompt, model = body["prompt"], body["model"]
         await asyncio.sleep(self.config.image_seconds)
         image_id = f"{next(self._ids):x}"
         png = png_for(prompt, size)
@@ -482,6 +476,22 @@ def _video_problem(body: dict[str, Any]) -> str | None:
         if not first and not prompt.strip():
             return "prompt is required"
     return None
+
+
+def _image_request(body: dict[str, Any]) -> tuple[web.Response | None, tuple[int, int]]:
+    """An image request as the unified image interface checks it (synchronous or not): the 422
+    it answers, or None, and the size of the picture it draws."""
+    prompt, model = body.get("prompt"), body.get("model")
+    size = size_for_ratio(body.get("aspect_ratio"))
+    if not isinstance(prompt, str) or not prompt.strip() or not isinstance(model, str) or not model:
+        return _envelope(422, -10002, "prompt and model are required"), size
+    if not model.endswith("-t2i") and model not in _I2I_MODELS:
+        return _envelope(422, -10002, f"model {model} is not supported"), size
+    if model in _I2I_MODELS:
+        if (problem := _i2i_problem(body)) is not None:
+            return _envelope(422, -10002, problem), size
+        size = _size_of(body["image"]) or size  # the redrawn picture keeps the source's shape
+    return None, size
 
 
 def _i2i_problem(body: dict[str, Any]) -> str | None:
