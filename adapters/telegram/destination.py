@@ -47,3 +47,9 @@ class Where:
         params = (ReplyParameters(self.reply_to, allow_sending_without_reply=True)
                   if self.reply_to is not None else None)
         return {"chat_id": self.chat_id, "reply_parameters": params, "message_thread_id": self.thread_id}
+
+    def reply_json(self) -> dict[str, Any]:
+        """The same as Bot API JSON values, for adapters.telegram.lean's calls."""
+        params = ({"message_id": self.reply_to, "allow_sending_without_reply": True}
+                  if self.reply_to is not None else None)
+        return {"chat_id": self.chat_id, "reply_parameters": params, "message_thread_id": self.thread_id}

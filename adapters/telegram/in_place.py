@@ -25,10 +25,11 @@ import logging
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
-from telegram import Bot, InlineKeyboardMarkup, InputFile, InputMediaPhoto, InputMediaVideo, Message
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden
 
+from adapters.telegram import lean
 from adapters.telegram.delivery import PHOTO_LIMIT
 from adapters.telegram.destination import Where
 from adapters.telegram.flood import AS_RESULT
@@ -53,25 +54,29 @@ class Placeholder:
         self._file_id: str | None = None
         self._uploading = asyncio.Lock()
 
-    async def send(self, bot: Bot, where: Where, caption: str, **kwargs) -> Message:
-        """A placeholder photo replying at `where`; `kwargs` go to sendPhoto (markup, rate_limit_args)."""
-        common = {**where.reply(), "caption": caption, "parse_mode": ParseMode.HTML, **kwargs}
+    async def send(self, bot: Bot, where: Where, caption: str, *, markup: InlineKeyboardMarkup | None = None,
+                   rate_limit_args: dict | None = None) -> dict:
+        """A placeholder photo replying at `where`; returns the sent message's JSON (message_id…)."""
+        params = {**where.reply_json(), "caption": caption, "parse_mode": ParseMode.HTML.value,
+                  "reply_markup": lean.markup_json(markup)}
         if self._file_id is None:
             async with self._uploading:  # under a burst, one upload; the others wait for its file_id
                 if self._file_id is None:
-                    message = await bot.send_photo(photo=InputFile(_placeholder_png(), filename="reelbot.png"),
-                                                   **common)
-                    self._file_id = message.photo[-1].file_id
+                    file = lean.upload(_placeholder_png(), "reelbot.png", "image/png", attach=False)
+                    message = await lean.call(bot, "sendPhoto", params, files={"photo": file},
+                                              rate_limit_args=rate_limit_args)
+                    self._file_id = message["photo"][-1]["file_id"]
                     return message
         try:
-            return await bot.send_photo(photo=self._file_id, **common)
+            return await lean.call(bot, "sendPhoto", {**params, "photo": self._file_id},
+                                   rate_limit_args=rate_limit_args)
         except BadRequest as err:
             if "file" not in err.message.lower():
                 raise
             # Telegram no longer knows the file (another server, a reset): upload it again
             log.info("Telegram refused the placeholder's file_id (%s); uploading it again", err.message)
             self._file_id = None
-            return await self.send(bot, where, caption, **kwargs)
+            return await self.send(bot, where, caption, markup=markup, rate_limit_args=rate_limit_args)
 
 
 async def edit_into_result(bot: Bot, result: Result, where: Where, *, caption: str, markup: InlineKeyboardMarkup,
@@ -83,14 +88,17 @@ async def edit_into_result(bot: Bot, result: Result, where: Where, *, caption: s
         return Placed(None)
     if result.kind == "image" and len(result.data) > PHOTO_LIMIT:
         return Placed(None)
-    file = InputFile(result.data, filename=result.filename, attach=True)
-    media = (InputMediaVideo(file, caption=caption, parse_mode=ParseMode.HTML, supports_streaming=True,
-                             has_spoiler=spoiler)
-             if result.kind == "video" else
-             InputMediaPhoto(file, caption=caption, parse_mode=ParseMode.HTML, has_spoiler=spoiler))
+    file = lean.upload(result.data, result.filename, result.mime, attach=True)
+    media = {"type": "video" if result.kind == "video" else "photo", "media": file.attach_uri, "caption": caption,
+             "parse_mode": ParseMode.HTML.value}
+    if spoiler:
+        media["has_spoiler"] = True
+    if result.kind == "video":
+        media["supports_streaming"] = True
     try:
-        await bot.edit_message_media(media, chat_id=where.chat_id, message_id=where.status_id, reply_markup=markup,
-                                     read_timeout=read_timeout, rate_limit_args=AS_RESULT)
+        await lean.call(bot, "editMessageMedia", {"chat_id": where.chat_id, "message_id": where.status_id,
+                                                   "media": media, "reply_markup": lean.markup_json(markup)},
+                        files={"media": file}, rate_limit_args=AS_RESULT, read_timeout=read_timeout)
     except BadRequest as err:
         text = err.message.lower()
         if "not modified" in text:  # an earlier try put it there already

@@ -97,9 +97,9 @@ class TelegramMessenger:
         """The status message that answers a command."""
         text = render.ticket(ticket, job.requester.language)
         if self._config.result_in_place:
-            message = await patiently(lambda: self._placeholder.send(
-                self._bot, where, text, reply_markup=render.cancel_button(job), rate_limit_args=FIRST))
-            return {"status_id": message.message_id, "in_place": True}
+            sent = await patiently(lambda: self._placeholder.send(
+                self._bot, where, text, markup=render.cancel_button(job), rate_limit_args=FIRST))
+            return {"status_id": sent["message_id"], "in_place": True}
         message = await patiently(lambda: self._bot.send_message(
             text=text, parse_mode=ParseMode.HTML,
             reply_markup=render.cancel_button(job), rate_limit_args=FIRST, **where.reply()))
@@ -166,6 +166,12 @@ class TelegramMessenger:
             # must be recorded as delivered at once, or a restart in between would post it twice.
             await self._board.show(where.chat_id, where.status_id, render.done(job, result), final=True,
                                    caption=where.in_place)
+
+    def posts_again_in_place(self, job: Job) -> bool:
+        """A result that replaces its placeholder is put there again by an edit of the same
+        message (one picture or a video: an album cannot be edited in)."""
+        where = Where.of(job)
+        return where.in_place and where.status_id is not None and len(job.result_urls) <= 1
 
     async def _remember(self, job: Job, chat_id: int, message_id: int) -> None:
         """Record the result message, so that a reply to it re-runs the job. Never raises: the

@@ -9,7 +9,7 @@ host, and parses HTTP in C; the 302.AI client moved to it for the same reason
 (bot.ai302.client).
 
 It behaves as PTB's HTTPXRequest does where the bot relies on it: the same four timeouts
-(and media_write_timeout for uploads), form-encoded parameters and multipart uploads, HTTP(S)
+(and media_write_timeout for uploads), parameters (as JSON) and multipart uploads, HTTP(S)
 proxies from the environment, and failures raised as PTB's TimedOut / NetworkError with the
 aiohttp error as their cause, so `adapters.telegram.flood.patiently` can tell a call that
 never left (no connection) from one Telegram may have taken. `observe`, if given, hears how
@@ -20,8 +20,11 @@ under way).
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -79,10 +82,14 @@ class AiohttpRequest(BaseRequest):
             write = self._media_write_timeout if files else self._timeouts["write"]
         headers = {"User-Agent": self.USER_AGENT}
         if files:
-            body: Any = _form(request_data, files)
-        elif request_data and request_data.parameters:
-            body = request_data.url_encoded_parameters()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            body, content_type = _multipart(request_data, files)
+            if content_type:
+                headers["Content-Type"] = content_type
+        elif request_data and (parameters := request_data.parameters):
+            # JSON, which the Bot API takes for every call without a file: one dumps of the
+            # whole call, where a form encodes each value as JSON and then URL-encodes them all
+            body = json.dumps(parameters, separators=(",", ":")).encode()
+            headers["Content-Type"] = "application/json"
         else:
             body = None
         started = time.monotonic()
@@ -175,10 +182,40 @@ def _timeout(read: float | None, write: float | None, connect: float | None,
     return aiohttp.ClientTimeout(total=total, connect=wait, sock_connect=connect, sock_read=read)
 
 
-def _form(request_data: RequestData, files: dict) -> aiohttp.FormData:
-    form = aiohttp.FormData()
+# Files up to this many bytes in all are sent as one multipart body built here: aiohttp's
+# FormData makes a payload object with its own headers of every field, a third of the CPU of
+# an editMessageMedia. Larger ones (videos) are streamed by FormData, not copied into a body.
+_BUILT_BODY_LIMIT = 10 * 1024 * 1024
+
+
+def _multipart(request_data: RequestData, files: dict) -> tuple[Any, str | None]:
+    """The body of a call with files (multipart/form-data, RFC 7578) and its Content-Type
+    (None: FormData's own, set by aiohttp)."""
+    contents = [content for _, content, _ in files.values()]
+    if not all(isinstance(c, bytes) for c in contents) or sum(map(len, contents)) > _BUILT_BODY_LIMIT:
+        form = aiohttp.FormData()
+        for name, value in request_data.json_parameters.items():
+            form.add_field(name, value)
+        for name, (filename, content, mimetype) in files.items():
+            # as a stream: aiohttp warns that a large body of raw bytes holds up the event loop
+            stream = io.BytesIO(content) if isinstance(content, bytes) else content
+            form.add_field(name, stream, filename=filename, content_type=mimetype)
+        return form, None
+    boundary = uuid.uuid4().hex
+    parts: list[bytes] = []
     for name, value in request_data.json_parameters.items():
-        form.add_field(name, value)
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"\r\n\r\n'.encode())
+        parts.append(value.encode())
+        parts.append(b"\r\n")
     for name, (filename, content, mimetype) in files.items():
-        form.add_field(name, content, filename=filename, content_type=mimetype)
-    return form
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"; '
+                     f'filename="{_quoted(filename)}"\r\nContent-Type: {mimetype}\r\n\r\n'.encode())
+        parts.append(content)
+        parts.append(b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def _quoted(text: str) -> str:
+    """A name in a Content-Disposition header, escaped as browsers do (HTML's form encoding)."""
+    return text.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")

@@ -1,0 +1,77 @@
+"""Bot API calls made without building PTB's objects, for the two calls every job makes.
+
+An image costs the placeholder's sendPhoto (by its file_id) and the editMessageMedia that
+puts the result in its place (adapters.telegram.in_place). PTB's way around a call inspects
+every argument into a RequestParameter, inserts its defaults, and builds the answer into a
+Message of about 100 attributes whose chat, photo sizes and markup are objects again: with
+the answers' JSON parsed as well, that was a fifth of the bot's CPU at 200 images a second
+(bench/telegram_capacity.py --profile). These calls take plain JSON values and return the
+answer's JSON.
+
+What matters stays PTB's: the same request object (adapters.telegram.transport, so the same
+timeouts, proxies and logging), the same rate limiter with the same `rate_limit_args`
+(adapters.telegram.flood.FloodGate) and the same errors (RetryAfter, BadRequest, Forbidden,
+ChatMigrated, TimedOut, NetworkError), raised by PTB's own BaseRequest.post.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup, InputFile
+from telegram.request import BaseRequest, RequestData
+from telegram.request._requestparameter import RequestParameter
+
+__all__ = ["call", "markup_json", "upload"]
+
+
+def upload(data: bytes, filename: str, mime: str, *, attach: bool) -> InputFile:
+    """A file to send; `attach`: named by an attach:// URI inside another parameter (media)."""
+    file = InputFile(data, filename=filename, attach=attach)
+    file.mimetype = mime  # known already: not guessed again from the name
+    return file
+
+
+async def call(bot: Bot, endpoint: str, params: dict[str, Any], *, files: dict[str, InputFile] | None = None,
+               rate_limit_args: dict | None = None, read_timeout: Any = BaseRequest.DEFAULT_NONE) -> Any:
+    """POST `endpoint` with `params` (None values left out, others sent as PTB sends them: a
+    string as it is, anything else as JSON) and `files` (parameter name -> file; the name of
+    a file attached by URI goes with the parameter that names it) through the bot's rate
+    limiter, if it has one; returns the answer's `result`."""
+    data = {key: value for key, value in params.items() if value is not None}
+    parameters = [RequestParameter(key, value, [files[key]] if files and key in files else None)
+                  for key, value in data.items()]
+    for key, file in (files or {}).items():
+        if key not in data:  # the file is the parameter's whole value (a sendPhoto upload)
+            parameters.append(RequestParameter(key, None, [file]))
+    request_data = RequestData(parameters)
+    request, url = bot.request, f"{bot.base_url}/{endpoint}"
+
+    async def post() -> Any:
+        return await request.post(url=url, request_data=request_data, read_timeout=read_timeout)
+
+    gate = getattr(bot, "rate_limiter", None)
+    if gate is None:
+        return await post()
+    return await gate.process_request(callback=post, args=(), kwargs={}, endpoint=endpoint, data=data,
+                                      rate_limit_args=rate_limit_args)
+
+
+def markup_json(markup: InlineKeyboardMarkup | None) -> dict | None:
+    """An inline keyboard as the Bot API's JSON (buttons of text and callback data built by
+    hand, at an eighth of to_dict's cost; any other button by PTB)."""
+    if markup is None:
+        return None
+    rows = []
+    for row in markup.inline_keyboard:
+        rows.append([{"text": button.text, "callback_data": button.callback_data}
+                     if _plain(button) else button.to_dict() for button in row])
+    return {"inline_keyboard": rows}
+
+
+_OTHER_FIELDS = ("url", "login_url", "switch_inline_query", "switch_inline_query_current_chat",
+                 "switch_inline_query_chosen_chat", "callback_game", "pay", "web_app", "copy_text")
+
+
+def _plain(button) -> bool:
+    return isinstance(button.callback_data, str) and all(getattr(button, f, None) is None for f in _OTHER_FIELDS)
