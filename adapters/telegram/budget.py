@@ -39,6 +39,7 @@ REPLY, RESULT, FINAL, PROGRESS = "reply", "result", "final", "progress"
 _PRIVATE_ORDER = {REPLY: 0, RESULT: 1, FINAL: 2, PROGRESS: 3}
 _GROUP_ORDER = {RESULT: 0, REPLY: 1, FINAL: 2, PROGRESS: 3}
 PROGRESS_RESERVE = 0.25  # share of a group's window a progress edit must leave unspent
+_PRUNE_FROM = 256  # group windows kept before idle ones are forgotten
 
 
 class Dropped(TelegramError):
@@ -118,6 +119,7 @@ class Budget:
         self._overall = _window(per_second, 1.0, slack)
         self._group_size = (group_per_minute, group_seconds * (1 + slack))
         self._groups: dict[Hashable, Window] = {}
+        self._prune_at = _PRUNE_FROM  # windows kept before the idle ones are looked for
         self._clock, self._sleep = clock, sleep
         self._arrivals = itertools.count()
         self._waiting: list[_Waiter] = []  # a heap: those with their group's grant, waiting for the overall one
@@ -210,8 +212,20 @@ class Budget:
     def _window(self, group: Hashable) -> Window:
         window = self._groups.get(group)
         if window is None:
+            if len(self._groups) >= self._prune_at:
+                self._prune(self._clock())
             window = self._groups[group] = _window(*self._group_size, 0.0)
         return window
+
+    def _prune(self, now: float) -> None:
+        """Forget the windows of groups that sent nothing for a whole window: such a window is
+        a fresh one. A bot in thousands of groups would otherwise keep one for each of them
+        for the life of the process. Run when the count doubled since the last run, so each
+        new group costs O(1) on average."""
+        for group, window in list(self._groups.items()):
+            if window.spare(now) == window.size and group not in self._group_waiting:
+                del self._groups[group]
+        self._prune_at = max(_PRUNE_FROM, 2 * len(self._groups))
 
     async def _serve(self) -> None:
         """Hand out grants as the windows allow, best rank first, until nobody waits."""

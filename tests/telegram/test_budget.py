@@ -175,3 +175,21 @@ async def test_closing_the_budget_cancels_the_calls_still_waiting():
 
     with pytest.raises(asyncio.CancelledError):
         await waiting
+
+
+async def test_the_windows_of_groups_quiet_for_a_whole_window_are_forgotten_and_one_still_counting_is_kept():
+    clock = Clock()
+    b = budget(clock, per_second=10_000, group_per_minute=2)
+    for n in range(1, 1_000):
+        await b.take(-300_000 - n, REPLY)  # a thousand groups, one message each
+    kept_under_load = len(b._groups)
+    clock.now += 30
+    await b.take(-400_000, REPLY)
+    clock.now += 33  # the thousand groups' messages left the window (60 s and its slack); the newest is 33 s old
+    for n in range(1, 600):
+        await b.take(-500_000 - n, REPLY)
+    assert kept_under_load < 1_024  # looked for idle ones as the count doubled, none was idle yet
+    assert -300_001 not in b._groups and -400_000 in b._groups
+    assert len(b._groups) < 1_000
+    # a forgotten window is a fresh one; the one still counting holds its group to its limit
+    assert b.spare(-300_001) == 2 and b.spare(-400_000) == 1
