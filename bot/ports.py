@@ -62,3 +62,6 @@ class Messenger(Protocol):
     # message (its result; for a failed job, the failure notice) is already in its chat. Asked
     # after a crash between a post and its record: True, False, or None when the platform
     # cannot tell. Without it, the message is posted again.
+    # Optional: `def posts_again_in_place(self, job: Job) -> bool` — whether posting the job's
+    # result again puts it in the same message (an edit), so that a post under way at a crash
+    # can simply be made again: one message either way.

@@ -114,6 +114,11 @@ class Delivery:
         return replace(results[0], more=tuple(results[1:]))
 
     async def _already_posted(self, job: Job, messenger: Messenger) -> bool:
+        in_place = getattr(messenger, "posts_again_in_place", None)
+        if in_place is not None and in_place(job):
+            log.info("job %s: a post was under way when the bot stopped; it replaces its placeholder, so it is made "
+                     "again (an edit of the same message)", job.id)
+            return False
         find = getattr(messenger, "find_post", None)
         found = None
         if find is not None:

@@ -21,16 +21,22 @@ ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "7000003:AAHinPlaceTOKEN_0123456789abcdef"
 
 
-async def start_reelbot(api: FakeBotApi, simulator, data_dir: Path) -> asyncio.subprocess.Process:
+async def start_reelbot(api: FakeBotApi, simulator, data_dir: Path,
+                        log: Path | None = None) -> asyncio.subprocess.Process:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT),
         "AI302_API_KEY": SIM_KEY, "AI302_BASE_URL": simulator.base_url, "REELBOT_DATA_DIR": str(data_dir),
         "TELEGRAM_TOKEN": TOKEN, "TELEGRAM_API_BASE": api.base_url, "TELEGRAM_FILE_API_BASE": api.base_file_url,
         "TELEGRAM_RESULT_IN_PLACE": "true",
     }
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "entrypoints.cli", "--env-file", str(data_dir / "none.env"), "run",
-        env=env, cwd=data_dir, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    out = open(log, "wb") if log is not None else asyncio.subprocess.DEVNULL
+    try:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "entrypoints.cli", "--env-file", str(data_dir / "none.env"), "run",
+            env=env, cwd=data_dir, stdout=out, stderr=asyncio.subprocess.STDOUT)
+    finally:
+        if log is not None:
+            out.close()  # the child has its own copy
 
 
 @pytest.mark.timeout(120)
@@ -51,7 +57,7 @@ async def test_a_result_put_in_place_before_a_kill_is_not_posted_again_after_the
         assert query(db, "SELECT state FROM jobs") == [("ready",)]  # posted, not recorded
 
         api.answer_slowly("editMessageMedia", 0)
-        second = await start_reelbot(api, simulator, tmp_path)
+        second = await start_reelbot(api, simulator, tmp_path, log=tmp_path / "second.log")
         try:
             await wait_for(lambda: query(db, "SELECT state FROM jobs") == [("delivered",)], timeout=60,
                            what="the job to be delivered")
@@ -67,3 +73,5 @@ async def test_a_result_put_in_place_before_a_kill_is_not_posted_again_after_the
     assert len(api.sent("editMessageMedia")) == 2  # delivered again, into the same message
     assert [c.params.get("message_id") for c in api.sent("editMessageMedia")] == [message["message_id"]] * 2
     assert len(api.sent("sendPhoto")) == 1  # the placeholder; no second photo
+    said = (tmp_path / "second.log").read_text()
+    assert "it replaces its placeholder, so it is made again" in said and "posting it again" not in said
