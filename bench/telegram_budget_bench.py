@@ -198,8 +198,9 @@ async def private_served(sim: str, *, rate: float, seconds: float, in_place: boo
         figures = await measure(bench, sent, chats, since)
         last = max((c.at for c in figures["calls"] if c.method in ("editMessageMedia", "sendPhoto")), default=first)
         mode = "in place" if in_place else "status message + new result"
+        served = f"served at {delivered / (last - first):.1f} a second" if last > first else "none served in time"
         print(f"private chats, {rate:g}/s offered for {seconds:g} s, 30 messages/s ({mode}): {delivered} images "
-              f"served at {delivered / (last - first):.1f} a second", flush=True)
+              f"{served}", flush=True)
         report("  of which", figures, refusals(bench))
     finally:
         await bench.stop()
