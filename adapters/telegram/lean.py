@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.request import BaseRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
 
@@ -62,6 +62,8 @@ def markup_json(markup: InlineKeyboardMarkup | None) -> dict | None:
     hand, at an eighth of to_dict's cost; any other button by PTB)."""
     if markup is None:
         return None
+    if markup.api_kwargs:
+        return markup.to_dict()
     rows = []
     for row in markup.inline_keyboard:
         rows.append([{"text": button.text, "callback_data": button.callback_data}
@@ -69,9 +71,11 @@ def markup_json(markup: InlineKeyboardMarkup | None) -> dict | None:
     return {"inline_keyboard": rows}
 
 
-_OTHER_FIELDS = ("url", "login_url", "switch_inline_query", "switch_inline_query_current_chat",
-                 "switch_inline_query_chosen_chat", "callback_game", "pay", "web_app", "copy_text")
+# every field a button may have but text and callback data (read from PTB's class, so a field
+# a newer PTB adds is never dropped by the fast path)
+_OTHER_FIELDS = tuple(name for name in InlineKeyboardButton.__slots__ if name not in ("text", "callback_data"))
 
 
-def _plain(button) -> bool:
-    return isinstance(button.callback_data, str) and all(getattr(button, f, None) is None for f in _OTHER_FIELDS)
+def _plain(button: InlineKeyboardButton) -> bool:
+    return (isinstance(button.callback_data, str) and not button.api_kwargs
+            and all(getattr(button, name, None) is None for name in _OTHER_FIELDS))

@@ -31,7 +31,7 @@ from bot.chats.rules import ADULT
 from bot.domain.answers import Ticket
 from bot.domain.requests import Command, Destination
 from bot.i18n import Text
-from bot.domain.job import Job
+from bot.domain.job import Job, JobState
 from bot.ports import Progress, Result
 from bot.store.posts import Posts
 
@@ -168,10 +168,13 @@ class TelegramMessenger:
                                    caption=where.in_place)
 
     def posts_again_in_place(self, job: Job) -> bool:
-        """A result that replaces its placeholder is put there again by an edit of the same
-        message (one picture or a video: an album cannot be edited in)."""
+        """A result (one picture or a video: an album cannot be edited in) that replaces its
+        placeholder is put there again by an edit of the same message. Only where the edit
+        cannot be used (the file too large for it, the placeholder deleted) does it go as a
+        new message, and a post of that under way at a crash may then be seen twice."""
         where = Where.of(job)
-        return where.in_place and where.status_id is not None and len(job.result_urls) <= 1
+        return (job.state is JobState.READY and where.in_place and where.status_id is not None
+                and len(job.result_urls) <= 1)
 
     async def _remember(self, job: Job, chat_id: int, message_id: int) -> None:
         """Record the result message, so that a reply to it re-runs the job. Never raises: the

@@ -213,9 +213,17 @@ def _multipart(request_data: RequestData, files: dict) -> tuple[Any, str | None]
         parts.append(content)
         parts.append(b"\r\n")
     parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+    body = b"".join(parts)
+    # over a megabyte, as a stream: aiohttp warns that a large body of raw bytes holds up the loop
+    return (io.BytesIO(body) if len(body) > aiohttp.payload.TOO_LARGE_BYTES_BODY else body,
+            f"multipart/form-data; boundary={boundary}")
 
 
 def _quoted(text: str) -> str:
-    """A name in a Content-Disposition header, escaped as browsers do (HTML's form encoding)."""
-    return text.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+    """A name in a Content-Disposition header, escaped as browsers do (HTML's form encoding),
+    and `%` and `\\` too: Telegram's server URL-decodes the name and reads a backslash as an
+    escape."""
+    return "".join(_ESCAPES.get(c, c) for c in text)
+
+
+_ESCAPES = {'"': "%22", "\r": "%0D", "\n": "%0A", "%": "%25", "\\": "%5C"}

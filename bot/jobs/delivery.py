@@ -117,7 +117,7 @@ class Delivery:
         in_place = getattr(messenger, "posts_again_in_place", None)
         if in_place is not None and in_place(job):
             log.info("job %s: a post was under way when the bot stopped; it replaces its placeholder, so it is made "
-                     "again (an edit of the same message)", job.id)
+                     "again in the same message", job.id)
             return False
         find = getattr(messenger, "find_post", None)
         found = None

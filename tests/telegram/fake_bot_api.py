@@ -71,6 +71,8 @@ class Call:
     at: float  # time.monotonic() when the request arrived
     result: Any = None
     error: ApiError | None = None
+    content_type: str = ""  # how the call's parameters came: JSON, a form, multipart
+    filenames: dict[str, str] = field(default_factory=dict)  # an uploaded file's name, by part
 
 
 @dataclass
@@ -422,8 +424,8 @@ class FakeBotApi(MediaGroups):  # sendMediaGroup: tests/telegram/fake_media_grou
         arrived = self.clock()  # as the request begins: an upload's body takes a while to read
         if request.match_info["token"] != self.token:
             return _error(ApiError(401, "Unauthorized"))
-        params, files = await _read_params(request)
-        call = Call(method, params, files, self.clock())
+        params, files, filenames = await _read_params(request)
+        call = Call(method, params, files, self.clock(), content_type=request.content_type, filenames=filenames)
         handler = getattr(self, f"_api_{method}", None)
         if (gate := self._holds.get(method)) is not None and not gate.is_set():
             self.held.append(call)
@@ -911,15 +913,17 @@ class FakeBotApi(MediaGroups):  # sendMediaGroup: tests/telegram/fake_media_grou
         return {"type": "bot_command", "offset": 0, "length": len(match[0])} if match else None
 
 
-async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
+async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, bytes], dict[str, str]]:
     params: dict[str, Any] = {}
     files: dict[str, bytes] = {}
+    filenames: dict[str, str] = {}
     if request.content_type == "application/json":
         params = await request.json()
     elif request.can_read_body:
         for key, value in (await request.post()).items():
             if isinstance(value, web.FileField):
                 files[key] = value.file.read()
+                filenames[key] = value.filename
             else:
                 params[key] = value
     params.update(request.query)
@@ -928,7 +932,7 @@ async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, 
             params[key] = json.loads(value)
         elif key in INT_FIELDS and isinstance(value, str):
             params[key] = int(value) if re.fullmatch(r"-?\d+", value) else value
-    return params, files
+    return params, files, filenames
 
 
 class _Stripper(HTMLParser):

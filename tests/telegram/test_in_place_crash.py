@@ -74,4 +74,4 @@ async def test_a_result_put_in_place_before_a_kill_is_not_posted_again_after_the
     assert [c.params.get("message_id") for c in api.sent("editMessageMedia")] == [message["message_id"]] * 2
     assert len(api.sent("sendPhoto")) == 1  # the placeholder; no second photo
     said = (tmp_path / "second.log").read_text()
-    assert "it replaces its placeholder, so it is made again" in said and "posting it again" not in said
+    assert "it replaces its placeholder, so it is made again in the same message" in said and "posting it again" not in said

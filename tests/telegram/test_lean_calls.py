@@ -6,6 +6,8 @@ limiter, and Telegram's refusals come back as PTB's errors."""
 from __future__ import annotations
 
 import io
+import json
+import urllib.parse
 
 import pytest
 from PIL import Image
@@ -115,9 +117,12 @@ async def test_refusals_come_back_as_ptb_errors_and_flood_control_holds_the_chat
     assert placed.message_id is None and placed.status_gone  # a new message is posted instead
 
 
-# the body built here escapes a quote or a line break in a name (aiohttp's FormData refuses them)
-@pytest.mark.parametrize("size,filename", [(2_000, 'odd "name"\r\n.bin'), (11 * 1024 * 1024, "large.bin")],
-                         ids=["built-body", "streamed-by-formdata"])
+# the body built here escapes a quote, a line break, `%` and a backslash in a name, which
+# Telegram's server URL-decodes (aiohttp's FormData refuses control characters); over a
+# megabyte it goes as a stream, and over 10 MB through FormData
+@pytest.mark.parametrize("size,filename", [(2_000, 'odd "name" 100%\\ \r\n.bin'), (2 * 1024 * 1024, "two.bin"),
+                                           (11 * 1024 * 1024, "large.bin")],
+                         ids=["built-body", "built-body-streamed", "formdata"])
 async def test_uploads_small_and_large_arrive_whole_with_their_parameters(fake_api, ann, ann_chat, size, filename):
     await fake_api.send_text(ann, ann_chat, "hello")  # the chat exists
     bot = Bot(TOKEN, base_url=fake_api.base_url, request=AiohttpRequest(), get_updates_request=AiohttpRequest())
@@ -130,7 +135,9 @@ async def test_uploads_small_and_large_arrive_whole_with_their_parameters(fake_a
     assert fake_api.file_bytes(stored["document"]["file_id"]) == data
     assert stored["caption"] == "café ✓"
     call = fake_api.sent("sendDocument", ann_chat["id"])[-1]
+    assert call.content_type == "multipart/form-data"
     assert str(call.params["disable_notification"]).lower() == "true"
+    assert urllib.parse.unquote(call.filenames["document"]) == filename  # as Telegram's server reads it
 
 
 async def test_a_call_without_a_file_goes_as_json_with_its_values_typed(fake_api, ann, ann_chat):
@@ -141,8 +148,26 @@ async def test_a_call_without_a_file_goes_as_json_with_its_values_typed(fake_api
                                   reply_to_message_id=command["message_id"])
     await bot.shutdown()
     call = fake_api.sent("sendMessage", ann_chat["id"])[-1]
-    assert call.params["chat_id"] == ann_chat["id"] and not call.files
+    assert call.content_type == "application/json" and not call.files
+    assert call.params["chat_id"] == ann_chat["id"]  # a number, as sent: not a form's string
     assert fake_api.message(ann_chat["id"], sent.message_id)["text"] == "1 & 2"
+
+
+async def test_a_video_goes_in_place_streamable_and_a_topic_placeholder_stays_in_its_topic(fake_api, ann):
+    group = fake_api.group_chat()
+    command = await fake_api.send_text(ann, group, "/video a wave")
+    bot = await ext_bot(fake_api.base_url, FloodGate(per_second=1000, group_rate=(1000, 60)))
+    sent = await Placeholder().send(bot, Where(group["id"], command["message_id"], 7), "⏳ Queued")
+    clip = b"\x00\x00\x00\x18ftypmp42" + bytes(4000)
+    result = Result(kind="video", filename="reelbot-j2.mp4", mime="video/mp4", data=clip, url="https://x/a.mp4")
+    placed = await edit_into_result(bot, result, Where(group["id"], command["message_id"], 7, sent["message_id"], True),
+                                    caption="a wave", markup=None, spoiler=False, read_timeout=5)
+    await bot.shutdown()
+    assert fake_api.sent("sendPhoto", group["id"])[-1].params["message_thread_id"] == 7
+    media = json.loads(fake_api.sent("editMessageMedia", group["id"])[-1].params["media"])  # a part of the form
+    assert media["type"] == "video" and media["supports_streaming"] is True and "has_spoiler" not in media
+    assert placed.message_id == sent["message_id"]
+    assert fake_api.file_bytes(fake_api.message(group["id"], sent["message_id"])["video"]["file_id"]) == clip
 
 
 def test_a_keyboard_as_json_is_what_ptb_would_send():
@@ -151,3 +176,6 @@ def test_a_keyboard_as_json_is_what_ptb_would_send():
                                    [InlineKeyboardButton("c", callback_data="y:2")]])
     assert lean.markup_json(markup) == markup.to_dict()
     assert lean.markup_json(None) is None
+    # a field the fast path does not build by hand is still sent
+    styled = InlineKeyboardMarkup([[InlineKeyboardButton("d", callback_data="z:3", api_kwargs={"style": "primary"})]])
+    assert lean.markup_json(styled) == styled.to_dict() and styled.to_dict()["inline_keyboard"][0][0]["style"]
