@@ -62,8 +62,8 @@ class Placeholder:
         if self._file_id is None:
             async with self._uploading:  # under a burst, one upload; the others wait for its file_id
                 if self._file_id is None:
-                    file = lean.upload(_placeholder_png(), "reelbot.png", "image/png", attach=False)
-                    message = await lean.call(bot, "sendPhoto", params, files={"photo": file},
+                    message = await lean.call(bot, "sendPhoto", params,
+                                              files={"photo": ("reelbot.png", _placeholder_png(), "image/png")},
                                               rate_limit_args=rate_limit_args)
                     self._file_id = message["photo"][-1]["file_id"]
                     return message
@@ -88,8 +88,7 @@ async def edit_into_result(bot: Bot, result: Result, where: Where, *, caption: s
         return Placed(None)
     if result.kind == "image" and len(result.data) > PHOTO_LIMIT:
         return Placed(None)
-    file = lean.upload(result.data, result.filename, result.mime, attach=True)
-    media = {"type": "video" if result.kind == "video" else "photo", "media": file.attach_uri, "caption": caption,
+    media = {"type": "video" if result.kind == "video" else "photo", "media": "attach://result", "caption": caption,
              "parse_mode": ParseMode.HTML.value}
     if spoiler:
         media["has_spoiler"] = True
@@ -98,7 +97,8 @@ async def edit_into_result(bot: Bot, result: Result, where: Where, *, caption: s
     try:
         await lean.call(bot, "editMessageMedia", {"chat_id": where.chat_id, "message_id": where.status_id,
                                                    "media": media, "reply_markup": lean.markup_json(markup)},
-                        files={"media": file}, rate_limit_args=AS_RESULT, read_timeout=read_timeout)
+                        files={"result": (result.filename, result.data, result.mime)}, rate_limit_args=AS_RESULT,
+                        read_timeout=read_timeout)
     except BadRequest as err:
         text = err.message.lower()
         if "not modified" in text:  # an earlier try put it there already

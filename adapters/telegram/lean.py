@@ -16,35 +16,26 @@ ChatMigrated, TimedOut, NetworkError), raised by PTB's own BaseRequest.post.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.request import BaseRequest, RequestData
-from telegram.request._requestparameter import RequestParameter
 
-__all__ = ["call", "markup_json", "upload"]
+__all__ = ["Upload", "call", "markup_json"]
 
-
-def upload(data: bytes, filename: str, mime: str, *, attach: bool) -> InputFile:
-    """A file to send; `attach`: named by an attach:// URI inside another parameter (media)."""
-    file = InputFile(data, filename=filename, attach=attach)
-    file.mimetype = mime  # known already: not guessed again from the name
-    return file
+# A file to send: (its file name, its bytes, its MIME type)
+Upload = tuple[str, bytes, str]
 
 
-async def call(bot: Bot, endpoint: str, params: dict[str, Any], *, files: dict[str, InputFile] | None = None,
+async def call(bot: Bot, endpoint: str, params: dict[str, Any], *, files: dict[str, Upload] | None = None,
                rate_limit_args: dict | None = None, read_timeout: Any = BaseRequest.DEFAULT_NONE) -> Any:
     """POST `endpoint` with `params` (None values left out, others sent as PTB sends them: a
-    string as it is, anything else as JSON) and `files` (parameter name -> file; the name of
-    a file attached by URI goes with the parameter that names it) through the bot's rate
+    string as it is, anything else as JSON) and `files` (form part name -> file: a parameter's
+    name, or the name an attach:// URI in another parameter gives) through the bot's rate
     limiter, if it has one; returns the answer's `result`."""
     data = {key: value for key, value in params.items() if value is not None}
-    parameters = [RequestParameter(key, value, [files[key]] if files and key in files else None)
-                  for key, value in data.items()]
-    for key, file in (files or {}).items():
-        if key not in data:  # the file is the parameter's whole value (a sendPhoto upload)
-            parameters.append(RequestParameter(key, None, [file]))
-    request_data = RequestData(parameters)
+    request_data = _Parameters(data, files or {})
     request, url = bot.request, f"{bot.base_url}/{endpoint}"
 
     async def post() -> Any:
@@ -55,6 +46,30 @@ async def call(bot: Bot, endpoint: str, params: dict[str, Any], *, files: dict[s
         return await post()
     return await gate.process_request(callback=post, args=(), kwargs={}, endpoint=endpoint, data=data,
                                       rate_limit_args=rate_limit_args)
+
+
+class _Parameters(RequestData):
+    """A call's parameters as PTB's transports read them (RequestData's public face: the
+    values, their JSON, the files), made from plain values rather than PTB's objects."""
+
+    __slots__ = ("_values", "_files")
+
+    def __init__(self, values: dict[str, Any], files: dict[str, Upload]):
+        super().__init__()
+        self._values, self._files = values, files
+        self.contains_files = bool(files)
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return self._values
+
+    @property
+    def json_parameters(self) -> dict[str, str]:
+        return {key: value if isinstance(value, str) else json.dumps(value) for key, value in self._values.items()}
+
+    @property
+    def multipart_data(self) -> dict[str, Upload]:
+        return self._files
 
 
 def markup_json(markup: InlineKeyboardMarkup | None) -> dict | None:
