@@ -8,7 +8,6 @@ import contextlib
 import errno
 import gc
 import logging
-import signal
 import sqlite3
 import sys
 from dataclasses import replace
@@ -23,6 +22,7 @@ from bot.store.lock import AlreadyRunning
 from bot.store.opening import StoreRefused, writable_data_dir
 from entrypoints import admin_cli, backups, chat_cli, config_cli, console_web, exits, models_cli
 from entrypoints.ops import OpsListener, listeners, parse_listen
+from entrypoints.signals import until_signalled
 
 __all__ = ["main"]
 
@@ -136,7 +136,7 @@ async def _simulate(args, settings: Settings, env) -> int:
     url = await sim.start(args.host, args.port)
     print(f"302.AI simulator listening on {url} (Ctrl-C to stop)", flush=True)
     try:
-        await _until_signalled()
+        await until_signalled()
     finally:
         await sim.stop()
     return 0
@@ -250,7 +250,7 @@ GC_THRESHOLDS = (10_000, 10, 10)
 async def _serve(adapters) -> int:
     """Until a signal (exit 0) or a platform closing the connection for good (exit 1, so that
     systemd or Docker restarts the bot instead of leaving it silently offline)."""
-    signalled = asyncio.create_task(_until_signalled())
+    signalled = asyncio.create_task(until_signalled())
     closed = [asyncio.create_task(a.wait_closed()) for a in adapters if hasattr(a, "wait_closed")]
     done, pending = await asyncio.wait([signalled, *closed], return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
@@ -262,15 +262,6 @@ async def _serve(adapters) -> int:
         if task.exception() is not None:
             log.error("a platform connection ended: %s", task.exception())
     return 1
-
-
-async def _until_signalled() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
 
 
 if __name__ == "__main__":

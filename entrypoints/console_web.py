@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.logs import setup_logging
 from entrypoints import exits
 from entrypoints.ops import parse_listen
+from entrypoints.signals import until_signalled
 
 __all__ = ["ConsoleService", "console_web_command"]
 
@@ -49,15 +50,13 @@ class ConsoleService:
 
 
 async def console_web_command(args, settings: Settings, env) -> int:
-    from entrypoints.cli import _until_signalled
-
     setup_logging(settings.log_level, [settings.api_key], settings.log_format)
     service = ConsoleService(settings)
     await service.start()
     address = settings.console_url or f"http://{service.web.host}:{service.web.port}"  # the real port
     print(f"reelbot console on {address} (log in: reelbot admin console-login); Ctrl-C to stop", flush=True)
     try:
-        await _until_signalled()
+        await until_signalled()
     finally:
         await service.stop()
     return 0
