@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from bot.catalog import Model, Parameter
 from bot.catalog.unified import MEDIA
+from bot.clean_text import clean_text
 from bot.domain.requests import Command
 from bot.errors import ValidationError
 from bot.i18n import TN, T
@@ -60,8 +61,6 @@ def _checked_value(model: Model, param: Parameter, value: str) -> str:
 def check_parameters(model: Model, raw: Mapping[str, str], *, images: int) -> dict[str, str]:
     """The options to send (defaults filled in), or a ValidationError. `images`: how many
     pictures came with the request (the first frame, then the last)."""
-    from bot.validation import clean_text  # the same cleaning as every prompt (it imports this module)
-
     options = dict(model.defaults)
     takes = [p.name for p in model.parameters if p.name not in MEDIA]
     for name, value in raw.items():

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import io
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
 from bot.catalog import CAMERA_MOVES, MAX_CAMERA_MOVES, Catalog, Endpoint, ImageRole, Model
+from bot.clean_text import clean_text
 from bot.domain.requests import Command, GenerationRequest
 from bot.errors import ValidationError
 from bot.i18n import T
@@ -30,10 +29,6 @@ MIN_RATIO, MAX_RATIO = 2 / 5, 5 / 2
 # Far beyond any real photo; stops a tiny file that decompresses into gigabytes.
 MAX_IMAGE_PIXELS = 64_000_000
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# Lone surrogates (which no database or JSON encoder accepts) and the bidirectional
-# overrides that make a prompt display as something other than what it says.
-_DROPPED = re.compile("[\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 _FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "MPO": "image/jpeg"}
 
 
@@ -162,15 +157,6 @@ class Validator:
             raise ValidationError(T("Your prompt has {chars} characters; keep it to {limit} at most.",
                                     chars=len(prompt), limit=MAX_PROMPT_CHARS))
         return prompt
-
-
-def clean_text(text: str | None) -> str:
-    """`text` as it is safe to store and send: control characters become spaces, lone
-    surrogates and direction overrides go, and a text with nothing visible is empty."""
-    text = _DROPPED.sub("", _CONTROL.sub(" ", text or "")).strip()
-    if not any(unicodedata.category(ch)[0] not in "CZ" for ch in text):
-        return ""  # only zero-width or format characters: nothing a model could draw
-    return text
 
 
 def check_options(model: Model, command: Command, raw: Mapping[str, str]) -> dict[str, str]:
