@@ -23,6 +23,7 @@ from bot.domain.answers import OperatorSpend, QuotaStatus, Ticket
 from bot.config import Settings
 from bot.errors import AlreadyAccepted, UserError
 from bot.guard import AccountGuard
+from bot.help import help_text
 from bot.history import JobHistory
 from bot.jobs import cancel as cancelling
 from bot.i18n import Joined, T
@@ -39,7 +40,6 @@ from bot.store.jobs import JobStore
 from bot.store.policy import PolicyStore
 from bot.store.posts import Posts
 from bot.store.statuses import PendingStatuses
-from bot.texts import help_text
 from bot.validation import Validator
 from bot.words.blocklist import Blocklist
 

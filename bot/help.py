@@ -7,6 +7,7 @@ from __future__ import annotations
 from bot.catalog import CAMERA_MOVES, Catalog, ImageRole
 from bot.domain.requests import Command
 from bot.i18n import Joined, T, Text
+from bot.texts import credits_text
 
 __all__ = ["HELP_TOPICS", "help_text", "help_topic"]
 
@@ -52,7 +53,6 @@ def _short(catalog: Catalog, style: str, shop: bool) -> Joined:
 
 
 def _prices(catalog: Catalog) -> dict[Command, Text]:
-    from bot.texts import credits_text  # bot.texts re-exports help_text
     return {c: credits_text(min(m.price for m in catalog.for_command(c))) for c in Command}
 
 

@@ -5,7 +5,6 @@ platform-specific."""
 from __future__ import annotations
 
 from bot.domain.requests import Command
-from bot.help import help_text  # re-exported: /help lives in bot.help
 from bot.domain.answers import QuotaStatus, Ticket
 from bot.i18n import TN, Joined, T, Text
 from bot.jobs.eta import progress_notes
@@ -13,7 +12,7 @@ from bot.domain.job import Job
 from bot.ports import Progress
 from bot.quota import until
 
-__all__ = ["ticket_text", "quota_text", "progress_text", "help_text", "credits_text", "stage_text", "kind_text",
+__all__ = ["ticket_text", "quota_text", "progress_text", "credits_text", "stage_text", "kind_text",
            "STAGES"]
 
 STAGES = {
