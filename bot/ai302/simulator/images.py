@@ -19,13 +19,15 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-# server.py builds these routes lazily (in Simulator._build_app), so this import is not circular
 from bot.ai302.simulator.media import png_for
-from bot.ai302.simulator.server import Simulator, _envelope, _image_request, _Task
+from bot.ai302.simulator.shared import _envelope, _image_request, _Task
+
+if TYPE_CHECKING:
+    from bot.ai302.simulator.server import Simulator
 
 __all__ = ["AsyncImageRoutes", "MAX_IMAGES"]
 

@@ -18,13 +18,15 @@ import json
 import time
 from decimal import Decimal, InvalidOperation
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-# server.py builds these routes lazily (in Simulator._build_app), so this import is not circular
 from bot.ai302.simulator.media import sample_mp4
-from bot.ai302.simulator.server import Simulator, _envelope, _Task
+from bot.ai302.simulator.shared import _envelope, _Task
+
+if TYPE_CHECKING:
+    from bot.ai302.simulator.server import Simulator
 
 __all__ = ["UnifiedRoutes", "shipped_models"]
 
