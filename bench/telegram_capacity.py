@@ -79,7 +79,7 @@ async def run(args: argparse.Namespace) -> None:
         offered = await asyncio.to_thread(fake.ask, {"offer": {"rate": args.rate, "seconds": args.seconds}})
         waited = await asyncio.to_thread(fake.ask, {"wait": {"for": "photo", "timeout": args.timeout}})
         user, system = (now - then for now, then in zip(cpu_times(pid), cpu0))
-        cpu, wall = user + system, time.perf_counter() - wall0
+        wall = time.perf_counter() - wall0
         fake_cpu = cpu_seconds(fake.proc.pid) - fake_cpu0
         if profiler is not None:
             stop_profile(profiler, args.profile)

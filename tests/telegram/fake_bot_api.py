@@ -819,7 +819,7 @@ class FakeBotApi(MediaGroups):  # sendMediaGroup: tests/telegram/fake_media_grou
             return await self._fetch(value, url_limit)
         if isinstance(value, str) and value in self._files:
             return self._files[value].data
-        raise ApiError(400, f"Bad Request: wrong file identifier/HTTP URL specified")
+        raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
 
     async def _fetch(self, url: str, limit: int) -> bytes:
         # Telegram's servers download the file themselves; here only loopback is reachable.
