@@ -3,10 +3,10 @@
 An image costs the placeholder's sendPhoto (by its file_id) and the editMessageMedia that
 puts the result in its place (adapters.telegram.in_place). PTB's way around a call inspects
 every argument into a RequestParameter, inserts its defaults, and builds the answer into a
-Message of about 100 attributes whose chat, photo sizes and markup are objects again: with
-the answers' JSON parsed as well, that was a fifth of the bot's CPU at 200 images a second
-(bench/telegram_capacity.py --profile). These calls take plain JSON values and return the
-answer's JSON.
+Message of about 100 attributes whose chat, photo sizes and markup are objects again. These
+calls take plain JSON values and return the answer's JSON: about 0.15 ms less CPU an image
+(3 %, in runs of bench/telegram_capacity.py alternating with PTB's calls; py-spy had put PTB's
+share of the two calls far higher, but most of it was aiohttp's and the event loop's).
 
 What matters stays PTB's: the same request object (adapters.telegram.transport, so the same
 timeouts, proxies and logging), the same rate limiter with the same `rate_limit_args`
